@@ -1,0 +1,167 @@
+# memledger - see README.md.
+#
+#   make            build build/libmemledger.so and build/memledger
+#   make deps       install missing Debian packages (as root), else print the command
+#   make test       deps + build + every test; ends with "N passed, N failed"
+#   make demo       deps + build + trace the partition demo + write its report
+#   make bench      benchmarks side by side with heaptrack and valgrind
+#   make fuzz       a longer libFuzzer run of the trace decoder (needs clang)
+#   make install PREFIX=/usr/local
+
+PREFIX  ?= /usr/local
+CC      ?= cc
+B       := build
+S       := build/san
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CSTD    := -std=c11 -D_GNU_SOURCE
+OPT     ?= -O2 -g
+CFLAGS_COMMON := $(CSTD) $(WARN) $(OPT) -Iinclude -I.
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+FORMAT_SRC := $(wildcard format/*.c)
+TRACER_SRC := $(wildcard tracer/*.c)
+INGEST_SRC := $(wildcard ingest/*.c)
+REPORT_SRC := $(wildcard report/*.c)
+CLI_SRC    := $(wildcard cli/*.c)
+
+# Files embedded into the memledger binary so an installed copy needs no tree.
+EMBED := ingest/schema.sql templates/report.xhtml templates/style.css
+EMBED_C := $(B)/gen/embedded.c
+
+TOOL_LIBS := -lsqlite3 -lxml2 -lz -ldw -lelf -lstdc++ -lm -lpthread
+TOOL_INC  := -I/usr/include/libxml2 -I$(B)/gen
+
+LIB_OBJ   := $(patsubst %.c,$(B)/lib/%.o,$(FORMAT_SRC) $(TRACER_SRC))
+TOOL_OBJ  := $(patsubst %.c,$(B)/obj/%.o,$(FORMAT_SRC) $(INGEST_SRC) $(REPORT_SRC) $(CLI_SRC)) $(B)/obj/gen/embedded.o
+SAN_OBJ   := $(patsubst %.c,$(S)/obj/%.o,$(FORMAT_SRC) $(INGEST_SRC) $(REPORT_SRC) $(CLI_SRC)) $(S)/obj/gen/embedded.o
+# The tool's objects without main(), for unit tests.
+TOOL_NOMAIN := $(filter-out $(S)/obj/cli/main.o,$(SAN_OBJ))
+
+.PHONY: all deps test demo bench fuzz install clean check-deps san unit-tests test-programs
+all: $(B)/libmemledger.so $(B)/memledger
+
+# ---------------------------------------------------------------- deps
+# Debian packages the build, the tests and the demo need. `make deps`
+# installs the missing ones with apt-get when run as root.
+DEB_BUILD := gcc g++ make pkg-config libsqlite3-dev libxml2-dev zlib1g-dev libunwind-dev libdw-dev libelf-dev
+DEB_TEST  := sqlite3 libxml2-utils valgrind python3 chromium file
+DEB_BENCH := heaptrack valgrind
+deps:
+	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
+
+# ---------------------------------------------------------------- tracer
+$(B)/lib/%.o: %.c $(wildcard format/*.h tracer/*.h include/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
+	  -fno-omit-frame-pointer -c $< -o $@
+
+$(B)/libmemledger.so: $(LIB_OBJ) tracer/exports.map
+	$(CC) -shared -o $@ $(LIB_OBJ) -Wl,--version-script=tracer/exports.map \
+	  -Wl,-z,nodelete -Wl,-z,now -lunwind -lz -lpthread -ldl
+
+# ---------------------------------------------------------------- tool
+$(EMBED_C): $(EMBED) tests/embed.sh
+	@mkdir -p $(dir $@)
+	sh tests/embed.sh $(EMBED) > $@
+
+$(B)/obj/gen/embedded.o: $(EMBED_C)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) -c $< -o $@
+
+$(B)/obj/%.o: %.c $(wildcard format/*.h ingest/*.h report/*.h cli/*.h include/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(TOOL_INC) -c $< -o $@
+
+$(B)/memledger: $(TOOL_OBJ)
+	$(CC) -o $@ $(TOOL_OBJ) $(TOOL_LIBS)
+
+# Sanitizer build of the tool (ingest, report, CLI): the tests use it.
+$(S)/obj/gen/embedded.o: $(EMBED_C)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(SANFLAGS) -c $< -o $@
+
+$(S)/obj/%.o: %.c $(wildcard format/*.h ingest/*.h report/*.h cli/*.h include/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(SANFLAGS) $(TOOL_INC) -c $< -o $@
+
+$(S)/memledger: $(SAN_OBJ)
+	$(CC) $(SANFLAGS) -o $@ $(SAN_OBJ) $(TOOL_LIBS)
+
+san: $(S)/memledger
+
+# ---------------------------------------------------------------- tests
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(S)/unit/%,$(UNIT_SRC))
+$(S)/unit/%: tests/unit/%.c tests/unit/check.h $(TOOL_NOMAIN)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(SANFLAGS) $(TOOL_INC) -o $@ $< $(TOOL_NOMAIN) $(TOOL_LIBS)
+
+# Programs the end-to-end tests trace. Built without sanitizers and with
+# -fno-builtin so the optimiser keeps every malloc/free pair.
+PROG_C   := $(wildcard tests/programs/*.c)
+PROG_CXX := $(wildcard tests/programs/*.cc)
+PROG_BIN := $(patsubst tests/programs/%.c,$(B)/programs/%,$(PROG_C)) \
+            $(patsubst tests/programs/%.cc,$(B)/programs/%,$(PROG_CXX))
+$(B)/programs/%: tests/programs/%.c include/memledger.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O1 -g -fno-builtin -fno-inline -Wall -Werror -Iinclude -o $@ $< -lpthread -lrt
+$(B)/programs/%: tests/programs/%.cc include/memledger.h
+	@mkdir -p $(dir $@)
+	g++ -std=c++17 -O1 -g -fno-builtin -fno-inline -Wall -Werror -Iinclude -o $@ $< -lpthread
+
+# The fuzz target, linked with a corpus-replay driver so `make test`
+# needs no clang; `make fuzz` links it with libFuzzer instead.
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(S)/fuzz/%,$(FUZZ_SRC))
+$(S)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(TOOL_NOMAIN)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(SANFLAGS) $(TOOL_INC) -o $@ $< tests/fuzz/replay.c $(TOOL_NOMAIN) $(TOOL_LIBS)
+
+EXAMPLE_BIN := $(B)/examples/partition_demo
+$(B)/examples/%: examples/%.c include/memledger.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -g $(WARN) -Iinclude -o $@ $< -lpthread -lrt
+
+test-programs: $(PROG_BIN) $(EXAMPLE_BIN)
+unit-tests: $(UNIT_BIN) $(FUZZ_BIN)
+
+test: deps
+	@$(MAKE) --no-print-directory all san unit-tests test-programs
+	@sh tests/run.sh
+
+# ---------------------------------------------------------------- demo
+DEMO_DIR := $(B)/demo
+demo: deps
+	@$(MAKE) --no-print-directory all $(EXAMPLE_BIN)
+	@sh examples/demo.sh $(B) $(DEMO_DIR)
+
+# ---------------------------------------------------------------- bench
+bench: all
+	@sh tests/deps.sh --optional $(DEB_BENCH)
+	@$(MAKE) --no-print-directory -C bench B=../$(B)
+	@sh bench/run.sh $(B)
+
+# ---------------------------------------------------------------- fuzz
+FUZZ_SECONDS ?= 120
+fuzz: all
+	@sh tests/deps.sh clang libclang-rt-14-dev
+	@mkdir -p $(B)/fuzz
+	clang $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -I. $(TOOL_INC) \
+	  -o $(B)/fuzz/fuzz_decode tests/fuzz/fuzz_decode.c $(FORMAT_SRC) $(INGEST_SRC) \
+	  $(EMBED_C) $(TOOL_LIBS)
+	mkdir -p $(B)/fuzz/corpus && cp tests/fuzz/corpus/* $(B)/fuzz/corpus/
+	$(B)/fuzz/fuzz_decode -max_total_time=$(FUZZ_SECONDS) $(B)/fuzz/corpus
+
+# ---------------------------------------------------------------- install
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/memledger \
+	  $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/memledger/templates
+	install -m 755 $(B)/memledger $(DESTDIR)$(PREFIX)/bin/memledger
+	install -m 755 $(B)/libmemledger.so $(DESTDIR)$(PREFIX)/lib/memledger/libmemledger.so
+	install -m 644 include/memledger.h $(DESTDIR)$(PREFIX)/include/memledger.h
+	install -m 644 templates/report.xhtml templates/style.css templates/README.md \
+	  $(DESTDIR)$(PREFIX)/share/memledger/templates/
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,220 @@
+-- memledger SQL schema, version 1.
+--
+-- Every time is nanoseconds since the traced process started.
+-- Every size is in bytes. Ids are unique across the whole database, so
+-- several traces (processes) load side by side and join without care.
+--
+-- The tables named in DESIGN.md ("Contracts") keep their names and
+-- columns; columns after the "-- extensions" comment are additions.
+
+PRAGMA foreign_keys = OFF;
+
+CREATE TABLE IF NOT EXISTS meta (
+	key   TEXT PRIMARY KEY,
+	value TEXT
+);
+
+CREATE TABLE IF NOT EXISTS processes (
+	id          INTEGER PRIMARY KEY,
+	pid         INTEGER NOT NULL,
+	ppid        INTEGER,
+	exe         TEXT,
+	argv        TEXT,       -- JSON array of strings
+	start_ns    INTEGER NOT NULL DEFAULT 0,
+	end_ns      INTEGER,
+	end_reason  TEXT CHECK (end_reason IN ('exit','signal','exec','truncated')),
+	exit_code   INTEGER,
+	signal      INTEGER,
+	-- extensions
+	trace_file        TEXT,
+	start_unix_ns     INTEGER,  -- wall clock at start
+	parent_process_id INTEGER,  -- processes.id of the parent, when loaded
+	runtime           TEXT NOT NULL DEFAULT 'native',  -- 'native' (or 'go')
+	sample_interval_ns INTEGER,
+	stack_depth       INTEGER,
+	sample_bytes      INTEGER,  -- 0: every allocation has a row and a stack
+	unknown_frees     INTEGER NOT NULL DEFAULT 0,  -- frees of blocks never seen allocated
+	events            INTEGER NOT NULL DEFAULT 0,
+	tracer_version    TEXT,
+	freeres_called    INTEGER NOT NULL DEFAULT 0,  -- runtime caches released before the exit scan
+	scanned           INTEGER NOT NULL DEFAULT 0   -- an exit reachability scan ran
+);
+
+CREATE TABLE IF NOT EXISTS snapshots (
+	process_id         INTEGER NOT NULL,
+	seq                INTEGER NOT NULL,
+	label              TEXT NOT NULL,   -- 'start', 'exit', 'sample' or the program's own
+	ts_ns              INTEGER NOT NULL,
+	alloc              INTEGER,
+	total_alloc        INTEGER,
+	sys                INTEGER,
+	heap_inuse         INTEGER,
+	heap_idle          INTEGER,
+	heap_released      INTEGER,
+	stack_inuse        INTEGER,
+	heap_objects       INTEGER,
+	mallocs            INTEGER,
+	frees              INTEGER,
+	live               INTEGER,
+	num_gc             INTEGER,   -- NULL for native programs: there is no collector
+	gc_cpu_fraction    REAL,      -- NULL for native programs
+	alloc_cpu_fraction REAL,      -- share of process CPU time spent in the allocator
+	threads            INTEGER,
+	rss                INTEGER,
+	-- extensions
+	kind               TEXT NOT NULL,  -- 'start','exit','sample','user'
+	trim_calls         INTEGER,        -- malloc_trim calls so far: the native NumGC counterpart
+	cpu_ns             INTEGER,        -- process CPU time so far
+	alloc_cpu_ns       INTEGER,        -- estimated CPU time inside the allocator so far
+	arena              INTEGER,        -- mallinfo2: non-mmapped bytes from the OS
+	hblkhd             INTEGER,        -- mallinfo2: mmapped chunk bytes
+	keepcost           INTEGER,        -- mallinfo2: releasable top-most free bytes
+	scan               INTEGER NOT NULL DEFAULT 0,  -- a reachability scan ran here
+	PRIMARY KEY (process_id, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS allocations (
+	id          INTEGER PRIMARY KEY,  -- in trace order within a process
+	process_id  INTEGER NOT NULL,
+	addr        INTEGER NOT NULL,
+	size        INTEGER NOT NULL,     -- requested bytes
+	kind        TEXT NOT NULL,        -- malloc, calloc, realloc, reallocarray, memalign,
+	                                  -- posix_memalign, aligned_alloc, valloc, pvalloc, inherited
+	alloc_ns    INTEGER NOT NULL,
+	free_ns     INTEGER,              -- NULL if never freed
+	alloc_tid   INTEGER,
+	free_tid    INTEGER,
+	stack_id    INTEGER,
+	leak        TEXT CHECK (leak IN ('lost','indirect','reachable')),  -- NULL if freed
+	-- extensions
+	temporary   INTEGER NOT NULL DEFAULT 0  -- freed before its thread's next allocation
+);
+
+CREATE TABLE IF NOT EXISTS stacks (
+	stack_id INTEGER NOT NULL,
+	depth    INTEGER NOT NULL,  -- 0 = the frame that called the allocator
+	frame_id INTEGER NOT NULL,
+	PRIMARY KEY (stack_id, depth)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS frames (
+	id       INTEGER PRIMARY KEY,
+	module   TEXT,     -- file name of the module (path in `modules`)
+	offset   INTEGER,  -- address relative to the module's load bias
+	function TEXT,     -- demangled; NULL when unknown
+	file     TEXT,
+	line     INTEGER,
+	inlined  INTEGER NOT NULL DEFAULT 0,  -- 1: inlined into the next deeper frame
+	-- extensions
+	runtime  INTEGER NOT NULL DEFAULT 0   -- 1: in the C/C++ runtime (libc, libstdc++, ld.so, ...)
+);
+
+CREATE TABLE IF NOT EXISTS threads (
+	process_id     INTEGER NOT NULL,
+	tid            INTEGER NOT NULL,
+	start_ns       INTEGER,
+	end_ns         INTEGER,
+	state_at_exit  TEXT CHECK (state_at_exit IN
+	               ('main','running','exited-unjoined','joined','detached')),
+	stack_size     INTEGER,
+	stack_id       INTEGER,   -- where it was created
+	start_function TEXT,
+	-- extensions
+	creator_tid    INTEGER,
+	join_ns        INTEGER,
+	detach_ns      INTEGER,
+	PRIMARY KEY (process_id, tid, start_ns)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS resources (
+	process_id INTEGER NOT NULL,
+	kind       TEXT NOT NULL CHECK (kind IN
+	           ('pipe','socket','eventfd','timerfd','posix_timer','file')),
+	handle     INTEGER NOT NULL,  -- fd number or POSIX timer id
+	open_ns    INTEGER NOT NULL,
+	close_ns   INTEGER,           -- NULL if still open at exit
+	stack_id   INTEGER,
+	-- extensions
+	open_tid   INTEGER,
+	close_tid  INTEGER,
+	origin     TEXT               -- the call that made it: pipe2, accept4, dup, ...
+);
+
+CREATE TABLE IF NOT EXISTS modules (
+	process_id INTEGER NOT NULL,
+	path       TEXT NOT NULL,
+	build_id   TEXT,              -- hex
+	base       INTEGER NOT NULL,  -- load bias
+	load_ns    INTEGER NOT NULL,
+	unload_ns  INTEGER
+);
+
+-- One row per allocation site (a distinct call stack). function, file and
+-- line name the first frame outside the C/C++ runtime (else frame 0).
+CREATE TABLE IF NOT EXISTS sites (
+	process_id  INTEGER NOT NULL,
+	stack_id    INTEGER NOT NULL,
+	function    TEXT,
+	file        TEXT,
+	line        INTEGER,
+	allocs      INTEGER NOT NULL,
+	bytes       INTEGER NOT NULL,
+	live_allocs INTEGER NOT NULL,
+	live_bytes  INTEGER NOT NULL,
+	temporary   INTEGER NOT NULL,
+	-- extensions
+	lost_allocs      INTEGER NOT NULL DEFAULT 0,
+	lost_bytes       INTEGER NOT NULL DEFAULT 0,
+	indirect_allocs  INTEGER NOT NULL DEFAULT 0,
+	indirect_bytes   INTEGER NOT NULL DEFAULT 0,
+	reachable_allocs INTEGER NOT NULL DEFAULT 0,
+	reachable_bytes  INTEGER NOT NULL DEFAULT 0,
+	peak_live_bytes  INTEGER NOT NULL DEFAULT 0,
+	runtime          INTEGER NOT NULL DEFAULT 0,  -- allocated by the runtime for itself
+	PRIMARY KEY (process_id, stack_id)
+) WITHOUT ROWID;
+
+-- Live blocks of each site at each snapshot that is not a periodic sample.
+CREATE TABLE IF NOT EXISTS site_snapshots (
+	process_id   INTEGER NOT NULL,
+	snapshot_seq INTEGER NOT NULL,
+	stack_id     INTEGER NOT NULL,
+	live_allocs  INTEGER NOT NULL,
+	live_bytes   INTEGER NOT NULL,
+	PRIMARY KEY (process_id, snapshot_seq, stack_id)
+) WITHOUT ROWID;
+
+-- Classification by a mid-run scan (memledger_snapshot_flags(.., MEMLEDGER_SCAN)).
+CREATE TABLE IF NOT EXISTS scan_leaks (
+	process_id    INTEGER NOT NULL,
+	snapshot_seq  INTEGER NOT NULL,
+	allocation_id INTEGER NOT NULL,
+	leak          TEXT NOT NULL CHECK (leak IN ('lost','indirect','reachable'))
+);
+
+CREATE TABLE IF NOT EXISTS checklist (
+	process_id INTEGER NOT NULL,
+	item       TEXT NOT NULL CHECK (item IN ('threads_stopped','threads_joined',
+	           'timers_stopped','containers_cleared','channels_closed','settle_time',
+	           'gc_repeated','global_references','baseline_returned')),
+	status     TEXT NOT NULL CHECK (status IN ('pass','fail','n/a')),
+	detail     TEXT NOT NULL,
+	PRIMARY KEY (process_id, item)
+) WITHOUT ROWID;
+
+-- The evidence behind each checklist row, one line per thread, descriptor,
+-- site or metric, with a stack where there is one.
+CREATE TABLE IF NOT EXISTS checklist_evidence (
+	process_id INTEGER NOT NULL,
+	item       TEXT NOT NULL,
+	seq        INTEGER NOT NULL,
+	text       TEXT NOT NULL,
+	stack_id   INTEGER,
+	value      INTEGER,
+	PRIMARY KEY (process_id, item, seq)
+) WITHOUT ROWID;
+
+CREATE INDEX IF NOT EXISTS allocations_stack ON allocations(stack_id);
+CREATE INDEX IF NOT EXISTS allocations_live ON allocations(process_id, leak) WHERE free_ns IS NULL;
+CREATE INDEX IF NOT EXISTS frames_function ON frames(function);
+CREATE INDEX IF NOT EXISTS stacks_frame ON stacks(frame_id);
