@@ -1,0 +1,286 @@
+/*
+ * channel.c - buffers between the hooks and the writer.
+ *
+ * Buffers come from an mmap'd pool. A filled buffer is submitted to one
+ * FIFO queue, which the writer empties in order, so records of one thread
+ * (and the meta records) reach the file in the order they were made.
+ *
+ * The meta channel is one shared buffer behind the meta lock, for the
+ * rare records any thread may produce (stacks, modules, snapshots, thread
+ * and descriptor events). A meta record's length is written as a padded
+ * 3-byte varint once its body is complete.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "tracer/tracer.h"
+
+#define SLAB_BUFS 16
+
+static ml_lock_t pool_lock = ML_LOCK_INIT;
+static struct ml_buf *pool;
+
+static ml_lock_t queue_lock = ML_LOCK_INIT;
+static struct ml_buf *queue_head, *queue_tail;
+static int queue_len;
+
+static ml_lock_t meta_lock = ML_LOCK_INIT;
+static struct ml_buf *meta_buf;
+
+struct ml_buf *ml_buf_get(void)
+{
+	ml_lock(&pool_lock);
+	struct ml_buf *b = pool;
+	if (b)
+		pool = b->next;
+	ml_unlock(&pool_lock);
+	if (!b) {
+		struct ml_buf *slab = ml_map(SLAB_BUFS * sizeof *slab);
+		if (!slab)
+			return NULL;
+		ml_lock(&pool_lock);
+		for (int i = 1; i < SLAB_BUFS; i++) {
+			slab[i].next = pool;
+			pool = &slab[i];
+		}
+		ml_unlock(&pool_lock);
+		b = &slab[0];
+	}
+	b->next = NULL;
+	b->len = 0;
+	return b;
+}
+
+void ml_buf_put(struct ml_buf *b)
+{
+	ml_lock(&pool_lock);
+	b->next = pool;
+	pool = b;
+	ml_unlock(&pool_lock);
+}
+
+
+void ml_buf_submit(struct ml_buf *b)
+{
+	ml_lock(&queue_lock);
+	b->next = NULL;
+	if (queue_tail)
+		queue_tail->next = b;
+	else
+		queue_head = b;
+	queue_tail = b;
+	int n = ++queue_len;
+	ml_unlock(&queue_lock);
+
+	if (!ml_writer_running()) {
+		/* No writer (early start-up, or a child before its writer
+		 * exists): keep a little, then write in this thread. */
+		if (n >= 8)
+			ml_write_queued();
+		return;
+	}
+	ml_writer_wake();
+}
+
+/*
+ * Back-pressure: a thread allocating faster than the writer compresses
+ * waits here, holding no lock, rather than growing the queue without
+ * bound. The wait is bounded so a stalled writer cannot hang the program.
+ */
+static void queue_backpressure(void)
+{
+	for (int i = 0; i < 20000 && ml_writer_running() &&
+	     ml_queue_length() > ML_MAX_QUEUED; i++) {
+		struct timespec ts = { 0, 50000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+struct ml_buf *ml_queue_pop(void)
+{
+	ml_lock(&queue_lock);
+	struct ml_buf *b = queue_head;
+	if (b) {
+		queue_head = b->next;
+		if (!queue_head)
+			queue_tail = NULL;
+		queue_len--;
+	}
+	ml_unlock(&queue_lock);
+	return b;
+}
+
+int ml_queue_length(void)
+{
+	return __atomic_load_n(&queue_len, __ATOMIC_RELAXED);
+}
+
+void ml_thread_refill(struct ml_thread *t)
+{
+	struct ml_buf *b = atomic_load_explicit(&t->buf, memory_order_relaxed);
+	uint8_t *pos = atomic_load_explicit(&t->pos, memory_order_relaxed);
+	if (b && pos == b->data) {
+		/* Empty buffer, woken by a drain request: keep it. */
+		atomic_store_explicit(&t->limit, b->data + ML_BUF_SIZE - ML_MAX_EVENT,
+		                      memory_order_relaxed);
+		return;
+	}
+	if (b) {
+		b->len = (uint32_t)(pos - b->data);
+		atomic_store_explicit(&t->buf, NULL, memory_order_relaxed);
+		ml_buf_submit(b);
+		queue_backpressure();
+	}
+	b = ml_buf_get();
+	if (!b) {
+		/* Out of memory for buffers: stop recording rather than fail. */
+		atomic_store(&ml.recording, 0);
+		atomic_store_explicit(&t->pos, NULL, memory_order_relaxed);
+		atomic_store_explicit(&t->limit, NULL, memory_order_relaxed);
+		return;
+	}
+	b->frame = ML_FRAME_EVENTS;
+	b->thread_idx = t->idx;
+	b->base_seq = t->seq;
+	b->base_tick = t->tick;
+	/* Each frame decodes on its own: the delta and move-to-front state
+	 * restart with it. */
+	t->prev_addr = 0;
+	t->mtf_n = 0;
+	atomic_store_explicit(&t->buf, b, memory_order_relaxed);
+	atomic_store_explicit(&t->pos, b->data, memory_order_release);
+	atomic_store_explicit(&t->limit, b->data + ML_BUF_SIZE - ML_MAX_EVENT,
+	                      memory_order_relaxed);
+}
+
+/* ---------------------------------------------------------------- meta */
+
+#define META_LEN_BYTES 3
+
+void ml_meta_begin(struct ml_meta *m, int type, size_t max)
+{
+	static uint8_t scratch[ML_BUF_SIZE];
+	size_t need = 1 + META_LEN_BYTES + max;
+	m->locked = 1;
+	if (ML_UNLIKELY(ml_tls.in_signal)) {
+		if (!ml_trylock_spin(&meta_lock, 200000)) {
+			/* Held by the thread that crashed: write nowhere. */
+			m->locked = 0;
+			m->start = scratch;
+			m->p = scratch + META_LEN_BYTES;
+			return;
+		}
+	} else {
+		ml_lock(&meta_lock);
+	}
+	if (meta_buf && ML_BUF_SIZE - meta_buf->len < need) {
+		ml_buf_submit(meta_buf);
+		meta_buf = NULL;
+	}
+	if (!meta_buf) {
+		meta_buf = ml_buf_get();
+		if (meta_buf)
+			meta_buf->frame = ML_FRAME_META;
+	}
+	if (!meta_buf || need > ML_BUF_SIZE) {
+		/* Nowhere to write: give the caller scratch space that is dropped. */
+		m->start = scratch;
+		m->p = scratch + META_LEN_BYTES;
+		return;
+	}
+	uint8_t *p = meta_buf->data + meta_buf->len;
+	*p++ = (uint8_t)type;
+	m->start = p;
+	m->p = p + META_LEN_BYTES;
+}
+
+void ml_meta_end(struct ml_meta *m)
+{
+	if (!m->locked)
+		return;
+	if (meta_buf && m->start > meta_buf->data && m->start < meta_buf->data + ML_BUF_SIZE) {
+		size_t len = (size_t)(m->p - m->start) - META_LEN_BYTES;
+		m->start[0] = (uint8_t)(0x80 | (len & 0x7f));
+		m->start[1] = (uint8_t)(0x80 | ((len >> 7) & 0x7f));
+		m->start[2] = (uint8_t)((len >> 14) & 0x7f);
+		meta_buf->len = (uint32_t)(m->p - meta_buf->data);
+	}
+	ml_unlock(&meta_lock);
+}
+
+void ml_meta_flush(void)
+{
+	ml_lock(&meta_lock);
+	if (meta_buf && meta_buf->len) {
+		ml_buf_submit(meta_buf);
+		meta_buf = NULL;
+	}
+	ml_unlock(&meta_lock);
+}
+
+/** For the crash path: flush the meta channel only if its lock comes free soon. */
+int ml_meta_flush_try(void)
+{
+	if (!ml_trylock_spin(&meta_lock, 200000))
+		return -1;
+	if (meta_buf && meta_buf->len) {
+		struct ml_buf *b = meta_buf;
+		meta_buf = NULL;
+		ml_unlock(&meta_lock);
+		ml_buf_submit(b);
+		return 0;
+	}
+	ml_unlock(&meta_lock);
+	return 0;
+}
+
+uint8_t *ml_put_str(uint8_t *p, const char *s, size_t max)
+{
+	size_t n = s ? strnlen(s, max) : 0;
+	p = ml_put_varint(p, n);
+	memcpy(p, s ? s : "", n);
+	return p + n;
+}
+
+uint8_t *ml_put_bytes(uint8_t *p, const void *s, size_t n)
+{
+	p = ml_put_varint(p, n);
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* fork: hold every channel lock across fork so the child inherits them
+ * free and consistent. The meta lock comes before the live-map shards and
+ * the sink in the lock order, the queue and the pool after them. */
+void ml_channel_lock_meta(void)
+{
+	ml_lock(&meta_lock);
+}
+
+void ml_channel_lock_queues(void)
+{
+	ml_lock(&queue_lock);
+	ml_lock(&pool_lock);
+}
+
+void ml_channel_unlock_all(void)
+{
+	ml_unlock(&pool_lock);
+	ml_unlock(&queue_lock);
+	ml_unlock(&meta_lock);
+}
+
+/** In a forked child: drop the parent's queued and partial records. */
+void ml_channel_reset_for_child(void)
+{
+	struct ml_buf *b;
+	while ((b = queue_head)) {
+		queue_head = b->next;
+		ml_buf_put(b);
+	}
+	queue_tail = NULL;
+	queue_len = 0;
+	if (meta_buf)
+		ml_buf_put(meta_buf);
+	meta_buf = NULL;
+}

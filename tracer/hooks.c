@@ -1,0 +1,503 @@
+/*
+ * hooks.c - the allocator functions the program calls, and the records
+ * they write.
+ *
+ * Each hook calls the real function, then records what happened, under a
+ * reentrancy guard so that whatever the tracer itself calls passes
+ * straight through. Counting follows DESIGN.md exactly:
+ *  - every successful malloc, calloc, memalign, posix_memalign,
+ *    aligned_alloc, valloc, pvalloc, realloc(NULL, n) and
+ *    reallocarray(NULL, ...) is one allocation;
+ *  - realloc(p, n), p != NULL, n > 0, is one free of p plus one allocation,
+ *    moved or not; realloc(p, 0) is one free; free(NULL) is nothing;
+ *  - sizes are the requested bytes (calloc: n*m).
+ * A free looks up the block in the live map *before* the real free and an
+ * allocation is inserted *after* the real one returns; see livemap.c for
+ * why that pairs events exactly across threads.
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tracer/tracer.h"
+
+/* ---------------------------------------------------------------- bootstrap */
+
+/*
+ * dlsym(RTLD_NEXT, ...) may itself call calloc before the real functions
+ * are known. Those few early requests are served from this static arena;
+ * free() ignores its blocks and realloc() moves them out.
+ */
+static uint8_t boot_arena[64 * 1024] __attribute__((aligned(64)));
+static atomic_size_t boot_pos;
+
+static void *boot_alloc(size_t n, size_t align)
+{
+	if (align < 16)
+		align = 16;
+	size_t need = n + align + 16;
+	size_t at = atomic_fetch_add(&boot_pos, need);
+	if (at + need > sizeof boot_arena)
+		return NULL;
+	uintptr_t p = ((uintptr_t)boot_arena + at + 16 + align - 1) & ~(uintptr_t)(align - 1);
+	((size_t *)p)[-1] = n;
+	memset((void *)p, 0, n);
+	return (void *)p;
+}
+
+static inline int is_boot(const void *p)
+{
+	return (const uint8_t *)p >= boot_arena && (const uint8_t *)p < boot_arena + sizeof boot_arena;
+}
+
+/* ---------------------------------------------------------------- records */
+
+static inline void tc_add(struct ml_thread *t, int c, uint64_t v)
+{
+	uint64_t old = atomic_load_explicit(&t->counters[c], memory_order_relaxed);
+	atomic_store_explicit(&t->counters[c], old + v, memory_order_relaxed);
+}
+
+static inline struct ml_thread *cur_thread(void)
+{
+	struct ml_thread *t = ml_tls.t;
+	if (ML_UNLIKELY(!t))
+		t = ml_thread_register();
+	return t;
+}
+
+/* Room for one event (ML_MAX_EVENT bytes) or NULL when nothing can be
+ * recorded. */
+static inline uint8_t *ev_begin(struct ml_thread *t)
+{
+	uint8_t *p = atomic_load_explicit(&t->pos, memory_order_relaxed);
+	if (ML_UNLIKELY(p >= atomic_load_explicit(&t->limit, memory_order_relaxed))) {
+		ml_thread_refill(t);
+		p = atomic_load_explicit(&t->pos, memory_order_relaxed);
+	}
+	return p;
+}
+
+static inline void ev_end(struct ml_thread *t, uint8_t *p)
+{
+	atomic_store_explicit(&t->pos, p, memory_order_release);
+}
+
+static inline uint8_t *ev_tick(struct ml_thread *t, uint8_t *p, uint64_t tsc)
+{
+	int64_t d = (int64_t)(tsc - ml.tsc0);
+	uint64_t tick = d > 0 ? (uint64_t)d >> ML_TICK_SHIFT : 0;
+	if (ML_UNLIKELY(tick > t->tick)) {
+		*p++ = ML_EV_TICK;
+		p = ml_put_varint(p, tick - t->tick);
+		t->tick = tick;
+	}
+	return p;
+}
+
+/* Move-to-front coding of stack ids: a slot when id is recent, else
+ * ML_STACK_SLOT_EXPLICIT. ingest/decode.c mirrors this exactly. */
+static inline unsigned mtf_code(struct ml_thread *t, uint32_t id)
+{
+	uint32_t n = t->mtf_n;
+	for (uint32_t i = 0; i < n; i++) {
+		if (t->mtf[i] == id) {
+			memmove(&t->mtf[1], &t->mtf[0], i * sizeof t->mtf[0]);
+			t->mtf[0] = id;
+			return i;
+		}
+	}
+	if (n < ML_MTF_SIZE)
+		t->mtf_n = ++n;
+	memmove(&t->mtf[1], &t->mtf[0], (n - 1) * sizeof t->mtf[0]);
+	t->mtf[0] = id;
+	return ML_STACK_SLOT_EXPLICIT;
+}
+
+/* The allocation part shared by ALLOC, malloc and realloc records. */
+static inline uint8_t *ev_alloc_body(struct ml_thread *t, uint8_t *p, int kind,
+                                     uint32_t stack, uint64_t size, uint64_t addr)
+{
+	unsigned slot = mtf_code(t, stack);
+	if (kind == ML_KIND_MALLOC) {
+		*p++ = (uint8_t)(ML_EV_MALLOC | slot);
+		if (slot == ML_STACK_SLOT_EXPLICIT)
+			p = ml_put_varint(p, stack);
+	} else {
+		*p++ = (uint8_t)kind;
+		p = ml_put_varint(p, slot == ML_STACK_SLOT_EXPLICIT ? ML_MTF_SIZE + (uint64_t)stack : slot);
+	}
+	p = ml_put_varint(p, size);
+	p = ml_put_varint(p, ml_zigzag((int64_t)(addr - t->prev_addr)));
+	t->prev_addr = addr;
+	return p;
+}
+
+static void record_alloc(void *ptr, size_t size, int kind, uint64_t t0)
+{
+	struct ml_thread *t = cur_thread();
+	if (!t)
+		return;
+	uint8_t *p = ev_begin(t);
+	if (!p)
+		return;
+	uint32_t stack = ml_stack_capture();
+	uint64_t tsc = ml_rdtsc();
+	struct ml_live e = { (uintptr_t)ptr, size, ++t->seq, t->idx, stack };
+	ml_live_insert(&e);
+	p = ev_tick(t, p, tsc);
+	if (kind != ML_KIND_MALLOC)
+		*p++ = ML_EV_ALLOC;
+	p = ev_alloc_body(t, p, kind, stack, size, (uintptr_t)ptr);
+	ev_end(t, p);
+	tc_add(t, ML_TC_MALLOCS, 1);
+	tc_add(t, ML_TC_BYTES, size);
+	tc_add(t, ML_TC_EVENTS, 1);
+	if (t0)
+		tc_add(t, ML_TC_ALLOC_CYCLES, (tsc - t0) * 16);
+}
+
+/* Reference to the allocation being freed: own distance, or foreign. */
+static inline uint8_t *ev_old_ref(struct ml_thread *t, uint8_t *p, const struct ml_live *e)
+{
+	if (e->idx == t->idx)
+		return ml_put_varint(p, t->seq - e->seq + 1);
+	p = ml_put_varint(p, 0);
+	p = ml_put_varint(p, e->idx);
+	return ml_put_varint(p, e->seq);
+}
+
+/* Record the free of ptr, before the real free. Returns the thread. */
+static struct ml_thread *record_free(void *ptr)
+{
+	struct ml_thread *t = cur_thread();
+	if (!t)
+		return NULL;
+	uint8_t *p = ev_begin(t);
+	if (!p)
+		return t;
+	struct ml_live e;
+	int known = ml_live_remove((uintptr_t)ptr, &e);
+	p = ev_tick(t, p, ml_rdtsc());
+	if (ML_LIKELY(known)) {
+		if (e.idx == t->idx) {
+			uint64_t d = t->seq - e.seq + 1;
+			if (d <= ML_EV_FREE_NEAR_MAX + 1) {
+				*p++ = (uint8_t)(d - 1);
+			} else {
+				*p++ = ML_EV_FREE_FAR;
+				p = ml_put_varint(p, d);
+			}
+		} else {
+			*p++ = ML_EV_FREE_FOREIGN;
+			p = ml_put_varint(p, e.idx);
+			p = ml_put_varint(p, e.seq);
+		}
+		tc_add(t, ML_TC_FREES, 1);
+		tc_add(t, ML_TC_FREED, e.size);
+	} else {
+		*p++ = ML_EV_FREE_UNKNOWN;
+		p = ml_put_varint(p, (uintptr_t)ptr);
+		tc_add(t, ML_TC_UNKNOWN, 1);
+	}
+	ev_end(t, p);
+	tc_add(t, ML_TC_EVENTS, 1);
+	return t;
+}
+
+/* realloc that moved or resized a block: one free plus one allocation. */
+static void record_realloc(const struct ml_live *old, int known, void *oldptr,
+                           void *ptr, size_t size, int kind, uint64_t t0)
+{
+	struct ml_thread *t = cur_thread();
+	if (!t)
+		return;
+	uint8_t *p = ev_begin(t);
+	if (!p)
+		return;
+	uint32_t stack = ml_stack_capture();
+	uint64_t tsc = ml_rdtsc();
+	p = ev_tick(t, p, tsc);
+	if (known) {
+		*p++ = ML_EV_REALLOC;
+		p = ev_old_ref(t, p, old);
+		tc_add(t, ML_TC_FREES, 1);
+		tc_add(t, ML_TC_FREED, old->size);
+	} else {
+		*p++ = ML_EV_REALLOC_UNKNOWN;
+		p = ml_put_varint(p, (uintptr_t)oldptr);
+		tc_add(t, ML_TC_UNKNOWN, 1);
+	}
+	*p++ = (uint8_t)kind;
+	struct ml_live e = { (uintptr_t)ptr, size, ++t->seq, t->idx, stack };
+	ml_live_insert(&e);
+	/* kind is written above; the body carries stack, size and address. */
+	unsigned slot = mtf_code(t, stack);
+	p = ml_put_varint(p, slot == ML_STACK_SLOT_EXPLICIT ? ML_MTF_SIZE + (uint64_t)stack : slot);
+	p = ml_put_varint(p, size);
+	p = ml_put_varint(p, ml_zigzag((int64_t)((uintptr_t)ptr - t->prev_addr)));
+	t->prev_addr = (uintptr_t)ptr;
+	ev_end(t, p);
+	tc_add(t, ML_TC_MALLOCS, 1);
+	tc_add(t, ML_TC_BYTES, size);
+	tc_add(t, ML_TC_EVENTS, 1);
+	if (t0)
+		tc_add(t, ML_TC_ALLOC_CYCLES, (tsc - t0) * 16);
+}
+
+/* ---------------------------------------------------------------- entry */
+
+/* Every 16th call is timed, to estimate the CPU share of the allocator. */
+static inline uint64_t timing_start(void)
+{
+	return (++ml_tls.t_count & 15) == 0 ? ml_rdtsc() : 0;
+}
+
+/* Hooks record when the tracer is up and this thread is not inside it. */
+static inline int hook_enter(void)
+{
+	if (ML_LIKELY(!ml_tls.guard && ml_active())) {
+		ml_tls.guard = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static inline void hook_leave(void)
+{
+	ml_tls.guard = 0;
+}
+
+/* Before the first recorded call: bring the tracer up unless this thread
+ * is already inside it. */
+static inline void ensure_init(void)
+{
+	if (ML_UNLIKELY(atomic_load_explicit(&ml.state, memory_order_acquire) < ML_READY) &&
+	    !ml_tls.guard)
+		ml_init_slow();
+}
+
+#define EXPORT __attribute__((visibility("default")))
+
+EXPORT void *malloc(size_t n)
+{
+	ensure_init();
+	if (ML_UNLIKELY(!ml.real.malloc))
+		return boot_alloc(n, 16);
+	if (!hook_enter())
+		return ml.real.malloc(n);
+	uint64_t t0 = timing_start();
+	void *p = ml.real.malloc(n);
+	if (ML_LIKELY(p != NULL))
+		record_alloc(p, n, ML_KIND_MALLOC, t0);
+	hook_leave();
+	return p;
+}
+
+EXPORT void free(void *p)
+{
+	if (ML_UNLIKELY(!p || is_boot(p)))
+		return;
+	ensure_init();
+	if (!hook_enter()) {
+		if (ml.real.free)
+			ml.real.free(p);
+		return;
+	}
+	struct ml_thread *t = record_free(p);
+	uint64_t t0 = timing_start();
+	ml.real.free(p);
+	if (t0 && t)
+		tc_add(t, ML_TC_ALLOC_CYCLES, (ml_rdtsc() - t0) * 16);
+	hook_leave();
+}
+
+EXPORT void *calloc(size_t n, size_t m)
+{
+	ensure_init();
+	if (ML_UNLIKELY(!ml.real.calloc)) {
+		size_t sz;
+		if (__builtin_mul_overflow(n, m, &sz))
+			return NULL;
+		return boot_alloc(sz, 16);
+	}
+	if (!hook_enter())
+		return ml.real.calloc(n, m);
+	uint64_t t0 = timing_start();
+	void *p = ml.real.calloc(n, m);
+	if (ML_LIKELY(p != NULL))
+		record_alloc(p, n * m, ML_KIND_CALLOC, t0);
+	hook_leave();
+	return p;
+}
+
+/* realloc and reallocarray share this: `real` is the function to call. */
+static void *realloc_common(void *old, size_t n, size_t m, int kind)
+{
+	size_t size;
+	int overflow = __builtin_mul_overflow(n, m, &size);
+	if (ML_UNLIKELY(is_boot(old))) {
+		if (overflow) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		void *p = malloc(size);
+		if (p) {
+			size_t had = ((size_t *)old)[-1];
+			memcpy(p, old, had < size ? had : size);
+		}
+		return p;
+	}
+	ensure_init();
+	void *(*real_realloc)(void *, size_t) = ml.real.realloc;
+	void *(*real_array)(void *, size_t, size_t) = ml.real.reallocarray;
+#define CALL_REAL(o) (kind == ML_KIND_REALLOCARRAY ? real_array((o), n, m) : real_realloc((o), n))
+	if (!real_realloc || !real_array)
+		return old ? NULL : (overflow ? NULL : boot_alloc(size, 16));
+	if (!hook_enter())
+		return CALL_REAL(old);
+	void *p;
+	uint64_t t0 = timing_start();
+	if (!old) {
+		p = CALL_REAL(NULL);
+		if (p)
+			record_alloc(p, size, kind, t0);
+	} else if (!overflow && size == 0) {
+		/* realloc(p, 0) frees p (glibc returns NULL). */
+		record_free(old);
+		p = CALL_REAL(old);
+	} else {
+		struct ml_live e;
+		int known = ml_live_remove((uintptr_t)old, &e);
+		p = CALL_REAL(old);
+		if (p)
+			record_realloc(&e, known, old, p, size, kind, t0);
+		else if (known)
+			ml_live_insert(&e);  /* failed: the old block lives on */
+	}
+#undef CALL_REAL
+	hook_leave();
+	return p;
+}
+
+EXPORT void *realloc(void *old, size_t n)
+{
+	return realloc_common(old, n, 1, ML_KIND_REALLOC);
+}
+
+EXPORT void *reallocarray(void *old, size_t n, size_t m)
+{
+	return realloc_common(old, n, m, ML_KIND_REALLOCARRAY);
+}
+
+EXPORT void *memalign(size_t align, size_t n)
+{
+	ensure_init();
+	if (ML_UNLIKELY(!ml.real.memalign))
+		return boot_alloc(n, align);
+	if (!hook_enter())
+		return ml.real.memalign(align, n);
+	uint64_t t0 = timing_start();
+	void *p = ml.real.memalign(align, n);
+	if (p)
+		record_alloc(p, n, ML_KIND_MEMALIGN, t0);
+	hook_leave();
+	return p;
+}
+
+EXPORT int posix_memalign(void **out, size_t align, size_t n)
+{
+	ensure_init();
+	if (ML_UNLIKELY(!ml.real.posix_memalign)) {
+		*out = boot_alloc(n, align);
+		return *out ? 0 : ENOMEM;
+	}
+	if (!hook_enter())
+		return ml.real.posix_memalign(out, align, n);
+	uint64_t t0 = timing_start();
+	int rc = ml.real.posix_memalign(out, align, n);
+	if (rc == 0 && *out)
+		record_alloc(*out, n, ML_KIND_POSIX_MEMALIGN, t0);
+	hook_leave();
+	return rc;
+}
+
+EXPORT void *aligned_alloc(size_t align, size_t n)
+{
+	ensure_init();
+	if (ML_UNLIKELY(!ml.real.aligned_alloc))
+		return boot_alloc(n, align);
+	if (!hook_enter())
+		return ml.real.aligned_alloc(align, n);
+	uint64_t t0 = timing_start();
+	void *p = ml.real.aligned_alloc(align, n);
+	if (p)
+		record_alloc(p, n, ML_KIND_ALIGNED_ALLOC, t0);
+	hook_leave();
+	return p;
+}
+
+EXPORT void *valloc(size_t n)
+{
+	ensure_init();
+	if (ML_UNLIKELY(!ml.real.valloc))
+		return boot_alloc(n, 4096);
+	if (!hook_enter())
+		return ml.real.valloc(n);
+	uint64_t t0 = timing_start();
+	void *p = ml.real.valloc(n);
+	if (p)
+		record_alloc(p, n, ML_KIND_VALLOC, t0);
+	hook_leave();
+	return p;
+}
+
+EXPORT void *pvalloc(size_t n)
+{
+	ensure_init();
+	if (ML_UNLIKELY(!ml.real.pvalloc))
+		return boot_alloc(n, 4096);
+	if (!hook_enter())
+		return ml.real.pvalloc(n);
+	uint64_t t0 = timing_start();
+	void *p = ml.real.pvalloc(n);
+	if (p)
+		record_alloc(p, n, ML_KIND_PVALLOC, t0);
+	hook_leave();
+	return p;
+}
+
+/** Record the live blocks inherited from the parent as the child's own
+ * (kind 'inherited'), under thread index 0. Called in a forked child. */
+struct inherit_ctx {
+	struct ml_thread *t;
+	uint64_t seq;
+};
+
+static void inherit_one(struct ml_live *e, void *arg)
+{
+	struct inherit_ctx *c = arg;
+	struct ml_thread *t = c->t;
+	uint8_t *p = ev_begin(t);
+	if (!p)
+		return;
+	e->idx = 0;
+	e->seq = ++t->seq;
+	/* Stacks lock under a shard lock breaks the lock order, but this
+	 * runs in a freshly forked child, where no other thread exists. */
+	if (e->stack)
+		ml_stack_ensure(e->stack);
+	*p++ = ML_EV_ALLOC;
+	p = ev_alloc_body(t, p, ML_KIND_INHERITED, e->stack, e->size, e->addr);
+	ev_end(t, p);
+	tc_add(t, ML_TC_MALLOCS, 1);
+	tc_add(t, ML_TC_BYTES, e->size);
+	tc_add(t, ML_TC_EVENTS, 1);
+}
+
+void ml_record_inherited(struct ml_thread *pseudo)
+{
+	struct inherit_ctx c = { pseudo, 0 };
+	ml_live_foreach(inherit_one, &c);
+}

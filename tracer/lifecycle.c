@@ -1,0 +1,714 @@
+/*
+ * lifecycle.c - bringing the tracer up and down with the process:
+ * initialisation on the first allocator call, the constructor and
+ * destructor, fork, exec, exit/_exit/quick_exit, and fatal signals.
+ *
+ * Every way out of a process ends its trace with an ML_META_END record
+ * (or, for exec, an ML_META_EXEC record) and flushes the stream, so that
+ * ingest can tell an exit from a crash from a kill (no end record).
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tracer/tracer.h"
+
+__thread struct ml_tls ml_tls __attribute__((tls_model("initial-exec")));
+struct ml_global ml = { .exit_code = -1, .depth = ML_DEFAULT_DEPTH };
+
+static atomic_int finish_claimed;
+static int ctor_done;
+
+
+/* ---------------------------------------------------------------- clocks */
+
+int64_t ml_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t ml_unix_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+uint64_t ml_tsc_to_ns(uint64_t tsc)
+{
+	if (tsc <= ml.tsc0 || ml.tsc_per_ns <= 0)
+		return 0;
+	return (uint64_t)((double)(tsc - ml.tsc0) / ml.tsc_per_ns);
+}
+
+/* ---------------------------------------------------------------- config */
+
+static long env_long(const char *name, long def, long lo, long hi)
+{
+	const char *s = getenv(name);
+	if (!s || !*s)
+		return def;
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*end || v < lo || v > hi)
+		return def;
+	return v;
+}
+
+static void read_config(void)
+{
+	ml.interval_ns = env_long("MEMLEDGER_INTERVAL", ML_DEFAULT_INTERVAL_MS, 1, 3600000) * 1000000L;
+	ml.depth = (int)env_long("MEMLEDGER_DEPTH", ML_DEFAULT_DEPTH, 1, ML_MAX_DEPTH);
+	ml.follow_exec = (int)env_long("MEMLEDGER_FOLLOW", 1, 0, 1);
+	ml.sample_bytes = (uint64_t)env_long("MEMLEDGER_SAMPLE_BYTES", 0, 0, LONG_MAX);
+}
+
+/* Under --no-follow only the first image of the root process traces. */
+static int should_trace(void)
+{
+	if (env_long("MEMLEDGER_DISABLE", 0, 0, 1))
+		return 0;
+	if (ml.follow_exec)
+		return 1;
+	long root = env_long("MEMLEDGER_ROOT_PID", 0, 0, INT_MAX);
+	if (root && root != getpid())
+		return 0;
+	const char *trace = getenv("MEMLEDGER_TRACE");
+	if (root && trace && access(trace, F_OK) == 0)
+		return 0;  /* the root's trace exists: this image was exec'd */
+	return 1;
+}
+
+static int resolve_real(void)
+{
+	ml.real.malloc = dlsym(RTLD_NEXT, "malloc");
+	ml.real.free = dlsym(RTLD_NEXT, "free");
+	ml.real.calloc = dlsym(RTLD_NEXT, "calloc");
+	ml.real.realloc = dlsym(RTLD_NEXT, "realloc");
+	ml.real.reallocarray = dlsym(RTLD_NEXT, "reallocarray");
+	ml.real.memalign = dlsym(RTLD_NEXT, "memalign");
+	ml.real.posix_memalign = dlsym(RTLD_NEXT, "posix_memalign");
+	ml.real.aligned_alloc = dlsym(RTLD_NEXT, "aligned_alloc");
+	ml.real.valloc = dlsym(RTLD_NEXT, "valloc");
+	ml.real.pvalloc = dlsym(RTLD_NEXT, "pvalloc");
+	return ml.real.malloc && ml.real.free && ml.real.calloc && ml.real.realloc &&
+	       ml.real.reallocarray && ml.real.memalign && ml.real.posix_memalign &&
+	       ml.real.aligned_alloc && ml.real.valloc && ml.real.pvalloc ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------- records */
+
+/* The process record: who we are, when we started, how we trace. */
+static void emit_proc(void)
+{
+	char exe[PATH_MAX] = "";
+	char cmd[16384];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	exe[n > 0 ? n : 0] = 0;
+	size_t clen = 0;
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t r;
+		while (clen < sizeof cmd && (r = read(fd, cmd + clen, sizeof cmd - clen)) > 0)
+			clen += (size_t)r;
+		close(fd);
+	}
+	struct ml_meta m;
+	ml_meta_begin(&m, ML_META_PROC, 200 + sizeof exe + sizeof cmd);
+	uint8_t *p = m.p;
+	p = ml_put_str(p, "memledger 1.0", 64);
+	p = ml_put_varint(p, (uint64_t)getpid());
+	p = ml_put_varint(p, (uint64_t)getppid());
+	p = ml_put_varint(p, ml.tsc0);
+	p = ml_put_varint(p, (uint64_t)ml.mono0_ns);
+	p = ml_put_varint(p, (uint64_t)ml.unix0_ns);
+	p = ml_put_varint(p, ML_TICK_SHIFT);
+	p = ml_put_varint(p, (uint64_t)ml.interval_ns);
+	p = ml_put_varint(p, (uint64_t)ml.depth);
+	p = ml_put_varint(p, ml.sample_bytes);
+	p = ml_put_str(p, exe, sizeof exe);
+	p = ml_put_bytes(p, cmd, clen);
+	m.p = p;
+	ml_meta_end(&m);
+}
+
+static void emit_end(int reason, int code)
+{
+	struct ml_meta m;
+	ml_meta_begin(&m, ML_META_END, 40);
+	m.p = ml_put_varint(m.p, (uint64_t)reason);
+	m.p = ml_put_varint(m.p, ml_zigzag(code));
+	m.p = ml_put_varint(m.p, ml_rdtsc());
+	m.p = ml_put_varint(m.p, (uint64_t)(ml_mono_ns() - ml.mono0_ns));
+	ml_meta_end(&m);
+}
+
+/* ---------------------------------------------------------------- init */
+
+static void install_signal_handlers(void);
+
+static void start_clocks(void)
+{
+	ml.tsc0 = ml_rdtsc();
+	ml.mono0_ns = ml_mono_ns();
+	ml.unix0_ns = ml_unix_ns();
+	ml.tsc_per_ns = 0;
+}
+
+static void do_init(void)
+{
+	if (resolve_real() < 0) {
+		atomic_store(&ml.state, ML_OFF);
+		return;
+	}
+	read_config();
+	if (!should_trace()) {
+		atomic_store(&ml.state, ML_OFF);
+		return;
+	}
+	ml.pid = getpid();
+	start_clocks();
+	ml_modules_find_self();
+	ml_stacks_init();
+	ml_threads_init();
+	atomic_store(&ml.next_thread_idx, 1);  /* 0 is the inherited blocks of a forked child */
+	if (ml_sink_open_as(0) < 0) {
+		atomic_store(&ml.state, ML_OFF);
+		return;
+	}
+	emit_proc();
+	ml_modules_scan();
+	atomic_store(&ml.recording, 1);
+	atomic_store(&ml.state, ML_READY);
+	ml_thread_register();
+	ml_snapshot(ML_SNAP_START, "start", 0, NULL);
+}
+
+int ml_init_slow(void)
+{
+	int st = atomic_load(&ml.state);
+	if (st == ML_READY || st == ML_OFF)
+		return ml_active();
+	if (ml_tls.guard)
+		return 0;
+	int expect = ML_UNINIT;
+	if (!atomic_compare_exchange_strong(&ml.state, &expect, ML_INITIALIZING)) {
+		while (atomic_load(&ml.state) == ML_INITIALIZING)
+			sched_yield();
+		return ml_active();
+	}
+	ml_tls.guard++;
+	do_init();
+	ml_tls.guard--;
+	return ml_active();
+}
+
+static void atfork_prepare(void);
+static void atfork_parent(void);
+static void atfork_child(void);
+
+__attribute__((constructor)) static void ml_constructor(void)
+{
+	ml_init_slow();
+	if (!ml_active())
+		return;
+	ml_tls.guard++;
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+	install_signal_handlers();
+	ml_fds_init();
+	ctor_done = 1;
+	ml_writer_start();
+	ml_tls.guard--;
+}
+
+/* ---------------------------------------------------------------- finish */
+
+typedef void (*freeres_fn)(void);
+
+/* Release what the C and C++ runtimes keep for the life of the process,
+ * as valgrind does, so it is neither counted as a leak nor left live.
+ * Only when no other thread can be using it. */
+static void run_freeres(void)
+{
+	if (env_long("MEMLEDGER_FREERES", 1, 0, 1) == 0 || ml_threads_live() > 1)
+		return;
+	freeres_fn cxx = (freeres_fn)dlsym(RTLD_DEFAULT, "_ZN9__gnu_cxx9__freeresEv");
+	freeres_fn libc = (freeres_fn)dlsym(RTLD_DEFAULT, "__libc_freeres");
+	if (cxx)
+		cxx();
+	if (libc)
+		libc();
+	atomic_store(&ml.freeres_called, 1);
+	struct ml_meta m;
+	ml_meta_begin(&m, ML_META_FREERES, 16);
+	m.p = ml_put_varint(m.p, ml_rdtsc());
+	ml_meta_end(&m);
+}
+
+/*
+ * The one way a trace ends. `how` is ML_END_EXIT or ML_END_SIGNAL.
+ * On a normal exit the runtime caches are released first (their frees
+ * are recorded), then the exit snapshot, the reachability scan and the
+ * end record; on a signal only what is safe in a handler.
+ */
+static void ml_finish(int how, int code, int allow_freeres)
+{
+	int expect = 0;
+	if (!atomic_compare_exchange_strong(&finish_claimed, &expect, 1))
+		return;
+	if (!ml_active())
+		return;
+	int saved_guard = ml_tls.guard;
+	if (how == ML_END_EXIT && allow_freeres) {
+		ml_tls.guard = 0;
+		run_freeres();
+	}
+	ml_tls.guard = saved_guard + 1;
+	if (how == ML_END_EXIT) {
+		unsigned seq = ml_snapshot(ML_SNAP_EXIT, "exit", 0, NULL);
+		atomic_store(&ml.recording, 0);
+		ml_scan(seq, (uintptr_t)__builtin_frame_address(0));
+	} else {
+		ml_snapshot(ML_SNAP_EXIT, "exit", 1u << 31, NULL);
+		atomic_store(&ml.recording, 0);
+	}
+	emit_end(how, code);
+	atomic_store(&ml.finished, 1);
+	ml_flush_all(1);
+	ml_writer_wake();
+	ml_tls.guard = saved_guard;
+}
+
+__attribute__((destructor)) static void ml_destructor(void)
+{
+	if (ml.pid && ml.pid != getpid())
+		return;
+	ml_finish(ML_END_EXIT, ml.exit_code, 1);
+}
+
+typedef int (*main_fn)(int, char **, char **);
+static main_fn real_main;
+
+static int main_wrapper(int argc, char **argv, char **envp)
+{
+	int rc = real_main(argc, argv, envp);
+	ml.exit_code = rc;
+	ml.main_returned = 1;
+	return rc;
+}
+
+/* Wrapping main is how the tracer learns the status main returns. */
+int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
+                      void (*fini)(void), void (*rtld_fini)(void), void *stack_end);
+__attribute__((visibility("default")))
+int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
+                      void (*fini)(void), void (*rtld_fini)(void), void *stack_end)
+{
+	typedef int (*start_fn)(main_fn, int, char **, void (*)(void), void (*)(void),
+	                        void (*)(void), void *);
+	start_fn real = (start_fn)dlsym(RTLD_NEXT, "__libc_start_main");
+	real_main = main;
+	return real(main_wrapper, argc, argv, init, fini, rtld_fini, stack_end);
+}
+
+__attribute__((visibility("default"), noreturn)) void exit(int code)
+{
+	typedef void (*exit_fn)(int) __attribute__((noreturn));
+	static exit_fn real_exit;
+	if (!real_exit)
+		real_exit = (exit_fn)dlsym(RTLD_NEXT, "exit");
+	ml.exit_code = code;
+	real_exit(code);
+}
+
+/* _exit, _Exit and quick_exit skip the destructors: end the trace here.
+ * A vfork child shares the parent's memory and must not touch it. */
+static void finish_before_fast_exit(int code)
+{
+	if (ml.pid && getpid() == ml.pid) {
+		ml.exit_code = code;
+		ml_finish(ML_END_EXIT, code, 0);
+	}
+}
+
+__attribute__((visibility("default"), noreturn)) void _exit(int code)
+{
+	finish_before_fast_exit(code);
+	syscall(SYS_exit_group, code);
+	__builtin_unreachable();
+}
+
+__attribute__((visibility("default"), noreturn)) void _Exit(int code)
+{
+	finish_before_fast_exit(code);
+	syscall(SYS_exit_group, code);
+	__builtin_unreachable();
+}
+
+__attribute__((visibility("default"), noreturn)) void quick_exit(int code)
+{
+	typedef void (*exit_fn)(int) __attribute__((noreturn));
+	static exit_fn real_qe;
+	if (!real_qe)
+		real_qe = (exit_fn)dlsym(RTLD_NEXT, "quick_exit");
+	/* at_quick_exit handlers run inside; record after them is impossible,
+	 * so end the trace first. */
+	finish_before_fast_exit(code);
+	real_qe(code);
+}
+
+/* ---------------------------------------------------------------- signals */
+
+static const int fatal_signals[] = {
+	SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS, SIGXCPU, SIGXFSZ,
+	SIGQUIT, SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2,
+};
+
+static void fatal_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	int saved = errno;
+	if (ml.pid == getpid()) {
+		int g = ml_tls.guard;
+		ml_tls.guard = 1;
+		ml_tls.in_signal = 1;
+		ml_finish(ML_END_SIGNAL, sig, 0);
+		ml_tls.in_signal = 0;
+		ml_tls.guard = g;
+	}
+	struct sigaction dfl;
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(sig, &dfl, NULL);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	errno = saved;
+	/* A fault raised by the kernel happens again when the handler returns;
+	 * anything else is sent again, now with the default action. */
+	int synchronous = (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) &&
+	                  si && si->si_code > 0;
+	if (!synchronous)
+		syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
+}
+
+static void install_signal_handlers(void)
+{
+	if (env_long("MEMLEDGER_SIGNALS", 1, 0, 1) == 0)
+		return;
+	static char altstack[64 * 1024] __attribute__((aligned(16)));
+	stack_t old;
+	if (sigaltstack(NULL, &old) == 0 && (old.ss_flags & SS_DISABLE)) {
+		stack_t ss = { .ss_sp = altstack, .ss_size = sizeof altstack };
+		sigaltstack(&ss, NULL);
+	}
+	for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++) {
+		struct sigaction old_sa, sa;
+		if (sigaction(fatal_signals[i], NULL, &old_sa) != 0)
+			continue;
+		if (old_sa.sa_handler != SIG_DFL || (old_sa.sa_flags & SA_SIGINFO))
+			continue;  /* the program's own handler or SIG_IGN stays */
+		memset(&sa, 0, sizeof sa);
+		sa.sa_sigaction = fatal_handler;
+		sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+		sigfillset(&sa.sa_mask);
+		sigaction(fatal_signals[i], &sa, NULL);
+	}
+}
+
+/* ---------------------------------------------------------------- fork */
+
+static int fork_locked;
+static struct ml_thread inherit_thread;
+
+static void atfork_prepare(void)
+{
+	if (!ml_active() || ml_tls.guard)
+		return;
+	ml_tls.guard++;
+	ml_registry_lock();
+	ml_modules_lock();
+	ml_stacks_lock();
+	ml_channel_lock_meta();
+	ml_live_lock_all();
+	ml_sink_lock();
+	ml_channel_lock_queues();
+	ml_threads_info_lock();
+	ml_arena_lock();
+	fork_locked = 1;
+}
+
+static void unlock_all(void)
+{
+	ml_arena_unlock();
+	ml_threads_info_unlock();
+	ml_sink_unlock();
+	ml_live_unlock_all();
+	ml_channel_unlock_all();
+	ml_stacks_unlock();
+	ml_modules_unlock();
+	ml_registry_unlock();
+}
+
+static void atfork_parent(void)
+{
+	if (!fork_locked)
+		return;
+	fork_locked = 0;
+	unlock_all();
+	ml_tls.guard--;
+}
+
+__attribute__((visibility("default"))) pid_t fork(void)
+{
+	static pid_t (*real_fork)(void);
+	if (!real_fork)
+		real_fork = (pid_t (*)(void))dlsym(RTLD_NEXT, "fork");
+	pid_t pid = real_fork();
+	if (pid > 0 && ml_active() && !ml_tls.guard) {
+		ml_tls.guard++;
+		struct ml_meta m;
+		ml_meta_begin(&m, ML_META_FORK, 32);
+		m.p = ml_put_varint(m.p, (uint64_t)pid);
+		m.p = ml_put_varint(m.p, ml_rdtsc());
+		ml_meta_end(&m);
+		ml_tls.guard--;
+	}
+	return pid;
+}
+
+/*
+ * The child starts a trace of its own. Its clock starts now; the blocks
+ * it inherited live become its first allocations (kind 'inherited',
+ * thread index 0), so Mallocs - Frees still equals HeapObjects.
+ */
+static void atfork_child(void)
+{
+	if (!fork_locked)
+		return;
+	fork_locked = 0;
+	unlock_all();
+	ml.pid = getpid();
+	ml.trace_gen++;
+	atomic_store(&ml.snapshot_seq, 0);
+	atomic_store(&ml.trim_calls, 0);
+	atomic_store(&finish_claimed, 0);
+	ml_sink_reset_for_child();
+	ml_channel_reset_for_child();
+	ml_modules_reset_for_child();
+	ml_fds_reset_for_child();
+	start_clocks();
+	struct ml_thread *self = ml_tls.t;
+	ml_threads_reset_for_child(self);
+	if (ml_sink_open_as(1) < 0) {
+		atomic_store(&ml.recording, 0);
+		atomic_store(&ml.state, ML_OFF);
+		ml_tls.guard--;
+		return;
+	}
+	emit_proc();
+	ml_modules_scan();
+
+	memset(&inherit_thread, 0, sizeof inherit_thread);
+	inherit_thread.idx = 0;
+	ml_thread_refill(&inherit_thread);
+	ml_record_inherited(&inherit_thread);
+	struct ml_buf *b = atomic_load(&inherit_thread.buf);
+	uint8_t *pos = atomic_load(&inherit_thread.pos);
+	if (b) {
+		b->len = (uint32_t)(pos - b->data);
+		ml_buf_submit(b);
+	}
+	ml_registry_lock();
+	for (int i = 0; i < ML_TC_COUNT; i++)
+		ml.retired[i] += atomic_load(&inherit_thread.counters[i]);
+	ml_registry_unlock();
+
+	if (self) {
+		ml_thread_refill(self);
+		struct ml_meta m;
+		ml_meta_begin(&m, ML_META_THREAD_IDX, 32);
+		m.p = ml_put_varint(m.p, self->idx);
+		m.p = ml_put_varint(m.p, (uint64_t)self->tid);
+		ml_meta_end(&m);
+	}
+	ml_snapshot(ML_SNAP_START, "start", 0, NULL);
+	if (ctor_done)
+		ml_writer_start();
+	ml_tls.guard--;
+}
+
+/* ---------------------------------------------------------------- exec */
+
+extern char **environ;
+
+/* With --no-follow, the exec'd program must not load the tracer: copy the
+ * environment without this library in LD_PRELOAD. Stack memory only. */
+#define ENV_MAX 4096
+struct env_copy {
+	char *vec[ENV_MAX + 1];
+	char preload[8192];
+};
+
+static char *const *env_without_tracer(char *const *envp, struct env_copy *c)
+{
+	if (ml.follow_exec || !envp)
+		return envp;
+	size_t n = 0, out = 0;
+	for (; envp[n]; n++)
+		if (n >= ENV_MAX)
+			return envp;
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(envp[i], "LD_PRELOAD=", 11) != 0) {
+			c->vec[out++] = envp[i];
+			continue;
+		}
+		/* keep every other preloaded library */
+		char *w = c->preload;
+		size_t room = sizeof c->preload - 1;
+		w += snprintf(w, room, "LD_PRELOAD=");
+		const char *s = envp[i] + 11;
+		while (*s) {
+			size_t len = strcspn(s, ": ");
+			if (len && !memmem(s, len, "libmemledger", 12) &&
+			    (size_t)(w - c->preload) + len + 2 < room) {
+				if (w[-1] != '=')
+					*w++ = ':';
+				memcpy(w, s, len);
+				w += len;
+			}
+			s += len;
+			while (*s == ':' || *s == ' ')
+				s++;
+		}
+		*w = 0;
+		c->vec[out++] = c->preload;
+	}
+	c->vec[out] = NULL;
+	return c->vec;
+}
+
+/* Before exec: write an exec record and everything recorded so far. If
+ * exec fails, tracing simply goes on. */
+static void before_exec(const char *path)
+{
+	if (!ml_active() || ml_tls.guard || getpid() != ml.pid)
+		return;
+	ml_tls.guard++;
+	struct ml_meta m;
+	ml_meta_begin(&m, ML_META_EXEC, 40 + PATH_MAX);
+	m.p = ml_put_varint(m.p, ml_rdtsc());
+	m.p = ml_put_str(m.p, path, PATH_MAX);
+	ml_meta_end(&m);
+	ml_snapshot(ML_SNAP_EXIT, "exit", 0, NULL);
+	if (ml_tls.t)
+		ml_thread_refill(ml_tls.t);
+	ml_meta_flush();
+	ml_flush_all(0);
+	ml_tls.guard--;
+}
+
+#define REAL(name) \
+	static __typeof__(&name) real_##name; \
+	if (!real_##name) real_##name = (__typeof__(&name))dlsym(RTLD_NEXT, #name)
+
+__attribute__((visibility("default")))
+int execve(const char *path, char *const argv[], char *const envp[])
+{
+	REAL(execve);
+	struct env_copy c;
+	before_exec(path);
+	return real_execve(path, argv, env_without_tracer(envp, &c));
+}
+
+__attribute__((visibility("default")))
+int execv(const char *path, char *const argv[])
+{
+	return execve(path, argv, environ);
+}
+
+__attribute__((visibility("default")))
+int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	REAL(execvpe);
+	struct env_copy c;
+	before_exec(file);
+	return real_execvpe(file, argv, env_without_tracer(envp, &c));
+}
+
+__attribute__((visibility("default")))
+int execvp(const char *file, char *const argv[])
+{
+	return execvpe(file, argv, environ);
+}
+
+__attribute__((visibility("default")))
+int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	REAL(fexecve);
+	struct env_copy c;
+	before_exec("(fexecve)");
+	return real_fexecve(fd, argv, env_without_tracer(envp, &c));
+}
+
+/* The execl family: gather the arguments on the stack, then exec. */
+#define ARGS_MAX 4096
+#define COLLECT_ARGS(first, ap, vec, n, extra)                      \
+	do {                                                        \
+		vec[0] = (char *)(first);                           \
+		n = 1;                                              \
+		while (vec[n - 1] && n < ARGS_MAX)                  \
+			vec[n++] = va_arg(ap, char *);              \
+		vec[n] = NULL;                                      \
+		extra;                                              \
+	} while (0)
+
+__attribute__((visibility("default")))
+int execl(const char *path, const char *arg, ...)
+{
+	char *vec[ARGS_MAX + 1];
+	size_t n;
+	va_list ap;
+	va_start(ap, arg);
+	COLLECT_ARGS(arg, ap, vec, n, (void)0);
+	va_end(ap);
+	return execve(path, vec, environ);
+}
+
+__attribute__((visibility("default")))
+int execlp(const char *file, const char *arg, ...)
+{
+	char *vec[ARGS_MAX + 1];
+	size_t n;
+	va_list ap;
+	va_start(ap, arg);
+	COLLECT_ARGS(arg, ap, vec, n, (void)0);
+	va_end(ap);
+	return execvpe(file, vec, environ);
+}
+
+__attribute__((visibility("default")))
+int execle(const char *path, const char *arg, ...)
+{
+	char *vec[ARGS_MAX + 1];
+	char *const *envp;
+	size_t n;
+	va_list ap;
+	va_start(ap, arg);
+	COLLECT_ARGS(arg, ap, vec, n, envp = va_arg(ap, char *const *));
+	va_end(ap);
+	return execve(path, vec, envp);
+}

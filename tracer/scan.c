@@ -1,0 +1,360 @@
+/*
+ * scan.c - the reachability scan: which live blocks can the program
+ * still reach, and which are leaked.
+ *
+ * Conservative, like LeakSanitizer: every aligned word in the roots is a
+ * potential pointer, interior pointers included. The roots are the
+ * writable segments of every module except the tracer's own, the stacks
+ * of all live threads (whole ranges for threads other than the scanning
+ * one), and each thread's static TLS block, TCB and DTV. Marking from the
+ * roots gives `reachable`. The remaining blocks are classified as
+ * valgrind does: walking them in address order, a block no other leaked
+ * block points to leads a group and is `lost`; everything reachable from
+ * it is `indirect` (in a cycle, the first block by address leads).
+ *
+ * One glibc detail: the allocator's own bins point at the header of the
+ * chunk *after* a block, which lies inside that block's last 8 bytes
+ * when the request used them. Such a word is not counted as a reference.
+ *
+ * The scan allocates with mmap only, sorts with its own radix sort, and
+ * survives memory that disappears under it (another thread unmapping a
+ * block): a fault in the scanning thread abandons that one range.
+ */
+#include <dlfcn.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "tracer/tracer.h"
+
+struct blk {
+	uint64_t addr;
+	uint64_t size;
+	uint64_t seq;
+	uint32_t idx;
+	uint32_t pad;
+};
+
+enum { UNSEEN = 0, REACH = ML_LEAK_REACHABLE, LOST = ML_LEAK_LOST, INDIRECT = ML_LEAK_INDIRECT };
+
+struct scan {
+	struct blk *b;
+	uint8_t *state;
+	uint32_t *stack;
+	size_t n, cap, sp;
+	uint64_t min, span;
+	uint64_t leader;        /* flood mode: the group's leader index */
+	int flood;
+	uint64_t root_bytes;
+};
+
+/* ---------------------------------------------------------------- fault guard */
+
+static __thread sigjmp_buf *scan_jmp;
+static pid_t scan_tid;
+static struct sigaction old_segv, old_bus;
+
+static void scan_fault(int sig, siginfo_t *si, void *uc)
+{
+	(void)si;
+	(void)uc;
+	if (scan_jmp && (pid_t)syscall(SYS_gettid) == scan_tid) {
+		sigset_t set;
+		sigemptyset(&set);
+		sigaddset(&set, sig);
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+		siglongjmp(*scan_jmp, 1);
+	}
+	/* Not the scan's fault: put the program's handler back and let the
+	 * faulting instruction run again into it. */
+	sigaction(sig, sig == SIGSEGV ? &old_segv : &old_bus, NULL);
+}
+
+static void guard_install(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = scan_fault;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	scan_tid = (pid_t)syscall(SYS_gettid);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sigaction(SIGBUS, &sa, &old_bus);
+}
+
+static void guard_remove(void)
+{
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
+	scan_tid = 0;
+}
+
+/* ---------------------------------------------------------------- blocks */
+
+static void collect_one(struct ml_live *e, void *arg)
+{
+	struct scan *s = arg;
+	if (s->n >= s->cap)
+		return;
+	struct blk *b = &s->b[s->n++];
+	b->addr = e->addr;
+	b->size = e->size;
+	b->seq = e->seq;
+	b->idx = e->idx;
+}
+
+/* LSD radix sort on the address, 16 bits a pass over 48 bits. */
+static int sort_blocks(struct scan *s)
+{
+	struct blk *tmp = ml_map(s->n * sizeof *tmp);
+	uint32_t *count = ml_map(65536 * sizeof *count);
+	if (!tmp || !count) {
+		ml_unmap(tmp, s->n * sizeof *tmp);
+		ml_unmap(count, 65536 * sizeof *count);
+		return -1;
+	}
+	struct blk *src = s->b, *dst = tmp;
+	for (int shift = 0; shift < 48; shift += 16) {
+		memset(count, 0, 65536 * sizeof *count);
+		for (size_t i = 0; i < s->n; i++)
+			count[(src[i].addr >> shift) & 0xffff]++;
+		uint32_t sum = 0;
+		for (int d = 0; d < 65536; d++) {
+			uint32_t c = count[d];
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < s->n; i++)
+			dst[count[(src[i].addr >> shift) & 0xffff]++] = src[i];
+		struct blk *t = src;
+		src = dst;
+		dst = t;
+	}
+	/* three passes: the result is in tmp */
+	memcpy(s->b, src, s->n * sizeof *src);
+	ml_unmap(tmp, s->n * sizeof *tmp);
+	ml_unmap(count, 65536 * sizeof *count);
+	return 0;
+}
+
+/* The block containing v, or -1. */
+static long find_block(const struct scan *s, uint64_t v)
+{
+	size_t lo = 0, hi = s->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (s->b[mid].addr <= v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return -1;
+	const struct blk *b = &s->b[lo - 1];
+	uint64_t extent = b->size ? b->size : 1;
+	if (v - b->addr >= extent)
+		return -1;
+	if (v != b->addr && v - b->addr + 16 >= extent && !(v & 15)) {
+		/* Maybe glibc's pointer to the next chunk's header. */
+		uint64_t hdr = ((const volatile uint64_t *)(uintptr_t)b->addr)[-1];
+		if (!(hdr & 2) && v == b->addr - 16 + (hdr & ~(uint64_t)7))
+			return -1;
+	}
+	return (long)(lo - 1);
+}
+
+static inline void visit(struct scan *s, long k)
+{
+	uint8_t st = s->state[k];
+	if (!s->flood) {
+		if (st != UNSEEN)
+			return;
+		s->state[k] = REACH;
+	} else {
+		if ((uint64_t)k == s->leader || (st != UNSEEN && st != LOST))
+			return;
+		s->state[k] = INDIRECT;
+	}
+	s->stack[s->sp++] = (uint32_t)k;
+}
+
+static void scan_range(struct scan *s, uintptr_t lo, uintptr_t hi)
+{
+	sigjmp_buf jb;
+	lo = (lo + 7) & ~(uintptr_t)7;
+	if (hi <= lo)
+		return;
+	if (sigsetjmp(jb, 0)) {
+		scan_jmp = NULL;
+		return;
+	}
+	scan_jmp = &jb;
+	for (uintptr_t p = lo; p + 8 <= hi; p += 8) {
+		uint64_t v = *(const volatile uint64_t *)p;
+		if (v - s->min < s->span) {
+			long k = find_block(s, v);
+			if (k >= 0)
+				visit(s, k);
+		}
+	}
+	scan_jmp = NULL;
+}
+
+static void drain(struct scan *s)
+{
+	while (s->sp) {
+		const struct blk *b = &s->b[s->stack[--s->sp]];
+		scan_range(s, b->addr, b->addr + b->size);
+	}
+}
+
+static void root(uintptr_t lo, uintptr_t hi, void *arg)
+{
+	struct scan *s = arg;
+	if (hi > lo)
+		s->root_bytes += hi - lo;
+	scan_range(s, lo, hi);
+	drain(s);
+}
+
+/* ---------------------------------------------------------------- threads */
+
+typedef void (*tls_info_fn)(size_t *, size_t *);
+
+struct thread_roots {
+	struct scan *s;
+	pid_t me;
+	uintptr_t my_sp;
+	size_t tls_static;
+};
+
+static void thread_root(struct ml_thread *t, void *arg)
+{
+	struct thread_roots *r = arg;
+	if (t->exited)
+		return;
+	if (t->stack_hi) {
+		uintptr_t lo = t->tid == r->me ? r->my_sp : t->stack_lo;
+		root(lo, t->stack_hi, r->s);
+	}
+	/* Static TLS sits just below the thread pointer (pthread_self), the
+	 * TCB just above; the DTV points at dynamically loaded TLS blocks. */
+	uintptr_t tp = (uintptr_t)t->self;
+	if (!tp)
+		return;
+	root(tp - r->tls_static, tp + 2304, r->s);
+	sigjmp_buf jb;
+	if (sigsetjmp(jb, 0) == 0) {
+		scan_jmp = &jb;
+		const uintptr_t *dtv = ((const uintptr_t *const *)tp)[1];
+		size_t count = dtv ? dtv[-2] : 0;
+		scan_jmp = NULL;
+		if (dtv && count < 65536)
+			root((uintptr_t)(dtv - 2), (uintptr_t)(dtv + 2 * (count + 1)), r->s);
+	}
+	scan_jmp = NULL;
+}
+
+/* ---------------------------------------------------------------- results */
+
+static void emit_results(struct scan *s, unsigned snap, int64_t dt_ns)
+{
+	uint64_t n[4] = { 0 }, bytes[4] = { 0 };
+	for (size_t i = 0; i < s->n; i++) {
+		n[s->state[i]]++;
+		bytes[s->state[i]] += s->b[i].size;
+	}
+	struct ml_meta m;
+	ml_meta_begin(&m, ML_META_SCAN, 160);
+	uint8_t *p = m.p;
+	p = ml_put_varint(p, snap);
+	p = ml_put_varint(p, s->n);
+	for (int c = LOST; c <= REACH; c++) {
+		p = ml_put_varint(p, n[c]);
+		p = ml_put_varint(p, bytes[c]);
+	}
+	p = ml_put_varint(p, (uint64_t)dt_ns);
+	p = ml_put_varint(p, s->root_bytes);
+	m.p = p;
+	ml_meta_end(&m);
+
+	/* Lost and indirect blocks, in records of up to 2048; the rest of the
+	 * blocks live at this point are reachable. */
+	size_t i = 0;
+	while (i < s->n) {
+		size_t batch = 0, j = i;
+		for (; j < s->n && batch < 2048; j++)
+			if (s->state[j] == LOST || s->state[j] == INDIRECT)
+				batch++;
+		if (!batch)
+			break;
+		ml_meta_begin(&m, ML_META_LEAKS, 24 + batch * 21);
+		p = m.p;
+		p = ml_put_varint(p, snap);
+		p = ml_put_varint(p, batch);
+		for (; i < j; i++) {
+			if (s->state[i] != LOST && s->state[i] != INDIRECT)
+				continue;
+			p = ml_put_varint(p, s->b[i].idx);
+			p = ml_put_varint(p, s->b[i].seq);
+			*p++ = s->state[i];
+		}
+		m.p = p;
+		ml_meta_end(&m);
+	}
+}
+
+void ml_scan(unsigned snapshot_seq, uintptr_t caller_sp)
+{
+	struct scan s;
+	memset(&s, 0, sizeof s);
+	int64_t t0 = ml_mono_ns();
+	__builtin_unwind_init();  /* callee-saved registers onto the stack */
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+	if (!caller_sp || here < caller_sp)
+		caller_sp = here;
+
+	s.cap = ml_live_count() + 4096;
+	s.b = ml_map(s.cap * sizeof *s.b);
+	s.state = ml_map(s.cap);
+	s.stack = ml_map(2 * s.cap * sizeof *s.stack);
+	if (!s.b || !s.state || !s.stack)
+		goto out_unmap;
+	ml_live_foreach(collect_one, &s);
+	if (s.n && sort_blocks(&s) < 0)
+		goto out_unmap;
+	if (s.n) {
+		s.min = s.b[0].addr;
+		s.span = s.b[s.n - 1].addr + s.b[s.n - 1].size + 1 - s.min;
+	}
+
+	guard_install();
+	ml_modules_writable(root, &s);
+	struct thread_roots tr = { &s, (pid_t)syscall(SYS_gettid), caller_sp, 0 };
+	tls_info_fn tls_info = (tls_info_fn)dlvsym(RTLD_DEFAULT, "_dl_get_tls_static_info", "GLIBC_PRIVATE");
+	size_t align;
+	if (tls_info)
+		tls_info(&tr.tls_static, &align);
+	if (tr.tls_static > (1u << 20))
+		tr.tls_static = 0;
+	ml_threads_foreach(thread_root, &tr);
+
+	/* Unreached blocks: leaders are lost, what they reach is indirect. */
+	s.flood = 1;
+	for (size_t i = 0; i < s.n; i++) {
+		if (s.state[i] != UNSEEN)
+			continue;
+		s.state[i] = LOST;
+		s.leader = i;
+		s.stack[s.sp++] = (uint32_t)i;
+		drain(&s);
+	}
+	guard_remove();
+	emit_results(&s, snapshot_seq, ml_mono_ns() - t0);
+out_unmap:
+	ml_unmap(s.b, s.cap * sizeof *s.b);
+	ml_unmap(s.state, s.cap);
+	ml_unmap(s.stack, 2 * s.cap * sizeof *s.stack);
+}

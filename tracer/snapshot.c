@@ -1,0 +1,231 @@
+/*
+ * snapshot.c - snapshots of the memory counters, the public API
+ * (memledger_snapshot, memledger_print_stats, memledger_snapshot_flags)
+ * and malloc_trim, the native counterpart of a GC run.
+ *
+ * A snapshot sums the per-thread counters (exact when other threads are
+ * quiet; otherwise a consistent-enough read of a moving target), reads
+ * mallinfo2 for the allocator's view, RSS from /proc/self/statm, stack
+ * residency with mincore, and the process CPU time. Samples are the same
+ * record taken by the writer every interval.
+ */
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MEMLEDGER_IMPLEMENTATION
+#include "memledger.h"
+#include "format/memstats.h"
+#include "tracer/tracer.h"
+
+#define SNAP_FROM_SIGNAL (1u << 31)
+
+struct ml_snapshot_values {
+	uint64_t f[ML_SF_COUNT];
+	uint64_t tsc;
+	int64_t ns;
+	unsigned seq;
+};
+
+static int64_t cpu_ns(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static uint64_t rss_bytes(void)
+{
+	char buf[128];
+	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	char *p = buf;
+	strtoul(p, &p, 10);                     /* size */
+	return strtoul(p, NULL, 10) * (uint64_t)sysconf(_SC_PAGESIZE);  /* resident */
+}
+
+static void calibrate(uint64_t tsc, int64_t mono)
+{
+	int64_t dns = mono - ml.mono0_ns;
+	if (dns > 1000000 && tsc > ml.tsc0)
+		ml.tsc_per_ns = (double)(tsc - ml.tsc0) / (double)dns;
+}
+
+
+static void sum_one(struct ml_thread *t, void *arg)
+{
+	uint64_t *c = arg;
+	for (int i = 0; i < ML_TC_COUNT; i++)
+		c[i] += atomic_load_explicit(&t->counters[i], memory_order_relaxed);
+}
+
+unsigned ml_snapshot(int kind, const char *label, unsigned flags, struct ml_snapshot_values *out)
+{
+	struct ml_snapshot_values v;
+	uint64_t c[ML_TC_COUNT];
+	int from_signal = (flags & SNAP_FROM_SIGNAL) != 0;
+	memset(&v, 0, sizeof v);
+	if (from_signal) {
+		/* no locks in a fatal-signal handler */
+		for (int i = 0; i < ML_TC_COUNT; i++)
+			c[i] = ml.retired[i];
+		ml_threads_foreach_unlocked(sum_one, c);
+	} else {
+		ml_counters_sum(c);
+	}
+	v.tsc = ml_rdtsc();
+	int64_t mono = ml_mono_ns();
+	calibrate(v.tsc, mono);
+	v.ns = mono - ml.mono0_ns;
+	v.f[ML_SF_MALLOCS] = c[ML_TC_MALLOCS];
+	v.f[ML_SF_FREES] = c[ML_TC_FREES];
+	v.f[ML_SF_TOTAL_ALLOC] = c[ML_TC_BYTES];
+	v.f[ML_SF_FREED_BYTES] = c[ML_TC_FREED];
+	v.f[ML_SF_UNKNOWN_FREES] = c[ML_TC_UNKNOWN];
+	v.f[ML_SF_TRIM_CALLS] = atomic_load(&ml.trim_calls);
+	v.f[ML_SF_ALLOC_CPU_NS] = ml.tsc_per_ns > 0 ? (uint64_t)(c[ML_TC_ALLOC_CYCLES] / ml.tsc_per_ns) : 0;
+	v.f[ML_SF_CPU_NS] = (uint64_t)cpu_ns();
+	v.f[ML_SF_RSS] = rss_bytes();
+	if (!from_signal) {
+		struct mallinfo2 mi = mallinfo2();
+		v.f[ML_SF_STACK_INUSE] = ml_stack_bytes();
+		v.f[ML_SF_THREADS] = (uint64_t)ml_threads_live();
+		v.f[ML_SF_ARENA] = mi.arena;
+		v.f[ML_SF_HBLKHD] = mi.hblkhd;
+		v.f[ML_SF_UORDBLKS] = mi.uordblks;
+		v.f[ML_SF_FORDBLKS] = mi.fordblks;
+		v.f[ML_SF_KEEPCOST] = mi.keepcost;
+	}
+	v.seq = atomic_fetch_add(&ml.snapshot_seq, 1);
+
+	struct ml_meta m;
+	ml_meta_begin(&m, ML_META_SNAPSHOT, 64 + ML_LABEL_MAX + ML_SF_COUNT * 10);
+	uint8_t *p = m.p;
+	p = ml_put_varint(p, v.seq);
+	p = ml_put_varint(p, (uint64_t)kind);
+	p = ml_put_varint(p, flags & (MEMLEDGER_SCAN | SNAP_FROM_SIGNAL) ? (flags & MEMLEDGER_SCAN ? 1 : 0) | (from_signal ? 2 : 0) : 0);
+	p = ml_put_varint(p, v.tsc);
+	p = ml_put_varint(p, (uint64_t)v.ns);
+	p = ml_put_str(p, label, ML_LABEL_MAX);
+	p = ml_put_varint(p, ML_SF_COUNT);
+	for (int i = 0; i < ML_SF_COUNT; i++)
+		p = ml_put_varint(p, v.f[i]);
+	m.p = p;
+	ml_meta_end(&m);
+	if (out)
+		*out = v;
+	return v.seq;
+}
+
+/* ---------------------------------------------------------------- API */
+
+static void to_memstats(const struct ml_snapshot_values *v, const char *label,
+                        struct ml_memstats *s)
+{
+	memset(s, 0, sizeof *s);
+	s->label = label;
+	s->ts_ns = v->ns;
+	s->alloc = (int64_t)(v->f[ML_SF_TOTAL_ALLOC] - v->f[ML_SF_FREED_BYTES]);
+	s->total_alloc = (int64_t)v->f[ML_SF_TOTAL_ALLOC];
+	s->sys = (int64_t)(v->f[ML_SF_ARENA] + v->f[ML_SF_HBLKHD] + v->f[ML_SF_STACK_INUSE]);
+	s->heap_inuse = (int64_t)(v->f[ML_SF_UORDBLKS] + v->f[ML_SF_HBLKHD]);
+	s->heap_idle = (int64_t)v->f[ML_SF_FORDBLKS];
+	s->heap_released = -1;
+	s->stack_inuse = (int64_t)v->f[ML_SF_STACK_INUSE];
+	s->mallocs = (int64_t)v->f[ML_SF_MALLOCS];
+	s->frees = (int64_t)v->f[ML_SF_FREES];
+	s->heap_objects = s->live = s->mallocs - s->frees;
+	s->num_gc = -1;
+	s->trim_calls = (int64_t)v->f[ML_SF_TRIM_CALLS];
+	s->rss = (int64_t)v->f[ML_SF_RSS];
+	s->threads = (int64_t)v->f[ML_SF_THREADS];
+	s->alloc_cpu_fraction = v->f[ML_SF_CPU_NS]
+		? (double)v->f[ML_SF_ALLOC_CPU_NS] / (double)v->f[ML_SF_CPU_NS] : -1;
+	s->gc_cpu_fraction = -1;
+}
+
+static ml_lock_t print_lock = ML_LOCK_INIT;
+static struct ml_snapshot_values print_prev;
+static char print_prev_label[ML_LABEL_MAX + 1];
+static int print_have_prev;
+
+#define EXPORT __attribute__((visibility("default")))
+
+static unsigned user_snapshot(const char *label, unsigned flags, struct ml_snapshot_values *v)
+{
+	if (!label)
+		label = "";
+	return ml_snapshot(ML_SNAP_USER, label, flags & MEMLEDGER_SCAN, v);
+}
+
+EXPORT void memledger_snapshot_flags(const char *label, unsigned flags)
+{
+	if (!ml_active() || ml_tls.guard)
+		return;
+	ml_tls.guard++;
+	unsigned seq = user_snapshot(label, flags, NULL);
+	if (flags & MEMLEDGER_SCAN)
+		ml_scan(seq, (uintptr_t)__builtin_frame_address(0));
+	ml_tls.guard--;
+}
+
+EXPORT void memledger_snapshot(const char *label)
+{
+	memledger_snapshot_flags(label, 0);
+}
+
+EXPORT void memledger_print_stats(const char *label)
+{
+	if (!ml_active() || ml_tls.guard)
+		return;
+	ml_tls.guard++;
+	struct ml_snapshot_values v;
+	user_snapshot(label, 0, &v);
+	struct ml_memstats cur, prev;
+	char buf[4096];
+	ml_lock(&print_lock);
+	to_memstats(&v, label ? label : "", &cur);
+	if (print_have_prev)
+		to_memstats(&print_prev, print_prev_label, &prev);
+	size_t n = ml_memstats_format(buf, sizeof buf, &cur, print_have_prev ? &prev : NULL);
+	print_prev = v;
+	strncpy(print_prev_label, label ? label : "", ML_LABEL_MAX);
+	print_have_prev = 1;
+	ml_unlock(&print_lock);
+	for (size_t off = 0; off < n;) {
+		ssize_t w = write(2, buf + off, n - off);
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	ml_tls.guard--;
+}
+
+/* malloc_trim is what a C program has instead of a collection: count it. */
+EXPORT int malloc_trim(size_t pad)
+{
+	static int (*real_trim)(size_t);
+	if (!real_trim)
+		real_trim = (int (*)(size_t))dlsym(RTLD_NEXT, "malloc_trim");
+	if (ml_active() && !ml_tls.guard) {
+		ml_tls.guard++;
+		atomic_fetch_add(&ml.trim_calls, 1);
+		struct ml_meta m;
+		ml_meta_begin(&m, ML_META_TRIM, 16);
+		m.p = ml_put_varint(m.p, ml_rdtsc());
+		ml_meta_end(&m);
+		ml_tls.guard--;
+	}
+	return real_trim ? real_trim(pad) : 0;
+}

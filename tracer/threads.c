@@ -1,0 +1,551 @@
+/*
+ * threads.c - the thread registry and the pthread lifecycle hooks.
+ *
+ * Every thread that records gets an ml_thread (its buffer, counters and
+ * identity), kept in one list that is only ever prepended to, so readers
+ * may walk it without the lock. A thread's state is recycled only once
+ * the kernel says the thread is gone (tgkill(tid, 0) fails with ESRCH):
+ * glibc still calls free() after the last TLS destructor, so "the thread
+ * said goodbye" is not "the thread will never record again".
+ *
+ * pthread_create is wrapped to learn the start function, the creating
+ * stack and the stack size; join and detach are recorded so ingest can
+ * tell running, joined, detached and exited-but-never-joined threads apart.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "tracer/tracer.h"
+
+static ml_lock_t registry_lock = ML_LOCK_INIT;
+static struct ml_thread *_Atomic reg_head;
+static pthread_key_t exit_key;
+static int exit_key_ok;
+
+static int (*real_pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+static int (*real_pthread_join)(pthread_t, void **);
+static int (*real_pthread_tryjoin_np)(pthread_t, void **);
+static int (*real_pthread_timedjoin_np)(pthread_t, void **, const struct timespec *);
+static int (*real_pthread_clockjoin_np)(pthread_t, void **, clockid_t, const struct timespec *);
+static int (*real_pthread_detach)(pthread_t);
+
+void ml_registry_lock(void)
+{
+	ml_lock(&registry_lock);
+}
+
+void ml_registry_unlock(void)
+{
+	ml_unlock(&registry_lock);
+}
+
+static pid_t ml_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+void ml_threads_foreach(void (*fn)(struct ml_thread *, void *), void *arg)
+{
+	ml_registry_lock();
+	for (struct ml_thread *t = atomic_load(&reg_head); t; t = t->next_all)
+		if (t->tid)
+			fn(t, arg);
+	ml_registry_unlock();
+}
+
+void ml_threads_foreach_unlocked(void (*fn)(struct ml_thread *, void *), void *arg)
+{
+	for (struct ml_thread *t = atomic_load(&reg_head); t; t = t->next_all)
+		if (t->tid)
+			fn(t, arg);
+}
+
+/* ---------------------------------------------------------------- stack ranges */
+
+/* The main thread's stack: the [stack] line of /proc/self/maps, read with
+ * plain system calls (no stdio, no allocation). */
+static void main_stack_range(uintptr_t *lo, uintptr_t *hi)
+{
+	char buf[8192];
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	*lo = *hi = 0;
+	if (fd < 0)
+		return;
+	size_t have = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		buf[have] = 0;
+		char *line = buf, *nl;
+		while ((nl = strchr(line, '\n'))) {
+			*nl = 0;
+			if (strstr(line, "[stack]")) {
+				char *end;
+				*lo = strtoul(line, &end, 16);
+				*hi = strtoul(end + 1, NULL, 16);
+				close(fd);
+				return;
+			}
+			line = nl + 1;
+		}
+		have = strlen(line);
+		memmove(buf, line, have);
+	}
+	close(fd);
+}
+
+static void thread_stack_range(struct ml_thread *t, int is_main)
+{
+	if (is_main) {
+		/* The main stack grows on demand: reach as far as its limit
+		 * allows (at most 64 MiB); resident_bytes() stops where the
+		 * mapping ends. */
+		struct rlimit rl;
+		main_stack_range(&t->stack_lo, &t->stack_hi);
+		uint64_t max = 64u << 20;
+		if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < max)
+			max = rl.rlim_cur;
+		if (t->stack_hi > max && t->stack_hi - max < t->stack_lo)
+			t->stack_lo = t->stack_hi - max;
+		return;
+	}
+	pthread_attr_t attr;
+	void *addr;
+	size_t size;
+	if (pthread_getattr_np(pthread_self(), &attr) != 0)
+		return;
+	if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
+		t->stack_lo = (uintptr_t)addr;
+		t->stack_hi = (uintptr_t)addr + size;
+	}
+	pthread_attr_destroy(&attr);
+}
+
+/* ---------------------------------------------------------------- registration */
+
+static void key_destructor(void *arg);
+
+struct ml_thread *ml_thread_register(void)
+{
+	if (ml_tls.t)
+		return ml_tls.t;
+	if (atomic_load(&ml.finished))
+		return NULL;
+	ml_tls.guard++;
+	struct ml_thread *t = NULL;
+	ml_registry_lock();
+	for (struct ml_thread *c = atomic_load(&reg_head); c; c = c->next_all)
+		if (!c->tid) {
+			t = c;
+			break;
+		}
+	int fresh = !t;
+	if (fresh)
+		t = ml_arena_alloc(sizeof *t);
+	if (!t) {
+		ml_registry_unlock();
+		ml_tls.guard--;
+		return NULL;
+	}
+	struct ml_thread *next = t->next_all;
+	memset(t, 0, sizeof *t);
+	t->next_all = next;
+	t->idx = atomic_fetch_add(&ml.next_thread_idx, 1);
+	t->tid = ml_gettid();
+	t->self = pthread_self();
+	if (fresh) {
+		t->next_all = atomic_load(&reg_head);
+		atomic_store(&reg_head, t);
+	}
+	ml_registry_unlock();
+
+	thread_stack_range(t, t->tid == getpid());
+	ml_tls.t = t;
+	if (exit_key_ok)
+		pthread_setspecific(exit_key, t);
+
+	struct ml_meta m;
+	ml_meta_begin(&m, ML_META_THREAD_IDX, 32);
+	m.p = ml_put_varint(m.p, t->idx);
+	m.p = ml_put_varint(m.p, (uint64_t)t->tid);
+	ml_meta_end(&m);
+
+	ml_thread_refill(t);
+	ml_tls.guard--;
+	return t;
+}
+
+void ml_thread_exit_record(struct ml_thread *t)
+{
+	if (t->exited)
+		return;
+	t->exited = 1;
+	struct ml_meta m;
+	ml_meta_begin(&m, ML_META_THREAD_EXIT, 32);
+	m.p = ml_put_varint(m.p, (uint64_t)t->tid);
+	m.p = ml_put_varint(m.p, ml_rdtsc());
+	ml_meta_end(&m);
+}
+
+/* Called by glibc when a thread that recorded ends. */
+static void key_destructor(void *arg)
+{
+	struct ml_thread *t = arg;
+	if (!t || !ml_active())
+		return;
+	ml_tls.guard++;
+	ml_thread_exit_record(t);
+	if (t->altstack) {
+		stack_t ss = { .ss_flags = SS_DISABLE };
+		sigaltstack(&ss, NULL);
+		munmap(t->altstack, SIGSTKSZ * 4);
+		t->altstack = NULL;
+	}
+	ml_tls.guard--;
+}
+
+/* Writer round: take back the state of threads the kernel has reaped. */
+void ml_threads_reap(void)
+{
+	pid_t pid = getpid();
+	ml_registry_lock();
+	for (struct ml_thread *t = atomic_load(&reg_head); t; t = t->next_all) {
+		if (!t->tid || !t->exited)
+			continue;
+		if (syscall(SYS_tgkill, pid, t->tid, 0) == 0 || errno != ESRCH)
+			continue;
+		struct ml_buf *b = atomic_load(&t->buf);
+		uint8_t *pos = atomic_load(&t->pos);
+		if (b) {
+			if (pos > b->data && pos <= b->data + ML_BUF_SIZE) {
+				b->len = (uint32_t)(pos - b->data);
+				ml_buf_submit(b);
+			} else {
+				ml_buf_put(b);
+			}
+		}
+		for (int i = 0; i < ML_TC_COUNT; i++)
+			ml.retired[i] += atomic_load(&t->counters[i]);
+		t->tid = 0;  /* free for reuse */
+	}
+	ml_registry_unlock();
+}
+
+/* ---------------------------------------------------------------- counters */
+
+void ml_counters_sum(uint64_t out[ML_TC_COUNT])
+{
+	ml_registry_lock();
+	for (int i = 0; i < ML_TC_COUNT; i++)
+		out[i] = ml.retired[i];
+	for (struct ml_thread *t = atomic_load(&reg_head); t; t = t->next_all)
+		if (t->tid)
+			for (int i = 0; i < ML_TC_COUNT; i++)
+				out[i] += atomic_load_explicit(&t->counters[i], memory_order_relaxed);
+	ml_registry_unlock();
+}
+
+int ml_threads_live(void)
+{
+	int n = 0;
+	ml_registry_lock();
+	for (struct ml_thread *t = atomic_load(&reg_head); t; t = t->next_all)
+		if (t->tid && !t->exited)
+			n++;
+	ml_registry_unlock();
+	return n;
+}
+
+/* Resident bytes of [lo, hi), counted with mincore from the top down in
+ * chunks of `pages`. Counting stops at the first chunk that is not fully
+ * mapped, which for the main thread is where its stack ends. */
+static uint64_t resident_bytes(uintptr_t lo, uintptr_t hi, unsigned pages)
+{
+	unsigned char vec[256];
+	const uintptr_t chunk = (uintptr_t)pages * 4096;
+	uint64_t bytes = 0;
+	lo &= ~(uintptr_t)4095;
+	hi &= ~(uintptr_t)4095;
+	while (hi > lo) {
+		uintptr_t a = hi - lo > chunk ? hi - chunk : lo;
+		if (mincore((void *)a, hi - a, vec) != 0)
+			break;
+		for (uintptr_t i = 0; i < (hi - a) / 4096; i++)
+			bytes += (vec[i] & 1) ? 4096 : 0;
+		hi = a;
+	}
+	return bytes;
+}
+
+uint64_t ml_stack_bytes(void)
+{
+	uint64_t sum = 0;
+	ml_registry_lock();
+	for (struct ml_thread *t = atomic_load(&reg_head); t; t = t->next_all) {
+		if (!t->tid || t->exited || !t->stack_hi)
+			continue;
+		int is_main = t->tid == ml.pid;
+		sum += resident_bytes(t->stack_lo, t->stack_hi, is_main ? 16 : 256);
+	}
+	ml_registry_unlock();
+	return sum;
+}
+
+/* ---------------------------------------------------------------- pthread hooks */
+
+struct start_info {
+	void *(*fn)(void *);
+	void *arg;
+	uint32_t stack;
+	pid_t creator;
+	uint64_t tsc;
+	uint64_t stack_size;
+	int detached;
+	struct start_info *next;
+};
+
+static ml_lock_t info_lock = ML_LOCK_INIT;
+static struct start_info *info_pool;
+
+static struct start_info *info_get(void)
+{
+	ml_lock(&info_lock);
+	struct start_info *s = info_pool;
+	if (s)
+		info_pool = s->next;
+	ml_unlock(&info_lock);
+	return s ? s : ml_arena_alloc(sizeof *s);
+}
+
+static void info_put(struct start_info *s)
+{
+	ml_lock(&info_lock);
+	s->next = info_pool;
+	info_pool = s;
+	ml_unlock(&info_lock);
+}
+
+void ml_threads_info_lock(void)
+{
+	ml_lock(&info_lock);
+}
+
+void ml_threads_info_unlock(void)
+{
+	ml_unlock(&info_lock);
+}
+
+static void resolve_pthread(void)
+{
+	if (real_pthread_create)
+		return;
+	real_pthread_join = dlsym(RTLD_NEXT, "pthread_join");
+	real_pthread_tryjoin_np = dlsym(RTLD_NEXT, "pthread_tryjoin_np");
+	real_pthread_timedjoin_np = dlsym(RTLD_NEXT, "pthread_timedjoin_np");
+	real_pthread_clockjoin_np = dlsym(RTLD_NEXT, "pthread_clockjoin_np");
+	real_pthread_detach = dlsym(RTLD_NEXT, "pthread_detach");
+	void *c = dlsym(RTLD_NEXT, "pthread_create");
+	atomic_store((_Atomic(void *) *)(void *)&real_pthread_create, c);
+}
+
+void ml_threads_init(void)
+{
+	resolve_pthread();
+	if (pthread_key_create(&exit_key, key_destructor) == 0)
+		exit_key_ok = 1;
+}
+
+int ml_real_pthread_create(pthread_t *th, const pthread_attr_t *attr,
+                           void *(*fn)(void *), void *arg)
+{
+	resolve_pthread();
+	return real_pthread_create ? real_pthread_create(th, attr, fn, arg) : EAGAIN;
+}
+
+static void thread_start_record(struct ml_thread *t, const struct start_info *si)
+{
+	struct ml_meta m;
+	ml_meta_begin(&m, ML_META_THREAD_START, 96);
+	uint8_t *p = m.p;
+	p = ml_put_varint(p, (uint64_t)t->tid);
+	p = ml_put_varint(p, (uint64_t)si->creator);
+	p = ml_put_varint(p, si->tsc);
+	p = ml_put_varint(p, (uintptr_t)si->fn);
+	p = ml_put_varint(p, si->stack);
+	p = ml_put_varint(p, t->stack_hi > t->stack_lo ? t->stack_hi - t->stack_lo : si->stack_size);
+	p = ml_put_varint(p, (uint64_t)si->detached);
+	m.p = p;
+	ml_meta_end(&m);
+}
+
+static void install_altstack(struct ml_thread *t)
+{
+	stack_t old;
+	if (sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE))
+		return;  /* the program has its own */
+	void *mem = mmap(NULL, SIGSTKSZ * 4, PROT_READ | PROT_WRITE,
+	                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return;
+	stack_t ss = { .ss_sp = mem, .ss_size = SIGSTKSZ * 4 };
+	if (sigaltstack(&ss, NULL) == 0)
+		t->altstack = mem;
+	else
+		munmap(mem, SIGSTKSZ * 4);
+}
+
+static void *thread_trampoline(void *arg)
+{
+	struct start_info si = *(struct start_info *)arg;
+	info_put(arg);
+	if (ml_active()) {
+		ml_tls.guard++;
+		struct ml_thread *t = ml_thread_register();
+		if (t) {
+			install_altstack(t);
+			thread_start_record(t, &si);
+		}
+		ml_tls.guard--;
+	}
+	return si.fn(si.arg);
+}
+
+__attribute__((visibility("default")))
+int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+	resolve_pthread();
+	if (!real_pthread_create)
+		return EAGAIN;
+	if (ml_tls.guard || !ml_active())
+		return real_pthread_create(th, attr, fn, arg);
+	ml_tls.guard++;
+	struct start_info *si = info_get();
+	if (!si) {
+		ml_tls.guard--;
+		return real_pthread_create(th, attr, fn, arg);
+	}
+	si->fn = fn;
+	si->arg = arg;
+	si->stack = ml_stack_capture();
+	si->creator = ml_gettid();
+	si->tsc = ml_rdtsc();
+	si->detached = 0;
+	si->stack_size = 0;
+	if (attr) {
+		int ds;
+		size_t sz;
+		if (pthread_attr_getdetachstate(attr, &ds) == 0)
+			si->detached = ds == PTHREAD_CREATE_DETACHED;
+		if (pthread_attr_getstacksize(attr, &sz) == 0)
+			si->stack_size = sz;
+	}
+	ml_tls.guard--;
+	int rc = real_pthread_create(th, attr, thread_trampoline, si);
+	if (rc != 0)
+		info_put(si);
+	return rc;
+}
+
+/* The registered thread for a pthread_t, preferring one that has ended
+ * (pthread_t values are reused once a thread is joined). */
+static pid_t tid_of(pthread_t th)
+{
+	pid_t found = 0;
+	ml_registry_lock();
+	for (struct ml_thread *t = atomic_load(&reg_head); t; t = t->next_all) {
+		if (t->tid && pthread_equal(t->self, th)) {
+			found = t->tid;
+			if (t->exited)
+				break;
+		}
+	}
+	ml_registry_unlock();
+	return found;
+}
+
+static void lifecycle_record(int type, pid_t tid)
+{
+	if (!tid || !ml_active())
+		return;
+	ml_tls.guard++;
+	struct ml_meta m;
+	ml_meta_begin(&m, type, 48);
+	m.p = ml_put_varint(m.p, (uint64_t)tid);
+	m.p = ml_put_varint(m.p, (uint64_t)ml_gettid());
+	m.p = ml_put_varint(m.p, ml_rdtsc());
+	ml_meta_end(&m);
+	ml_tls.guard--;
+}
+
+#define JOIN_HOOK(name, params, args)                                  \
+	__attribute__((visibility("default"))) int name params         \
+	{                                                              \
+		resolve_pthread();                                     \
+		if (!real_##name)                                      \
+			return ENOSYS;                                 \
+		pid_t tid = ml_active() ? tid_of(th) : 0;              \
+		int rc = real_##name args;                             \
+		if (rc == 0)                                           \
+			lifecycle_record(ML_META_THREAD_JOIN, tid);    \
+		return rc;                                             \
+	}
+
+JOIN_HOOK(pthread_join, (pthread_t th, void **ret), (th, ret))
+JOIN_HOOK(pthread_tryjoin_np, (pthread_t th, void **ret), (th, ret))
+JOIN_HOOK(pthread_timedjoin_np, (pthread_t th, void **ret, const struct timespec *ts), (th, ret, ts))
+JOIN_HOOK(pthread_clockjoin_np, (pthread_t th, void **ret, clockid_t c, const struct timespec *ts),
+          (th, ret, c, ts))
+
+__attribute__((visibility("default"))) int pthread_detach(pthread_t th)
+{
+	resolve_pthread();
+	if (!real_pthread_detach)
+		return ENOSYS;
+	pid_t tid = ml_active() ? tid_of(th) : 0;
+	int rc = real_pthread_detach(th);
+	if (rc == 0)
+		lifecycle_record(ML_META_THREAD_DETACH, tid);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- fork */
+
+/* In a forked child only the forking thread survives: every other state
+ * is freed, and the survivor starts over with a new index. */
+void ml_threads_reset_for_child(struct ml_thread *self)
+{
+	for (struct ml_thread *t = atomic_load(&reg_head); t; t = t->next_all) {
+		if (!t->tid)
+			continue;
+		struct ml_buf *b = atomic_load(&t->buf);
+		if (b)
+			ml_buf_put(b);
+		atomic_store(&t->buf, NULL);
+		atomic_store(&t->pos, NULL);
+		atomic_store(&t->limit, NULL);
+		if (t != self)
+			t->tid = 0;
+	}
+	for (int i = 0; i < ML_TC_COUNT; i++)
+		ml.retired[i] = 0;
+	if (!self)
+		return;
+	for (int i = 0; i < ML_TC_COUNT; i++)
+		atomic_store(&self->counters[i], 0);
+	self->tid = ml_gettid();
+	self->idx = atomic_fetch_add(&ml.next_thread_idx, 1);
+	self->seq = 0;
+	self->tick = 0;
+	self->exited = 0;
+}

@@ -1,0 +1,325 @@
+/*
+ * tracer.h - internals of libmemledger.so shared by its modules.
+ *
+ * The tracer lives inside someone else's process. Its rules:
+ *  - It never allocates through the hooked allocator on its own behalf:
+ *    its memory comes from mmap (arena.c, channel.c, livemap.c).
+ *  - A reentrancy guard in initial-exec TLS makes every allocator call made
+ *    while the tracer is working (by libunwind, dlsym, pthread_create, ...)
+ *    pass straight through to the real allocator, unrecorded.
+ *  - No lock is held across a call into the real allocator.
+ *  - Every failure degrades to "stop tracing"; nothing here may crash or
+ *    change what the program sees.
+ *
+ * Data path: a hook encodes one record into the calling thread's buffer
+ * (record.h). Full buffers, and partial ones on a drain request, go to a
+ * FIFO queue; the writer thread (writer.c) deflates them into the trace.
+ * Rare process-wide records (stacks, modules, snapshots, threads, fds) go
+ * through the meta channel (channel.c) into the same queue.
+ */
+#ifndef MEMLEDGER_TRACER_H
+#define MEMLEDGER_TRACER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "format/trace.h"
+#include "tracer/lock.h"
+
+#define ML_HIDDEN __attribute__((visibility("hidden")))
+#define ML_LIKELY(x) __builtin_expect(!!(x), 1)
+#define ML_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* ---------------------------------------------------------------- config */
+
+#define ML_BUF_SIZE (64u * 1024 - 64)  /* payload bytes of one buffer */
+#define ML_TICK_SHIFT 14               /* event time unit: 2^14 TSC cycles */
+#define ML_MAX_DEPTH 256
+#define ML_DEFAULT_DEPTH 64
+#define ML_DEFAULT_INTERVAL_MS 20
+#define ML_MAX_QUEUED 512              /* buffers queued before writers wait */
+#define ML_LABEL_MAX 255
+
+/* ---------------------------------------------------------------- buffers */
+
+/** A buffer of records on its way to the trace file. */
+struct ml_buf {
+	struct ml_buf *next;       /* queue or free-list link */
+	uint32_t frame;            /* ML_FRAME_META or ML_FRAME_EVENTS */
+	uint32_t thread_idx;       /* events: the owning thread */
+	uint64_t base_seq;         /* events: thread's allocation seq before the first record */
+	uint64_t base_tick;        /* events: thread's tick before the first record */
+	uint32_t len;              /* bytes used, set when submitted */
+	uint8_t data[ML_BUF_SIZE];
+};
+
+/* ---------------------------------------------------------------- threads */
+
+enum ml_thread_counter {
+	ML_TC_MALLOCS, ML_TC_FREES, ML_TC_BYTES, ML_TC_FREED, ML_TC_UNKNOWN,
+	ML_TC_ALLOC_CYCLES, ML_TC_EVENTS,
+	ML_TC_COUNT
+};
+
+/**
+ * Per-thread tracer state. The owner thread writes every field below
+ * `counters` without atomics; other threads only read `pos`, `buf` and
+ * the counters (relaxed), and write `limit` to request a drain.
+ */
+struct ml_thread {
+	_Atomic(uint8_t *) pos;    /* next byte to write; always at a record boundary */
+	_Atomic(uint8_t *) limit;  /* pos > limit: take the slow path (full or drain) */
+	struct ml_buf *_Atomic buf;
+	uint64_t prev_addr;        /* address of the previous allocation, for deltas */
+	uint64_t tick;             /* time of the latest record, in ticks */
+	uint64_t seq;              /* allocations made so far by this thread */
+	uint32_t idx;              /* thread index within this trace */
+	uint32_t mtf_n;
+	uint32_t mtf[ML_MTF_SIZE]; /* move-to-front list of recent stack ids */
+	uint32_t timing;           /* counts calls; every 16th is timed */
+	_Atomic uint64_t counters[ML_TC_COUNT];
+
+	/* registry, owned by the registry lock */
+	struct ml_thread *next_all;
+	pid_t tid;
+	int exited;                /* thread-exit record written */
+	pthread_t self;
+	uintptr_t stack_lo, stack_hi;  /* its stack, for the scan and StackInuse */
+	uintptr_t tls_lo, tls_hi;      /* its static TLS block and TCB */
+	void *altstack;
+};
+
+/** The tracer's thread-local state: initial-exec TLS, no allocation. */
+struct ml_tls {
+	int guard;                 /* >0: inside the tracer; hooks pass through */
+	unsigned t_count;          /* allocator calls, for 1-in-16 timing */
+	int in_signal;             /* in a fatal-signal handler: locks are only tried */
+	struct ml_thread *t;
+};
+extern __thread struct ml_tls ml_tls ML_HIDDEN __attribute__((tls_model("initial-exec")));
+
+/* ---------------------------------------------------------------- global state */
+
+enum ml_state {
+	ML_UNINIT = 0, ML_INITIALIZING, ML_READY, ML_OFF,
+};
+
+struct ml_real {
+	void *(*malloc)(size_t);
+	void (*free)(void *);
+	void *(*calloc)(size_t, size_t);
+	void *(*realloc)(void *, size_t);
+	void *(*reallocarray)(void *, size_t, size_t);
+	void *(*memalign)(size_t, size_t);
+	int (*posix_memalign)(void **, size_t, size_t);
+	void *(*aligned_alloc)(size_t, size_t);
+	void *(*valloc)(size_t);
+	void *(*pvalloc)(size_t);
+};
+
+struct ml_global {
+	atomic_int state;          /* enum ml_state */
+	atomic_int recording;      /* hooks record only while 1 */
+	struct ml_real real;
+	/* configuration */
+	int depth;
+	long interval_ns;
+	int follow_exec;
+	uint64_t sample_bytes;
+	/* clocks */
+	uint64_t tsc0;
+	int64_t mono0_ns, unix0_ns;
+	double tsc_per_ns;         /* calibrated as the run goes */
+	/* identity */
+	pid_t pid;
+	int trace_gen;             /* bumped when a forked child starts its own trace */
+	uintptr_t self_lo, self_hi;    /* the tracer's own text, skipped in stacks */
+	char trace_path[4096];
+	/* process-wide counters (owned by the registry lock unless atomic) */
+	uint64_t retired[ML_TC_COUNT]; /* counters of threads no longer registered */
+	atomic_ullong trim_calls;
+	atomic_uint next_thread_idx;
+	atomic_uint snapshot_seq;
+	int exit_code;             /* -1 unknown */
+	int main_returned;
+	atomic_int finished;       /* the END record is written */
+	atomic_int freeres_called;
+};
+extern struct ml_global ml ML_HIDDEN;
+
+/* ---------------------------------------------------------------- clocks */
+
+static inline uint64_t ml_rdtsc(void)
+{
+	return __builtin_ia32_rdtsc();
+}
+ML_HIDDEN int64_t ml_mono_ns(void);
+ML_HIDDEN int64_t ml_unix_ns(void);
+/** Nanoseconds since the trace started, for a TSC value. */
+ML_HIDDEN uint64_t ml_tsc_to_ns(uint64_t tsc);
+
+/* ---------------------------------------------------------------- arena.c */
+
+/** Zeroed memory from mmap, rounded up to pages; NULL on failure. */
+ML_HIDDEN void *ml_map(size_t size);
+ML_HIDDEN void ml_unmap(void *p, size_t size);
+/** Small permanent allocations (never freed), 16-byte aligned. */
+ML_HIDDEN void *ml_arena_alloc(size_t size);
+/** fork: the arena lock is the last in the lock order. */
+ML_HIDDEN void ml_arena_lock(void);
+ML_HIDDEN void ml_arena_unlock(void);
+
+/* ---------------------------------------------------------------- init (lifecycle.c) */
+
+/** Bring the tracer up if it is not; return 1 when hooks may record. */
+ML_HIDDEN int ml_init_slow(void);
+
+static inline int ml_active(void)
+{
+	return atomic_load_explicit(&ml.recording, memory_order_relaxed);
+}
+
+/** The calling thread's state, registering the thread on first use. */
+ML_HIDDEN struct ml_thread *ml_thread_register(void);
+
+/* ---------------------------------------------------------------- channel.c */
+
+ML_HIDDEN struct ml_buf *ml_buf_get(void);
+ML_HIDDEN void ml_buf_put(struct ml_buf *b);
+/** Queue a filled buffer for the writer (FIFO, keeps order). */
+ML_HIDDEN void ml_buf_submit(struct ml_buf *b);
+/** Pop the oldest queued buffer or NULL. */
+ML_HIDDEN struct ml_buf *ml_queue_pop(void);
+ML_HIDDEN int ml_queue_length(void);
+/** The slow path of an event: hand over the current buffer, start a new one. */
+ML_HIDDEN void ml_thread_refill(struct ml_thread *t);
+
+/** Meta records: begin (takes the meta lock), write body, end. */
+struct ml_meta {
+	uint8_t *p;                /* where the body goes; ml_meta_end computes the length */
+	uint8_t *start;
+	int locked;                /* the meta lock is held (always, outside signal handlers) */
+};
+/** Reserve room for a meta record of at most `max` body bytes. */
+ML_HIDDEN void ml_meta_begin(struct ml_meta *m, int type, size_t max);
+ML_HIDDEN void ml_meta_end(struct ml_meta *m);
+ML_HIDDEN uint8_t *ml_put_str(uint8_t *p, const char *s, size_t max);
+ML_HIDDEN uint8_t *ml_put_bytes(uint8_t *p, const void *s, size_t n);
+/** Submit the current meta buffer, so that everything so far is queued. */
+ML_HIDDEN void ml_meta_flush(void);
+
+/* ---------------------------------------------------------------- writer.c */
+
+/** Open the trace file and write the header; 0 or -1. */
+ML_HIDDEN int ml_sink_open(void);
+ML_HIDDEN int ml_writer_start(void);
+/** Ask every thread to hand over its partial buffer at its next event. */
+ML_HIDDEN void ml_drain_request(void);
+/**
+ * Write everything: queued buffers, the meta channel and every thread's
+ * partial buffer, synchronously in the calling thread. `final` finishes
+ * the deflate stream. Safe to call from a fatal-signal handler: it waits
+ * for locks only a bounded time.
+ */
+ML_HIDDEN void ml_flush_all(int final);
+ML_HIDDEN void ml_writer_wake(void);
+
+/* ---------------------------------------------------------------- stacks.c */
+
+/** Capture the caller's stack and return its interned id (0: none). */
+ML_HIDDEN uint32_t ml_stack_capture(void);
+/** Make sure stack `id` is written in the current trace (after fork). */
+ML_HIDDEN void ml_stack_ensure(uint32_t id);
+ML_HIDDEN void ml_stacks_init(void);
+ML_HIDDEN void ml_stacks_lock(void);
+ML_HIDDEN void ml_stacks_unlock(void);
+
+/* ---------------------------------------------------------------- livemap.c */
+
+struct ml_live {
+	uint64_t addr;
+	uint64_t size;
+	uint64_t seq;
+	uint32_t idx;
+	uint32_t stack;
+};
+ML_HIDDEN void ml_live_insert(const struct ml_live *e);
+/** Remove addr; return 1 and fill *out if it was live. */
+ML_HIDDEN int ml_live_remove(uint64_t addr, struct ml_live *out);
+/** Call fn for every live entry (no lock may be held by the caller). */
+ML_HIDDEN void ml_live_foreach(void (*fn)(struct ml_live *, void *), void *arg);
+ML_HIDDEN size_t ml_live_count(void);
+ML_HIDDEN void ml_live_lock_all(void);
+ML_HIDDEN void ml_live_unlock_all(void);
+
+/* ---------------------------------------------------------------- modules.c */
+
+/** Record every module not yet recorded; mark unloaded ones gone. */
+ML_HIDDEN void ml_modules_scan(void);
+ML_HIDDEN void ml_modules_reset_for_child(void);
+ML_HIDDEN void ml_modules_lock(void);
+ML_HIDDEN void ml_modules_unlock(void);
+/** Find the tracer's own text range (for skipping its frames). */
+ML_HIDDEN void ml_modules_find_self(void);
+/** Call fn for each writable segment of each module except the tracer's own. */
+ML_HIDDEN void ml_modules_writable(void (*fn)(uintptr_t lo, uintptr_t hi, void *), void *arg);
+
+/* ---------------------------------------------------------------- snapshot.c */
+
+/** Record a snapshot; returns its seq. Fills *out when non-NULL. */
+struct ml_snapshot_values;
+ML_HIDDEN unsigned ml_snapshot(int kind, const char *label, unsigned flags,
+                               struct ml_snapshot_values *out);
+
+/* ---------------------------------------------------------------- threads.c, fds.c, scan.c */
+
+ML_HIDDEN void ml_threads_init(void);
+ML_HIDDEN void ml_thread_exit_record(struct ml_thread *t);
+ML_HIDDEN void ml_registry_lock(void);
+ML_HIDDEN void ml_registry_unlock(void);
+/** Call fn for each registered thread, registry lock held. */
+ML_HIDDEN void ml_threads_foreach(void (*fn)(struct ml_thread *, void *), void *arg);
+ML_HIDDEN void ml_threads_reset_for_child(struct ml_thread *self);
+ML_HIDDEN int ml_threads_live(void);
+ML_HIDDEN uint64_t ml_stack_bytes(void);
+ML_HIDDEN void ml_counters_sum(uint64_t out[ML_TC_COUNT]);
+
+ML_HIDDEN void ml_res_open(int kind, long handle, int origin);
+ML_HIDDEN void ml_res_close(long handle, int kind);
+ML_HIDDEN void ml_fds_reset_for_child(void);
+
+/** Classify every live block; emit ML_META_SCAN and ML_META_LEAKS. */
+ML_HIDDEN void ml_scan(unsigned snapshot_seq, uintptr_t caller_sp);
+
+/* ---------------------------------------------------------------- internal plumbing */
+
+/** Writer and sink (writer.c). */
+ML_HIDDEN int ml_sink_open_as(int is_child);
+ML_HIDDEN int ml_sink_fd(void);
+ML_HIDDEN int ml_sink_move_fd(void);
+ML_HIDDEN void ml_sink_reset_for_child(void);
+ML_HIDDEN void ml_sink_lock(void);
+ML_HIDDEN void ml_sink_unlock(void);
+ML_HIDDEN void ml_write_queued(void);
+ML_HIDDEN int ml_writer_running(void);
+/** Channel (channel.c): fork support and the crash-path meta flush. */
+ML_HIDDEN void ml_channel_lock_meta(void);
+ML_HIDDEN void ml_channel_lock_queues(void);
+ML_HIDDEN void ml_channel_unlock_all(void);
+ML_HIDDEN void ml_channel_reset_for_child(void);
+ML_HIDDEN int ml_meta_flush_try(void);
+/** Threads (threads.c). */
+ML_HIDDEN int ml_real_pthread_create(pthread_t *th, const pthread_attr_t *attr,
+                                     void *(*fn)(void *), void *arg);
+ML_HIDDEN void ml_threads_foreach_unlocked(void (*fn)(struct ml_thread *, void *), void *arg);
+ML_HIDDEN void ml_threads_reap(void);
+ML_HIDDEN void ml_threads_info_lock(void);
+ML_HIDDEN void ml_threads_info_unlock(void);
+/** hooks.c: a forked child's inherited blocks. */
+ML_HIDDEN void ml_record_inherited(struct ml_thread *pseudo);
+ML_HIDDEN void ml_fds_init(void);
+
+#endif
