@@ -1,0 +1,1134 @@
+/*
+ * symbolize.c - instruction pointers to frames, with elfutils libdwfl.
+ *
+ * One Dwfl session holds every module whose file was found, each reported
+ * with dwfl_report_elf() at its load bias. Our own module table, not
+ * dwfl_addrmodule(), decides which module covers an ip: the tracer's
+ * ranges are the truth, modules may overlap over the life of a process,
+ * and a module without a file must still answer with module+offset.
+ *
+ * Frames of every resolved ip live in one pool; a hash table maps
+ * (ip, is_return_address) to its run of frames. All strings are interned
+ * in a hash set, so frames hold only borrowed pointers.
+ */
+#include "ingest/symbolize.h"
+
+#include <assert.h>
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
+#include <elfutils/libdwfl.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* From libstdc++ (the tool links -lstdc++); <cxxabi.h> is C++ only. */
+char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+#define SYM_DEBUG_DIR "/usr/lib/debug"
+#define SYM_MAX_BUILD_ID 64	/* bytes; real ones are 8 to 20 */
+#define SYM_MAX_DEPTH 256	/* DIE nesting we follow; deeper is hostile */
+
+/* One address range of a compilation unit, in DWARF addresses. */
+struct sym_cu_range {
+	Dwarf_Addr lo, hi;
+	Dwarf_Die cudie;
+	Dwarf_Addr bias;	/* libdwfl address - DWARF address */
+};
+
+/* The code symbol that names one address: the best of its aliases. */
+struct sym_symbol {
+	uint64_t addr;		/* libdwfl's address space */
+	uint64_t size;		/* 0 for a sizeless assembly label */
+	const char *name;	/* in the ELF string table, owned by libdwfl */
+	int rank;		/* sym_rank() */
+};
+
+struct sym_module {
+	const char *name;	/* interned basename */
+	const char *path;	/* interned, as registered */
+	uint8_t build_id[SYM_MAX_BUILD_ID];
+	size_t build_id_len;
+	uint64_t bias, lo, hi;
+	uint64_t reg_lo, reg_hi;	/* lo and hi as registered */
+	Dwfl_Module *dwmod;	/* NULL if no usable file was found */
+	uint64_t dwbias;	/* libdwfl's bias for dwmod */
+	int runtime;
+	/* Built on first lookup, sorted by addr, one entry per address. */
+	struct sym_symbol *syms;
+	size_t nsyms;
+	int syms_built;
+	/* Built when .debug_aranges fails us, sorted by lo. */
+	struct sym_cu_range *cus;
+	size_t ncus;
+	int cus_built;
+};
+
+/* One address range of a subprogram with code, in DWARF addresses. */
+struct sym_range {
+	Dwarf_Addr lo, hi;
+	Dwarf_Die die;
+};
+
+/* The subprograms of one compilation unit, sorted by lo. */
+struct sym_unit {
+	Dwarf_CU *cu;		/* key; NULL: empty slot */
+	struct sym_range *ranges;
+	size_t nranges;
+};
+
+/* A cached lookup: frames[first .. first + count). count == 0: empty slot. */
+struct sym_entry {
+	uint64_t ip;
+	uint32_t first;
+	uint16_t count;
+	uint16_t is_ret;
+};
+
+struct symbolizer {
+	Dwfl *dwfl;
+	unsigned next_id;	/* makes libdwfl module names unique */
+
+	struct sym_module *mods;
+	size_t nmods, mods_cap;
+
+	char **strs;		/* interned strings, open addressing */
+	size_t strs_cap, strs_used;
+
+	struct sym_entry *cache;	/* open addressing, power-of-two size */
+	size_t cache_cap, cache_used;
+
+	struct sym_frame *frames;
+	size_t nframes, frames_cap;
+
+	struct sym_unit *units;	/* open addressing by Dwarf_CU pointer */
+	size_t units_cap, units_used;
+};
+
+/*
+ * NULL selects elfutils' default search path, ":.debug:/usr/lib/debug".
+ * libdwfl keeps a pointer to the callbacks, so they must be static.
+ */
+static char *sym_debuginfo_path;
+static const Dwfl_Callbacks sym_callbacks = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.section_address = dwfl_offline_section_address,
+	.debuginfo_path = &sym_debuginfo_path,
+};
+
+static const char sym_unknown_module[] = "?";
+
+/* ------------------------------------------------------------ strings */
+
+static uint64_t sym_hash_str(const char *str)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (*str) {
+		h ^= (unsigned char)*str++;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static int sym_strs_grow(struct symbolizer *s)
+{
+	size_t cap = s->strs_cap ? s->strs_cap * 2 : 1024;
+	char **strs = calloc(cap, sizeof(*strs));
+	size_t i;
+
+	if (!strs)
+		return -1;
+	for (i = 0; i < s->strs_cap; i++) {
+		size_t j;
+
+		if (!s->strs[i])
+			continue;
+		j = sym_hash_str(s->strs[i]) & (cap - 1);
+		while (strs[j])
+			j = (j + 1) & (cap - 1);
+		strs[j] = s->strs[i];
+	}
+	free(s->strs);
+	s->strs = strs;
+	s->strs_cap = cap;
+	return 0;
+}
+
+/*
+ * Return the interned copy of `str`, valid until symbolizer_free().
+ * NULL in gives NULL out; NULL is also returned if out of memory.
+ */
+static const char *sym_intern(struct symbolizer *s, const char *str)
+{
+	size_t i;
+
+	if (!str)
+		return NULL;
+	if (2 * (s->strs_used + 1) > s->strs_cap && sym_strs_grow(s))
+		return NULL;
+	i = sym_hash_str(str) & (s->strs_cap - 1);
+	while (s->strs[i]) {
+		if (!strcmp(s->strs[i], str))
+			return s->strs[i];
+		i = (i + 1) & (s->strs_cap - 1);
+	}
+	s->strs[i] = strdup(str);
+	if (!s->strs[i])
+		return NULL;
+	s->strs_used++;
+	return s->strs[i];
+}
+
+/* Intern the demangled form of a C++ symbol name, or the name as it is. */
+static const char *sym_intern_demangled(struct symbolizer *s, const char *name)
+{
+	const char *ret;
+	char *plain;
+	int status = -1;
+
+	if (!name || strncmp(name, "_Z", 2))
+		return sym_intern(s, name);
+	plain = __cxa_demangle(name, NULL, NULL, &status);
+	ret = sym_intern(s, status == 0 && plain ? plain : name);
+	free(plain);
+	return ret;
+}
+
+/* ------------------------------------------------------------ modules */
+
+static const char *sym_basename(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash && slash[1])
+		return slash + 1;
+	return *path ? path : sym_unknown_module;
+}
+
+static int sym_has_prefix(const char *str, const char *prefix)
+{
+	return !strncmp(str, prefix, strlen(prefix));
+}
+
+/* Modules of the C and C++ runtime, by file name, including glibc < 2.34's
+ * versioned names (libc-2.31.so). */
+static int sym_is_runtime(const char *base)
+{
+	static const char *const prefixes[] = {
+		"libc.so", "libc-2.", "ld-linux", "ld-2.", "libstdc++.so",
+		"libgcc_s.so", "libm.so", "libm-2.", "libpthread.so",
+		"libpthread-", "libdl.so", "libdl-",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (sym_has_prefix(base, prefixes[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * Open `path` if it is a regular ELF file and, when `id_len` is not 0,
+ * carries that build-id. Returns the descriptor, or -1.
+ */
+static int sym_open_elf(const char *path, const uint8_t *id, size_t id_len)
+{
+	const void *file_id;
+	struct stat st;
+	ssize_t n;
+	Elf *elf;
+	int fd;
+
+	/* O_NONBLOCK: a FIFO must not hang us before fstat() rejects it. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		goto out_close;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf)
+		goto out_close;
+	if (elf_kind(elf) != ELF_K_ELF)
+		goto out_end;
+	if (id_len) {
+		n = dwelf_elf_gnu_build_id(elf, &file_id);
+		if (n <= 0 || (size_t)n != id_len || memcmp(file_id, id, id_len))
+			goto out_end;
+	}
+	elf_end(elf);
+	return fd;
+
+out_end:
+	elf_end(elf);
+out_close:
+	close(fd);
+	return -1;
+}
+
+/*
+ * Find the file with build-id `id` under SYM_DEBUG_DIR/.build-id: the
+ * binary itself (Fedora's layout), else its separate debug file (Debian's),
+ * which has the program headers, .symtab and DWARF that we need.
+ * On success returns the descriptor and leaves the file's path in `path`.
+ */
+static int sym_open_by_build_id(const uint8_t *id, size_t id_len,
+				char *path, size_t path_size)
+{
+	static const char *const suffixes[] = { "", ".debug" };
+	char hex[2 * SYM_MAX_BUILD_ID + 1];
+	size_t i;
+	int fd;
+
+	if (id_len < 2 || id_len > SYM_MAX_BUILD_ID)
+		return -1;
+	for (i = 0; i < id_len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		int n = snprintf(path, path_size, "%s/.build-id/%.2s/%s%s",
+				 SYM_DEBUG_DIR, hex, hex + 2, suffixes[i]);
+
+		if (n < 0 || (size_t)n >= path_size)
+			return -1;
+		fd = sym_open_elf(path, id, id_len);
+		if (fd >= 0)
+			return fd;
+	}
+	return -1;
+}
+
+/*
+ * Report the open file `fd` to libdwfl as module `m`, at m->bias. Consumes
+ * fd. Leaves m->dwmod NULL if libdwfl will not take the file.
+ */
+static void sym_report(struct symbolizer *s, struct sym_module *m,
+		       const char *file, int fd)
+{
+	Dwarf_Addr start, end, bias;
+	Dwfl_Module *dwmod;
+	char name[64];
+
+	/*
+	 * libdwfl merges modules reported under one name and range, and on a
+	 * mismatch drops the old one; a unique name keeps each registration
+	 * its own module.
+	 */
+	snprintf(name, sizeof(name), "%u:%.40s", s->next_id++, m->name);
+	dwfl_report_begin_add(s->dwfl);
+	/* add_p_vaddr: for ET_DYN, `base` is the bias; ET_EXEC ignores it. */
+	dwmod = dwfl_report_elf(s->dwfl, name, file, fd, m->bias, true);
+	dwfl_report_end(s->dwfl, NULL, NULL);
+	if (!dwmod) {
+		close(fd);
+		return;
+	}
+	if (!dwfl_module_getelf(dwmod, &bias))
+		return;
+	dwfl_module_info(dwmod, NULL, &start, &end, NULL, NULL, NULL, NULL);
+	m->dwmod = dwmod;
+	m->dwbias = bias;
+	if (m->hi <= m->lo) {
+		m->lo = start - bias + m->bias;
+		m->hi = end - bias + m->bias;
+	}
+}
+
+static struct sym_module *sym_find_module(struct symbolizer *s, uint64_t ip)
+{
+	size_t i = s->nmods;
+
+	/* Newest first: it replaced whatever an older one mapped there. */
+	while (i--)
+		if (s->mods[i].lo <= ip && ip < s->mods[i].hi)
+			return &s->mods[i];
+	return NULL;
+}
+
+static int sym_is_registered(struct symbolizer *s, const struct sym_module *m)
+{
+	size_t i;
+
+	for (i = 0; i < s->nmods; i++) {
+		const struct sym_module *o = &s->mods[i];
+
+		if (o->path == m->path && o->bias == m->bias &&
+		    o->reg_lo == m->reg_lo && o->reg_hi == m->reg_hi &&
+		    o->build_id_len == m->build_id_len &&
+		    !memcmp(o->build_id, m->build_id, m->build_id_len))
+			return 1;
+	}
+	return 0;
+}
+
+static void sym_cache_clear(struct symbolizer *s)
+{
+	if (s->cache)
+		memset(s->cache, 0, s->cache_cap * sizeof(*s->cache));
+	s->cache_used = 0;
+	s->nframes = 0;
+}
+
+/* ------------------------------------------------------------ symbols */
+
+/*
+ * libdwfl's dwfl_module_addrinfo() scans the whole symbol table on every
+ * call: over 100 us per address in libc. Each module's code symbols are
+ * instead sorted once into a table and binary-searched.
+ */
+
+/*
+ * How much a symbol looks like the name a user knows the code by. libc
+ * gives one function several names (malloc, __libc_malloc,
+ * __GI___libc_malloc; fopen, _IO_fopen, _IO_new_fopen): prefer a function
+ * to an untyped label, then a name without a leading underscore (a mangled
+ * C++ name counts as one), then global over weak over local binding.
+ */
+static int sym_rank(const char *name, const GElf_Sym *sym)
+{
+	int type = GELF_ST_TYPE(sym->st_info), rank = 0;
+
+	if (type == STT_FUNC || type == STT_GNU_IFUNC)
+		rank += 8;
+	if (name[0] != '_' || name[1] == 'Z')
+		rank += 4;
+	switch (GELF_ST_BIND(sym->st_info)) {
+	case STB_GLOBAL:
+		return rank + 2;
+	case STB_WEAK:
+		return rank + 1;
+	default:
+		return rank;
+	}
+}
+
+/* Whether symbol `sym` of section `shndx` in `elf` names code. */
+static int sym_is_code(Elf *elf, const GElf_Sym *sym, GElf_Word shndx)
+{
+	int type = GELF_ST_TYPE(sym->st_info);
+	GElf_Shdr shdr;
+	Elf_Scn *scn;
+
+	if (type == STT_FUNC || type == STT_GNU_IFUNC)
+		return shndx != SHN_UNDEF && shndx != (GElf_Word)-1;
+	/* Hand-written assembly often leaves its labels untyped. */
+	if (type != STT_NOTYPE || shndx == SHN_UNDEF || shndx >= SHN_LORESERVE)
+		return 0;
+	scn = elf ? elf_getscn(elf, shndx) : NULL;
+	return scn && gelf_getshdr(scn, &shdr) &&
+	       (shdr.sh_flags & SHF_EXECINSTR);
+}
+
+static int sym_symbol_cmp(const void *a, const void *b)
+{
+	const struct sym_symbol *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if (x->rank != y->rank)
+		return y->rank - x->rank;	/* best first */
+	return (y->size > x->size) - (y->size < x->size);
+}
+
+/*
+ * Sort m's code symbols by address, keep one per address (the best name,
+ * the largest size), and drop labels inside a sized symbol: they would
+ * hide the function around them.
+ */
+static void sym_symbols_build(struct sym_module *m)
+{
+	int i, n = dwfl_module_getsymtab(m->dwmod);
+	uint64_t end = 0;
+	size_t j = 0, k, kept;
+
+	m->syms_built = 1;
+	if (n <= 0)
+		return;
+	m->syms = calloc((size_t)n, sizeof(*m->syms));
+	if (!m->syms)
+		return;
+	for (i = 1; i < n; i++) {
+		const char *name;
+		GElf_Word shndx;
+		GElf_Addr addr;
+		GElf_Sym sym;
+		Elf *elf = NULL;
+
+		name = dwfl_module_getsym_info(m->dwmod, i, &sym, &addr, &shndx,
+					       &elf, NULL);
+		if (!name || !*name || !sym_is_code(elf, &sym, shndx))
+			continue;
+		m->syms[j].addr = addr;
+		m->syms[j].size = sym.st_size;
+		m->syms[j].name = name;
+		m->syms[j].rank = sym_rank(name, &sym);
+		j++;
+	}
+	qsort(m->syms, j, sizeof(*m->syms), sym_symbol_cmp);
+	for (k = 0, kept = 0; k < j; k++) {
+		struct sym_symbol *sy = &m->syms[k];
+
+		if (kept && m->syms[kept - 1].addr == sy->addr) {
+			if (sy->size > m->syms[kept - 1].size)
+				m->syms[kept - 1].size = sy->size;
+		} else if (sy->size || sy->addr >= end) {
+			m->syms[kept++] = *sy;
+		} else {
+			continue;
+		}
+		sy = &m->syms[kept - 1];
+		if (sy->size && sy->addr + sy->size > end)
+			end = sy->addr + sy->size;
+	}
+	m->nsyms = kept;
+}
+
+/*
+ * The symbol naming `addr` (libdwfl's address space): the sized one that
+ * holds it, else the closest label before it. NULL if none.
+ */
+static const struct sym_symbol *sym_symbol_find(struct sym_module *m,
+						uint64_t addr)
+{
+	const struct sym_symbol *sy;
+	size_t lo = 0, hi;
+
+	if (!m->syms_built)
+		sym_symbols_build(m);
+	hi = m->nsyms;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->syms[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	sy = &m->syms[lo - 1];
+	if (sy->size && addr - sy->addr >= sy->size)
+		return NULL;
+	return sy;
+}
+
+/* ------------------------------------------------------------ DWARF */
+
+/* Name of a subprogram or inlined subroutine: demangled linkage name, else
+ * DW_AT_name. Both are looked up through abstract origins. */
+static const char *sym_die_function(struct symbolizer *s, Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *name = NULL;
+
+	if (dwarf_attr_integrate(die, DW_AT_linkage_name, &attr) ||
+	    dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr))
+		name = dwarf_formstring(&attr);
+	if (name && !strncmp(name, "_Z", 2))
+		return sym_intern_demangled(s, name);
+	if (dwarf_diename(die))
+		return sym_intern(s, dwarf_diename(die));
+	return sym_intern(s, name);
+}
+
+/* Where the inlined subroutine `die` was called from. */
+static void sym_die_call_site(struct symbolizer *s, Dwarf_Die *die,
+			      const char **file, int *line)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Files *files;
+	Dwarf_Word val;
+	Dwarf_Die cu;
+	size_t nfiles;
+
+	*file = NULL;
+	*line = 0;
+	if (dwarf_attr(die, DW_AT_call_line, &attr) &&
+	    !dwarf_formudata(&attr, &val) && val <= INT32_MAX)
+		*line = (int)val;
+	/* The file index is into the line table of the unit holding the DIE,
+	 * which with dwz may be a partial unit, not the CU we started from. */
+	if (!dwarf_attr(die, DW_AT_call_file, &attr) ||
+	    dwarf_formudata(&attr, &val) ||
+	    !dwarf_diecu(die, &cu, NULL, NULL) ||
+	    dwarf_getsrcfiles(&cu, &files, &nfiles) || val >= nfiles)
+		return;
+	*file = sym_intern(s, dwarf_filesrc(files, val, NULL, NULL));
+}
+
+/* ------------------------------------------------------------ units */
+
+/*
+ * dwarf_getscopes() walks the whole compilation unit for every address: a
+ * few milliseconds each in a C++ unit. Instead, each unit is walked once
+ * for its subprograms' address ranges; a lookup then binary-searches
+ * those and walks down only the subprogram that holds the address.
+ */
+
+static int sym_range_cmp(const void *a, const void *b)
+{
+	const struct sym_range *x = a, *y = b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return 0;
+}
+
+static int sym_unit_add(struct sym_unit *u, size_t *cap, Dwarf_Die *die)
+{
+	Dwarf_Addr base, lo, hi;
+	ptrdiff_t off = 0;
+
+	while ((off = dwarf_ranges(die, off, &base, &lo, &hi)) > 0) {
+		if (lo >= hi)
+			continue;
+		if (u->nranges == *cap) {
+			size_t n = *cap ? 2 * *cap : 64;
+			struct sym_range *r = realloc(u->ranges, n * sizeof(*r));
+
+			if (!r)
+				return -1;
+			u->ranges = r;
+			*cap = n;
+		}
+		u->ranges[u->nranges].lo = lo;
+		u->ranges[u->nranges].hi = hi;
+		u->ranges[u->nranges].die = *die;
+		u->nranges++;
+	}
+	return 0;
+}
+
+/*
+ * Collect the subprograms with code under `parent`. Compilers put them at
+ * unit or namespace level (a member function's definition refers to its
+ * declaration in the class with DW_AT_specification); functions nested in
+ * functions are found by sym_unit_path() instead.
+ */
+static int sym_unit_collect(struct sym_unit *u, size_t *cap, Dwarf_Die *parent,
+			    int depth)
+{
+	Dwarf_Die child;
+
+	if (depth > SYM_MAX_DEPTH || dwarf_child(parent, &child))
+		return 0;
+	do {
+		switch (dwarf_tag(&child)) {
+		case DW_TAG_subprogram:
+			if (sym_unit_add(u, cap, &child))
+				return -1;
+			break;
+		case DW_TAG_namespace:
+		case DW_TAG_module:
+			if (sym_unit_collect(u, cap, &child, depth + 1))
+				return -1;
+			break;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return 0;
+}
+
+static size_t sym_hash_ptr(const void *p)
+{
+	uint64_t h = (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h ^ h >> 29);
+}
+
+static int sym_units_grow(struct symbolizer *s)
+{
+	size_t cap = s->units_cap ? 2 * s->units_cap : 256;
+	struct sym_unit *units = calloc(cap, sizeof(*units));
+	size_t i, j;
+
+	if (!units)
+		return -1;
+	for (i = 0; i < s->units_cap; i++) {
+		if (!s->units[i].cu)
+			continue;
+		j = sym_hash_ptr(s->units[i].cu) & (cap - 1);
+		while (units[j].cu)
+			j = (j + 1) & (cap - 1);
+		units[j] = s->units[i];
+	}
+	free(s->units);
+	s->units = units;
+	s->units_cap = cap;
+	return 0;
+}
+
+/* The subprogram index of the unit `cudie`, built on first use; NULL if
+ * out of memory. */
+static struct sym_unit *sym_unit_get(struct symbolizer *s, Dwarf_Die *cudie)
+{
+	struct sym_unit *u;
+	size_t i, cap = 0;
+
+	if (2 * (s->units_used + 1) > s->units_cap && sym_units_grow(s))
+		return NULL;
+	i = sym_hash_ptr(cudie->cu) & (s->units_cap - 1);
+	while (s->units[i].cu) {
+		if (s->units[i].cu == cudie->cu)
+			return &s->units[i];
+		i = (i + 1) & (s->units_cap - 1);
+	}
+	u = &s->units[i];
+	if (sym_unit_collect(u, &cap, cudie, 0)) {
+		free(u->ranges);
+		u->ranges = NULL;
+		u->nranges = 0;
+		return NULL;
+	}
+	qsort(u->ranges, u->nranges, sizeof(*u->ranges), sym_range_cmp);
+	u->cu = cudie->cu;
+	s->units_used++;
+	return u;
+}
+
+/* The subprogram of unit u whose code holds pc, or NULL. */
+static Dwarf_Die *sym_unit_function(struct sym_unit *u, Dwarf_Addr pc)
+{
+	size_t lo = 0, hi = u->nranges;
+
+	/* The last range starting at or before pc. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (u->ranges[mid].lo <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && pc < u->ranges[lo - 1].hi)
+		return &u->ranges[lo - 1].die;
+	return NULL;
+}
+
+static int sym_is_block(int tag)
+{
+	switch (tag) {
+	case DW_TAG_lexical_block:
+	case DW_TAG_inlined_subroutine:
+	case DW_TAG_subprogram:
+	case DW_TAG_try_block:
+	case DW_TAG_catch_block:
+	case DW_TAG_with_stmt:
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Walk down from `parent` towards pc and append to path[n..] each inlined
+ * subroutine or nested subprogram that holds it, outermost first. Returns
+ * the new length of path.
+ */
+static int sym_unit_path(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *path,
+			 int n, int depth)
+{
+	Dwarf_Die child;
+
+	if (depth > SYM_MAX_DEPTH || n == SYM_MAX_DEPTH ||
+	    dwarf_child(parent, &child))
+		return n;
+	do {
+		int tag = dwarf_tag(&child), m;
+
+		if (!sym_is_block(tag))
+			continue;
+		if (dwarf_hasattr(&child, DW_AT_low_pc) ||
+		    dwarf_hasattr(&child, DW_AT_ranges)) {
+			if (dwarf_haspc(&child, pc) <= 0)
+				continue;
+			if (tag != DW_TAG_lexical_block)
+				path[n++] = child;
+			return sym_unit_path(&child, pc, path, n, depth + 1);
+		}
+		/* A block without addresses may still hold some that have. */
+		m = sym_unit_path(&child, pc, path, n, depth + 1);
+		if (m > n)
+			return m;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return n;
+}
+
+/* ------------------------------------------------------------ frames */
+
+static int sym_push(struct symbolizer *s, const struct sym_frame *f)
+{
+	if (s->nframes == s->frames_cap) {
+		size_t cap = s->frames_cap ? s->frames_cap * 2 : 1024;
+		struct sym_frame *frames;
+
+		if (cap > UINT32_MAX)
+			return -1;
+		frames = realloc(s->frames, cap * sizeof(*frames));
+		if (!frames)
+			return -1;
+		s->frames = frames;
+		s->frames_cap = cap;
+	}
+	s->frames[s->nframes++] = *f;
+	return 0;
+}
+
+/*
+ * Fill path[] with the function DIEs around `pc` in the unit `cudie`,
+ * outermost first: the subprogram, then the subroutines inlined into it
+ * down to pc. Returns the count, 0 if no function holds pc.
+ */
+static int sym_function_path(struct symbolizer *s, Dwarf_Die *cudie,
+			     Dwarf_Addr pc, Dwarf_Die *path)
+{
+	struct sym_unit *u;
+	Dwarf_Die *fn, split;
+	uint8_t type;
+
+	/* -gsplit-dwarf: the functions are in the .dwo's split unit. */
+	if (!dwarf_cu_info(cudie->cu, NULL, &type, NULL, &split, NULL, NULL,
+			   NULL) && type == DW_UT_skeleton && split.addr)
+		cudie = &split;
+	u = sym_unit_get(s, cudie);
+	if (!u || !(fn = sym_unit_function(u, pc)))
+		return 0;
+	path[0] = *fn;
+	return sym_unit_path(fn, pc, path, 1, 0);
+}
+
+static int sym_cu_range_cmp(const void *a, const void *b)
+{
+	const struct sym_cu_range *x = a, *y = b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return 0;
+}
+
+/* Index the address ranges of every unit in m. */
+static void sym_cus_build(struct sym_module *m)
+{
+	Dwarf_Die *cudie = NULL;
+	size_t cap = 0;
+	Dwarf_Addr bias;
+
+	m->cus_built = 1;
+	while ((cudie = dwfl_module_nextcu(m->dwmod, cudie, &bias))) {
+		Dwarf_Addr base, lo, hi;
+		ptrdiff_t off = 0;
+
+		while ((off = dwarf_ranges(cudie, off, &base, &lo, &hi)) > 0) {
+			if (lo >= hi)
+				continue;
+			if (m->ncus == cap) {
+				size_t n = cap ? 2 * cap : 64;
+				struct sym_cu_range *r;
+
+				r = realloc(m->cus, n * sizeof(*r));
+				if (!r)
+					goto out_sort;
+				m->cus = r;
+				cap = n;
+			}
+			m->cus[m->ncus].lo = lo;
+			m->cus[m->ncus].hi = hi;
+			m->cus[m->ncus].cudie = *cudie;
+			m->cus[m->ncus].bias = bias;
+			m->ncus++;
+		}
+	}
+out_sort:
+	qsort(m->cus, m->ncus, sizeof(*m->cus), sym_cu_range_cmp);
+}
+
+/*
+ * The unit holding `addr` (libdwfl's address space) in m, and the bias
+ * from its DWARF addresses. libdwfl 0.188 finds units through
+ * .debug_aranges only, which clang does not emit by default: fall back
+ * to the units' own ranges.
+ */
+static Dwarf_Die *sym_cu_find(struct sym_module *m, Dwarf_Addr addr,
+			      Dwarf_Addr *bias)
+{
+	Dwarf_Die *cudie = dwfl_module_addrdie(m->dwmod, addr, bias);
+	size_t lo = 0, hi;
+
+	if (cudie)
+		return cudie;
+	if (!m->cus_built)
+		sym_cus_build(m);
+	hi = m->ncus;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->cus[mid].lo + m->cus[mid].bias <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || addr - m->cus[lo - 1].bias >= m->cus[lo - 1].hi)
+		return NULL;
+	*bias = m->cus[lo - 1].bias;
+	return &m->cus[lo - 1].cudie;
+}
+
+/*
+ * Append the frames for `addr` (libdwfl's address space) in module m, built
+ * on `base`: the inline chain, innermost first, then the function itself.
+ * The innermost line comes from the line table, each outer one from the
+ * call site of the frame inside it.
+ */
+static int sym_resolve_dwarf(struct symbolizer *s, struct sym_module *m,
+			     Dwarf_Addr addr, const struct sym_frame *base)
+{
+	struct sym_frame f = *base;
+	const struct sym_symbol *sy;
+	const char *file = NULL;
+	Dwarf_Die *path, *cudie;
+	Dwarf_Addr cubias;
+	Dwarf_Line *dwline;
+	int i, n = 0, line = 0, ret = -1;
+
+	path = malloc(SYM_MAX_DEPTH * sizeof(*path));
+	if (!path)
+		return -1;
+	sy = sym_symbol_find(m, addr);
+	cudie = sym_cu_find(m, addr, &cubias);
+	if (cudie) {
+		dwline = dwarf_getsrc_die(cudie, addr - cubias);
+		if (dwline && dwarf_lineno(dwline, &line) == 0)
+			file = sym_intern(s, dwarf_linesrc(dwline, NULL, NULL));
+		else
+			line = 0;
+		n = sym_function_path(s, cudie, addr - cubias, path);
+	}
+
+	for (i = n - 1; i >= 0; i--) {
+		f.file = file;
+		f.line = line;
+		f.inlined = dwarf_tag(&path[i]) == DW_TAG_inlined_subroutine;
+		/* The symbol table names the real function as other tools
+		 * do (malloc, not __libc_malloc), when a sized symbol
+		 * really covers the address. */
+		if (!f.inlined && sy && sy->size)
+			f.function = sym_intern_demangled(s, sy->name);
+		else
+			f.function = sym_die_function(s, &path[i]);
+		ret = sym_push(s, &f);
+		if (ret || !f.inlined)
+			goto out_free;
+		sym_die_call_site(s, &path[i], &file, &line);
+	}
+
+	/* No DWARF for addr: the symbol table and maybe the line table. */
+	f.function = sy ? sym_intern_demangled(s, sy->name) : NULL;
+	f.file = file;
+	f.line = line;
+	f.inlined = 0;
+	ret = sym_push(s, &f);
+
+out_free:
+	free(path);
+	return ret;
+}
+
+/* Append the frames for ip to the pool. Returns 0, or -1 if out of memory. */
+static int sym_resolve(struct symbolizer *s, uint64_t ip, int is_ret)
+{
+	struct sym_frame f = { sym_unknown_module, ip, NULL, NULL, 0, 0, 0 };
+	struct sym_module *m = sym_find_module(s, ip);
+	uint64_t addr;
+
+	if (!m)
+		return sym_push(s, &f);
+	f.module = m->name;
+	f.offset = ip - m->bias;
+	f.runtime = m->runtime;
+	if (!m->dwmod)
+		return sym_push(s, &f);
+	addr = is_ret && ip ? ip - 1 : ip;
+	return sym_resolve_dwarf(s, m, addr - m->bias + m->dwbias, &f);
+}
+
+/* Out of memory: still answer, with what needs no allocation. */
+static void sym_fallback(struct symbolizer *s, uint64_t ip, struct sym_frame *out)
+{
+	const struct sym_module *m = sym_find_module(s, ip);
+	struct sym_frame f = { sym_unknown_module, ip, NULL, NULL, 0, 0, 0 };
+
+	if (m) {
+		f.module = m->name;
+		f.offset = ip - m->bias;
+		f.runtime = m->runtime;
+	}
+	*out = f;
+}
+
+/* ------------------------------------------------------------ cache */
+
+static size_t sym_hash_ip(uint64_t ip, int is_ret)
+{
+	uint64_t h = (ip ^ (uint64_t)is_ret << 63) * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h ^ h >> 29);
+}
+
+static struct sym_entry *sym_cache_slot(struct sym_entry *cache, size_t cap,
+				       uint64_t ip, int is_ret)
+{
+	size_t i = sym_hash_ip(ip, is_ret) & (cap - 1);
+
+	while (cache[i].count && (cache[i].ip != ip || cache[i].is_ret != is_ret))
+		i = (i + 1) & (cap - 1);
+	return &cache[i];
+}
+
+static int sym_cache_grow(struct symbolizer *s)
+{
+	size_t cap = s->cache_cap ? s->cache_cap * 2 : 4096;
+	struct sym_entry *cache = calloc(cap, sizeof(*cache));
+	size_t i;
+
+	if (!cache)
+		return -1;
+	for (i = 0; i < s->cache_cap; i++)
+		if (s->cache[i].count)
+			*sym_cache_slot(cache, cap, s->cache[i].ip,
+					s->cache[i].is_ret) = s->cache[i];
+	free(s->cache);
+	s->cache = cache;
+	s->cache_cap = cap;
+	return 0;
+}
+
+/* ------------------------------------------------------------ API */
+
+struct symbolizer *symbolizer_new(void)
+{
+	struct symbolizer *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	elf_version(EV_CURRENT);
+	s->dwfl = dwfl_begin(&sym_callbacks);
+	if (!s->dwfl) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void symbolizer_free(struct symbolizer *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	dwfl_end(s->dwfl);
+	for (i = 0; i < s->nmods; i++) {
+		free(s->mods[i].syms);
+		free(s->mods[i].cus);
+	}
+	for (i = 0; i < s->units_cap; i++)
+		free(s->units[i].ranges);
+	free(s->units);
+	for (i = 0; i < s->strs_cap; i++)
+		free(s->strs[i]);
+	free(s->strs);
+	free(s->mods);
+	free(s->cache);
+	free(s->frames);
+	free(s);
+}
+
+int symbolizer_add_module(struct symbolizer *s, const char *path,
+			  const uint8_t *build_id, size_t build_id_len,
+			  uint64_t bias, uint64_t lo, uint64_t hi)
+{
+	char found[4096];
+	struct sym_module m;
+	int fd;
+
+	assert(s);
+	memset(&m, 0, sizeof(m));
+	if (!path)
+		path = "";
+	if (!build_id || build_id_len > SYM_MAX_BUILD_ID)
+		build_id_len = 0;
+	m.path = sym_intern(s, path);
+	m.name = sym_intern(s, sym_basename(path));
+	if (!m.path || !m.name)
+		return -1;
+	if (build_id_len)
+		memcpy(m.build_id, build_id, build_id_len);
+	m.build_id_len = build_id_len;
+	m.bias = bias;
+	m.lo = m.reg_lo = lo;
+	m.hi = m.reg_hi = hi;
+	m.runtime = sym_is_runtime(m.name);
+	if (sym_is_registered(s, &m))
+		return 0;
+
+	if (s->nmods == s->mods_cap) {
+		size_t cap = s->mods_cap ? 2 * s->mods_cap : 64;
+		struct sym_module *mods = realloc(s->mods, cap * sizeof(*mods));
+
+		if (!mods)
+			return -1;
+		s->mods = mods;
+		s->mods_cap = cap;
+	}
+
+	fd = *path ? sym_open_elf(path, build_id, build_id_len) : -1;
+	if (fd >= 0)
+		sym_report(s, &m, path, fd);
+	else if ((fd = sym_open_by_build_id(build_id, build_id_len,
+					    found, sizeof(found))) >= 0)
+		sym_report(s, &m, found, fd);
+
+	s->mods[s->nmods++] = m;
+	sym_cache_clear(s);
+	return 0;
+}
+
+int symbolizer_lookup(struct symbolizer *s, uint64_t ip, int is_return_address,
+		      struct sym_frame *out, int max)
+{
+	int is_ret = is_return_address ? 1 : 0;
+	struct sym_entry *e = NULL;
+	size_t first, count, skip;
+
+	assert(s && out && max >= 1);
+	if (s->cache_cap && (e = sym_cache_slot(s->cache, s->cache_cap, ip,
+						is_ret))->count)
+		goto out_copy;
+
+	if (2 * (s->cache_used + 1) > s->cache_cap) {
+		if (sym_cache_grow(s))
+			goto out_uncached;
+		e = sym_cache_slot(s->cache, s->cache_cap, ip, is_ret);
+	}
+	first = s->nframes;
+	if (sym_resolve(s, ip, is_ret) || s->nframes - first > UINT16_MAX) {
+		s->nframes = first;
+		goto out_uncached;
+	}
+	e->ip = ip;
+	e->is_ret = (uint16_t)is_ret;
+	e->first = (uint32_t)first;
+	e->count = (uint16_t)(s->nframes - first);
+	s->cache_used++;
+
+out_copy:
+	count = e->count;
+	skip = count > (size_t)max ? count - (size_t)max : 0;
+	memcpy(out, s->frames + e->first + skip, (count - skip) * sizeof(*out));
+	return (int)(count - skip);
+
+out_uncached:
+	sym_fallback(s, ip, out);
+	return 1;
+}
