@@ -103,7 +103,7 @@ PROG_C   := $(wildcard tests/programs/*.c)
 PROG_CXX := $(wildcard tests/programs/*.cc)
 PROG_BIN := $(patsubst tests/programs/%.c,$(B)/programs/%,$(PROG_C)) \
             $(patsubst tests/programs/%.cc,$(B)/programs/%,$(PROG_CXX))
-$(B)/programs/%: tests/programs/%.c include/memledger.h
+$(B)/programs/%: tests/programs/%.c include/memledger.h $(wildcard tests/programs/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O1 -g -fno-builtin -fno-inline -Wall -Werror -Iinclude -o $@ $< -lpthread -lrt
 $(B)/programs/%: tests/programs/%.cc include/memledger.h
