@@ -1,0 +1,110 @@
+/*
+ * json.c - see json.h.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest/json.h"
+
+void jbuf_add(struct jbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 64;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *p = realloc(b->s, cap);
+		if (!p) {
+			b->oom = 1;
+			return;
+		}
+		b->s = p;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = 0;
+}
+
+void jbuf_adds(struct jbuf *b, const char *s)
+{
+	jbuf_add(b, s, strlen(s));
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len;
+	uint32_t cp;
+	if (c < 0x80)
+		return 1;
+	if ((c & 0xe0) == 0xc0) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if ((c & 0xf0) == 0xe0) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if ((c & 0xf8) == 0xf0) {
+		len = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+void jbuf_add_string(struct jbuf *b, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	char esc[8];
+	jbuf_add(b, "\"", 1);
+	size_t i = 0;
+	while (i < n) {
+		unsigned c = s[i];
+		size_t l = utf8_len(s + i, n - i);
+		if (l > 1) {
+			jbuf_add(b, (const char *)s + i, l);
+			i += l;
+			continue;
+		}
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			jbuf_add(b, esc, 2);
+		} else if (c == '\n') {
+			jbuf_add(b, "\\n", 2);
+		} else if (c == '\t') {
+			jbuf_add(b, "\\t", 2);
+		} else if (c == '\r') {
+			jbuf_add(b, "\\r", 2);
+		} else if (c < 0x20 || c >= 0x7f) {
+			snprintf(esc, sizeof esc, "\\u%04x", c);
+			jbuf_add(b, esc, 6);
+		} else {
+			jbuf_add(b, (const char *)s + i, 1);
+		}
+		i++;
+	}
+	jbuf_add(b, "\"", 1);
+}
+
+void jbuf_free(struct jbuf *b)
+{
+	free(b->s);
+	b->s = NULL;
+	b->len = b->cap = 0;
+}
