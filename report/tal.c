@@ -36,8 +36,19 @@ struct tal_value {
 			size_t n, cap;
 		} dict;
 		xmlNodePtr node;
+		const tal_value *ref;
 	} u;
 };
+
+/* The value a reference stands for (references to references included). */
+static const tal_value *deref(const tal_value *v)
+{
+	int hops = 0;
+
+	while (v && v->type == TAL_REF && hops++ < 16)
+		v = v->u.ref;
+	return v && v->type == TAL_REF ? NULL : v;
+}
 
 /* ------------------------------------------------------------ the model */
 
@@ -203,6 +214,17 @@ tal_value *tal_strf(const char *fmt, ...)
 	return v;
 }
 
+tal_value *tal_ref(const tal_value *target)
+{
+	tal_value *v;
+
+	if (!target)
+		return NULL;
+	if ((v = value_new(TAL_REF)))
+		v->u.ref = target;
+	return v;
+}
+
 tal_value *tal_list(void)
 {
 	return value_new(TAL_LIST);
@@ -350,11 +372,13 @@ int tal_set_strf(tal_value *d, const char *key, const char *fmt, ...)
 
 enum tal_type tal_type_of(const tal_value *v)
 {
+	v = deref(v);
 	return v ? v->type : TAL_NULL;
 }
 
 size_t tal_len(const tal_value *v)
 {
+	v = deref(v);
 	if (!v)
 		return 0;
 	switch (v->type) {
@@ -374,6 +398,7 @@ static const tal_value *member(const tal_value *v, const char *seg, size_t n)
 {
 	size_t i;
 
+	v = deref(v);
 	if (!v)
 		return NULL;
 	if (v->type == TAL_DICT) {
@@ -381,7 +406,7 @@ static const tal_value *member(const tal_value *v, const char *seg, size_t n)
 			const char *k = v->u.dict.e[i].key;
 
 			if (strncmp(k, seg, n) == 0 && k[n] == '\0')
-				return v->u.dict.e[i].v;
+				return deref(v->u.dict.e[i].v);
 		}
 	} else if (v->type == TAL_LIST && n > 0 && n < 20) {
 		size_t idx = 0;
@@ -392,13 +417,14 @@ static const tal_value *member(const tal_value *v, const char *seg, size_t n)
 			idx = idx * 10 + (size_t)(seg[i] - '0');
 		}
 		if (idx < v->u.list.n)
-			return v->u.list.v[idx];
+			return deref(v->u.list.v[idx]);
 	}
 	return NULL;
 }
 
 const tal_value *tal_get(const tal_value *v, const char *path)
 {
+	v = deref(v);
 	while (v && *path) {
 		size_t n = strcspn(path, "/");
 
@@ -412,11 +438,13 @@ const tal_value *tal_get(const tal_value *v, const char *path)
 
 const char *tal_string(const tal_value *v)
 {
+	v = deref(v);
 	return v && v->type == TAL_STR ? v->u.str.s : NULL;
 }
 
 long long tal_integer(const tal_value *v)
 {
+	v = deref(v);
 	if (v && v->type == TAL_INT)
 		return v->u.i;
 	if (v && v->type == TAL_BOOL)
@@ -494,6 +522,7 @@ static void fail(struct ctx *c, xmlNodePtr node, const char *fmt, ...)
 
 static int truthy(const tal_value *v)
 {
+	v = deref(v);
 	if (!v)
 		return 0;
 	switch (v->type) {
@@ -511,6 +540,8 @@ static int truthy(const tal_value *v)
 		return v->u.dict.n > 0;
 	case TAL_NODE:
 		return 1;
+	case TAL_REF: /* deref() gave up: a cycle */
+		return 0;
 	}
 	return 0;
 }
@@ -518,6 +549,7 @@ static int truthy(const tal_value *v)
 /* Text of a scalar into buf (or a pointer to the string itself). */
 static const char *scalar_text(const tal_value *v, char *buf, size_t cap)
 {
+	v = deref(v);
 	switch (tal_type_of(v)) {
 	case TAL_STR:
 		return v->u.str.s;
@@ -632,7 +664,7 @@ static int eval_path(struct ctx *c, xmlNodePtr node, const struct scope *sc, con
 	len = strcspn(path, "/");
 	seg = path + len + (path[len] == '/');
 	if ((s = scope_find(sc, path, len, 0)))
-		v = s->value;
+		v = deref(s->value);
 	else if (len == 6 && strncmp(path, "repeat", 6) == 0 && path[len] == '/')
 		return eval_repeat(c, node, sc, seg, path, r);
 	else {
@@ -837,7 +869,7 @@ static int check_tal_attrs(struct ctx *c, xmlNodePtr node)
 }
 
 /*
- * Drop every namespace from the tree, renaming template attributes and
+ * Drop every comment and namespace from the tree, renaming template attributes and
  * elements to "t:NAME" and other prefixed attributes to "prefix:name".
  * Afterwards nodes can be copied, moved and freed without namespace
  * pointers dangling, and the HTML serializer sees plain HTML names (it
@@ -845,7 +877,7 @@ static int check_tal_attrs(struct ctx *c, xmlNodePtr node)
  */
 static int normalize(struct ctx *c, xmlNodePtr node)
 {
-	xmlNodePtr ch;
+	xmlNodePtr ch, next_ch;
 	xmlAttrPtr a, next;
 	char name[256];
 
@@ -882,9 +914,17 @@ static int normalize(struct ctx *c, xmlNodePtr node)
 		}
 		node->ns = NULL;
 	}
-	for (ch = node->children; ch; ch = ch->next)
+	for (ch = node->children; ch; ch = next_ch) {
+		next_ch = ch->next;
+		/* template comments are notes for its authors, not page content */
+		if (ch->type == XML_COMMENT_NODE) {
+			xmlUnlinkNode(ch);
+			xmlFreeNode(ch);
+			continue;
+		}
 		if (normalize(c, ch) < 0)
 			return -1;
+	}
 	/* children no longer point at these */
 	if (node->nsDef) {
 		xmlFreeNsList(node->nsDef);
@@ -900,6 +940,7 @@ static int value_nodes(struct ctx *c, xmlNodePtr at, const tal_value *v, xmlNode
 	xmlNodePtr n;
 	size_t i;
 
+	v = deref(v);
 	switch (tal_type_of(v)) {
 	case TAL_NULL:
 		return 0;
@@ -1202,7 +1243,7 @@ static int process_repeat(struct ctx *c, xmlNodePtr node, const struct scope *sc
 	}
 	n = tal_len(r.v);
 	for (i = 0; i < n; i++) {
-		struct scope s = { .name = name, .namelen = namelen, .value = r.v->u.list.v[i],
+		struct scope s = { .name = name, .namelen = namelen, .value = deref(r.v->u.list.v[i]),
 				   .is_repeat = 1, .index = i, .length = n, .up = sc };
 		xmlNodePtr copy = xmlDocCopyNode(node, c->doc, 1);
 
@@ -1398,6 +1439,14 @@ int tal_fill(xmlDocPtr doc, const tal_value *model, const char *name, char *err,
 	if (tal_type_of(model) != TAL_DICT) {
 		fail(&c, NULL, "the model is not a dictionary");
 		return -1;
+	}
+	/* comments beside the root element (before <html>) go too */
+	for (xmlNodePtr n = doc->children, next; n; n = next) {
+		next = n->next;
+		if (n->type == XML_COMMENT_NODE) {
+			xmlUnlinkNode(n);
+			xmlFreeNode(n);
+		}
 	}
 	if (normalize(&c, root) < 0 || collect_macros(&c, root) < 0)
 		goto out_free;

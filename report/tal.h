@@ -2,7 +2,8 @@
  * tal.h - the report's template engine and the data model it reads.
  *
  * The model is a tree of values built in C: null, booleans, integers,
- * strings, lists, dictionaries, and ready-made XML nodes (SVG pictures).
+ * strings, lists, dictionaries, ready-made XML nodes (SVG pictures) and
+ * references to other values of the tree.
  * Every string entering the model is copied and made safe for HTML: bytes
  * that are not valid UTF-8, control characters and Unicode noncharacters
  * become U+FFFD. Containers own their members; tal_free() releases a whole
@@ -48,7 +49,7 @@
 
 #define TAL_NS "urn:memledger:template"
 
-enum tal_type { TAL_NULL, TAL_BOOL, TAL_INT, TAL_STR, TAL_LIST, TAL_DICT, TAL_NODE };
+enum tal_type { TAL_NULL, TAL_BOOL, TAL_INT, TAL_STR, TAL_LIST, TAL_DICT, TAL_NODE, TAL_REF };
 
 typedef struct tal_value tal_value;
 
@@ -81,6 +82,13 @@ tal_value *tal_node(xmlNodePtr node);
  * every case. Returns 0, or -1 (dict marked broken) if dict or v is NULL,
  * dict is not a dictionary, or memory ran out.
  */
+/**
+ * A reference to target, which must outlive it (usually: sits in the same
+ * tree). Lookups see target itself, so one value can appear under two
+ * names without being built twice. target NULL gives NULL.
+ */
+tal_value *tal_ref(const tal_value *target);
+
 int tal_set(tal_value *dict, const char *key, tal_value *v);
 /** Append v to list; ownership and errors as tal_set(). */
 int tal_push(tal_value *list, tal_value *v);
@@ -92,6 +100,7 @@ int tal_set_bool(tal_value *d, const char *key, int b);
 int tal_set_strf(tal_value *d, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/** The type of v, references followed (so never TAL_REF). */
 enum tal_type tal_type_of(const tal_value *v);
 /** Items of a list, entries of a dictionary, bytes of a string; else 0. */
 size_t tal_len(const tal_value *v);
