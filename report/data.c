@@ -53,7 +53,7 @@ sqlite3 *rp_open(const char *path, char *err, size_t errlen)
 	sqlite3_stmt *st = NULL;
 	size_t i;
 
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open: %s", db ? sqlite3_errmsg(db) : "out of memory");
 		goto out_close;
 	}

@@ -119,7 +119,7 @@ struct rp_frame {
 };
 
 /** Evidence rows kept per checklist item. */
-#define RP_EVIDENCE_MAX 50
+#define RP_EVIDENCE_MAX 20
 
 /**
  * Open path read-only and check it is a memledger database. Returns the

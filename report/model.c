@@ -26,13 +26,23 @@
 #define MAX_KEY 60         /* program snapshots shown in tables */
 #define MAX_COMPOSITION 12 /* bars in the composition picture */
 #define MAX_TIMELINE 60    /* threads drawn in the timeline */
-#define MAX_THREAD_ROWS 200
+#define MAX_THREAD_ROWS 100
 #define MAX_RESOURCE_ROWS 200
 #define MAX_FRAMES 64      /* frames shown per stack */
 
 #define CHECK_MARK "\xe2\x9c\x93" /* ✓ */
 #define CROSS_MARK "\xe2\x9c\x97" /* ✗ */
 #define DASH "\xe2\x80\x93"       /* – */
+
+static const char *base_name(const char *path)
+{
+	const char *s;
+
+	if (!path)
+		return NULL;
+	s = strrchr(path, '/');
+	return s && s[1] ? s + 1 : path;
+}
 
 /* ------------------------------------------------------------ stacks */
 
@@ -153,12 +163,13 @@ static tal_value *stack_value(struct stack_cache *c, long long id)
 		else
 			tal_set_str(d, "where", fr[i].file);
 		if (fr[i].module && !isnan(fr[i].offset))
-			tal_set_strf(d, "module", "%s+0x%llx", fr[i].module,
+			tal_set_strf(d, "module", "%s+0x%llx", base_name(fr[i].module),
 				     (unsigned long long)fr[i].offset);
 		else
-			tal_set_str(d, "module", fr[i].module);
+			tal_set_str(d, "module", base_name(fr[i].module));
 		tal_set_bool(d, "runtime", fr[i].runtime);
 		tal_set_bool(d, "inlined", fr[i].inlined);
+		tal_set(d, "class", fr[i].runtime ? tal_str("runtime") : tal_null());
 		tal_push(list, d);
 	}
 	if (n > MAX_FRAMES) {
@@ -169,6 +180,7 @@ static tal_value *stack_value(struct stack_cache *c, long long id)
 		tal_set(d, "module", tal_null());
 		tal_set_bool(d, "runtime", 1);
 		tal_set_bool(d, "inlined", 0);
+		tal_set_str(d, "class", "runtime");
 		tal_push(list, d);
 	}
 	return list;
@@ -228,16 +240,6 @@ static const char *status_class(const char *status)
 static const char *verdict_status_name(enum verdict_status s)
 {
 	return s == V_PASS ? "pass" : s == V_FAIL ? "fail" : "n/a";
-}
-
-static const char *base_name(const char *path)
-{
-	const char *s;
-
-	if (!path)
-		return NULL;
-	s = strrchr(path, '/');
-	return s && s[1] ? s + 1 : path;
 }
 
 /* ------------------------------------------------------------ per-process state */
@@ -391,9 +393,46 @@ static int by_leaked(const void *a, const void *b)
 	return c ? c : by_bytes(a, b);
 }
 
-static void sort_sites(struct proc_ctx *pc, int (*cmp)(const void *, const void *))
+/*
+ * Put the first n sites under cmp, in order, at the front of pc->by; the
+ * rest follow in no particular order. A three-way quickselect first, so
+ * 100,000 sites cost one pass or so instead of a full sort per table.
+ */
+static void sort_sites(struct proc_ctx *pc, int (*cmp)(const void *, const void *), size_t n)
 {
-	qsort(pc->by, pc->p->nsites, sizeof *pc->by, cmp);
+	struct rp_site **a = pc->by, *t;
+	size_t lo = 0, hi = pc->p->nsites;
+
+	if (n >= hi) {
+		qsort(a, hi, sizeof *a, cmp);
+		return;
+	}
+	while (hi - lo > 16) {
+		struct rp_site *pivot = a[lo + (hi - lo) / 2];
+		size_t lt = lo, i = lo, gt = hi;
+
+		/* a[lo,lt) < pivot, a[lt,i) == pivot, a[gt,hi) > pivot */
+		while (i < gt) {
+			int c = cmp(&a[i], &pivot);
+
+			if (c < 0) {
+				t = a[lt], a[lt] = a[i], a[i] = t;
+				lt++, i++;
+			} else if (c > 0) {
+				gt--;
+				t = a[gt], a[gt] = a[i], a[i] = t;
+			} else {
+				i++;
+			}
+		}
+		if (n < lt)
+			hi = lt;
+		else if (n >= gt)
+			lo = gt;
+		else
+			break;
+	}
+	qsort(a, n, sizeof *a, cmp);
 }
 
 /* A site's name: its function, else the first frame of its stack. */
@@ -453,7 +492,7 @@ static tal_value *top_sites(struct proc_ctx *pc, int (*cmp)(const void *, const 
 	tal_value *list = tal_list();
 	size_t i, k = 0;
 
-	sort_sites(pc, cmp);
+	sort_sites(pc, cmp, n);
 	for (i = 0; i < pc->p->nsites && k < n; i++) {
 		if (keep && !(keep(pc->by[i]) > 0))
 			break;
@@ -1155,14 +1194,17 @@ static xmlNodePtr flame_of(struct proc_ctx *pc, double (*weight)(const struct rp
 		const struct rp_frame *fr;
 		int n, k, m;
 
-		if (!(w > 0))
-			break;
+		/* past the sorted head the order is arbitrary: sum, do not stop */
 		if (i >= FLAME_STACKS) {
-			rest += w;
-			rest_allocs += s->allocs;
-			nrest++;
+			if (w > 0) {
+				rest += w;
+				rest_allocs += s->allocs;
+				nrest++;
+			}
 			continue;
 		}
+		if (!(w > 0))
+			break; /* the sorted head: nothing heavier follows */
 		fr = stack_get(pc->stacks, s->stack_id, &n);
 		m = n < MAX_FRAMES ? n : MAX_FRAMES;
 		/* outermost first */
@@ -1206,12 +1248,12 @@ static tal_value *flame_model(struct proc_ctx *pc)
 		total += isnan(pc->p->sites[i].bytes) ? 0 : pc->p->sites[i].bytes;
 		leak += leaked(&pc->p->sites[i]);
 	}
-	sort_sites(pc, by_bytes);
+	sort_sites(pc, by_bytes, FLAME_STACKS);
 	tal_set(d, "alloc", total > 0 ? tal_node(flame_of(pc, site_bytes, "all allocations",
 							  "Flame graph of allocated bytes")) :
 				       tal_null());
 	set_bytes(d, "alloc_total", total);
-	sort_sites(pc, by_leaked);
+	sort_sites(pc, by_leaked, FLAME_STACKS);
 	tal_set(d, "leaked", leak > 0 ? tal_node(flame_of(pc, leaked, "all leaked blocks",
 							  "Flame graph of leaked bytes")) :
 				       tal_null());
@@ -1283,7 +1325,8 @@ static tal_value *threads_model(struct proc_ctx *pc)
 		tal_set_strf(r, "state_class", "st-%s", t->state ? t->state : "unknown");
 		tal_set_bool(r, "bad", bad);
 		set_bytes(r, "stack_size", t->stack_size);
-		tal_set(r, "stack", stack_value(pc->stacks, t->stack_id));
+		/* creation stacks only where they help: the threads the checklist flags */
+		tal_set(r, "stack", bad ? stack_value(pc->stacks, t->stack_id) : tal_list());
 		tal_push(list, r);
 	}
 	for (s = 0; s < sizeof states / sizeof states[0]; s++) {

@@ -1465,9 +1465,32 @@ out_free:
 	return ret;
 }
 
+/* The parser's first error (later ones are usually its consequences). */
+struct first_error {
+	int line, set;
+	char msg[256];
+};
+
+static void keep_first_error(void *user, xmlErrorPtr e)
+{
+	xmlParserCtxtPtr pctx = user;
+	struct first_error *fe = pctx ? pctx->_private : NULL;
+	size_t ml;
+
+	if (!fe || fe->set || !e || e->level < XML_ERR_ERROR)
+		return;
+	fe->set = 1;
+	fe->line = e->line;
+	snprintf(fe->msg, sizeof fe->msg, "%s", e->message ? e->message : "not well-formed");
+	ml = strlen(fe->msg);
+	while (ml > 0 && (fe->msg[ml - 1] == '\n' || fe->msg[ml - 1] == ' '))
+		fe->msg[--ml] = '\0';
+}
+
 int tal_render(const char *tmpl, size_t len, const char *name, const tal_value *model,
 	       char **out, size_t *outlen, char *err, size_t errlen)
 {
+	struct first_error fe = { 0 };
 	xmlParserCtxtPtr pctx;
 	xmlDocPtr doc;
 	xmlChar *html = NULL;
@@ -1485,21 +1508,16 @@ int tal_render(const char *tmpl, size_t len, const char *name, const tal_value *
 		snprintf(err, errlen, "%s: out of memory", name);
 		return -1;
 	}
+	pctx->_private = &fe;
+	pctx->sax->serror = keep_first_error;
 	/* No network, no DTD; CDATA (for inline scripts) becomes plain text. */
 	doc = xmlCtxtReadMemory(pctx, tmpl, (int)len, name, "UTF-8",
 				XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR |
 					XML_PARSE_NOWARNING);
-	if (!doc) {
-		const xmlError *e = xmlCtxtGetLastError(pctx);
-		char msg[256];
-		size_t ml;
-
-		snprintf(msg, sizeof msg, "%s", e && e->message ? e->message : "not well-formed");
-		ml = strlen(msg);
-		while (ml > 0 && (msg[ml - 1] == '\n' || msg[ml - 1] == ' '))
-			msg[--ml] = '\0';
-		snprintf(err, errlen, "%s:%d: %s", name, e ? e->line : 0, msg);
-		goto out_ctxt;
+	if (!doc || !pctx->wellFormed) {
+		snprintf(err, errlen, "%s:%d: %s", name, fe.set ? fe.line : 0,
+			 fe.set ? fe.msg : "not well-formed");
+		goto out_doc;
 	}
 	if (tal_fill(doc, model, name, err, errlen) < 0)
 		goto out_doc;
@@ -1519,7 +1537,6 @@ int tal_render(const char *tmpl, size_t len, const char *name, const tal_value *
 out_doc:
 	xmlFree(html);
 	xmlFreeDoc(doc);
-out_ctxt:
 	xmlFreeParserCtxt(pctx);
 	return ret;
 }
