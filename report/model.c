@@ -248,6 +248,7 @@ struct proc_ctx {
 	struct rp_process *p;
 	struct stack_cache *stacks;
 	const char *sfx; /* "" or "-pN" */
+	const char *parent_sfx; /* the parent's suffix, NULL if it has no sections */
 	int is_go;
 	/* key snapshots: start, the program's own, exit (indices into p->snaps) */
 	size_t *keyidx;
@@ -1637,10 +1638,10 @@ static tal_value *process_model(struct proc_ctx *pc)
 	set_bytes(d, "sample_bytes", p->sample_bytes);
 	tal_set_bool(d, "scanned", p->scanned);
 	tal_set_bool(d, "freeres", p->freeres_called);
-	if (isnan(p->parent_process_id))
-		tal_set(d, "parent_href", tal_null());
+	if (pc->parent_sfx)
+		tal_set_strf(d, "parent_href", "#overview%s", pc->parent_sfx);
 	else
-		tal_set_strf(d, "parent_href", "#overview-p%.0f", p->parent_process_id);
+		tal_set(d, "parent_href", tal_null());
 
 	leak_totals(p, &lt);
 	tal_set(d, "ov", overview_model(pc, &lt));
@@ -1684,12 +1685,20 @@ static tal_value *process_model(struct proc_ctx *pc)
 	return d;
 }
 
+/* The order processes appear in: the root first, then the others by id. */
+static size_t page_order(size_t step, size_t root_idx)
+{
+	return step == 0 ? root_idx : step <= root_idx ? step - 1 : step;
+}
+
 tal_value *model_build(sqlite3 *db, struct rp_process *procs, size_t nprocs,
 		       const char *db_name, const char *css, char *err, size_t errlen)
 {
 	struct stack_cache stacks = { .db = db };
 	tal_value *root = tal_dict(), *list = tal_list(), *index = tal_list();
-	size_t i, full = 0, root_idx = 0;
+	size_t i, step, root_idx = 0;
+	char (*sfx)[32] = NULL; /* per process: its id suffix, "" for the root */
+	int *detailed = NULL;
 
 	/* the first process without a loaded parent leads the page */
 	for (i = 0; i < nprocs; i++)
@@ -1697,27 +1706,35 @@ tal_value *model_build(sqlite3 *db, struct rp_process *procs, size_t nprocs,
 			root_idx = i;
 			break;
 		}
-	for (size_t step = 0; step < nprocs; step++) {
-		size_t k = step == 0 ? root_idx : step <= root_idx ? step - 1 : step;
-		struct rp_process *p = &procs[k];
-		struct proc_ctx pc = { .p = p, .stacks = &stacks };
-		tal_value *entry = tal_dict(), *pm;
-		char sfx[32];
+	if (!(sfx = calloc(nprocs + 1, sizeof *sfx)) ||
+	    !(detailed = calloc(nprocs + 1, sizeof *detailed))) {
+		snprintf(err, errlen, "out of memory");
+		goto out_free;
+	}
+	for (step = 0; step < nprocs; step++) {
+		size_t k = page_order(step, root_idx);
 
-		if (step == 0)
-			sfx[0] = '\0';
-		else
-			snprintf(sfx, sizeof sfx, "-p%lld", p->id);
-		pc.sfx = sfx;
+		if (step > 0)
+			snprintf(sfx[k], sizeof sfx[k], "-p%lld", procs[k].id);
+		detailed[k] = step < MODEL_MAX_PROCESSES;
+	}
+	for (step = 0; step < nprocs; step++) {
+		size_t k = page_order(step, root_idx);
+		struct rp_process *p = &procs[k];
+		struct proc_ctx pc = { .p = p, .stacks = &stacks, .sfx = sfx[k] };
+		tal_value *entry = tal_dict(), *pm;
+
 		tal_set_int(entry, "pid", p->pid);
 		tal_set_str(entry, "name", base_name(p->exe) ? base_name(p->exe) : "(unknown)");
-		tal_set_strf(entry, "href", "#overview%s", sfx);
-		tal_set_bool(entry, "detailed", full < MODEL_MAX_PROCESSES);
-		if (full >= MODEL_MAX_PROCESSES) {
-			tal_push(index, entry);
-			continue;
-		}
+		tal_set_strf(entry, "href", "#overview%s", sfx[k]);
+		tal_set_bool(entry, "detailed", detailed[k]);
 		tal_push(index, entry);
+		if (!detailed[k])
+			continue;
+		for (i = 0; i < nprocs; i++)
+			if (detailed[i] && !isnan(p->parent_process_id) &&
+			    (double)procs[i].id == p->parent_process_id)
+				pc.parent_sfx = sfx[i];
 		if (!(pc.by = malloc((p->nsites + 1) * sizeof *pc.by))) {
 			snprintf(err, errlen, "out of memory");
 			goto out_free;
@@ -1731,7 +1748,6 @@ tal_value *model_build(sqlite3 *db, struct rp_process *procs, size_t nprocs,
 			goto out_free;
 		}
 		tal_push(list, pm);
-		full++;
 	}
 	tal_set_str(root, "generator", "memledger");
 	tal_set_str(root, "db", db_name);
@@ -1751,6 +1767,8 @@ tal_value *model_build(sqlite3 *db, struct rp_process *procs, size_t nprocs,
 		tal_set_str(root, "title", "memledger report: no processes");
 	}
 	stack_cache_free(&stacks);
+	free(sfx);
+	free(detailed);
 	if (!tal_ok(root)) {
 		snprintf(err, errlen, "out of memory");
 		tal_free(root);
@@ -1759,6 +1777,10 @@ tal_value *model_build(sqlite3 *db, struct rp_process *procs, size_t nprocs,
 	return root;
 out_free:
 	stack_cache_free(&stacks);
+	free(sfx);
+	free(detailed);
 	tal_free(root);
+	tal_free(list);
+	tal_free(index);
 	return NULL;
 }
