@@ -330,6 +330,22 @@ static void test_verdicts_follow_data(const char *db)
 	free(s);
 	free(page);
 
+	/* a Go program's own collector figures are shown as they are */
+	CHECK_EQ_INT(exec(db, "UPDATE processes SET runtime = 'go' WHERE id = 2; "
+			      "UPDATE snapshots SET num_gc = seq / 10, gc_cpu_fraction = 0.07 "
+			      "WHERE process_id = 2"),
+		     0);
+	page = render(db);
+	s = section(page, "metric-numgc-p2");
+	HAS(s, "NumGC grew by 3 between start and last sample");
+	LACKS(s, ">malloc_trim calls</th>"); /* the values are NumGC itself */
+	HAS(s, ">NumGC</th>");
+	free(s);
+	s = section(page, "metric-gccpufraction-p2");
+	HAS(s, "7.0% of the process's CPU time up to last sample went to the garbage collector: high.");
+	free(s);
+	free(page);
+
 	/* Live disagreeing with HeapObjects is caught */
 	CHECK_EQ_INT(exec(db, "UPDATE snapshots SET live = live + 1 WHERE process_id=1 AND seq = 7"), 0);
 	page = render(db);
