@@ -1,7 +1,7 @@
 #!/bin/sh
 # The report renders in headless Chromium: no console message at all (no
 # script error, no failed load), a screenshot that is not blank at laptop
-# and at phone width, and a printable PDF.
+# and at phone width, a working flame graph zoom, and a printable PDF.
 . "$(dirname "$0")/lib/report.sh"
 
 CHROME=
@@ -95,6 +95,29 @@ for path in sys.argv[1:]:
         print("FAIL: t0403: %s looks blank (%d colours, %.1f%% ink)" % (path, len(colours), 100.0 * ink / total))
         sys.exit(1)
 PY
+
+# the optional script: clicking a flame graph frame zooms into it, without errors
+"$PY" - "$WORK/run.html" "$WORK/zoom.html" <<'PY' || exit 1
+import sys
+page = open(sys.argv[1]).read()
+probe = """<script>window.addEventListener('load', function () {
+  var frames = document.querySelectorAll('svg.flame g.fr'), target = frames[3];
+  target.querySelector('rect').dispatchEvent(new MouseEvent('click', {bubbles: true}));
+  var hidden = 0;
+  for (var i = 0; i < frames.length; i++) if (frames[i].style.display === 'none') hidden++;
+  document.title = 'zoom ' + target.querySelector('rect').getAttribute('width') + ' hidden ' + hidden;
+});</script></body>"""
+open(sys.argv[2], "w").write(page.replace("</body>", probe))
+PY
+mkdir -p "$WORK/profile-zoom"
+timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	--disable-background-networking --disable-component-update --disable-sync \
+	--user-data-dir="$WORK/profile-zoom" --enable-logging=stderr --v=0 \
+	--virtual-time-budget=5000 --dump-dom "file://$WORK/zoom.html" >"$WORK/zoom.dom" 2>"$WORK/zoom.log" ||
+	fail "chromium exited $? (zoom)"
+grep -q 'CONSOLE' "$WORK/zoom.log" && fail "console message (zoom): $(grep 'CONSOLE' "$WORK/zoom.log" | head -1 | cut -c1-200)"
+grep -q '<title>zoom 1200.00 hidden [1-9]' "$WORK/zoom.dom" ||
+	fail "flame graph zoom did not work: $(grep -o '<title>[^<]*' "$WORK/zoom.dom" | head -1)"
 
 [ "$(head -c 4 "$WORK/report.pdf")" = "%PDF" ] || fail "print to PDF produced no PDF"
 pages=$(grep -ac '/Type /Page$\|/Type /Page[^s]' "$WORK/report.pdf")
