@@ -651,6 +651,18 @@ static const char *delta_class(double d)
 	return isnan(d) ? "none" : d > 0 ? "up" : d < 0 ? "down" : "same";
 }
 
+/*
+ * The class of a change of metric m: "up" and "down" (coloured as worse
+ * and better) only for metrics that should come back to baseline; a
+ * running total going up is just "grew".
+ */
+static const char *metric_delta_class(enum metric_id m, double d)
+{
+	if (metric_defs[m].kind == MK_RETURNS || isnan(d) || d == 0)
+		return delta_class(d);
+	return d > 0 ? "grew" : "fell";
+}
+
 static tal_value *metric_value_model(struct proc_ctx *pc, enum metric_id m)
 {
 	const struct metric_def *def = &metric_defs[m];
@@ -688,7 +700,7 @@ static tal_value *metric_value_model(struct proc_ctx *pc, enum metric_id m)
 		set_duration(r, "time", s->ts);
 		tal_set_str(r, "value", metric_format(buf, sizeof buf, m, val));
 		tal_set_str(r, "delta", k > 0 ? metric_format_delta(buf, sizeof buf, m, dprev) : "");
-		tal_set_str(r, "delta_class", delta_class(dprev));
+		tal_set_str(r, "delta_class", metric_delta_class(m, dprev));
 		tal_set_str(r, "delta_base",
 			    k > pc->b ? metric_format_delta(buf, sizeof buf, m, dbase) : "");
 		tal_set_bool(r, "is_baseline", k == pc->b);
@@ -929,7 +941,7 @@ static tal_value *phases_model(struct proc_ctx *pc)
 
 			tal_set_str(c, "value", metric_format(buf, sizeof buf, (enum metric_id)m, v));
 			tal_set_str(c, "delta", k ? metric_format_delta(buf, sizeof buf, (enum metric_id)m, dv) : "");
-			tal_set_str(c, "delta_class", delta_class(dv));
+			tal_set_str(c, "delta_class", metric_delta_class((enum metric_id)m, dv));
 			tal_push(cells, c);
 		}
 		tal_set(r, "cells", cells);

@@ -161,11 +161,16 @@ char *svg_format(char *dst, size_t cap, double v, enum svg_unit unit)
 /* The step between y ticks for values up to max. */
 static double y_step(double max, enum svg_unit unit)
 {
+	double step;
+
 	if (unit == SVG_BYTES || unit == SVG_BYTE_RATE)
-		return units_nice_step(max, 4, 1024);
-	if (unit == SVG_FRACTION)
+		step = units_nice_step(max, 4, 1024);
+	else if (unit == SVG_FRACTION)
 		return units_nice_step(max, 4, 0);
-	return units_nice_step(max, 4, 1000);
+	else
+		step = units_nice_step(max, 4, 1000);
+	/* bytes and objects come whole: no tick at 0.5 */
+	return unit == SVG_COUNT_RATE || step >= 1 ? step : 1;
 }
 
 /* Round the axis top up to a whole number of steps. */
@@ -421,6 +426,9 @@ xmlNodePtr svg_line_chart(const struct svg_line_chart *c)
 		svg_attr(el, "stroke", "%s", palette[s % 6]);
 		svg_attr(el, "stroke-width", "1.8");
 		svg_attr(el, "stroke-linejoin", "round");
+		/* dashed, so a second line lying on the first still shows */
+		if (s > 0)
+			svg_attr(el, "stroke-dasharray", "6 4");
 		svg_text(svg_el(el, "title"), c->series[s].name);
 		free(p.s);
 		/* a dot with the exact value at each mark */
