@@ -1541,7 +1541,6 @@ static tal_value *overview_model(struct proc_ctx *pc, const struct leak_totals *
 	set_bytes(d, "final_alloc", last ? last->v[SC_ALLOC] : NAN);
 	set_count(d, "final_objects", last ? last->v[SC_HEAP_OBJECTS] : NAN);
 	set_bytes(d, "final_rss", last ? last->v[SC_RSS] : NAN);
-	set_bytes(d, "peak_rss", NAN);
 	{
 		double prss = NAN, pthreads = NAN;
 

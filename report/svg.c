@@ -410,7 +410,9 @@ xmlNodePtr svg_line_chart(const struct svg_line_chart *c)
 				 PX(c->x[first]), y0);
 			if (a.s) {
 				el = svg_el(svg, "path");
-				svg_attr(el, "d", "%s", a.s);
+				/* not svg_attr: a path is longer than its buffer */
+				if (el)
+					xmlSetProp(el, (const xmlChar *)"d", (const xmlChar *)a.s);
 				svg_attr(el, "class", "area %s", c->series[s].cls);
 				svg_attr(el, "fill", "%s", palette[s % 6]);
 				svg_attr(el, "fill-opacity", "0.15");

@@ -24,6 +24,23 @@ echo "scale fixture: report in $best ms, $size bytes"
 for id in $SECTIONS; do
 	grep -q "id=\"$id\"" "$WORK/big.html" || fail "section $id missing"
 done
+# 200,000 samples are drawn as at most 1,000 points per line, and whole
+"$PY" - "$WORK/big.html" <<'PY' || exit 1
+import re, sys
+page = open(sys.argv[1]).read()
+paths = re.findall(r'<path d="([^"]*)" class="(series|area)', page)
+if not paths:
+    print("FAIL: t0405: no chart lines found")
+    sys.exit(1)
+for d, kind in paths:
+    points = d.count("M") + d.count("L")
+    if kind == "series" and points > 1000:
+        print("FAIL: t0405: a chart line has %d points, want at most 1000" % points)
+        sys.exit(1)
+    if kind == "area" and not d.endswith("Z"):
+        print("FAIL: t0405: a chart area is cut short")
+        sys.exit(1)
+PY
 
 # the sanitizer build too, if there is one: no memory error at scale (not timed)
 if [ "$TOOL" != "$FAST" ]; then

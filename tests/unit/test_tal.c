@@ -264,6 +264,29 @@ static void test_macros(void)
 	tal_free(m);
 }
 
+static void test_refs_and_blocks(void)
+{
+	tal_value *m = model_new(), *list = tal_list();
+
+	/* one value under two names: the list refers to the dictionary's rows */
+	tal_push(list, tal_ref(tal_get(m, "rows/1")));
+	tal_push(list, tal_ref(tal_get(m, "rows/0")));
+	tal_set(m, "again", list);
+	CHECK_EQ_STR(tal_string(tal_get(m, "again/0/k")), "two");
+	CHECK_EQ_INT(tal_type_of(tal_get(m, "again/1")), TAL_DICT);
+	CHECK(tal_ok(m));
+	BODY("<p><i t:repeat=\"r again\" t:content=\"r/k\"/></p>", m, "<p><i>two</i><i>one</i></p>");
+	/* t:block repeats without leaving a tag, and its children keep working */
+	BODY("<ul><t:block t:repeat=\"x items\"><li t:content=\"x\"/><li>-</li></t:block></ul>", m,
+	     "<ul><li>a</li><li>-</li><li>b</li><li>-</li><li>c</li><li>-</li></ul>");
+	/* an omitted tag inside a repeat inside a macro */
+	BODY("<t:block t:macro=\"m\"><b t:omit=\"\" t:repeat=\"x items\"><i t:content=\"x\"/></b></t:block>"
+	     "<p t:use=\"m\"/>",
+	     m, "<p><i>a</i><i>b</i><i>c</i></p>");
+	CHECK(tal_ref(NULL) == NULL);
+	tal_free(m);
+}
+
 static void test_nodes(void)
 {
 	tal_value *m = model_new();
@@ -312,6 +335,7 @@ int main(void)
 	test_repeat();
 	test_condition_define_attributes();
 	test_macros();
+	test_refs_and_blocks();
 	test_nodes();
 	test_errors();
 	xmlCleanupParser();
