@@ -1583,7 +1583,7 @@ static tal_value *process_model(struct proc_ctx *pc)
 	tal_value *d, *metrics, *mlist, *badges, *toc;
 	struct leak_totals lt;
 	double tb = 0, ta = 0;
-	char **argv = NULL, buf[UNITS_BUF];
+	char **argv = NULL;
 	int argc, ok, nfail, m;
 	size_t i;
 
@@ -1678,7 +1678,6 @@ static tal_value *process_model(struct proc_ctx *pc)
 	tal_set(d, "resources", resources_model(pc));
 	tal_set_str(d, "baseline", pc->nkey ? pc->key[pc->b]->label : NULL);
 	tal_set_str(d, "final", pc->nkey ? pc->key[pc->f]->label : NULL);
-	tal_set_str(d, "bytes_total", units_bytes(buf, sizeof buf, tb));
 
 	toc = tal_list();
 	tal_push(toc, toc_entry("overview", pc->sfx, "Overview"));

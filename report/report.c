@@ -4,6 +4,7 @@
 #include "report/report.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,10 +141,17 @@ int report_write(const char *db_path, const char *out_path, const char *template
 		 char *err, size_t errlen)
 {
 	char *html, *tmp;
+	struct stat a, b;
 	size_t len;
 	FILE *f;
 	int ret = -1;
 
+	/* "-o run.db run.db" would replace the database with its report */
+	if (stat(db_path, &a) == 0 && stat(out_path, &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino) {
+		snprintf(err, errlen, "the output %s is the database itself", out_path);
+		return -1;
+	}
 	if (report_render(db_path, template_dir, &html, &len, err, errlen) < 0)
 		return -1;
 	if (!(tmp = malloc(strlen(out_path) + 32))) {

@@ -31,6 +31,11 @@ grep -q "^memledger: $WORK/missing.db: cannot open" "$WORK/err" || fail "missing
 [ -e "$WORK/x.html" ] && fail "missing DB: an output file was written"
 [ -s "$WORK/out" ] && fail "missing DB: something on stdout"
 
+cp "$WORK/run.db" "$WORK/keep.db"
+"$TOOL" report -o "$WORK/keep.db" "$WORK/keep.db" >/dev/null 2>"$WORK/err"; rc=$?
+[ $rc -eq 1 ] || fail "output = database: exit $rc, want 1"
+cmp -s "$WORK/run.db" "$WORK/keep.db" || fail "output = database: the database was overwritten"
+
 echo "not a database at all, just some text" >"$WORK/junk.db"
 "$TOOL" report -o "$WORK/x.html" "$WORK/junk.db" >/dev/null 2>"$WORK/err"; rc=$?
 [ $rc -eq 1 ] || fail "junk DB: exit $rc, want 1"
