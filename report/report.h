@@ -26,8 +26,8 @@
  * atomically: written to a temporary file in the same folder, then
  * renamed). template_dir holds report.xhtml and, optionally, style.css;
  * NULL (or a missing style.css) uses the copies built into the program.
- * Returns 0, or -1 with a one-line reason in err (no file name prefix:
- * the caller adds it).
+ * Refuses an out_path that is the database itself. Returns 0, or -1 with
+ * a one-line reason in err (no "memledger: DB:" prefix: the caller adds it).
  */
 int report_write(const char *db_path, const char *out_path, const char *template_dir,
 		 char *err, size_t errlen);
