@@ -1,0 +1,90 @@
+/*
+ * cmd_report.c - `memledger report [-o OUT.html] [--template DIR] DB`.
+ *
+ * Writes the HTML report of DB (default output: DB's name with .html) and
+ * prints the output path on stdout. Errors are one line on stderr,
+ * "memledger: DB: what is wrong", exit 1; usage errors exit 2.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report.h"
+
+int cmd_report(int argc, char **argv);
+
+static const char usage[] =
+	"usage: memledger report [-o OUT.html] [--template DIR] DB\n"
+	"\n"
+	"Write the HTML report of a memledger database: one self-contained page\n"
+	"(CSS and SVG inline, no network needed) explaining every metric for this\n"
+	"run, the allocation rate, the program's phases, the leak checklist, leaks,\n"
+	"allocation sites, flame graphs and threads.\n"
+	"\n"
+	"  -o, --output OUT.html  where to write (default: DB with .html)\n"
+	"  -t, --template DIR     use DIR/report.xhtml and DIR/style.css instead of the\n"
+	"                         built-in templates (see templates/README.md)\n"
+	"  -h, --help             show this help\n";
+
+int cmd_report(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "template", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL, *tdir = NULL, *db;
+	char err[1024], *def = NULL;
+	int c, ret = 1;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+o:t:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 't':
+			tdir = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			if (optopt && strchr("ot", optopt))
+				fprintf(stderr, "memledger: report: option -%c needs an argument\n", optopt);
+			else if (optopt)
+				fprintf(stderr, "memledger: report: unknown option -%c\n", optopt);
+			else
+				fprintf(stderr, "memledger: report: unknown or incomplete option %s\n",
+					argv[optind - 1]);
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "memledger: report: %s\n",
+			argc - optind == 0 ? "no database given" : "give exactly one database");
+		fputs(usage, stderr);
+		return 2;
+	}
+	db = argv[optind];
+	if (!out) {
+		if (!(def = report_default_output(db))) {
+			fprintf(stderr, "memledger: %s: out of memory\n", db);
+			return 1;
+		}
+		out = def;
+	}
+	if (report_write(db, out, tdir, err, sizeof err) < 0) {
+		fprintf(stderr, "memledger: %s: %s\n", db, err);
+		goto out_free;
+	}
+	printf("%s\n", out);
+	ret = 0;
+out_free:
+	free(def);
+	return ret;
+}

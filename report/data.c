@@ -1,0 +1,709 @@
+/*
+ * data.c - reading the aggregate tables. See data.h.
+ */
+#include "report/data.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *col_str(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	int n = sqlite3_column_bytes(st, i);
+	char *s;
+
+	if (!t || sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
+	if (!(s = malloc((size_t)n + 1)))
+		return NULL;
+	memcpy(s, t, (size_t)n);
+	s[n] = '\0';
+	/* an embedded NUL would cut the string short: make it visible instead */
+	for (int k = 0; k < n; k++)
+		if (s[k] == '\0')
+			s[k] = '\x01';
+	return s;
+}
+
+static double col_num(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NAN;
+	return sqlite3_column_double(st, i);
+}
+
+static long long col_ll(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_int64(st, i);
+}
+
+static void set_err(char *err, size_t errlen, sqlite3 *db, const char *what)
+{
+	snprintf(err, errlen, "%s: %s", what, db ? sqlite3_errmsg(db) : "out of memory");
+}
+
+sqlite3 *rp_open(const char *path, char *err, size_t errlen)
+{
+	static const char *const tables[] = { "processes", "snapshots", "sites", "stacks",
+					      "frames", "threads", "resources", "checklist",
+					      "checklist_evidence", NULL };
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t i;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open: %s", db ? sqlite3_errmsg(db) : "out of memory");
+		goto out_close;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?",
+			       -1, &st, NULL) != SQLITE_OK) {
+		/* a file that is not SQLite fails here ("file is not a database") */
+		snprintf(err, errlen, "not a memledger database: %s", sqlite3_errmsg(db));
+		goto out_close;
+	}
+	for (i = 0; tables[i]; i++) {
+		int rc;
+
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, tables[i], -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			continue;
+		if (rc == SQLITE_DONE)
+			snprintf(err, errlen, "not a memledger database (no table %s)", tables[i]);
+		else
+			snprintf(err, errlen, "not a memledger database: %s", sqlite3_errmsg(db));
+		goto out_close;
+	}
+	sqlite3_finalize(st);
+	return db;
+out_close:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return NULL;
+}
+
+/* Grow *arr (of element size sz) to hold at least n+1 elements. */
+static int grow(void *arr, size_t *cap, size_t n, size_t sz)
+{
+	void **p = arr;
+	size_t ncap;
+	void *np;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 64;
+	if (!(np = realloc(*p, ncap * sz)))
+		return -1;
+	memset((char *)np + *cap * sz, 0, (ncap - *cap) * sz);
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
+static enum snap_kind kind_of(const char *kind, const char *label)
+{
+	const char *k = kind ? kind : label;
+
+	if (!k)
+		return SNAP_USER;
+	if (strcmp(k, "start") == 0)
+		return SNAP_START;
+	if (strcmp(k, "exit") == 0)
+		return SNAP_EXIT;
+	if (strcmp(k, "sample") == 0)
+		return SNAP_SAMPLE;
+	return SNAP_USER;
+}
+
+static int load_snapshots(sqlite3 *db, struct rp_process *p, char *err, size_t errlen)
+{
+	static const char sql[] =
+		"SELECT seq, ts_ns, kind, label, alloc, total_alloc, sys, heap_inuse, heap_idle,"
+		" heap_released, stack_inuse, heap_objects, mallocs, frees, live, num_gc,"
+		" gc_cpu_fraction, alloc_cpu_fraction, threads, rss, trim_calls, cpu_ns,"
+		" alloc_cpu_ns, arena, hblkhd, keepcost"
+		" FROM snapshots WHERE process_id = ? ORDER BY seq";
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc, ret = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		set_err(err, errlen, db, "snapshots");
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, p->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct rp_snapshot *s;
+		char *kind;
+		int c;
+
+		if (grow(&p->snaps, &cap, p->nsnaps, sizeof *p->snaps) < 0)
+			goto out_oom;
+		s = &p->snaps[p->nsnaps++];
+		s->seq = col_ll(st, 0);
+		s->ts = col_num(st, 1);
+		kind = col_str(st, 2);
+		s->label = col_str(st, 3);
+		s->kind = kind_of(kind, s->label);
+		free(kind);
+		if (!s->label && !(s->label = strdup("?")))
+			goto out_oom;
+		for (c = 0; c < SC_NCOL; c++)
+			s->v[c] = col_num(st, 4 + c);
+		/* Live is Mallocs - Frees by definition when the column is empty */
+		if (isnan(s->v[SC_LIVE]) && !isnan(s->v[SC_MALLOCS]) && !isnan(s->v[SC_FREES]))
+			s->v[SC_LIVE] = s->v[SC_MALLOCS] - s->v[SC_FREES];
+	}
+	if (rc != SQLITE_DONE) {
+		set_err(err, errlen, db, "snapshots");
+		goto out_finalize;
+	}
+	ret = 0;
+	goto out_finalize;
+out_oom:
+	snprintf(err, errlen, "out of memory");
+out_finalize:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int load_sites(sqlite3 *db, struct rp_process *p, char *err, size_t errlen)
+{
+	static const char sql[] =
+		"SELECT stack_id, function, file, line, allocs, bytes, live_allocs, live_bytes,"
+		" temporary, lost_allocs, lost_bytes, indirect_allocs, indirect_bytes,"
+		" reachable_allocs, reachable_bytes, peak_live_bytes, runtime"
+		" FROM sites WHERE process_id = ?";
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc, ret = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		set_err(err, errlen, db, "sites");
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, p->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct rp_site *s;
+
+		if (grow(&p->sites, &cap, p->nsites, sizeof *p->sites) < 0)
+			goto out_oom;
+		s = &p->sites[p->nsites++];
+		s->stack_id = col_ll(st, 0);
+		s->function = col_str(st, 1);
+		s->file = col_str(st, 2);
+		s->line = col_num(st, 3);
+		s->allocs = col_num(st, 4);
+		s->bytes = col_num(st, 5);
+		s->live_allocs = col_num(st, 6);
+		s->live_bytes = col_num(st, 7);
+		s->temporary = col_num(st, 8);
+		s->lost_allocs = col_num(st, 9);
+		s->lost_bytes = col_num(st, 10);
+		s->indirect_allocs = col_num(st, 11);
+		s->indirect_bytes = col_num(st, 12);
+		s->reachable_allocs = col_num(st, 13);
+		s->reachable_bytes = col_num(st, 14);
+		s->peak_live_bytes = col_num(st, 15);
+		s->runtime = (int)col_ll(st, 16);
+	}
+	if (rc != SQLITE_DONE) {
+		set_err(err, errlen, db, "sites");
+		goto out_finalize;
+	}
+	ret = 0;
+	goto out_finalize;
+out_oom:
+	snprintf(err, errlen, "out of memory");
+out_finalize:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int load_threads(sqlite3 *db, struct rp_process *p, char *err, size_t errlen)
+{
+	static const char sql[] =
+		"SELECT tid, start_ns, end_ns, state_at_exit, stack_size, stack_id, start_function,"
+		" creator_tid, join_ns, detach_ns"
+		" FROM threads WHERE process_id = ? ORDER BY start_ns, tid";
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc, ret = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		set_err(err, errlen, db, "threads");
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, p->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct rp_thread *t;
+
+		if (grow(&p->threads, &cap, p->nthreads, sizeof *p->threads) < 0)
+			goto out_oom;
+		t = &p->threads[p->nthreads++];
+		t->tid = col_ll(st, 0);
+		t->start_ns = col_num(st, 1);
+		t->end_ns = col_num(st, 2);
+		t->state = col_str(st, 3);
+		t->stack_size = col_num(st, 4);
+		t->stack_id = col_ll(st, 5);
+		t->start_function = col_str(st, 6);
+		t->creator_tid = col_num(st, 7);
+		t->join_ns = col_num(st, 8);
+		t->detach_ns = col_num(st, 9);
+	}
+	if (rc != SQLITE_DONE) {
+		set_err(err, errlen, db, "threads");
+		goto out_finalize;
+	}
+	ret = 0;
+	goto out_finalize;
+out_oom:
+	snprintf(err, errlen, "out of memory");
+out_finalize:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int load_resources(sqlite3 *db, struct rp_process *p, char *err, size_t errlen)
+{
+	static const char sql[] =
+		"SELECT kind, handle, open_ns, close_ns, stack_id, origin"
+		" FROM resources WHERE process_id = ? ORDER BY open_ns, handle";
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc, ret = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		set_err(err, errlen, db, "resources");
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, p->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct rp_resource *r;
+
+		if (grow(&p->res, &cap, p->nres, sizeof *p->res) < 0)
+			goto out_oom;
+		r = &p->res[p->nres++];
+		r->kind = col_str(st, 0);
+		r->handle = col_ll(st, 1);
+		r->open_ns = col_num(st, 2);
+		r->close_ns = col_num(st, 3);
+		r->stack_id = col_ll(st, 4);
+		r->origin = col_str(st, 5);
+	}
+	if (rc != SQLITE_DONE) {
+		set_err(err, errlen, db, "resources");
+		goto out_finalize;
+	}
+	ret = 0;
+	goto out_finalize;
+out_oom:
+	snprintf(err, errlen, "out of memory");
+out_finalize:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int load_checklist(sqlite3 *db, struct rp_process *p, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL, *ev = NULL;
+	size_t cap = 0, i;
+	int rc, ret = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT item, status, detail FROM checklist WHERE process_id = ?",
+			       -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+			       "SELECT text, stack_id, value, count(*) OVER () FROM checklist_evidence"
+			       " WHERE process_id = ? AND item = ? ORDER BY seq LIMIT ?",
+			       -1, &ev, NULL) != SQLITE_OK) {
+		set_err(err, errlen, db, "checklist");
+		goto out_finalize;
+	}
+	sqlite3_bind_int64(st, 1, p->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct rp_check *c;
+
+		if (grow(&p->checks, &cap, p->nchecks, sizeof *p->checks) < 0)
+			goto out_oom;
+		c = &p->checks[p->nchecks++];
+		c->item = col_str(st, 0);
+		c->status = col_str(st, 1);
+		c->detail = col_str(st, 2);
+		if (!c->item || !c->status)
+			goto out_oom;
+	}
+	if (rc != SQLITE_DONE) {
+		set_err(err, errlen, db, "checklist");
+		goto out_finalize;
+	}
+	for (i = 0; i < p->nchecks; i++) {
+		struct rp_check *c = &p->checks[i];
+		size_t ecap = 0;
+
+		sqlite3_reset(ev);
+		sqlite3_bind_int64(ev, 1, p->id);
+		sqlite3_bind_text(ev, 2, c->item, -1, SQLITE_STATIC);
+		sqlite3_bind_int(ev, 3, RP_EVIDENCE_MAX);
+		while ((rc = sqlite3_step(ev)) == SQLITE_ROW) {
+			struct rp_evidence *e;
+
+			if (grow(&c->ev, &ecap, c->nev, sizeof *c->ev) < 0)
+				goto out_oom;
+			e = &c->ev[c->nev++];
+			e->text = col_str(ev, 0);
+			e->stack_id = col_ll(ev, 1);
+			e->value = col_num(ev, 2);
+			c->nev_total = (size_t)col_ll(ev, 3);
+		}
+		if (rc != SQLITE_DONE) {
+			set_err(err, errlen, db, "checklist_evidence");
+			goto out_finalize;
+		}
+	}
+	ret = 0;
+	goto out_finalize;
+out_oom:
+	snprintf(err, errlen, "out of memory");
+out_finalize:
+	sqlite3_finalize(st);
+	sqlite3_finalize(ev);
+	return ret;
+}
+
+int rp_load(sqlite3 *db, struct rp_process **procs, size_t *nprocs, char *err, size_t errlen)
+{
+	static const char sql[] =
+		"SELECT id, pid, ppid, exe, argv, start_ns, end_ns, end_reason, exit_code, signal,"
+		" trace_file, start_unix_ns, parent_process_id, runtime, sample_interval_ns,"
+		" stack_depth, sample_bytes, unknown_frees, events, tracer_version,"
+		" freeres_called, scanned FROM processes ORDER BY id";
+	struct rp_process *ps = NULL;
+	size_t n = 0, cap = 0, i;
+	sqlite3_stmt *st;
+	int rc;
+
+	*procs = NULL;
+	*nprocs = 0;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		set_err(err, errlen, db, "processes");
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct rp_process *p;
+
+		if (grow(&ps, &cap, n, sizeof *ps) < 0) {
+			snprintf(err, errlen, "out of memory");
+			goto out_free;
+		}
+		p = &ps[n++];
+		p->id = col_ll(st, 0);
+		p->pid = col_ll(st, 1);
+		p->ppid = col_num(st, 2);
+		p->exe = col_str(st, 3);
+		p->argv = col_str(st, 4);
+		p->start_ns = col_num(st, 5);
+		p->end_ns = col_num(st, 6);
+		p->end_reason = col_str(st, 7);
+		p->exit_code = col_num(st, 8);
+		p->signal = col_num(st, 9);
+		p->trace_file = col_str(st, 10);
+		p->start_unix_ns = col_num(st, 11);
+		p->parent_process_id = col_num(st, 12);
+		p->runtime = col_str(st, 13);
+		p->sample_interval_ns = col_num(st, 14);
+		p->stack_depth = col_num(st, 15);
+		p->sample_bytes = col_num(st, 16);
+		p->unknown_frees = col_num(st, 17);
+		p->events = col_num(st, 18);
+		p->tracer_version = col_str(st, 19);
+		p->freeres_called = (int)col_ll(st, 20);
+		p->scanned = (int)col_ll(st, 21);
+	}
+	if (rc != SQLITE_DONE) {
+		set_err(err, errlen, db, "processes");
+		goto out_free;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	for (i = 0; i < n; i++) {
+		if (load_snapshots(db, &ps[i], err, errlen) < 0 ||
+		    load_sites(db, &ps[i], err, errlen) < 0 ||
+		    load_threads(db, &ps[i], err, errlen) < 0 ||
+		    load_resources(db, &ps[i], err, errlen) < 0 ||
+		    load_checklist(db, &ps[i], err, errlen) < 0)
+			goto out_free;
+	}
+	*procs = ps;
+	*nprocs = n;
+	return 0;
+out_free:
+	sqlite3_finalize(st);
+	rp_free_processes(ps, n);
+	return -1;
+}
+
+void rp_free_processes(struct rp_process *procs, size_t n)
+{
+	size_t i, k, e;
+
+	for (i = 0; i < n; i++) {
+		struct rp_process *p = &procs[i];
+
+		free(p->exe);
+		free(p->argv);
+		free(p->end_reason);
+		free(p->runtime);
+		free(p->trace_file);
+		free(p->tracer_version);
+		for (k = 0; k < p->nsnaps; k++)
+			free(p->snaps[k].label);
+		free(p->snaps);
+		for (k = 0; k < p->nsites; k++) {
+			free(p->sites[k].function);
+			free(p->sites[k].file);
+		}
+		free(p->sites);
+		for (k = 0; k < p->nthreads; k++) {
+			free(p->threads[k].state);
+			free(p->threads[k].start_function);
+		}
+		free(p->threads);
+		for (k = 0; k < p->nres; k++) {
+			free(p->res[k].kind);
+			free(p->res[k].origin);
+		}
+		free(p->res);
+		for (k = 0; k < p->nchecks; k++) {
+			struct rp_check *c = &p->checks[k];
+
+			free(c->item);
+			free(c->status);
+			free(c->detail);
+			for (e = 0; e < c->nev; e++)
+				free(c->ev[e].text);
+			free(c->ev);
+		}
+		free(p->checks);
+	}
+	free(procs);
+}
+
+int rp_stack(sqlite3 *db, sqlite3_stmt **stmt, long long stack_id, struct rp_frame **frames)
+{
+	static const char sql[] =
+		"SELECT f.function, f.file, f.line, f.module, f.offset, f.inlined, f.runtime"
+		" FROM stacks s JOIN frames f ON f.id = s.frame_id"
+		" WHERE s.stack_id = ? ORDER BY s.depth";
+	struct rp_frame *fr = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*frames = NULL;
+	if (!*stmt && sqlite3_prepare_v2(db, sql, -1, stmt, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_reset(*stmt);
+	sqlite3_bind_int64(*stmt, 1, stack_id);
+	while ((rc = sqlite3_step(*stmt)) == SQLITE_ROW) {
+		struct rp_frame *f;
+
+		if (grow(&fr, &cap, n, sizeof *fr) < 0) {
+			rp_free_frames(fr, n);
+			return -1;
+		}
+		f = &fr[n++];
+		f->function = col_str(*stmt, 0);
+		f->file = col_str(*stmt, 1);
+		f->line = col_num(*stmt, 2);
+		f->module = col_str(*stmt, 3);
+		f->offset = col_num(*stmt, 4);
+		f->inlined = (int)col_ll(*stmt, 5);
+		f->runtime = (int)col_ll(*stmt, 6);
+	}
+	if (rc != SQLITE_DONE) {
+		rp_free_frames(fr, n);
+		return -1;
+	}
+	*frames = fr;
+	return (int)n;
+}
+
+void rp_free_frames(struct rp_frame *frames, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(frames[i].function);
+		free(frames[i].file);
+		free(frames[i].module);
+	}
+	free(frames);
+}
+
+/* ---------------------------------------------------------------- argv */
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Append code point cp as UTF-8 (U+FFFD for surrogates and NUL). */
+static size_t put_utf8(char *d, unsigned cp)
+{
+	if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		cp = 0xfffd;
+	if (cp < 0x80) {
+		d[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		d[0] = (char)(0xc0 | (cp >> 6));
+		d[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		d[0] = (char)(0xe0 | (cp >> 12));
+		d[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		d[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	d[0] = (char)(0xf0 | (cp >> 18));
+	d[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	d[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	d[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* Parse one JSON string at *ps (after the quote); returns malloc'd bytes or NULL. */
+static char *json_string(const char **ps)
+{
+	const char *s = *ps;
+	size_t cap = strlen(s) + 1, o = 0;
+	char *d = malloc(cap * 2 + 4); /* \u escapes never grow past 2x */
+
+	if (!d)
+		return NULL;
+	while (*s && *s != '"') {
+		if (*s != '\\') {
+			d[o++] = *s++;
+			continue;
+		}
+		s++;
+		switch (*s) {
+		case '"': case '\\': case '/':
+			d[o++] = *s++;
+			break;
+		case 'b': d[o++] = '\b'; s++; break;
+		case 'f': d[o++] = '\f'; s++; break;
+		case 'n': d[o++] = '\n'; s++; break;
+		case 'r': d[o++] = '\r'; s++; break;
+		case 't': d[o++] = '\t'; s++; break;
+		case 'u': {
+			unsigned cp = 0;
+			int k, h;
+
+			for (k = 1; k <= 4; k++) {
+				if ((h = hexval((unsigned char)s[k])) < 0)
+					goto out_bad;
+				cp = cp * 16 + (unsigned)h;
+			}
+			s += 5;
+			/* a surrogate pair */
+			if (cp >= 0xd800 && cp <= 0xdbff && s[0] == '\\' && s[1] == 'u') {
+				unsigned lo = 0;
+
+				for (k = 2; k <= 5; k++) {
+					if ((h = hexval((unsigned char)s[k])) < 0)
+						break;
+					lo = lo * 16 + (unsigned)h;
+				}
+				if (k == 6 && lo >= 0xdc00 && lo <= 0xdfff) {
+					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+					s += 6;
+				}
+			}
+			o += put_utf8(d + o, cp);
+			break;
+		}
+		default:
+			goto out_bad;
+		}
+	}
+	if (*s != '"')
+		goto out_bad;
+	d[o] = '\0';
+	*ps = s + 1;
+	return d;
+out_bad:
+	free(d);
+	return NULL;
+}
+
+int rp_parse_argv(const char *json, char ***argv)
+{
+	const char *s = json;
+	char **v = NULL, **nv;
+	int n = 0;
+
+	*argv = NULL;
+	if (!s)
+		return -1;
+	while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
+		s++;
+	if (*s++ != '[')
+		return -1;
+	for (;;) {
+		char *str;
+
+		while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
+			s++;
+		if (*s == ']' && n == 0) {
+			s++;
+			break;
+		}
+		if (*s++ != '"' || !(str = json_string(&s)))
+			goto out_bad;
+		if (!(nv = realloc(v, (size_t)(n + 1) * sizeof *v))) {
+			free(str);
+			goto out_bad;
+		}
+		v = nv;
+		v[n++] = str;
+		while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
+			s++;
+		if (*s == ',') {
+			s++;
+			continue;
+		}
+		if (*s++ != ']')
+			goto out_bad;
+		break;
+	}
+	while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
+		s++;
+	if (*s)
+		goto out_bad;
+	*argv = v;
+	return n;
+out_bad:
+	rp_free_argv(v, n);
+	return -1;
+}
+
+void rp_free_argv(char **argv, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		free(argv[i]);
+	free(argv);
+}

@@ -1,0 +1,30 @@
+/*
+ * model.h - the template's data model, built from the loaded database.
+ *
+ * templates/README.md lists every name the model provides; keep the two
+ * in step. Numbers are formatted here, in human units, so templates only
+ * place text; raw values are provided beside them where a template might
+ * want to compute classes or conditions.
+ */
+#ifndef MEMLEDGER_REPORT_MODEL_H
+#define MEMLEDGER_REPORT_MODEL_H
+
+#include <stddef.h>
+
+#include <sqlite3.h>
+
+#include "report/data.h"
+#include "report/tal.h"
+
+/** Processes given full sections; the rest are listed in the index only. */
+#define MODEL_MAX_PROCESSES 16
+
+/**
+ * Build the model for procs (as loaded by rp_load). db is used to read the
+ * stacks that are shown. db_name is shown in the page; css is the text of
+ * the style sheet. Returns the root dictionary, or NULL with err.
+ */
+tal_value *model_build(sqlite3 *db, struct rp_process *procs, size_t nprocs,
+		       const char *db_name, const char *css, char *err, size_t errlen);
+
+#endif

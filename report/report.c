@@ -1,0 +1,196 @@
+/*
+ * report.c - the report's entry points. See report.h.
+ */
+#include "report/report.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+
+#include "report/data.h"
+#include "report/model.h"
+#include "report/tal.h"
+
+/* Built into the program by tests/embed.sh (build/gen/embedded.c). */
+extern const char embedded_templates_report_xhtml[];
+extern const char embedded_templates_style_css[];
+
+/* Read a whole file; NULL (errno set) on failure. */
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL, *nb;
+	size_t cap = 0, n = 0, r;
+
+	if (!f)
+		return NULL;
+	do {
+		if (n + 4096 + 1 > cap) {
+			cap = (n + 4096 + 1) * 2;
+			if (!(nb = realloc(buf, cap))) {
+				free(buf);
+				fclose(f);
+				errno = ENOMEM;
+				return NULL;
+			}
+			buf = nb;
+		}
+		r = fread(buf + n, 1, cap - n - 1, f);
+		n += r;
+	} while (r > 0);
+	if (ferror(f)) {
+		free(buf);
+		fclose(f);
+		errno = EIO;
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/* The template text and style sheet: from template_dir, else built in. */
+static int load_templates(const char *template_dir, char **tmpl, size_t *tlen, char **css,
+			  char *name, size_t namecap, char *err, size_t errlen)
+{
+	char path[4096];
+	size_t clen;
+
+	*tmpl = NULL;
+	*css = NULL;
+	if (!template_dir) {
+		snprintf(name, namecap, "report.xhtml (built in)");
+		*tlen = strlen(embedded_templates_report_xhtml);
+		*tmpl = strdup(embedded_templates_report_xhtml);
+		*css = strdup(embedded_templates_style_css);
+		if (!*tmpl || !*css)
+			goto out_oom;
+		return 0;
+	}
+	snprintf(path, sizeof path, "%s/report.xhtml", template_dir);
+	snprintf(name, namecap, "%s", path);
+	if (!(*tmpl = read_file(path, tlen))) {
+		snprintf(err, errlen, "template %s: %s", path, strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/style.css", template_dir);
+	if (!(*css = read_file(path, &clen))) {
+		if (errno != ENOENT) {
+			snprintf(err, errlen, "template %s: %s", path, strerror(errno));
+			free(*tmpl);
+			*tmpl = NULL;
+			return -1;
+		}
+		if (!(*css = strdup(embedded_templates_style_css)))
+			goto out_oom;
+	}
+	return 0;
+out_oom:
+	free(*tmpl);
+	free(*css);
+	*tmpl = *css = NULL;
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+int report_render(const char *db_path, const char *template_dir, char **html, size_t *len,
+		  char *err, size_t errlen)
+{
+	struct rp_process *procs = NULL;
+	size_t nprocs = 0, tlen = 0;
+	char *tmpl = NULL, *css = NULL, name[4200];
+	tal_value *model = NULL;
+	sqlite3 *db;
+	int ret = -1;
+
+	*html = NULL;
+	*len = 0;
+	if (!(db = rp_open(db_path, err, errlen)))
+		return -1;
+	if (load_templates(template_dir, &tmpl, &tlen, &css, name, sizeof name, err, errlen) < 0)
+		goto out_close;
+	if (rp_load(db, &procs, &nprocs, err, errlen) < 0)
+		goto out_free;
+	if (nprocs == 0) {
+		snprintf(err, errlen, "the database holds no process: nothing to report");
+		goto out_free;
+	}
+	if (!(model = model_build(db, procs, nprocs, db_path, css, err, errlen)))
+		goto out_free;
+	xmlInitParser();
+	if (tal_render(tmpl, tlen, name, model, html, len, err, errlen) < 0)
+		goto out_free;
+	ret = 0;
+out_free:
+	tal_free(model);
+	rp_free_processes(procs, nprocs);
+	free(tmpl);
+	free(css);
+out_close:
+	sqlite3_close(db);
+	return ret;
+}
+
+int report_write(const char *db_path, const char *out_path, const char *template_dir,
+		 char *err, size_t errlen)
+{
+	char *html, *tmp;
+	struct stat a, b;
+	size_t len;
+	FILE *f;
+	int ret = -1;
+
+	/* "-o run.db run.db" would replace the database with its report */
+	if (stat(db_path, &a) == 0 && stat(out_path, &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino) {
+		snprintf(err, errlen, "the output %s is the database itself", out_path);
+		return -1;
+	}
+	if (report_render(db_path, template_dir, &html, &len, err, errlen) < 0)
+		return -1;
+	if (!(tmp = malloc(strlen(out_path) + 32))) {
+		snprintf(err, errlen, "out of memory");
+		goto out_free;
+	}
+	sprintf(tmp, "%s.tmp%ld", out_path, (long)getpid());
+	if (!(f = fopen(tmp, "wb"))) {
+		snprintf(err, errlen, "cannot write %s: %s", out_path, strerror(errno));
+		goto out_free;
+	}
+	if (fwrite(html, 1, len, f) != len || fclose(f) != 0) {
+		snprintf(err, errlen, "cannot write %s: %s", out_path, strerror(errno));
+		unlink(tmp);
+		goto out_free;
+	}
+	if (rename(tmp, out_path) < 0) {
+		snprintf(err, errlen, "cannot write %s: %s", out_path, strerror(errno));
+		unlink(tmp);
+		goto out_free;
+	}
+	ret = 0;
+out_free:
+	free(tmp);
+	free(html);
+	return ret;
+}
+
+char *report_default_output(const char *db_path)
+{
+	const char *slash = strrchr(db_path, '/');
+	const char *dot = strrchr(slash ? slash + 1 : db_path, '.');
+	size_t stem = dot && dot != (slash ? slash + 1 : db_path) ? (size_t)(dot - db_path) :
+								     strlen(db_path);
+	char *out = malloc(stem + 6);
+
+	if (!out)
+		return NULL;
+	memcpy(out, db_path, stem);
+	memcpy(out + stem, ".html", 6);
+	return out;
+}

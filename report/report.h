@@ -1,0 +1,48 @@
+/*
+ * report.h - write the HTML report of a memledger database.
+ *
+ * The report is one self-contained HTML5 file: CSS and SVG inline, no
+ * network, and a small optional script (the page reads fully without it).
+ * It is made in three steps: SQL over the aggregate tables of the database
+ * (opened read-only; the allocations table is never read), a data model
+ * (report/model.h), and the template engine (report/tal.h) filling
+ * templates/report.xhtml, serialized with htmlDocDumpMemoryFormat.
+ *
+ * Every section has a fixed id (overview, metric-alloc ... metric-
+ * gccpufraction, allocation-rate, phases, quick-reference, composition,
+ * checklist, leaks, sites, flamegraph, threads). A database with several
+ * processes gives one page: the root process (the first without a loaded
+ * parent) keeps the plain ids, every other process has its sections with
+ * the suffix "-pN", N being processes.id, and an index at the top links
+ * them. At most MODEL_MAX_PROCESSES processes get sections.
+ */
+#ifndef MEMLEDGER_REPORT_REPORT_H
+#define MEMLEDGER_REPORT_REPORT_H
+
+#include <stddef.h>
+
+/**
+ * Write the report of the database at db_path to out_path (replaced
+ * atomically: written to a temporary file in the same folder, then
+ * renamed). template_dir holds report.xhtml and, optionally, style.css;
+ * NULL (or a missing style.css) uses the copies built into the program.
+ * Refuses an out_path that is the database itself. Returns 0, or -1 with
+ * a one-line reason in err (no "memledger: DB:" prefix: the caller adds it).
+ */
+int report_write(const char *db_path, const char *out_path, const char *template_dir,
+		 char *err, size_t errlen);
+
+/**
+ * The same, into memory: on success *html is a malloc'd NUL-terminated
+ * page of *len bytes, owned by the caller.
+ */
+int report_render(const char *db_path, const char *template_dir, char **html, size_t *len,
+		  char *err, size_t errlen);
+
+/**
+ * The default output path for db_path: its name with the extension
+ * replaced by ".html" (or ".html" appended). malloc'd; NULL if out of memory.
+ */
+char *report_default_output(const char *db_path);
+
+#endif
