@@ -10,9 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "report/report.h"
-
-int cmd_report(int argc, char **argv);
 
 static const char usage[] =
 	"usage: memledger report [-o OUT.html] [--template DIR] DB\n"

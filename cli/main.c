@@ -1,18 +1,53 @@
 /*
- * main.c - THROWAWAY dispatcher for the `report` branch only.
- *
- * The real cli/main.c (every subcommand) is written in another branch and
- * replaces this file at merge. It only knows `report`.
+ * main.c - the memledger command: dispatch to the subcommands.
  */
 #include <stdio.h>
 #include <string.h>
 
-int cmd_report(int argc, char **argv);
+#include "cli/cli.h"
+
+static const char usage[] =
+	"usage: memledger COMMAND [ARGS]\n"
+	"\n"
+	"Shows where a C/C++ program's memory goes and whether it comes back.\n"
+	"\n"
+	"  run [-o TRACE] [--interval MS] [--depth N] [--no-follow] [--report] -- PROG [ARG...]\n"
+	"                         run PROG with the tracer; write TRACE (memledger.PROG.PID.mlt)\n"
+	"  ingest [-o DB] TRACE...  load traces into a SQLite database (TRACE.db)\n"
+	"  report [-o OUT.html] [--template DIR] DB\n"
+	"                         write a self-contained HTML report\n"
+	"  query [--csv|--json] DB SQL\n"
+	"                         run SQL over a database\n"
+	"  stats TRACE|DB         print every snapshot like Go's PrintMemStats()\n"
+	"  check DB               run the leak checklist (exit 0 pass, 1 fail, 2 error)\n"
+	"\n"
+	"Run `memledger COMMAND --help` for a command's options.\n";
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+} commands[] = {
+	{ "run", cmd_run }, { "ingest", cmd_ingest }, { "report", cmd_report },
+	{ "query", cmd_query }, { "stats", cmd_stats }, { "check", cmd_check },
+};
 
 int main(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "report") == 0)
-		return cmd_report(argc - 1, argv + 1);
-	fprintf(stderr, "usage: memledger report [-o OUT.html] [--template DIR] DB\n");
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		puts("memledger 1.0");
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	cli_error(NULL, "unknown command '%s' (try memledger --help)", argv[1]);
 	return 2;
 }

@@ -110,6 +110,7 @@ enum ml_meta_type {
 	ML_META_SCAN = 17,
 	ML_META_LEAKS = 18,
 	ML_META_FREERES = 19,
+	ML_META_EXIT_BEGIN = 20,   /* main returned or exit() was called: tsc */
 };
 
 enum ml_snapshot_kind {

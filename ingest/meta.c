@@ -268,6 +268,7 @@ static const char *const meta_names[] = {
 	[ML_META_RES_CLOSE] = "descriptor-close", [ML_META_TRIM] = "malloc_trim",
 	[ML_META_FORK] = "fork", [ML_META_EXEC] = "exec", [ML_META_END] = "end",
 	[ML_META_SCAN] = "scan", [ML_META_LEAKS] = "leaks", [ML_META_FREERES] = "freeres",
+	[ML_META_EXIT_BEGIN] = "exit-begin",
 };
 
 int trace_meta_frame(struct trace_meta *m, const uint8_t *data, size_t len, char *err, size_t errlen)
@@ -347,6 +348,11 @@ int trace_meta_frame(struct trace_meta *m, const uint8_t *data, size_t len, char
 			break;
 		case ML_META_FREERES:
 			m->freeres = 1;
+			m->freeres_tsc = ml_rd_u(&r);
+			break;
+		case ML_META_EXIT_BEGIN:
+			if (!m->exit_begin_tsc)
+				m->exit_begin_tsc = ml_rd_u(&r);
 			break;
 		default:
 			/* unknown record types are skipped: later tracers may add some */

@@ -41,6 +41,7 @@ struct tm_stack {
 	uint32_t n;
 	uint64_t *ips;       /* return addresses, innermost first */
 	int64_t global_id;   /* stacks.stack_id in the database, 0: none */
+	int runtime_site;    /* allocated by the C/C++ runtime for its own caches */
 };
 
 enum tm_thread_ev_type { TT_START = 1, TT_EXIT, TT_JOIN, TT_DETACH, TT_SEEN };
@@ -117,6 +118,8 @@ struct trace_meta {
 	int have_exec;
 	uint64_t exec_tsc;
 	int freeres;
+	uint64_t freeres_tsc;
+	uint64_t exit_begin_tsc;     /* 0: not recorded */
 	int truncated;
 	uint64_t meta_records;
 	uint64_t event_frames;

@@ -35,7 +35,7 @@ static _Atomic(uintptr_t) timers[TIMER_MAX];   /* live POSIX timers (id + 1) */
 #define EXPORT __attribute__((visibility("default")))
 #define REAL(name) \
 	static __typeof__(&name) real_##name; \
-	if (!real_##name) real_##name = (__typeof__(&name))dlsym(RTLD_NEXT, #name)
+	if (!real_##name) real_##name = (__typeof__(&name))ml_dlsym_next(#name)
 
 static pid_t gettid_(void)
 {

@@ -25,7 +25,7 @@
 /* ---------------------------------------------------------------- bootstrap */
 
 /*
- * dlsym(RTLD_NEXT, ...) may itself call calloc before the real functions
+ * ml_dlsym_next(...) may itself call calloc before the real functions
  * are known. Those few early requests are served from this static arena;
  * free() ignores its blocks and realloc() moves them out.
  */

@@ -52,6 +52,22 @@ uint64_t ml_tsc_to_ns(uint64_t tsc)
 	return (uint64_t)((double)(tsc - ml.tsc0) / ml.tsc_per_ns);
 }
 
+void *ml_dlsym_next(const char *name)
+{
+	ml_tls.guard++;
+	void *p = dlsym(RTLD_NEXT, name);
+	ml_tls.guard--;
+	return p;
+}
+
+void *ml_dlsym_default(const char *name)
+{
+	ml_tls.guard++;
+	void *p = dlsym(RTLD_DEFAULT, name);
+	ml_tls.guard--;
+	return p;
+}
+
 /* ---------------------------------------------------------------- config */
 
 static long env_long(const char *name, long def, long lo, long hi)
@@ -92,16 +108,16 @@ static int should_trace(void)
 
 static int resolve_real(void)
 {
-	ml.real.malloc = dlsym(RTLD_NEXT, "malloc");
-	ml.real.free = dlsym(RTLD_NEXT, "free");
-	ml.real.calloc = dlsym(RTLD_NEXT, "calloc");
-	ml.real.realloc = dlsym(RTLD_NEXT, "realloc");
-	ml.real.reallocarray = dlsym(RTLD_NEXT, "reallocarray");
-	ml.real.memalign = dlsym(RTLD_NEXT, "memalign");
-	ml.real.posix_memalign = dlsym(RTLD_NEXT, "posix_memalign");
-	ml.real.aligned_alloc = dlsym(RTLD_NEXT, "aligned_alloc");
-	ml.real.valloc = dlsym(RTLD_NEXT, "valloc");
-	ml.real.pvalloc = dlsym(RTLD_NEXT, "pvalloc");
+	ml.real.malloc = ml_dlsym_next("malloc");
+	ml.real.free = ml_dlsym_next("free");
+	ml.real.calloc = ml_dlsym_next("calloc");
+	ml.real.realloc = ml_dlsym_next("realloc");
+	ml.real.reallocarray = ml_dlsym_next("reallocarray");
+	ml.real.memalign = ml_dlsym_next("memalign");
+	ml.real.posix_memalign = ml_dlsym_next("posix_memalign");
+	ml.real.aligned_alloc = ml_dlsym_next("aligned_alloc");
+	ml.real.valloc = ml_dlsym_next("valloc");
+	ml.real.pvalloc = ml_dlsym_next("pvalloc");
 	return ml.real.malloc && ml.real.free && ml.real.calloc && ml.real.realloc &&
 	       ml.real.reallocarray && ml.real.memalign && ml.real.posix_memalign &&
 	       ml.real.aligned_alloc && ml.real.valloc && ml.real.pvalloc ? 0 : -1;
@@ -243,8 +259,8 @@ static void run_freeres(void)
 {
 	if (env_long("MEMLEDGER_FREERES", 1, 0, 1) == 0 || ml_threads_live() > 1)
 		return;
-	freeres_fn cxx = (freeres_fn)dlsym(RTLD_DEFAULT, "_ZN9__gnu_cxx9__freeresEv");
-	freeres_fn libc = (freeres_fn)dlsym(RTLD_DEFAULT, "__libc_freeres");
+	freeres_fn cxx = (freeres_fn)ml_dlsym_default("_ZN9__gnu_cxx9__freeresEv");
+	freeres_fn libc = (freeres_fn)ml_dlsym_default("__libc_freeres");
 	if (cxx)
 		cxx();
 	if (libc)
@@ -300,11 +316,28 @@ __attribute__((destructor)) static void ml_destructor(void)
 typedef int (*main_fn)(int, char **, char **);
 static main_fn real_main;
 
+/* The moment the program starts to exit: what happens after it (static
+ * destructors, atexit handlers, runtime clean-up) is exit processing, not
+ * the program's own work. Written once. */
+static void exit_begin(void)
+{
+	static atomic_int done;
+	if (!ml_active() || ml_tls.guard || atomic_exchange(&done, 1))
+		return;
+	ml_tls.guard++;
+	struct ml_meta m;
+	ml_meta_begin(&m, ML_META_EXIT_BEGIN, 16);
+	m.p = ml_put_varint(m.p, ml_rdtsc());
+	ml_meta_end(&m);
+	ml_tls.guard--;
+}
+
 static int main_wrapper(int argc, char **argv, char **envp)
 {
 	int rc = real_main(argc, argv, envp);
 	ml.exit_code = rc;
 	ml.main_returned = 1;
+	exit_begin();
 	return rc;
 }
 
@@ -317,7 +350,7 @@ int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
 {
 	typedef int (*start_fn)(main_fn, int, char **, void (*)(void), void (*)(void),
 	                        void (*)(void), void *);
-	start_fn real = (start_fn)dlsym(RTLD_NEXT, "__libc_start_main");
+	start_fn real = (start_fn)ml_dlsym_next("__libc_start_main");
 	real_main = main;
 	return real(main_wrapper, argc, argv, init, fini, rtld_fini, stack_end);
 }
@@ -327,8 +360,10 @@ __attribute__((visibility("default"), noreturn)) void exit(int code)
 	typedef void (*exit_fn)(int) __attribute__((noreturn));
 	static exit_fn real_exit;
 	if (!real_exit)
-		real_exit = (exit_fn)dlsym(RTLD_NEXT, "exit");
+		real_exit = (exit_fn)ml_dlsym_next("exit");
 	ml.exit_code = code;
+	if (ml.pid == getpid())
+		exit_begin();
 	real_exit(code);
 }
 
@@ -361,7 +396,7 @@ __attribute__((visibility("default"), noreturn)) void quick_exit(int code)
 	typedef void (*exit_fn)(int) __attribute__((noreturn));
 	static exit_fn real_qe;
 	if (!real_qe)
-		real_qe = (exit_fn)dlsym(RTLD_NEXT, "quick_exit");
+		real_qe = (exit_fn)ml_dlsym_next("quick_exit");
 	/* at_quick_exit handlers run inside; record after them is impossible,
 	 * so end the trace first. */
 	finish_before_fast_exit(code);
@@ -476,7 +511,7 @@ __attribute__((visibility("default"))) pid_t fork(void)
 {
 	static pid_t (*real_fork)(void);
 	if (!real_fork)
-		real_fork = (pid_t (*)(void))dlsym(RTLD_NEXT, "fork");
+		real_fork = (pid_t (*)(void))ml_dlsym_next("fork");
 	pid_t pid = real_fork();
 	if (pid > 0 && ml_active() && !ml_tls.guard) {
 		ml_tls.guard++;
@@ -623,7 +658,7 @@ static void before_exec(const char *path)
 
 #define REAL(name) \
 	static __typeof__(&name) real_##name; \
-	if (!real_##name) real_##name = (__typeof__(&name))dlsym(RTLD_NEXT, #name)
+	if (!real_##name) real_##name = (__typeof__(&name))ml_dlsym_next(#name)
 
 __attribute__((visibility("default")))
 int execve(const char *path, char *const argv[], char *const envp[])

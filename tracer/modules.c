@@ -243,7 +243,7 @@ EXPORT void *dlopen(const char *file, int mode)
 {
 	static void *(*real)(const char *, int);
 	if (!real)
-		real = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
+		real = (void *(*)(const char *, int))ml_dlsym_next("dlopen");
 	void *h = real(file, mode);
 	if (h)
 		after_dl_change();
@@ -254,7 +254,7 @@ EXPORT void *dlmopen(Lmid_t lmid, const char *file, int mode)
 {
 	static void *(*real)(Lmid_t, const char *, int);
 	if (!real)
-		real = (void *(*)(Lmid_t, const char *, int))dlsym(RTLD_NEXT, "dlmopen");
+		real = (void *(*)(Lmid_t, const char *, int))ml_dlsym_next("dlmopen");
 	void *h = real(lmid, file, mode);
 	if (h)
 		after_dl_change();
@@ -265,7 +265,7 @@ EXPORT int dlclose(void *handle)
 {
 	static int (*real)(void *);
 	if (!real)
-		real = (int (*)(void *))dlsym(RTLD_NEXT, "dlclose");
+		real = (int (*)(void *))ml_dlsym_next("dlclose");
 	int rc = real(handle);
 	if (rc == 0)
 		after_dl_change();

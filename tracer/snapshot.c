@@ -217,7 +217,7 @@ EXPORT int malloc_trim(size_t pad)
 {
 	static int (*real_trim)(size_t);
 	if (!real_trim)
-		real_trim = (int (*)(size_t))dlsym(RTLD_NEXT, "malloc_trim");
+		real_trim = (int (*)(size_t))ml_dlsym_next("malloc_trim");
 	if (ml_active() && !ml_tls.guard) {
 		ml_tls.guard++;
 		atomic_fetch_add(&ml.trim_calls, 1);

@@ -57,7 +57,7 @@ void ml_threads_foreach(void (*fn)(struct ml_thread *, void *), void *arg)
 {
 	ml_registry_lock();
 	for (struct ml_thread *t = atomic_load(&reg_head); t; t = t->next_all)
-		if (t->tid)
+		if (t->tid > 0)
 			fn(t, arg);
 	ml_registry_unlock();
 }
@@ -65,7 +65,7 @@ void ml_threads_foreach(void (*fn)(struct ml_thread *, void *), void *arg)
 void ml_threads_foreach_unlocked(void (*fn)(struct ml_thread *, void *), void *arg)
 {
 	for (struct ml_thread *t = atomic_load(&reg_head); t; t = t->next_all)
-		if (t->tid)
+		if (t->tid > 0)
 			fn(t, arg);
 }
 
@@ -136,40 +136,36 @@ static void thread_stack_range(struct ml_thread *t, int is_main)
 
 static void key_destructor(void *arg);
 
-struct ml_thread *ml_thread_register(void)
+/* A free registry entry (or a new one), marked reserved. Registry lock
+ * held by the caller. */
+static struct ml_thread *entry_take(void)
 {
-	if (ml_tls.t)
-		return ml_tls.t;
-	if (atomic_load(&ml.finished))
-		return NULL;
-	ml_tls.guard++;
 	struct ml_thread *t = NULL;
-	ml_registry_lock();
 	for (struct ml_thread *c = atomic_load(&reg_head); c; c = c->next_all)
 		if (!c->tid) {
 			t = c;
 			break;
 		}
 	int fresh = !t;
-	if (fresh)
-		t = ml_arena_alloc(sizeof *t);
-	if (!t) {
-		ml_registry_unlock();
-		ml_tls.guard--;
+	if (fresh && !(t = ml_arena_alloc(sizeof *t)))
 		return NULL;
-	}
 	struct ml_thread *next = t->next_all;
 	memset(t, 0, sizeof *t);
 	t->next_all = next;
-	t->idx = atomic_fetch_add(&ml.next_thread_idx, 1);
-	t->tid = ml_gettid();
-	t->self = pthread_self();
+	atomic_store(&t->tid, ML_TID_RESERVED);
 	if (fresh) {
 		t->next_all = atomic_load(&reg_head);
 		atomic_store(&reg_head, t);
 	}
-	ml_registry_unlock();
+	return t;
+}
 
+/* Make entry t the calling thread's state. */
+static struct ml_thread *thread_adopt(struct ml_thread *t)
+{
+	t->idx = atomic_fetch_add(&ml.next_thread_idx, 1);
+	t->self = pthread_self();
+	atomic_store(&t->tid, ml_gettid());
 	thread_stack_range(t, t->tid == getpid());
 	ml_tls.t = t;
 	if (exit_key_ok)
@@ -182,6 +178,21 @@ struct ml_thread *ml_thread_register(void)
 	ml_meta_end(&m);
 
 	ml_thread_refill(t);
+	return t;
+}
+
+struct ml_thread *ml_thread_register(void)
+{
+	if (ml_tls.t)
+		return ml_tls.t;
+	if (atomic_load(&ml.finished))
+		return NULL;
+	ml_tls.guard++;
+	ml_registry_lock();
+	struct ml_thread *t = entry_take();
+	ml_registry_unlock();
+	if (t)
+		thread_adopt(t);
 	ml_tls.guard--;
 	return t;
 }
@@ -215,13 +226,16 @@ static void key_destructor(void *arg)
 	ml_tls.guard--;
 }
 
-/* Writer round: take back the state of threads the kernel has reaped. */
+/* Writer round: take back the state of threads the kernel has reaped.
+ * Their buffer is written and returned at once; the entry itself stays
+ * until the thread is joined or detached, because a later pthread_join
+ * still has to find it. */
 void ml_threads_reap(void)
 {
 	pid_t pid = getpid();
 	ml_registry_lock();
 	for (struct ml_thread *t = atomic_load(&reg_head); t; t = t->next_all) {
-		if (!t->tid || !t->exited)
+		if (t->tid <= 0 || !t->exited)
 			continue;
 		if (syscall(SYS_tgkill, pid, t->tid, 0) == 0 || errno != ESRCH)
 			continue;
@@ -234,7 +248,12 @@ void ml_threads_reap(void)
 			} else {
 				ml_buf_put(b);
 			}
+			atomic_store(&t->buf, NULL);
+			atomic_store(&t->pos, NULL);
+			atomic_store(&t->limit, NULL);
 		}
+		if (!t->settled)
+			continue;
 		for (int i = 0; i < ML_TC_COUNT; i++)
 			ml.retired[i] += atomic_load(&t->counters[i]);
 		t->tid = 0;  /* free for reuse */
@@ -250,7 +269,7 @@ void ml_counters_sum(uint64_t out[ML_TC_COUNT])
 	for (int i = 0; i < ML_TC_COUNT; i++)
 		out[i] = ml.retired[i];
 	for (struct ml_thread *t = atomic_load(&reg_head); t; t = t->next_all)
-		if (t->tid)
+		if (t->tid > 0)
 			for (int i = 0; i < ML_TC_COUNT; i++)
 				out[i] += atomic_load_explicit(&t->counters[i], memory_order_relaxed);
 	ml_registry_unlock();
@@ -261,7 +280,7 @@ int ml_threads_live(void)
 	int n = 0;
 	ml_registry_lock();
 	for (struct ml_thread *t = atomic_load(&reg_head); t; t = t->next_all)
-		if (t->tid && !t->exited)
+		if (t->tid > 0 && !t->exited)
 			n++;
 	ml_registry_unlock();
 	return n;
@@ -293,7 +312,7 @@ uint64_t ml_stack_bytes(void)
 	uint64_t sum = 0;
 	ml_registry_lock();
 	for (struct ml_thread *t = atomic_load(&reg_head); t; t = t->next_all) {
-		if (!t->tid || t->exited || !t->stack_hi)
+		if (t->tid <= 0 || t->exited || !t->stack_hi)
 			continue;
 		int is_main = t->tid == ml.pid;
 		sum += resident_bytes(t->stack_lo, t->stack_hi, is_main ? 16 : 256);
@@ -312,6 +331,7 @@ struct start_info {
 	uint64_t tsc;
 	uint64_t stack_size;
 	int detached;
+	struct ml_thread *entry;   /* reserved by the creator */
 	struct start_info *next;
 };
 
@@ -350,12 +370,12 @@ static void resolve_pthread(void)
 {
 	if (real_pthread_create)
 		return;
-	real_pthread_join = dlsym(RTLD_NEXT, "pthread_join");
-	real_pthread_tryjoin_np = dlsym(RTLD_NEXT, "pthread_tryjoin_np");
-	real_pthread_timedjoin_np = dlsym(RTLD_NEXT, "pthread_timedjoin_np");
-	real_pthread_clockjoin_np = dlsym(RTLD_NEXT, "pthread_clockjoin_np");
-	real_pthread_detach = dlsym(RTLD_NEXT, "pthread_detach");
-	void *c = dlsym(RTLD_NEXT, "pthread_create");
+	real_pthread_join = ml_dlsym_next("pthread_join");
+	real_pthread_tryjoin_np = ml_dlsym_next("pthread_tryjoin_np");
+	real_pthread_timedjoin_np = ml_dlsym_next("pthread_timedjoin_np");
+	real_pthread_clockjoin_np = ml_dlsym_next("pthread_clockjoin_np");
+	real_pthread_detach = ml_dlsym_next("pthread_detach");
+	void *c = ml_dlsym_next("pthread_create");
 	atomic_store((_Atomic(void *) *)(void *)&real_pthread_create, c);
 }
 
@@ -409,14 +429,18 @@ static void *thread_trampoline(void *arg)
 {
 	struct start_info si = *(struct start_info *)arg;
 	info_put(arg);
-	if (ml_active()) {
+	if (ml_active() && si.entry && !ml_tls.t) {
 		ml_tls.guard++;
-		struct ml_thread *t = ml_thread_register();
-		if (t) {
-			install_altstack(t);
-			thread_start_record(t, &si);
-		}
+		struct ml_thread *t = thread_adopt(si.entry);
+		/* A detach that came before this thread had a tid is ours to
+		 * report (see pthread_detach). */
+		if (atomic_load(&t->detach_req))
+			si.detached = 1;
+		install_altstack(t);
+		thread_start_record(t, &si);
 		ml_tls.guard--;
+	} else if (si.entry) {
+		atomic_store(&si.entry->tid, 0);  /* not tracing: give the entry back */
 	}
 	return si.fn(si.arg);
 }
@@ -450,24 +474,37 @@ int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *
 		if (pthread_attr_getstacksize(attr, &sz) == 0)
 			si->stack_size = sz;
 	}
+	/* The entry exists before the thread runs, so a join or detach that
+	 * comes first still finds it by its pthread_t. */
+	ml_registry_lock();
+	si->entry = entry_take();
+	ml_registry_unlock();
+	if (si->entry)
+		si->entry->settled = si->detached;
 	ml_tls.guard--;
 	int rc = real_pthread_create(th, attr, thread_trampoline, si);
-	if (rc != 0)
+	if (rc != 0) {
+		if (si->entry)
+			atomic_store(&si->entry->tid, 0);
 		info_put(si);
+	} else if (si->entry) {
+		si->entry->self = *th;
+	}
 	return rc;
 }
 
-/* The registered thread for a pthread_t, preferring one that has ended
- * (pthread_t values are reused once a thread is joined). */
-static pid_t tid_of(pthread_t th)
+/* The registered thread a pthread_t names now, and mark it settled
+ * (joined or detached). glibc reuses a pthread_t once its thread is
+ * joined, so earlier threads with the same value are settled already. */
+static struct ml_thread *settle_entry(pthread_t th)
 {
-	pid_t found = 0;
+	struct ml_thread *found = NULL;
 	ml_registry_lock();
 	for (struct ml_thread *t = atomic_load(&reg_head); t; t = t->next_all) {
-		if (t->tid && pthread_equal(t->self, th)) {
-			found = t->tid;
-			if (t->exited)
-				break;
+		if (t->tid && !t->settled && pthread_equal(t->self, th)) {
+			found = t;
+			t->settled = 1;
+			break;
 		}
 	}
 	ml_registry_unlock();
@@ -494,10 +531,12 @@ static void lifecycle_record(int type, pid_t tid)
 		resolve_pthread();                                     \
 		if (!real_##name)                                      \
 			return ENOSYS;                                 \
-		pid_t tid = ml_active() ? tid_of(th) : 0;              \
 		int rc = real_##name args;                             \
-		if (rc == 0)                                           \
-			lifecycle_record(ML_META_THREAD_JOIN, tid);    \
+		if (rc == 0 && ml_active()) {                          \
+			struct ml_thread *t = settle_entry(th);        \
+			if (t)                                         \
+				lifecycle_record(ML_META_THREAD_JOIN, t->tid); \
+		}                                                      \
 		return rc;                                             \
 	}
 
@@ -512,10 +551,16 @@ __attribute__((visibility("default"))) int pthread_detach(pthread_t th)
 	resolve_pthread();
 	if (!real_pthread_detach)
 		return ENOSYS;
-	pid_t tid = ml_active() ? tid_of(th) : 0;
+	struct ml_thread *t = ml_active() ? settle_entry(th) : NULL;
 	int rc = real_pthread_detach(th);
-	if (rc == 0)
-		lifecycle_record(ML_META_THREAD_DETACH, tid);
+	if (rc == 0 && t) {
+		/* Before the thread has a tid, its start record reports the
+		 * detach; both may report it, which is harmless. */
+		atomic_store(&t->detach_req, 1);
+		pid_t tid = atomic_load(&t->tid);
+		if (tid > 0)
+			lifecycle_record(ML_META_THREAD_DETACH, tid);
+	}
 	return rc;
 }
 
@@ -528,6 +573,10 @@ void ml_threads_reset_for_child(struct ml_thread *self)
 	for (struct ml_thread *t = atomic_load(&reg_head); t; t = t->next_all) {
 		if (!t->tid)
 			continue;
+		if (t->tid < 0) {
+			t->tid = 0;  /* reserved by a thread that does not exist here */
+			continue;
+		}
 		struct ml_buf *b = atomic_load(&t->buf);
 		if (b)
 			ml_buf_put(b);

@@ -84,13 +84,17 @@ struct ml_thread {
 
 	/* registry, owned by the registry lock */
 	struct ml_thread *next_all;
-	pid_t tid;
+	_Atomic pid_t tid;         /* 0: free entry; ML_TID_RESERVED: created, not started */
 	int exited;                /* thread-exit record written */
+	int settled;               /* joined or detached: its pthread_t may be reused */
+	atomic_int detach_req;     /* detached before it registered: its start record says so */
 	pthread_t self;
 	uintptr_t stack_lo, stack_hi;  /* its stack, for the scan and StackInuse */
 	uintptr_t tls_lo, tls_hi;      /* its static TLS block and TCB */
 	void *altstack;
 };
+
+#define ML_TID_RESERVED (-1)
 
 /** The tracer's thread-local state: initial-exec TLS, no allocation. */
 struct ml_tls {
@@ -173,6 +177,14 @@ ML_HIDDEN void ml_arena_lock(void);
 ML_HIDDEN void ml_arena_unlock(void);
 
 /* ---------------------------------------------------------------- init (lifecycle.c) */
+
+/**
+ * dlsym(RTLD_NEXT, name) inside the reentrancy guard: glibc may allocate
+ * while looking a symbol up, and that memory is the tracer's, not the
+ * program's. Same for RTLD_DEFAULT with ml_dlsym_default.
+ */
+ML_HIDDEN void *ml_dlsym_next(const char *name);
+ML_HIDDEN void *ml_dlsym_default(const char *name);
 
 /** Bring the tracer up if it is not; return 1 when hooks may record. */
 ML_HIDDEN int ml_init_slow(void);

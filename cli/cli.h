@@ -1,0 +1,36 @@
+/*
+ * cli.h - the memledger command: subcommands and their shared helpers.
+ *
+ * Every subcommand is `int cmd_NAME(int argc, char **argv)` with argv[0]
+ * the subcommand's name; it returns the process exit status. Errors reach
+ * the user as one line, "memledger: WHAT: reason", through cli_error().
+ */
+#ifndef MEMLEDGER_CLI_H
+#define MEMLEDGER_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+int cmd_run(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+/** Print "memledger: what: message" on stderr. */
+void cli_error(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/** path with its extension (".mlt", ".db", ...) replaced by ext. Caller frees. */
+char *cli_replace_ext(const char *path, const char *old_ext, const char *ext);
+
+/** 1 if path starts with the trace magic, 0 if not, -1 if unreadable. */
+int cli_is_trace(const char *path);
+
+/** The directory of the running memledger binary ("" if unknown). */
+const char *cli_self_dir(void);
+
+/** Parse a non-negative integer option; -1 on error. */
+long cli_parse_long(const char *s, long max);
+
+#endif

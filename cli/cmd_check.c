@@ -1,0 +1,164 @@
+/*
+ * cmd_check.c - `memledger check [--process N] DB`.
+ *
+ * Prints the leak checklist of each process with its evidence and
+ * symbolized stacks. Exit status: 0 when no item fails (pass or n/a),
+ * 1 when any fails, 2 on error, so CI pipelines can gate on it.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "ingest/db.h"
+
+static const char usage[] =
+	"usage: memledger check [--process N] [--frames K] DB\n"
+	"\n"
+	"Run the leak checklist: threads stopped and joined, timers stopped,\n"
+	"containers cleared, channels closed, settle time, GC (n/a in C), global\n"
+	"references, memory back to baseline. Each item is PASS, FAIL or N/A with\n"
+	"its evidence and where in the code it comes from.\n"
+	"\n"
+	"  --process N   only process N (processes.id)\n"
+	"  --frames K    frames shown per stack (default 6)\n"
+	"  -h, --help    show this help\n"
+	"\n"
+	"Exit status: 0 no item fails, 1 an item fails, 2 error.\n";
+
+static const char *txt(sqlite3_stmt *s, int i, const char *def)
+{
+	const char *t = (const char *)sqlite3_column_text(s, i);
+	return t ? t : def;
+}
+
+static void print_stack(sqlite3_stmt *fr, int64_t stack, int max)
+{
+	sqlite3_bind_int64(fr, 1, stack);
+	int n = 0;
+	while (sqlite3_step(fr) == SQLITE_ROW) {
+		if (n++ >= max) {
+			printf("          ...\n");
+			break;
+		}
+		const char *fn = txt(fr, 0, NULL), *file = txt(fr, 1, NULL);
+		if (fn && file)
+			printf("          at %s (%s:%d)%s\n", fn, file, sqlite3_column_int(fr, 2),
+			       sqlite3_column_int(fr, 5) ? " [inlined]" : "");
+		else if (fn)
+			printf("          at %s (%s)\n", fn, txt(fr, 3, "?"));
+		else
+			printf("          at %s+0x%llx\n", txt(fr, 3, "?"), (unsigned long long)sqlite3_column_int64(fr, 4));
+	}
+	sqlite3_reset(fr);
+}
+
+int cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "process", required_argument, NULL, 'p' },
+		{ "frames", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	long only = -1, frames = 6;
+	int c;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if ((only = cli_parse_long(optarg, 1L << 40)) < 0) {
+				cli_error("check", "--process wants a process id, not '%s'", optarg);
+				return 2;
+			}
+			break;
+		case 'f':
+			if ((frames = cli_parse_long(optarg, 256)) < 0) {
+				cli_error("check", "--frames wants a number, not '%s'", optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (argc - optind != 1) {
+		cli_error("check", "wants one database");
+		fputs(usage, stderr);
+		return 2;
+	}
+	const char *path = argv[optind];
+	char err[1024];
+	sqlite3 *db;
+	if (db_open_ro(path, &db, err, sizeof err) < 0) {
+		cli_error(path, "%s", err);
+		return 2;
+	}
+	sqlite3_stmt *procs = db_prepare(db, "SELECT id, pid, exe, end_reason FROM processes"
+	                                     " WHERE ?1 < 0 OR id = ?1 ORDER BY id", err, sizeof err);
+	sqlite3_stmt *items = db_prepare(db, "SELECT item, status, detail FROM checklist WHERE process_id = ?"
+	                                     " ORDER BY CASE item WHEN 'threads_stopped' THEN 1 WHEN 'threads_joined' THEN 2"
+	                                     " WHEN 'timers_stopped' THEN 3 WHEN 'containers_cleared' THEN 4"
+	                                     " WHEN 'channels_closed' THEN 5 WHEN 'settle_time' THEN 6"
+	                                     " WHEN 'gc_repeated' THEN 7 WHEN 'global_references' THEN 8 ELSE 9 END",
+	                             err, sizeof err);
+	sqlite3_stmt *ev = db_prepare(db, "SELECT text, stack_id FROM checklist_evidence WHERE process_id = ?"
+	                                  " AND item = ? ORDER BY seq", err, sizeof err);
+	sqlite3_stmt *fr = db_prepare(db, "SELECT f.function, f.file, f.line, f.module, f.offset, f.inlined"
+	                                  " FROM stacks s JOIN frames f ON f.id = s.frame_id WHERE s.stack_id = ?"
+	                                  " ORDER BY s.depth", err, sizeof err);
+	int rc = 2;
+	if (!procs || !items || !ev || !fr) {
+		cli_error(path, "%s", err);
+		goto out;
+	}
+	sqlite3_bind_int64(procs, 1, only);
+	int nproc = 0, fails = 0, nitems = 0;
+	while (sqlite3_step(procs) == SQLITE_ROW) {
+		int64_t pid = sqlite3_column_int64(procs, 0);
+		nproc++;
+		printf("process %lld: pid %lld %s (%s)\n", (long long)pid, (long long)sqlite3_column_int64(procs, 1),
+		       txt(procs, 2, "?"), txt(procs, 3, "?"));
+		sqlite3_bind_int64(items, 1, pid);
+		while (sqlite3_step(items) == SQLITE_ROW) {
+			const char *item = txt(items, 0, "?"), *status = txt(items, 1, "?");
+			nitems++;
+			fails += !strcmp(status, "fail");
+			printf("  %-4s  %-19s %s\n", !strcmp(status, "pass") ? "PASS" : !strcmp(status, "fail") ? "FAIL" : "N/A",
+			       item, txt(items, 2, ""));
+			if (!strcmp(status, "pass"))
+				continue;
+			sqlite3_bind_int64(ev, 1, pid);
+			sqlite3_bind_text(ev, 2, item, -1, SQLITE_TRANSIENT);
+			while (sqlite3_step(ev) == SQLITE_ROW) {
+				printf("        - %s\n", txt(ev, 0, ""));
+				if (sqlite3_column_type(ev, 1) != SQLITE_NULL && frames > 0)
+					print_stack(fr, sqlite3_column_int64(ev, 1), (int)frames);
+			}
+			sqlite3_reset(ev);
+		}
+		sqlite3_reset(items);
+		putchar('\n');
+	}
+	if (!nproc) {
+		cli_error(path, only >= 0 ? "no process %ld in the database" : "the database holds no process", only);
+		goto out;
+	}
+	if (!nitems) {
+		cli_error(path, "no checklist in the database");
+		goto out;
+	}
+	printf("%d item%s failed\n", fails, fails == 1 ? "" : "s");
+	rc = fails ? 1 : 0;
+out:
+	sqlite3_finalize(procs);
+	sqlite3_finalize(items);
+	sqlite3_finalize(ev);
+	sqlite3_finalize(fr);
+	sqlite3_close(db);
+	return rc;
+}

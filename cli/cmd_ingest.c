@@ -1,0 +1,95 @@
+/*
+ * cmd_ingest.c - `memledger ingest [-o DB] TRACE...`.
+ *
+ * Loads each trace into DB (default: the first trace's name with .db),
+ * appending to a database that exists. Each trace is one transaction: a
+ * trace that cannot be loaded leaves the database as it was, prints
+ * "memledger: FILE: reason" and makes the exit status 1 (the other traces
+ * still load). A truncated trace loads its complete prefix with a warning.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "ingest/ingest.h"
+
+static const char usage[] =
+	"usage: memledger ingest [-o DB] [-q] TRACE...\n"
+	"\n"
+	"Load traces written by `memledger run` into a SQLite database; several\n"
+	"traces become several processes. An existing database is appended to.\n"
+	"\n"
+	"  -o, --output DB   the database (default: the first TRACE with .db)\n"
+	"  -q, --quiet       print errors and warnings only, and no progress bar\n"
+	"  -h, --help        show this help\n";
+
+int cmd_ingest(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL;
+	int quiet = 0, c;
+	while ((c = getopt_long(argc, argv, "+o:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		cli_error("ingest", "no trace given");
+		fputs(usage, stderr);
+		return 2;
+	}
+	char *def = NULL, err[1024];
+	if (!out)
+		out = def = cli_replace_ext(argv[optind], ".mlt", ".db");
+	struct ingest ig;
+	if (ingest_open(&ig, out, err, sizeof err) < 0) {
+		cli_error(out, "%s", err);
+		free(def);
+		return 1;
+	}
+	int failed = 0;
+	struct ingest_opts o = { !quiet };
+	for (int i = optind; i < argc; i++) {
+		struct ingest_stats st;
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (ingest_trace(&ig, argv[i], &o, &st, err, sizeof err) < 0) {
+			cli_error(argv[i], "%s", err);
+			failed = 1;
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		double dt = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
+		if (st.truncated && strcmp(st.end_reason, "truncated") == 0)
+			cli_error(argv[i], "warning: the trace stops early (the process was killed?): loaded its"
+			          " %llu complete events", (unsigned long long)st.events);
+		if (!quiet)
+			fprintf(stderr, "memledger: %s: process %lld (pid %lld, %s): %llu events in %.2f s\n",
+			        argv[i], (long long)st.process_id, (long long)st.pid, st.end_reason,
+			        (unsigned long long)st.events, dt);
+	}
+	ingest_close(&ig);
+	if (!quiet)
+		fprintf(stderr, "memledger: database: %s\n", out);
+	free(def);
+	return failed;
+}

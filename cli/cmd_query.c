@@ -1,0 +1,279 @@
+/*
+ * cmd_query.c - `memledger query [--csv|--json] DB SQL`.
+ *
+ * Runs SQL over a database (read-only) and prints the rows as an aligned
+ * table, CSV (RFC 4180) or a JSON array of objects.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "ingest/db.h"
+#include "ingest/json.h"
+
+static const char usage[] =
+	"usage: memledger query [--csv|--json] DB SQL\n"
+	"\n"
+	"Run SQL over a memledger database and print the rows: an aligned table by\n"
+	"default. The schema is in the README (tables processes, snapshots,\n"
+	"allocations, stacks, frames, sites, threads, resources, checklist, ...).\n"
+	"\n"
+	"  --csv         comma-separated values with a header row\n"
+	"  --json        a JSON array with one object per row\n"
+	"  -h, --help    show this help\n";
+
+enum fmt { TABLE, CSV, JSON };
+
+#define TABLE_BUFFER 5000   /* rows measured for column widths before printing */
+
+/* Display width of UTF-8 text: one column per code point. */
+static size_t width_of(const char *s)
+{
+	size_t w = 0;
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+static char *cell(sqlite3_stmt *s, int i)
+{
+	switch (sqlite3_column_type(s, i)) {
+	case SQLITE_NULL:
+		return strdup("NULL");
+	case SQLITE_BLOB: {
+		int n = sqlite3_column_bytes(s, i);
+		const unsigned char *b = sqlite3_column_blob(s, i);
+		char *h = malloc((size_t)n * 2 + 3);
+		if (!h)
+			return NULL;
+		strcpy(h, "x'");
+		for (int k = 0; k < n; k++)
+			sprintf(h + 2 + 2 * k, "%02x", b[k]);
+		strcat(h, "'");
+		return h;
+	}
+	default: {
+		const char *t = (const char *)sqlite3_column_text(s, i);
+		char *d = strdup(t ? t : "");
+		/* keep the table one line per row */
+		for (char *p = d; p && *p; p++)
+			if (*p == '\n' || *p == '\r' || *p == '\t')
+				*p = ' ';
+		return d;
+	}
+	}
+}
+
+static void print_table_rows(char **rows, int ncol, size_t nrow, const size_t *w)
+{
+	for (size_t r = 0; r < nrow; r++) {
+		for (int c = 0; c < ncol; c++) {
+			const char *v = rows[r * (size_t)ncol + (size_t)c];
+			fputs(v, stdout);
+			if (c + 1 < ncol)
+				for (size_t k = width_of(v); k < w[c] + 2; k++)
+					putchar(' ');
+		}
+		putchar('\n');
+	}
+}
+
+static int run_table(sqlite3_stmt *s)
+{
+	int ncol = sqlite3_column_count(s);
+	size_t *w = calloc((size_t)ncol + 1, sizeof *w);
+	char **rows = malloc(sizeof *rows * (size_t)ncol * TABLE_BUFFER);
+	char **hdr = malloc(sizeof *hdr * (size_t)ncol + 1);
+	if (!w || !rows || !hdr)
+		return -1;
+	for (int c = 0; c < ncol; c++) {
+		hdr[c] = strdup(sqlite3_column_name(s, c));
+		w[c] = width_of(hdr[c]);
+	}
+	size_t n = 0;
+	int rc, printed_header = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (int c = 0; c < ncol; c++) {
+			char *v = cell(s, c);
+			rows[n * (size_t)ncol + (size_t)c] = v ? v : strdup("?");
+			size_t vw = width_of(rows[n * (size_t)ncol + (size_t)c]);
+			if (!printed_header && vw > w[c])
+				w[c] = vw;
+		}
+		if (++n == TABLE_BUFFER) {
+			if (!printed_header) {
+				print_table_rows(hdr, ncol, 1, w);
+				printed_header = 1;
+			}
+			print_table_rows(rows, ncol, n, w);
+			for (size_t k = 0; k < n * (size_t)ncol; k++)
+				free(rows[k]);
+			n = 0;
+		}
+	}
+	if (!printed_header && ncol)
+		print_table_rows(hdr, ncol, 1, w);
+	print_table_rows(rows, ncol, n, w);
+	for (size_t k = 0; k < n * (size_t)ncol; k++)
+		free(rows[k]);
+	for (int c = 0; c < ncol; c++)
+		free(hdr[c]);
+	free(hdr);
+	free(rows);
+	free(w);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void csv_field(const char *v, size_t n)
+{
+	int quote = 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == ',' || v[i] == '"' || v[i] == '\n' || v[i] == '\r')
+			quote = 1;
+	if (!quote) {
+		fwrite(v, 1, n, stdout);
+		return;
+	}
+	putchar('"');
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] == '"')
+			putchar('"');
+		putchar(v[i]);
+	}
+	putchar('"');
+}
+
+static int run_csv(sqlite3_stmt *s)
+{
+	int ncol = sqlite3_column_count(s), rc;
+	for (int c = 0; c < ncol; c++) {
+		if (c)
+			putchar(',');
+		const char *h = sqlite3_column_name(s, c);
+		csv_field(h, strlen(h));
+	}
+	printf("\r\n");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (int c = 0; c < ncol; c++) {
+			if (c)
+				putchar(',');
+			if (sqlite3_column_type(s, c) == SQLITE_NULL)
+				continue;
+			const char *v = (const char *)sqlite3_column_text(s, c);
+			csv_field(v ? v : "", (size_t)sqlite3_column_bytes(s, c));
+		}
+		printf("\r\n");
+	}
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int run_json(sqlite3_stmt *s, int *first_row)
+{
+	int ncol = sqlite3_column_count(s), rc;
+	struct jbuf b = JBUF_INIT;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		b.len = 0;
+		jbuf_adds(&b, *first_row ? "\n  {" : ",\n  {");
+		*first_row = 0;
+		for (int c = 0; c < ncol; c++) {
+			const char *name = sqlite3_column_name(s, c);
+			if (c)
+				jbuf_adds(&b, ", ");
+			jbuf_add_string(&b, name, strlen(name));
+			jbuf_adds(&b, ": ");
+			char num[64];
+			switch (sqlite3_column_type(s, c)) {
+			case SQLITE_NULL:
+				jbuf_adds(&b, "null");
+				break;
+			case SQLITE_INTEGER:
+				snprintf(num, sizeof num, "%lld", (long long)sqlite3_column_int64(s, c));
+				jbuf_adds(&b, num);
+				break;
+			case SQLITE_FLOAT:
+				snprintf(num, sizeof num, "%.17g", sqlite3_column_double(s, c));
+				jbuf_adds(&b, num);
+				break;
+			default: {
+				const char *v = (const char *)sqlite3_column_text(s, c);
+				jbuf_add_string(&b, v ? v : "", (size_t)sqlite3_column_bytes(s, c));
+			}
+			}
+		}
+		jbuf_adds(&b, "}");
+		if (b.s)
+			fwrite(b.s, 1, b.len, stdout);
+	}
+	jbuf_free(&b);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int cmd_query(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "csv", no_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum fmt fmt = TABLE;
+	int c;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			fmt = CSV;
+			break;
+		case 'j':
+			fmt = JSON;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (argc - optind != 2) {
+		cli_error("query", "wants a database and one SQL argument");
+		fputs(usage, stderr);
+		return 2;
+	}
+	const char *dbpath = argv[optind], *sql = argv[optind + 1];
+	char err[1024];
+	sqlite3 *db;
+	if (db_open_ro(dbpath, &db, err, sizeof err) < 0) {
+		cli_error(dbpath, "%s", err);
+		return 1;
+	}
+	int rc = 0, first_row = 1, statements = 0;
+	const char *tail = sql;
+	if (fmt == JSON)
+		fputs("[", stdout);
+	while (tail && *tail) {
+		sqlite3_stmt *s = NULL;
+		if (sqlite3_prepare_v2(db, tail, -1, &s, &tail) != SQLITE_OK) {
+			cli_error(dbpath, "SQL error: %s", sqlite3_errmsg(db));
+			rc = 1;
+			break;
+		}
+		if (!s)
+			continue;  /* whitespace or a comment */
+		if (statements++ && fmt == TABLE)
+			putchar('\n');
+		int r = fmt == TABLE ? run_table(s) : fmt == CSV ? run_csv(s) : run_json(s, &first_row);
+		if (r < 0) {
+			cli_error(dbpath, "SQL error: %s", sqlite3_errmsg(db));
+			rc = 1;
+		}
+		sqlite3_finalize(s);
+		if (rc)
+			break;
+	}
+	if (fmt == JSON)
+		fputs(first_row ? "]\n" : "\n]\n", stdout);
+	sqlite3_close(db);
+	return rc;
+}

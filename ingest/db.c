@@ -1,0 +1,175 @@
+/*
+ * db.c - see db.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ingest/db.h"
+
+extern const char embedded_ingest_schema_sql[];
+
+int db_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "database: %s", msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(db));
+		return NULL;
+	}
+	return s;
+}
+
+int64_t db_int(sqlite3 *db, const char *sql, int64_t def)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t v = def;
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW &&
+	    sqlite3_column_type(s, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+void db_bind_opt(sqlite3_stmt *s, int i, int64_t v)
+{
+	if (v < 0)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_int64(s, i, v);
+}
+
+void db_bind_text(sqlite3_stmt *s, int i, const char *t)
+{
+	if (t)
+		sqlite3_bind_text(s, i, t, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+int db_step(sqlite3 *db, sqlite3_stmt *s, char *err, size_t errlen)
+{
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "database: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+/* A file that exists must be a memledger database of our version. */
+static int check_ours(sqlite3 *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &s, NULL);
+	if (rc == SQLITE_NOTADB) {
+		snprintf(err, errlen, "not a SQLite database");
+		return -1;
+	}
+	if (rc != SQLITE_OK) {
+		int other = db_int(db, "SELECT count(*) FROM sqlite_master", -1);
+		if (other < 0)
+			snprintf(err, errlen, "not a SQLite database");
+		else
+			snprintf(err, errlen, "not a memledger database");
+		sqlite3_finalize(s);
+		return -1;
+	}
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		snprintf(err, errlen, "not a memledger database (no schema version)");
+		sqlite3_finalize(s);
+		return -1;
+	}
+	const char *v = (const char *)sqlite3_column_text(s, 0);
+	if (!v || strcmp(v, ML_SCHEMA_VERSION) != 0) {
+		snprintf(err, errlen, "memledger database schema %s, this memledger uses %s",
+		         v ? v : "?", ML_SCHEMA_VERSION);
+		sqlite3_finalize(s);
+		return -1;
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static int db_open_flags(const char *path, int flags, sqlite3 **out, char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open database: %s", db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	*out = db;
+	return 0;
+}
+
+int db_open_rw(const char *path, sqlite3 **out, char *err, size_t errlen)
+{
+	struct stat st;
+	int exists = stat(path, &st) == 0;
+	if (exists && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "is a directory");
+		return -1;
+	}
+	int empty = exists && st.st_size == 0;
+	sqlite3 *db;
+	if (db_open_flags(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &db, err, errlen) < 0)
+		return -1;
+	if (exists && !empty && check_ours(db, err, errlen) < 0)
+		goto out_close;
+	if (db_exec(db, "PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;"
+	                "PRAGMA temp_store = MEMORY;", err, errlen) < 0)
+		goto out_close;
+	if (!exists || empty) {
+		if (db_exec(db, "BEGIN", err, errlen) < 0 ||
+		    db_exec(db, embedded_ingest_schema_sql, err, errlen) < 0 ||
+		    db_exec(db, "INSERT OR REPLACE INTO meta VALUES ('schema_version', '" ML_SCHEMA_VERSION "');"
+		                "INSERT OR REPLACE INTO meta VALUES ('created_by', 'memledger 1.0');",
+		            err, errlen) < 0 ||
+		    db_exec(db, "COMMIT", err, errlen) < 0)
+			goto out_close;
+	}
+	*out = db;
+	return 0;
+out_close:
+	sqlite3_close(db);
+	if (!exists)
+		unlink(path);
+	return -1;
+}
+
+int db_open_ro(const char *path, sqlite3 **out, char *err, size_t errlen)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		snprintf(err, errlen, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "is a directory");
+		return -1;
+	}
+	sqlite3 *db;
+	if (db_open_flags(path, SQLITE_OPEN_READONLY, &db, err, errlen) < 0)
+		return -1;
+	if (check_ours(db, err, errlen) < 0) {
+		sqlite3_close(db);
+		return -1;
+	}
+	*out = db;
+	return 0;
+}

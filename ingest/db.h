@@ -1,0 +1,40 @@
+/*
+ * db.h - the memledger database: opening (and creating) it with the
+ * schema, checking it is one of ours, and small statement helpers.
+ */
+#ifndef MEMLEDGER_INGEST_DB_H
+#define MEMLEDGER_INGEST_DB_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ML_SCHEMA_VERSION "1"
+
+/**
+ * Open path for writing, creating it with the schema if it is new.
+ * An existing file must be a memledger database of this schema version.
+ * 0, or -1 with a reason in err.
+ */
+int db_open_rw(const char *path, sqlite3 **out, char *err, size_t errlen);
+
+/** Open an existing memledger database read-only. 0 or -1. */
+int db_open_ro(const char *path, sqlite3 **out, char *err, size_t errlen);
+
+/** Run SQL with no result rows. 0, or -1 with sqlite's message in err. */
+int db_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);
+
+/** Prepare; on failure fill err and return NULL. */
+sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql, char *err, size_t errlen);
+
+/** The integer result of a one-value query, or def. */
+int64_t db_int(sqlite3 *db, const char *sql, int64_t def);
+
+/** Bind helpers: NULL for a negative value (bind_opt) or a NULL string. */
+void db_bind_opt(sqlite3_stmt *s, int i, int64_t v);
+void db_bind_text(sqlite3_stmt *s, int i, const char *t);
+
+/** Step a bound insert/update statement and reset it. 0 or -1 (err). */
+int db_step(sqlite3 *db, sqlite3_stmt *s, char *err, size_t errlen);
+
+#endif

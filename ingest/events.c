@@ -1,0 +1,576 @@
+/*
+ * events.c - see events.h.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format/decode.h"
+#include "ingest/db.h"
+#include "ingest/events.h"
+
+#define WINDOW (1u << 17)   /* rows held back to keep ids in allocation order */
+#define MAX_PHASES 4096
+
+static const char *const kind_names[ML_KIND_COUNT] = {
+	"malloc", "calloc", "realloc", "reallocarray", "memalign", "posix_memalign",
+	"aligned_alloc", "valloc", "pvalloc", "inherited",
+};
+
+static const char *const leak_names[4] = { NULL, "lost", "indirect", "reachable" };
+
+struct row {
+	int64_t id;
+	uint64_t key;
+	uint64_t addr, size;
+	int64_t alloc_ns, free_ns;
+	int64_t alloc_tid, free_tid;
+	uint32_t site;
+	uint8_t kind, temporary, freed, used;
+};
+
+struct late {
+	int64_t id;
+	uint32_t site;
+	uint64_t size;
+	int64_t alloc_ns;
+};
+
+struct early {
+	int64_t free_ns, free_tid;
+	int temporary;
+};
+
+struct pdiff {
+	int64_t n, b;
+};
+
+struct pass2 {
+	sqlite3 *db;
+	struct trace_meta *m;
+	int64_t process_id;
+	sqlite3_stmt *ins, *upd, *ins_scan;
+	struct row *ring;
+	int64_t base, next;
+	struct u64map pending;      /* key -> id, for blocks not yet freed */
+	struct u64map early_idx;    /* key -> index into early */
+	struct early *early;
+	size_t nearly, capearly;
+	struct u64map late_idx;     /* key -> index into late */
+	struct late *late;
+	size_t nlate, caplate;
+	struct u64map site_of;      /* global stack id + 1 -> index into sites */
+	struct u64map local_site;   /* local stack id + 1 -> index into sites */
+	struct gsite *sites;
+	size_t nsites, capsites;
+	struct phase_live *ph;
+	size_t nph;
+	struct u64map diff_idx;     /* (site << 12 | phase) + 1 -> index into diffs */
+	struct pdiff *diffs;
+	size_t ndiffs, capdiffs;
+	struct tm_leak *mid;        /* mid-run scan results, sorted by key */
+	size_t nmid;
+	struct u64map mid_idx;      /* key -> first index in mid */
+	uint64_t events, unknown;
+	int64_t settle_lo, settle_hi;
+};
+
+void pass2_settle_window(struct pass2 *p, int64_t lo, int64_t hi)
+{
+	p->settle_lo = lo;
+	p->settle_hi = hi;
+}
+
+static void settle_count(struct pass2 *p, struct gsite *g, int64_t ns, uint64_t size)
+{
+	if (ns > p->settle_lo && ns < p->settle_hi) {
+		g->settle_frees++;
+		g->settle_bytes += size;
+	}
+}
+
+/* ---------------------------------------------------------------- sites */
+
+static long site_for_local(struct pass2 *p, uint32_t local)
+{
+	uint64_t v;
+	if (u64map_get(&p->local_site, (uint64_t)local + 1, &v))
+		return (long)v;
+	struct tm_stack *st = local ? tm_stack_get(p->m, local) : NULL;
+	int64_t gid = st ? st->global_id : 0;
+	if (!u64map_get(&p->site_of, (uint64_t)gid + 1, &v)) {
+		struct gsite *g = VEC_PUSH(p->sites, p->nsites, p->capsites);
+		if (!g)
+			return -1;
+		g->stack_id = gid;
+		g->runtime = st ? st->runtime_site : 0;
+		v = p->nsites - 1;
+		if (u64map_put(&p->site_of, (uint64_t)gid + 1, v) < 0)
+			return -1;
+	}
+	if (u64map_put(&p->local_site, (uint64_t)local + 1, v) < 0)
+		return -1;
+	return (long)v;
+}
+
+/* First phase at or after t (nph if none). */
+static size_t phase_at(const struct pass2 *p, int64_t t)
+{
+	size_t lo = 0, hi = p->nph;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (p->ph[mid].ns < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int diff_add(struct pass2 *p, uint32_t site, size_t phase, int64_t n, int64_t b)
+{
+	if (phase >= p->nph)
+		return 0;
+	uint64_t key = (((uint64_t)site << 12) | phase) + 1, i;
+	if (!u64map_get(&p->diff_idx, key, &i)) {
+		if (!VEC_PUSH(p->diffs, p->ndiffs, p->capdiffs) ||
+		    u64map_put(&p->diff_idx, key, p->ndiffs - 1) < 0)
+			return -1;
+		i = p->ndiffs - 1;
+	}
+	p->diffs[i].n += n;
+	p->diffs[i].b += b;
+	return 0;
+}
+
+/* A block live over [alloc_ns, free_ns) (free_ns < 0: to the end) is live
+ * at every phase point in that interval. */
+static int phase_span(struct pass2 *p, uint32_t site, uint64_t size, int64_t a, int64_t f)
+{
+	if (!p->nph)
+		return 0;
+	size_t i = phase_at(p, a), j = f < 0 ? p->nph : phase_at(p, f);
+	if (i >= j)
+		return 0;
+	if (diff_add(p, site, i, 1, (int64_t)size) < 0 || diff_add(p, site, j, -1, -(int64_t)size) < 0)
+		return -1;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- rows */
+
+static int row_write(struct pass2 *p, struct row *r, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = p->ins;
+	int live = !r->freed;
+	struct gsite *g = &p->sites[r->site];
+	sqlite3_bind_int64(s, 1, r->id);
+	sqlite3_bind_int64(s, 2, p->process_id);
+	sqlite3_bind_int64(s, 3, (int64_t)r->addr);
+	sqlite3_bind_int64(s, 4, (int64_t)r->size);
+	sqlite3_bind_text(s, 5, kind_names[r->kind], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, r->alloc_ns);
+	db_bind_opt(s, 7, live ? -1 : r->free_ns);
+	db_bind_opt(s, 8, r->alloc_tid > 0 ? r->alloc_tid : -1);
+	db_bind_opt(s, 9, live || r->free_tid <= 0 ? -1 : r->free_tid);
+	db_bind_opt(s, 10, g->stack_id > 0 ? g->stack_id : -1);
+	const char *leak = NULL;
+	if (live && p->m->have_exit_scan) {
+		uint64_t cls = ML_LEAK_REACHABLE;
+		u64map_get(&p->m->exit_leaks, r->key, &cls);
+		leak = leak_names[cls & 3];
+	}
+	if (leak)
+		sqlite3_bind_text(s, 11, leak, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 11);
+	sqlite3_bind_int(s, 12, r->temporary);
+	if (db_step(p->db, s, err, errlen) < 0)
+		return -1;
+	if (phase_span(p, r->site, r->size, r->alloc_ns, live ? -1 : r->free_ns) < 0)
+		goto out_oom;
+	if (live) {
+		struct late *l = VEC_PUSH(p->late, p->nlate, p->caplate);
+		if (!l || u64map_put(&p->late_idx, r->key, p->nlate - 1) < 0)
+			goto out_oom;
+		l->id = r->id;
+		l->site = r->site;
+		l->size = r->size;
+		l->alloc_ns = r->alloc_ns;
+	}
+	/* mid-run scans that classified this block */
+	uint64_t mi;
+	if (u64map_get(&p->mid_idx, r->key, &mi)) {
+		for (; mi < p->nmid && p->mid[mi].key == r->key; mi++) {
+			sqlite3_bind_int64(p->ins_scan, 1, p->process_id);
+			sqlite3_bind_int64(p->ins_scan, 2, (int64_t)p->mid[mi].snap);
+			sqlite3_bind_int64(p->ins_scan, 3, r->id);
+			sqlite3_bind_text(p->ins_scan, 4, leak_names[p->mid[mi].cls & 3], -1, SQLITE_STATIC);
+			if (db_step(p->db, p->ins_scan, err, errlen) < 0)
+				return -1;
+		}
+	}
+	r->used = 0;
+	return 0;
+out_oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+/* Write rows from the oldest while they are complete, or all of them. */
+static int ring_flush(struct pass2 *p, int all, char *err, size_t errlen)
+{
+	while (p->base < p->next) {
+		struct row *r = &p->ring[p->base & (WINDOW - 1)];
+		if (!all && !r->freed && p->next - p->base < WINDOW)
+			break;
+		if (r->used && row_write(p, r, err, errlen) < 0)
+			return -1;
+		if (r->used)
+			r->used = 0;
+		p->base++;
+	}
+	return 0;
+}
+
+static int do_free(struct pass2 *p, uint64_t key, int64_t ns, int64_t tid, int temporary,
+                   char *err, size_t errlen)
+{
+	uint64_t id;
+	if (u64map_del(&p->pending, key, &id)) {
+		if ((int64_t)id >= p->base) {
+			struct row *r = &p->ring[(int64_t)id & (WINDOW - 1)];
+			r->freed = 1;
+			r->free_ns = ns < r->alloc_ns ? r->alloc_ns : ns;
+			r->free_tid = tid;
+			r->temporary = (uint8_t)temporary;
+			struct gsite *g = &p->sites[r->site];
+			g->live_allocs--;
+			g->live_bytes -= (int64_t)r->size;
+			g->temporary += (uint64_t)temporary;
+			settle_count(p, g, r->free_ns, r->size);
+			return 0;
+		}
+		uint64_t li;
+		if (!u64map_del(&p->late_idx, key, &li)) {
+			snprintf(err, errlen, "internal error: lost track of allocation %lld", (long long)id);
+			return -1;
+		}
+		struct late *l = &p->late[li];
+		if (ns < l->alloc_ns)
+			ns = l->alloc_ns;
+		sqlite3_bind_int64(p->upd, 1, ns);
+		db_bind_opt(p->upd, 2, tid > 0 ? tid : -1);
+		sqlite3_bind_int(p->upd, 3, temporary);
+		sqlite3_bind_int64(p->upd, 4, l->id);
+		if (db_step(p->db, p->upd, err, errlen) < 0)
+			return -1;
+		struct gsite *g = &p->sites[l->site];
+		g->live_allocs--;
+		g->live_bytes -= (int64_t)l->size;
+		g->temporary += (uint64_t)temporary;
+		settle_count(p, g, ns, l->size);
+		if (p->nph) {
+			size_t j = phase_at(p, ns);
+			if (j < p->nph && diff_add(p, l->site, j, -1, -(int64_t)l->size) < 0)
+				goto out_oom;
+		}
+		l->id = -1;
+		return 0;
+	}
+	/* Not seen yet: another thread's allocation written later. */
+	struct early *e = VEC_PUSH(p->early, p->nearly, p->capearly);
+	if (!e || u64map_put(&p->early_idx, key, p->nearly - 1) < 0)
+		goto out_oom;
+	e->free_ns = ns;
+	e->free_tid = tid;
+	e->temporary = temporary;
+	return 0;
+out_oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+static int do_alloc(struct pass2 *p, uint32_t idx, const struct ml_event *ev, int64_t ns,
+                    int64_t tid, char *err, size_t errlen)
+{
+	if (p->next - p->base >= WINDOW && ring_flush(p, 0, err, errlen) < 0)
+		return -1;
+	long site = site_for_local(p, ev->stack);
+	if (site < 0)
+		goto out_oom;
+	uint64_t key = TM_KEY(idx, ev->seq);
+	int64_t id = p->next++;
+	struct row *r = &p->ring[id & (WINDOW - 1)];
+	memset(r, 0, sizeof *r);
+	r->id = id;
+	r->key = key;
+	r->addr = ev->addr;
+	r->size = ev->size;
+	r->alloc_ns = ns;
+	r->alloc_tid = ev->kind == ML_KIND_INHERITED ? -1 : tid;
+	r->site = (uint32_t)site;
+	r->kind = (uint8_t)ev->kind;
+	r->used = 1;
+	struct gsite *g = &p->sites[site];
+	g->allocs++;
+	g->bytes += ev->size;
+	g->live_allocs++;
+	g->live_bytes += (int64_t)ev->size;
+	if (g->live_bytes > g->peak_bytes)
+		g->peak_bytes = g->live_bytes;
+	if (u64map_put(&p->pending, key, (uint64_t)id) < 0)
+		goto out_oom;
+	uint64_t ei;
+	if (p->nearly && u64map_del(&p->early_idx, key, &ei))
+		return do_free(p, key, p->early[ei].free_ns, p->early[ei].free_tid,
+		               p->early[ei].temporary, err, errlen);
+	return 0;
+out_oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+int pass2_frame(struct pass2 *p, const uint8_t *data, size_t len, char *err, size_t errlen)
+{
+	struct ml_events c;
+	struct ml_event ev;
+	if (ml_events_begin(&c, data, len) < 0) {
+		snprintf(err, errlen, "corrupt trace: malformed events frame");
+		return -1;
+	}
+	int64_t tid = tm_idx_tid(p->m, c.thread_idx);
+	int rc;
+	while ((rc = ml_events_next(&c, &ev)) == 1) {
+		p->events++;
+		int64_t ns = tm_tick_ns(p->m, ev.tick);
+		switch (ev.type) {
+		case ML_E_ALLOC:
+			if (do_alloc(p, c.thread_idx, &ev, ns, tid, err, errlen) < 0)
+				return -1;
+			break;
+		case ML_E_FREE:
+		case ML_E_REALLOC:
+			if (do_free(p, TM_KEY(ev.ref_idx, ev.ref_seq), ns, tid,
+			            ev.own && ev.distance == 1, err, errlen) < 0)
+				return -1;
+			if (ev.type == ML_E_REALLOC && do_alloc(p, c.thread_idx, &ev, ns, tid, err, errlen) < 0)
+				return -1;
+			break;
+		case ML_E_FREE_UNKNOWN:
+			p->unknown++;
+			break;
+		case ML_E_REALLOC_UNKNOWN:
+			p->unknown++;
+			if (do_alloc(p, c.thread_idx, &ev, ns, tid, err, errlen) < 0)
+				return -1;
+			break;
+		}
+		if (ev.type != ML_E_ALLOC && p->next > p->base &&
+		    p->ring[p->base & (WINDOW - 1)].freed && ring_flush(p, 0, err, errlen) < 0)
+			return -1;
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "corrupt trace: malformed event in thread %u's records", c.thread_idx);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- setup */
+
+static int cmp_phase(const void *a, const void *b)
+{
+	const struct phase_live *x = a, *y = b;
+	return x->ns < y->ns ? -1 : x->ns > y->ns;
+}
+
+static int cmp_leak(const void *a, const void *b)
+{
+	const struct tm_leak *x = a, *y = b;
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* The points where live bytes per site are recorded: the program's own
+ * snapshots with start and exit, or, for a program that takes none, up to
+ * 64 evenly spaced samples. */
+static int choose_phases(struct pass2 *p)
+{
+	const struct trace_meta *m = p->m;
+	size_t users = 0, samples = 0;
+	for (size_t i = 0; i < m->nsnaps; i++) {
+		users += m->snaps[i].kind == ML_SNAP_USER;
+		samples += m->snaps[i].kind == ML_SNAP_SAMPLE;
+	}
+	p->ph = calloc(MAX_PHASES + 2, sizeof *p->ph);
+	if (!p->ph)
+		return -1;
+	size_t step = samples > 64 ? samples / 64 : 1, k = 0;
+	for (size_t i = 0; i < m->nsnaps && p->nph < MAX_PHASES; i++) {
+		const struct tm_snapshot *s = &m->snaps[i];
+		int take = s->kind != ML_SNAP_SAMPLE;
+		if (!users && s->kind == ML_SNAP_SAMPLE)
+			take = (k++ % step) == 0;
+		if (take) {
+			p->ph[p->nph].seq = s->seq;
+			p->ph[p->nph].ns = s->ns;
+			p->nph++;
+		}
+	}
+	qsort(p->ph, p->nph, sizeof *p->ph, cmp_phase);
+	return 0;
+}
+
+struct pass2 *pass2_new(sqlite3 *db, struct trace_meta *m, int64_t process_id, int64_t first_id,
+                        char *err, size_t errlen)
+{
+	struct pass2 *p = calloc(1, sizeof *p);
+	if (!p)
+		goto out_oom;
+	p->db = db;
+	p->m = m;
+	p->process_id = process_id;
+	p->base = p->next = first_id;
+	p->settle_lo = p->settle_hi = 0;
+	p->ring = calloc(WINDOW, sizeof *p->ring);
+	if (!p->ring || choose_phases(p) < 0)
+		goto out_oom;
+	p->ins = db_prepare(db, "INSERT INTO allocations(id, process_id, addr, size, kind, alloc_ns, free_ns,"
+	                        " alloc_tid, free_tid, stack_id, leak, temporary) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+	                    err, errlen);
+	p->upd = db_prepare(db, "UPDATE allocations SET free_ns = ?, free_tid = ?, leak = NULL, temporary = ?"
+	                        " WHERE id = ?", err, errlen);
+	p->ins_scan = db_prepare(db, "INSERT INTO scan_leaks(process_id, snapshot_seq, allocation_id, leak)"
+	                             " VALUES (?,?,?,?)", err, errlen);
+	if (!p->ins || !p->upd || !p->ins_scan) {
+		pass2_free(p);
+		return NULL;
+	}
+	/* mid-run scans: every leak record not from the exit scan */
+	for (size_t i = 0; i < m->nleaks; i++) {
+		if (m->have_exit_scan && m->leaks[i].snap == m->exit_scan_snap)
+			continue;
+		if (!p->mid && !(p->mid = malloc(m->nleaks * sizeof *p->mid)))
+			goto out_oom;
+		p->mid[p->nmid++] = m->leaks[i];
+	}
+	qsort(p->mid, p->nmid, sizeof *p->mid, cmp_leak);
+	for (size_t i = p->nmid; i-- > 0;)
+		if (u64map_put(&p->mid_idx, p->mid[i].key, i) < 0)
+			goto out_oom;
+	return p;
+out_oom:
+	snprintf(err, errlen, "out of memory");
+	pass2_free(p);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- finish */
+
+static int write_site_phases(struct pass2 *p, char *err, size_t errlen)
+{
+	if (!p->nph || !p->ndiffs)
+		return 0;
+	sqlite3_stmt *s = db_prepare(p->db, "INSERT INTO site_snapshots(process_id, snapshot_seq, stack_id,"
+	                                    " live_allocs, live_bytes) VALUES (?,?,?,?,?)"
+	                                    " ON CONFLICT DO UPDATE SET live_allocs = live_allocs + excluded.live_allocs,"
+	                                    " live_bytes = live_bytes + excluded.live_bytes", err, errlen);
+	if (!s)
+		return -1;
+	for (size_t site = 0; site < p->nsites; site++) {
+		if (p->sites[site].stack_id <= 0)
+			continue;
+		int64_t n = 0, b = 0;
+		for (size_t k = 0; k < p->nph; k++) {
+			uint64_t key = (((uint64_t)site << 12) | k) + 1, i;
+			if (u64map_get(&p->diff_idx, key, &i)) {
+				n += p->diffs[i].n;
+				b += p->diffs[i].b;
+			}
+			if (!n && !b)
+				continue;
+			sqlite3_bind_int64(s, 1, p->process_id);
+			sqlite3_bind_int64(s, 2, (int64_t)p->ph[k].seq);
+			sqlite3_bind_int64(s, 3, p->sites[site].stack_id);
+			sqlite3_bind_int64(s, 4, n);
+			sqlite3_bind_int64(s, 5, b);
+			if (db_step(p->db, s, err, errlen) < 0) {
+				sqlite3_finalize(s);
+				return -1;
+			}
+		}
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int pass2_finish(struct pass2 *p, char *err, size_t errlen)
+{
+	/* Frees whose allocation never appeared (lost with a killed process). */
+	p->unknown += p->early_idx.n;
+	if (ring_flush(p, 1, err, errlen) < 0)
+		return -1;
+	/* Blocks live at the end (every row written as live and never
+	 * updated), by leak class; 0 when no exit scan ran. */
+	for (size_t slot = 0; p->late_idx.keys && slot <= p->late_idx.mask; slot++) {
+		uint64_t key = p->late_idx.keys[slot];
+		if (!key)
+			continue;
+		struct late *l = &p->late[p->late_idx.vals[slot]];
+		uint64_t cls = 0;
+		if (p->m->have_exit_scan) {
+			cls = ML_LEAK_REACHABLE;
+			u64map_get(&p->m->exit_leaks, key, &cls);
+		}
+		struct gsite *g = &p->sites[l->site];
+		g->n[cls & 3]++;
+		g->b[cls & 3] += l->size;
+	}
+	return write_site_phases(p, err, errlen);
+}
+
+uint64_t pass2_events(const struct pass2 *p)
+{
+	return p->events;
+}
+
+uint64_t pass2_unknown_frees(const struct pass2 *p)
+{
+	return p->unknown;
+}
+
+int64_t pass2_next_id(const struct pass2 *p)
+{
+	return p->next;
+}
+
+const struct gsite *pass2_sites(const struct pass2 *p, size_t *n)
+{
+	*n = p->nsites;
+	return p->sites;
+}
+
+void pass2_free(struct pass2 *p)
+{
+	if (!p)
+		return;
+	sqlite3_finalize(p->ins);
+	sqlite3_finalize(p->upd);
+	sqlite3_finalize(p->ins_scan);
+	free(p->ring);
+	u64map_free(&p->pending);
+	u64map_free(&p->early_idx);
+	free(p->early);
+	u64map_free(&p->late_idx);
+	free(p->late);
+	u64map_free(&p->site_of);
+	u64map_free(&p->local_site);
+	free(p->sites);
+	free(p->ph);
+	u64map_free(&p->diff_idx);
+	free(p->diffs);
+	free(p->mid);
+	u64map_free(&p->mid_idx);
+	free(p);
+}

@@ -1,0 +1,52 @@
+/*
+ * events.h - pass 2 of ingest: the allocation events of one trace into
+ * `allocations`, with per-site totals, live bytes at each phase and the
+ * leak class of every block still live at exit.
+ *
+ * Pairing needs no ordering between threads: a free names the allocation
+ * it ends (thread index, sequence number), so a free met before its
+ * allocation (another thread's buffer written later) simply waits.
+ * Rows are written in id order through a window; a block that outlives
+ * the window is written as live and updated if its free comes later.
+ */
+#ifndef MEMLEDGER_INGEST_EVENTS_H
+#define MEMLEDGER_INGEST_EVENTS_H
+
+#include <sqlite3.h>
+
+#include "ingest/model.h"
+
+struct gsite {
+	int64_t stack_id;     /* global; 0: no stack */
+	int runtime;
+	uint64_t allocs, bytes, temporary;
+	int64_t live_allocs, live_bytes, peak_bytes;
+	uint64_t n[4], b[4];  /* blocks live at exit, by enum ml_leak_class (0: unclassified) */
+	uint64_t settle_frees, settle_bytes;  /* freed in the settle window */
+};
+
+struct phase_live {
+	uint64_t seq;         /* snapshot seq */
+	int64_t ns;
+};
+
+struct pass2;
+
+/** Prepare pass 2 for a trace. NULL on error (err filled). */
+struct pass2 *pass2_new(sqlite3 *db, struct trace_meta *m, int64_t process_id,
+                        int64_t first_id, char *err, size_t errlen);
+/** Count frees in [lo, hi) per site (for the settle_time check). */
+void pass2_settle_window(struct pass2 *p, int64_t lo, int64_t hi);
+/** Decode one events frame. 0 or -1 (err: corrupt or database error). */
+int pass2_frame(struct pass2 *p, const uint8_t *data, size_t len, char *err, size_t errlen);
+/** Write what remains and the per-site tables. 0 or -1. */
+int pass2_finish(struct pass2 *p, char *err, size_t errlen);
+/** Counters for the process row. */
+uint64_t pass2_events(const struct pass2 *p);
+uint64_t pass2_unknown_frees(const struct pass2 *p);
+int64_t pass2_next_id(const struct pass2 *p);
+/** The per-site totals (valid after pass2_finish). */
+const struct gsite *pass2_sites(const struct pass2 *p, size_t *n);
+void pass2_free(struct pass2 *p);
+
+#endif

@@ -1,0 +1,216 @@
+/*
+ * ingest.c - see ingest.h. Two passes over the trace: the META frames
+ * first (process, modules, stacks, snapshots, ...), so that when the
+ * allocation events are decoded every stack is symbolized and every
+ * snapshot time is known; then the EVENTS frames.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "format/decode.h"
+#include "ingest/checklist.h"
+#include "ingest/db.h"
+#include "ingest/derive.h"
+#include "ingest/events.h"
+#include "ingest/ingest.h"
+#include "ingest/model.h"
+#include "ingest/symbolize.h"
+
+int ingest_open(struct ingest *ig, const char *db_path, char *err, size_t errlen)
+{
+	memset(ig, 0, sizeof *ig);
+	return db_open_rw(db_path, &ig->db, err, errlen);
+}
+
+void ingest_close(struct ingest *ig)
+{
+	symcache_free(&ig->cache);
+	if (ig->db)
+		sqlite3_close(ig->db);
+	ig->db = NULL;
+}
+
+/* ---------------------------------------------------------------- progress */
+
+struct progress {
+	int on;
+	const char *name;
+	double last;
+	int drawn;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* A bar on stderr, redrawn at most ten times a second. */
+static void progress_draw(struct progress *p, double frac, const char *what)
+{
+	if (!p->on)
+		return;
+	double t = now_s();
+	if (frac < 1.0 && t - p->last < 0.1)
+		return;
+	p->last = t;
+	int width = 30, fill = (int)(frac * width + 0.5);
+	char bar[64];
+	for (int i = 0; i < width; i++)
+		bar[i] = i < fill ? '#' : '.';
+	bar[width] = 0;
+	const char *base = strrchr(p->name, '/');
+	fprintf(stderr, "\rmemledger: %-28.28s [%s] %3d%% %-10s", base ? base + 1 : p->name, bar,
+	        (int)(frac * 100), what);
+	p->drawn = 1;
+}
+
+static void progress_clear(struct progress *p)
+{
+	if (p->on && p->drawn)
+		fprintf(stderr, "\r%78s\r", "");
+	p->drawn = 0;
+}
+
+static double read_frac(const struct ml_reader *r)
+{
+	return r->file_size ? (double)r->file_read / (double)r->file_size : 0;
+}
+
+/* ---------------------------------------------------------------- passes */
+
+static int pass1(struct ml_reader *r, struct trace_meta *m, struct progress *pg, char *err, size_t errlen)
+{
+	struct ml_frame f;
+	int rc;
+	while ((rc = ml_reader_next(r, &f)) == ML_READ_FRAME) {
+		if (f.tag == ML_FRAME_META && trace_meta_frame(m, f.data, f.len, err, errlen) < 0)
+			return -1;
+		if (f.tag == ML_FRAME_EVENTS)
+			m->event_frames++;
+		progress_draw(pg, 0.25 * read_frac(r), "reading");
+	}
+	if (rc == ML_READ_ERROR) {
+		snprintf(err, errlen, "%s", r->err);
+		return -1;
+	}
+	m->truncated = rc == ML_READ_TRUNCATED;
+	if (!m->have_proc) {
+		snprintf(err, errlen, m->truncated ? "trace is empty: the process stopped before writing its first record"
+		                                   : "corrupt trace: no process record");
+		return -1;
+	}
+	if (trace_meta_finish(m) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int pass2_run(struct ml_reader *r, struct pass2 *p, struct progress *pg, char *err, size_t errlen)
+{
+	struct ml_frame f;
+	int rc;
+	if (ml_reader_rewind(r) < 0) {
+		snprintf(err, errlen, "%s", r->err);
+		return -1;
+	}
+	while ((rc = ml_reader_next(r, &f)) == ML_READ_FRAME) {
+		if (f.tag == ML_FRAME_EVENTS && pass2_frame(p, f.data, f.len, err, errlen) < 0)
+			return -1;
+		progress_draw(pg, 0.25 + 0.7 * read_frac(r), "loading");
+	}
+	if (rc == ML_READ_ERROR) {
+		snprintf(err, errlen, "%s", r->err);
+		return -1;
+	}
+	return 0;
+}
+
+int ingest_trace(struct ingest *ig, const char *path, const struct ingest_opts *o,
+                 struct ingest_stats *st, char *err, size_t errlen)
+{
+	struct ml_reader r;
+	struct trace_meta m;
+	struct symbolizer *sym = NULL;
+	struct pass2 *p = NULL;
+	struct progress pg = { o && o->progress && isatty(2), path, 0, 0 };
+	int in_tx = 0, rc = -1;
+	char abspath[4096];
+	memset(&m, 0, sizeof m);
+	memset(st, 0, sizeof *st);
+	m.path = path;
+	if (ml_reader_open(&r, path) < 0) {
+		snprintf(err, errlen, "%s", r.err);
+		ml_reader_close(&r);
+		return -1;
+	}
+	if (pass1(&r, &m, &pg, err, errlen) < 0)
+		goto out;
+	if (!realpath(path, abspath))
+		snprintf(abspath, sizeof abspath, "%s", path);
+
+	if (db_exec(ig->db, "BEGIN", err, errlen) < 0)
+		goto out;
+	in_tx = 1;
+	if (symcache_load(&ig->cache, ig->db, err, errlen) < 0)
+		goto out;
+	int64_t pid = derive_process_begin(ig->db, &m, abspath, err, errlen);
+	if (pid < 0)
+		goto out;
+	progress_draw(&pg, 0.25, "symbols");
+	if (!(sym = symbols_for_trace(&m))) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (symbols_resolve(&ig->cache, ig->db, sym, &m, err, errlen) < 0)
+		goto out;
+	int64_t first_id = db_int(ig->db, "SELECT max(id) FROM allocations", 0) + 1;
+	if (!(p = pass2_new(ig->db, &m, pid, first_id, err, errlen)))
+		goto out;
+	int64_t settle_lo, settle_hi;
+	checklist_settle_window(&m, &settle_lo, &settle_hi);
+	if (settle_lo >= 0)
+		pass2_settle_window(p, settle_lo, settle_hi);
+	if (pass2_run(&r, p, &pg, err, errlen) < 0 || pass2_finish(p, err, errlen) < 0)
+		goto out;
+	progress_draw(&pg, 0.96, "tables");
+	size_t nsites;
+	const struct gsite *sites = pass2_sites(p, &nsites);
+	if (derive_snapshots(ig->db, &m, pid, err, errlen) < 0 ||
+	    derive_modules(ig->db, &m, pid, err, errlen) < 0 ||
+	    derive_threads(ig->db, &m, sym, pid, err, errlen) < 0 ||
+	    derive_resources(ig->db, &m, pid, err, errlen) < 0 ||
+	    derive_sites(ig->db, sites, nsites, pid, err, errlen) < 0 ||
+	    checklist_run(ig->db, &m, pid, sites, nsites, settle_lo, settle_hi, err, errlen) < 0 ||
+	    derive_process_end(ig->db, &m, pid, pass2_events(p), pass2_unknown_frees(p), err, errlen) < 0)
+		goto out;
+	if (db_exec(ig->db, "COMMIT", err, errlen) < 0)
+		goto out;
+	in_tx = 0;
+	st->process_id = pid;
+	st->pid = m.pid;
+	st->events = pass2_events(p);
+	st->truncated = m.truncated;
+	st->end_reason = m.have_end ? (m.end_reason == ML_END_SIGNAL ? "signal" : "exit")
+	                 : m.have_exec ? "exec" : "truncated";
+	rc = 0;
+out:
+	progress_clear(&pg);
+	if (in_tx) {
+		char ignore[64];
+		db_exec(ig->db, "ROLLBACK", ignore, sizeof ignore);
+		/* the cache may name frames and stacks that were rolled back */
+		symcache_free(&ig->cache);
+	}
+	pass2_free(p);
+	if (sym)
+		symbolizer_free(sym);
+	trace_meta_free(&m);
+	ml_reader_close(&r);
+	return rc;
+}

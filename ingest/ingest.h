@@ -1,0 +1,47 @@
+/*
+ * ingest.h - loading traces into a memledger database.
+ *
+ *	struct ingest ig;
+ *	if (ingest_open(&ig, "run.db", err, sizeof err) < 0) ...
+ *	ingest_trace(&ig, "run.mlt", &opts, &stats, err, sizeof err);
+ *	ingest_close(&ig);
+ *
+ * Each trace is loaded in one transaction: a trace that cannot be loaded
+ * leaves the database exactly as it was. A truncated trace (the process
+ * was killed) is not an error: its complete prefix is loaded and
+ * processes.end_reason says 'truncated'.
+ */
+#ifndef MEMLEDGER_INGEST_INGEST_H
+#define MEMLEDGER_INGEST_INGEST_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ingest/symbols.h"
+
+struct ingest {
+	sqlite3 *db;
+	struct symcache cache;
+};
+
+struct ingest_opts {
+	int progress;           /* draw a progress bar on stderr */
+};
+
+struct ingest_stats {
+	int64_t process_id;
+	int64_t pid;
+	uint64_t events;
+	int truncated;
+	const char *end_reason;
+};
+
+/** Open (or create) the database. 0, or -1 with a reason in err. */
+int ingest_open(struct ingest *ig, const char *db_path, char *err, size_t errlen);
+/** Load one trace. 0, or -1 with a one-line reason in err (database unchanged). */
+int ingest_trace(struct ingest *ig, const char *path, const struct ingest_opts *o,
+                 struct ingest_stats *st, char *err, size_t errlen);
+void ingest_close(struct ingest *ig);
+
+#endif
