@@ -146,7 +146,7 @@ static int rec_stack(struct trace_meta *m, struct ml_rd *r, char *err, size_t er
 		prev += (uint64_t)ml_unzigzag(ml_rd_u(r));
 		st->ips[i] = prev;
 	}
-	if (u64map_put(&m->stack_index, id, m->nstacks) < 0)
+	if (u64map_put(&m->stack_index, id, m->nstacks - 1) < 0)
 		return oom(err, errlen);
 	return 0;
 }
