@@ -225,7 +225,8 @@ int derive_threads(sqlite3 *db, const struct trace_meta *m, struct symbolizer *s
 		goto out_oom;
 	if (m->ntev)
 		memcpy(ev, m->tev, m->ntev * sizeof *ev);
-	qsort(ev, m->ntev, sizeof *ev, cmp_tev);
+	if (m->ntev)
+		qsort(ev, m->ntev, sizeof *ev, cmp_tev);
 
 	/* the main thread, then every thread index the trace knows */
 	struct thread_inst *t = VEC_PUSH(th, nth, capth);

@@ -455,7 +455,8 @@ struct pass2 *pass2_new(sqlite3 *db, struct trace_meta *m, int64_t process_id, i
 			goto out_oom;
 		p->mid[p->nmid++] = m->leaks[i];
 	}
-	qsort(p->mid, p->nmid, sizeof *p->mid, cmp_leak);
+	if (p->nmid)
+		qsort(p->mid, p->nmid, sizeof *p->mid, cmp_leak);
 	for (size_t i = p->nmid; i-- > 0;)
 		if (u64map_put(&p->mid_idx, p->mid[i].key, i) < 0)
 			goto out_oom;

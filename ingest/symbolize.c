@@ -468,7 +468,8 @@ static void sym_symbols_build(struct sym_module *m)
 		m->syms[j].rank = sym_rank(name, &sym);
 		j++;
 	}
-	qsort(m->syms, j, sizeof(*m->syms), sym_symbol_cmp);
+	if (j)
+		qsort(m->syms, j, sizeof(*m->syms), sym_symbol_cmp);
 	for (k = 0, kept = 0; k < j; k++) {
 		struct sym_symbol *sy = &m->syms[k];
 
@@ -683,7 +684,8 @@ static struct sym_unit *sym_unit_get(struct symbolizer *s, Dwarf_Die *cudie)
 		u->nranges = 0;
 		return NULL;
 	}
-	qsort(u->ranges, u->nranges, sizeof(*u->ranges), sym_range_cmp);
+	if (u->nranges)
+		qsort(u->ranges, u->nranges, sizeof(*u->ranges), sym_range_cmp);
 	u->cu = cudie->cu;
 	s->units_used++;
 	return u;
@@ -841,7 +843,8 @@ static void sym_cus_build(struct sym_module *m)
 		}
 	}
 out_sort:
-	qsort(m->cus, m->ncus, sizeof(*m->cus), sym_cu_range_cmp);
+	if (m->ncus)
+		qsort(m->cus, m->ncus, sizeof(*m->cus), sym_cu_range_cmp);
 }
 
 /*
