@@ -119,7 +119,7 @@ static int threads_check(struct item *it, const char *state, const char *fail_fm
 		where(it->db, stack, w, sizeof w);
 		if (n < 200)
 			evidence(it, stack, sqlite3_column_int64(s, 0),
-			         "thread %lld running %s, created at %s", (long long)sqlite3_column_int64(s, 0),
+			         "thread %lld (%s), created at %s", (long long)sqlite3_column_int64(s, 0),
 			         col(s, 1, "an unknown function"), w);
 		n++;
 	}

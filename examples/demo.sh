@@ -1,0 +1,21 @@
+#!/bin/sh
+# `make demo`: trace the partition demo with two planted failures (threads
+# never joined, timers never stopped), so the report shows both passing and
+# failing checklist items; then ingest, print the checklist, write the
+# report and print its path.
+#   sh examples/demo.sh BUILD_DIR OUT_DIR
+B=${1:-build}
+OUT=${2:-$B/demo}
+set -e
+mkdir -p "$OUT"
+rm -f "$OUT"/partition*.mlt "$OUT/partition.db" "$OUT/partition.html"
+echo "== memledger run -- partition_demo --seconds 2 --no-join --leak-timers"
+"$B/memledger" run -o "$OUT/partition.mlt" -- "$B/examples/partition_demo" --seconds 2 --no-join --leak-timers
+echo "== memledger ingest"
+"$B/memledger" ingest -o "$OUT/partition.db" "$OUT"/partition*.mlt
+echo "== memledger check (two items fail on purpose)"
+"$B/memledger" check "$OUT/partition.db" || true
+echo "== memledger report"
+"$B/memledger" report -o "$OUT/partition.html" "$OUT/partition.db" >/dev/null
+echo
+echo "report: $(cd "$OUT" && pwd)/partition.html"
