@@ -1,0 +1,127 @@
+/*
+ * fuzz_decode.c - libFuzzer target: one input through the whole trace
+ * decoder and ingest (both passes, symbols, derived tables, checklist)
+ * into a fresh in-memory SQLite database.
+ *
+ * The first input byte picks how the rest becomes a trace file:
+ *   byte % 3 == 0  raw: the rest is the file, header and deflate included.
+ *   byte % 3 == 1  payload: the rest is a decompressed frame stream; the
+ *                  target writes a valid header and deflates it with
+ *                  Z_FINISH, so mutations reach frames and records
+ *                  instead of dying in inflate.
+ *   byte % 3 == 2  payload, sync-flushed but never finished: the file
+ *                  stops mid-stream, as a killed process leaves it
+ *                  (the truncated-trace path).
+ * Seeds for each mode are under tests/fuzz/corpus/ (make_corpus.sh).
+ *
+ * The trace goes into a memfd opened by path (/proc/self/fd/N), so
+ * nothing touches the disk and every call cleans up after itself.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "format/trace.h"
+#include "ingest/ingest.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+enum { MODE_RAW, MODE_PAYLOAD, MODE_PAYLOAD_CUT, MODE_COUNT };
+
+static int write_all(int fd, const void *buf, size_t n)
+{
+	const uint8_t *p = buf;
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Header, then payload deflated at level 1 as the tracer does; `finish`
+ * ends the stream, otherwise it is only sync-flushed. */
+static int write_wrapped(int fd, const uint8_t *payload, size_t n, int finish)
+{
+	uint8_t hdr[ML_HEADER_LEN];
+	uint32_t version = ML_VERSION, flags = 0;
+	memcpy(hdr, ML_MAGIC, ML_MAGIC_LEN);
+	memcpy(hdr + 8, &version, 4);
+	memcpy(hdr + 12, &flags, 4);
+	if (write_all(fd, hdr, sizeof hdr) < 0)
+		return -1;
+	uLong cap = deflateBound(NULL, (uLong)n) + 64;
+	uint8_t *out = malloc(cap);
+	if (!out)
+		return -1;
+	z_stream z;
+	memset(&z, 0, sizeof z);
+	int rc = -1;
+	if (deflateInit(&z, 1) != Z_OK)
+		goto out_free;
+	z.next_in = (Bytef *)(uintptr_t)payload;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	int zr = deflate(&z, finish ? Z_FINISH : Z_SYNC_FLUSH);
+	if ((finish && zr != Z_STREAM_END) || (!finish && zr != Z_OK))
+		goto out_end;
+	rc = write_all(fd, out, cap - z.avail_out);
+out_end:
+	deflateEnd(&z);
+out_free:
+	free(out);
+	return rc;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	int mode = data[0] % MODE_COUNT;
+	data++;
+	size--;
+
+	int fd = memfd_create("fuzz_decode.mlt", MFD_CLOEXEC);
+	if (fd < 0) {
+		perror("memfd_create");
+		abort();
+	}
+	int wr = mode == MODE_RAW ? write_all(fd, data, size)
+	                          : write_wrapped(fd, data, size, mode == MODE_PAYLOAD);
+	if (wr < 0) {
+		perror("fuzz_decode: writing the trace");
+		abort();
+	}
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+
+	struct ingest ig;
+	struct ingest_stats st;
+	struct ingest_opts o = { 0 };
+	char err[1024];
+	if (ingest_open(&ig, ":memory:", err, sizeof err) < 0) {
+		fprintf(stderr, "fuzz_decode: ingest_open: %s\n", err);
+		abort();
+	}
+	err[0] = 0;
+	int rc = ingest_trace(&ig, path, &o, &st, err, sizeof err);
+	/* The contract: an error always comes with one line of reason. */
+	if (rc < 0 && (!err[0] || strchr(err, '\n'))) {
+		fprintf(stderr, "fuzz_decode: ingest failed without a one-line reason: '%s'\n", err);
+		abort();
+	}
+	if (rc == 0 && !st.end_reason) {
+		fprintf(stderr, "fuzz_decode: a loaded trace has no end reason\n");
+		abort();
+	}
+	ingest_close(&ig);
+	close(fd);
+	return 0;
+}
