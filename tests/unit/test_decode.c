@@ -1,0 +1,793 @@
+/*
+ * test_decode.c - the trace codec on hand-built input: varints and
+ * zigzag at their edges, the event cursor on frames holding every record
+ * type (move-to-front slots, references, ticks) and on malformed ones,
+ * the meta record walker and pass 1 (ingest/meta.c) on malformed bodies.
+ * See format/FORMAT.md for the layout every byte below follows.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "format/decode.h"
+#include "ingest/model.h"
+#include "tests/unit/check.h"
+
+/* ---------------------------------------------------------------- building */
+
+struct buf {
+	uint8_t b[8192];
+	size_t n;
+};
+
+static void put_u8(struct buf *b, unsigned v)
+{
+	b->b[b->n++] = (uint8_t)v;
+}
+
+static void put_v(struct buf *b, uint64_t v)
+{
+	b->n = (size_t)(ml_put_varint(b->b + b->n, v) - b->b);
+}
+
+static void put_zz(struct buf *b, int64_t v)
+{
+	put_v(b, ml_zigzag(v));
+}
+
+static void put_raw(struct buf *b, const void *p, size_t n)
+{
+	memcpy(b->b + b->n, p, n);
+	b->n += n;
+}
+
+static void put_str(struct buf *b, const char *s)
+{
+	put_v(b, strlen(s));
+	put_raw(b, s, strlen(s));
+}
+
+/* An events frame payload header: thread idx, base seq, base tick. */
+static void ev_header(struct buf *b, uint64_t idx, uint64_t seq, uint64_t tick)
+{
+	b->n = 0;
+	put_v(b, idx);
+	put_v(b, seq);
+	put_v(b, tick);
+}
+
+/* Decode a frame expecting exactly one event, then the end. */
+static int one_event(const struct buf *b, struct ml_event *ev)
+{
+	struct ml_events c;
+	if (ml_events_begin(&c, b->b, b->n) < 0)
+		return -2;
+	int rc = ml_events_next(&c, ev);
+	if (rc != 1)
+		return rc;
+	return ml_events_next(&c, ev) == 0 ? 1 : -3;
+}
+
+/* ---------------------------------------------------------------- varints */
+
+static void test_varint_roundtrip(void)
+{
+	static const struct {
+		uint64_t v;
+		int len;
+	} cases[] = {
+		{ 0, 1 }, { 1, 1 }, { 127, 1 }, { 128, 2 }, { 16383, 2 }, { 16384, 3 },
+		{ UINT32_MAX, 5 }, { (uint64_t)1 << 56, 9 }, { ((uint64_t)1 << 63) - 1, 9 },
+		{ (uint64_t)1 << 63, 10 }, { UINT64_MAX, 10 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		uint8_t buf[16];
+		uint8_t *end = ml_put_varint(buf, cases[i].v);
+		CHECK_EQ_INT(end - buf, cases[i].len);
+		const uint8_t *p = buf;
+		uint64_t out = 12345;
+		CHECK_EQ_INT(ml_get_varint(&p, end, &out), 0);
+		CHECK(out == cases[i].v);
+		CHECK(p == end);
+		/* one byte short of the encoding: truncated, nothing consumed */
+		p = buf;
+		out = 777;
+		CHECK_EQ_INT(ml_get_varint(&p, end - 1, &out), -1);
+		CHECK(p == buf);
+		CHECK(out == 777);
+	}
+}
+
+static void test_varint_edges(void)
+{
+	const uint8_t *p;
+	uint64_t v;
+
+	/* UINT64_MAX: nine 0xff then 0x01 */
+	static const uint8_t max[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01 };
+	p = max;
+	CHECK_EQ_INT(ml_get_varint(&p, max + sizeof max, &v), 0);
+	CHECK(v == UINT64_MAX);
+
+	/* the 10th byte may only carry bit 63: 0x02 overflows */
+	static const uint8_t over[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02 };
+	p = over;
+	CHECK_EQ_INT(ml_get_varint(&p, over + sizeof over, &v), -1);
+	CHECK(p == over);
+
+	/* a continuation bit on the 10th byte: more than 64 bits */
+	static const uint8_t cont10[] = { 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x81, 0x00 };
+	p = cont10;
+	CHECK_EQ_INT(ml_get_varint(&p, cont10 + sizeof cont10, &v), -1);
+
+	/* eleven bytes (overlong past 64 bits), even for a small value */
+	static const uint8_t eleven[] = { 0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00 };
+	p = eleven;
+	CHECK_EQ_INT(ml_get_varint(&p, eleven + sizeof eleven, &v), -1);
+
+	/* non-minimal within 10 bytes: accepted (FORMAT.md; the tracer pads
+	 * record lengths) */
+	static const uint8_t padded[] = { 0x85, 0x80, 0x80, 0x00 };
+	p = padded;
+	CHECK_EQ_INT(ml_get_varint(&p, padded + sizeof padded, &v), 0);
+	CHECK_EQ_INT(v, 5);
+	CHECK(p == padded + 4);
+	static const uint8_t padded10[] = { 0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00 };
+	p = padded10;
+	CHECK_EQ_INT(ml_get_varint(&p, padded10 + sizeof padded10, &v), 0);
+	CHECK_EQ_INT(v, 1);
+
+	/* empty input and a lone continuation byte */
+	static const uint8_t cont[] = { 0x80 };
+	p = cont;
+	CHECK_EQ_INT(ml_get_varint(&p, cont, &v), -1);
+	CHECK_EQ_INT(ml_get_varint(&p, cont + 1, &v), -1);
+	CHECK(p == cont);
+}
+
+static void test_zigzag(void)
+{
+	CHECK(ml_zigzag(0) == 0);
+	CHECK(ml_zigzag(-1) == 1);
+	CHECK(ml_zigzag(1) == 2);
+	CHECK(ml_zigzag(-2) == 3);
+	CHECK(ml_zigzag(INT64_MAX) == UINT64_MAX - 1);
+	CHECK(ml_zigzag(INT64_MIN) == UINT64_MAX);
+	static const int64_t vals[] = { 0, 1, -1, 63, -64, 64, -65, INT32_MAX, INT32_MIN,
+	                                INT64_MAX, INT64_MIN, INT64_MIN + 1, INT64_MAX - 1 };
+	for (size_t i = 0; i < sizeof vals / sizeof *vals; i++)
+		CHECK(ml_unzigzag(ml_zigzag(vals[i])) == vals[i]);
+	CHECK(ml_unzigzag(UINT64_MAX) == INT64_MIN);
+	CHECK(ml_unzigzag(UINT64_MAX - 1) == INT64_MAX);
+}
+
+static void test_rd(void)
+{
+	static const uint8_t body[] = { 0x05, 'h', 'e', 'l', 'l', 'o', 0x07, 0x09, 'x' };
+	struct ml_rd r = { body, body + sizeof body, 0 };
+	size_t len = 99;
+	const uint8_t *s = ml_rd_bytes(&r, &len);
+	CHECK(s == body + 1);
+	CHECK_EQ_INT(len, 5);
+	CHECK_EQ_INT(ml_rd_u(&r), 7);
+	CHECK(!r.err);
+	/* a string longer than what is left: error, and it sticks */
+	s = ml_rd_bytes(&r, &len);
+	CHECK(s == NULL);
+	CHECK_EQ_INT(len, 0);
+	CHECK(r.err);
+	CHECK_EQ_INT(ml_rd_u(&r), 0);
+	CHECK(r.err);
+	/* reading past the end */
+	struct ml_rd e = { body, body, 0 };
+	CHECK_EQ_INT(ml_rd_u(&e), 0);
+	CHECK(e.err);
+	/* a string length that does not fit size_t arithmetic */
+	static const uint8_t huge[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 'a' };
+	struct ml_rd h = { huge, huge + sizeof huge, 0 };
+	CHECK(ml_rd_bytes(&h, &len) == NULL);
+	CHECK(h.err);
+}
+
+/* ---------------------------------------------------------------- events */
+
+/* A frame with every record type, checked field by field. */
+static void test_events_every_type(void)
+{
+	struct buf b;
+	struct ml_events c;
+	struct ml_event ev;
+	ev_header(&b, 3, 10, 100);
+	put_u8(&b, ML_EV_TICK);                       /* tick +5 */
+	put_v(&b, 5);
+	put_u8(&b, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);  /* malloc, stack 7: seq 11 */
+	put_v(&b, 7);
+	put_v(&b, 16);
+	put_zz(&b, 0x10000);
+	put_u8(&b, ML_EV_MALLOC | 0);                 /* malloc, slot 0 (7): seq 12 */
+	put_v(&b, 32);
+	put_zz(&b, -0x100);
+	put_u8(&b, ML_EV_ALLOC);                      /* calloc, code 63+9: seq 13 */
+	put_u8(&b, ML_KIND_CALLOC);
+	put_v(&b, ML_MTF_SIZE + 9);
+	put_v(&b, 48);
+	put_zz(&b, 0x40);
+	put_u8(&b, ML_EV_ALLOC);                      /* memalign, slot 1 (7): seq 14 */
+	put_u8(&b, ML_KIND_MEMALIGN);
+	put_v(&b, 1);
+	put_v(&b, 64);
+	put_zz(&b, 0);
+	put_u8(&b, 0x00);                             /* free at distance 1: seq 14 */
+	put_u8(&b, 0x02);                             /* free at distance 3: seq 12 */
+	put_u8(&b, ML_EV_FREE_FAR);                   /* far free, distance 4: seq 11 */
+	put_v(&b, 4);
+	put_u8(&b, ML_EV_FREE_FOREIGN);               /* thread 9's seq 77 */
+	put_v(&b, 9);
+	put_v(&b, 77);
+	put_u8(&b, ML_EV_FREE_UNKNOWN);
+	put_v(&b, 0xdead0);
+	put_u8(&b, ML_EV_REALLOC);                    /* realloc of seq 13 (distance 2): seq 15 */
+	put_v(&b, 2);
+	put_u8(&b, ML_KIND_REALLOC);
+	put_v(&b, 1);                                 /* slot 1: stack 9 */
+	put_v(&b, 100);
+	put_zz(&b, 0x1000);
+	put_u8(&b, ML_EV_REALLOC);                    /* realloc of thread 4's seq 2: seq 16 */
+	put_v(&b, 0);
+	put_v(&b, 4);
+	put_v(&b, 2);
+	put_u8(&b, ML_KIND_REALLOCARRAY);
+	put_v(&b, ML_MTF_SIZE + 0);                   /* explicit stack 0 (none) */
+	put_v(&b, 8);
+	put_zz(&b, -8);
+	put_u8(&b, ML_EV_REALLOC_UNKNOWN);            /* realloc of 0xbeef0: seq 17 */
+	put_v(&b, 0xbeef0);
+	put_u8(&b, ML_KIND_REALLOC);
+	put_v(&b, 2);                                 /* slot 2: stack 7 */
+	put_v(&b, 24);
+	put_zz(&b, 16);
+	put_u8(&b, ML_EV_TICK);
+	put_v(&b, 1000);
+	put_u8(&b, ML_EV_ALLOC);                      /* inherited kind: seq 18 */
+	put_u8(&b, ML_KIND_INHERITED);
+	put_v(&b, 0);                                 /* slot 0: stack 7 */
+	put_v(&b, 1);
+	put_zz(&b, 1);
+
+	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
+	CHECK_EQ_INT(c.thread_idx, 3);
+
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ev.type, ML_E_ALLOC);
+	CHECK_EQ_INT(ev.kind, ML_KIND_MALLOC);
+	CHECK_EQ_INT(ev.stack, 7);
+	CHECK_EQ_INT(ev.size, 16);
+	CHECK_EQ_INT(ev.addr, 0x10000);
+	CHECK_EQ_INT(ev.seq, 11);
+	CHECK_EQ_INT(ev.tick, 105);
+
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ev.type, ML_E_ALLOC);
+	CHECK_EQ_INT(ev.stack, 7);
+	CHECK_EQ_INT(ev.addr, 0x10000 - 0x100);
+	CHECK_EQ_INT(ev.seq, 12);
+
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ev.type, ML_E_ALLOC);
+	CHECK_EQ_INT(ev.kind, ML_KIND_CALLOC);
+	CHECK_EQ_INT(ev.stack, 9);
+	CHECK_EQ_INT(ev.size, 48);
+	CHECK_EQ_INT(ev.addr, 0x10000 - 0x100 + 0x40);
+	CHECK_EQ_INT(ev.seq, 13);
+
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ev.kind, ML_KIND_MEMALIGN);
+	CHECK_EQ_INT(ev.stack, 7);
+	CHECK_EQ_INT(ev.seq, 14);
+
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ev.type, ML_E_FREE);
+	CHECK_EQ_INT(ev.own, 1);
+	CHECK_EQ_INT(ev.distance, 1);
+	CHECK_EQ_INT(ev.ref_idx, 3);
+	CHECK_EQ_INT(ev.ref_seq, 14);
+
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ev.type, ML_E_FREE);
+	CHECK_EQ_INT(ev.distance, 3);
+	CHECK_EQ_INT(ev.ref_seq, 12);
+
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ev.type, ML_E_FREE);
+	CHECK_EQ_INT(ev.own, 1);
+	CHECK_EQ_INT(ev.distance, 4);
+	CHECK_EQ_INT(ev.ref_seq, 11);
+
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ev.type, ML_E_FREE);
+	CHECK_EQ_INT(ev.own, 0);
+	CHECK_EQ_INT(ev.ref_idx, 9);
+	CHECK_EQ_INT(ev.ref_seq, 77);
+
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ev.type, ML_E_FREE_UNKNOWN);
+	CHECK_EQ_INT(ev.old_addr, 0xdead0);
+
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ev.type, ML_E_REALLOC);
+	CHECK_EQ_INT(ev.own, 1);
+	CHECK_EQ_INT(ev.ref_seq, 13);
+	CHECK_EQ_INT(ev.kind, ML_KIND_REALLOC);
+	CHECK_EQ_INT(ev.stack, 9);
+	CHECK_EQ_INT(ev.size, 100);
+	CHECK_EQ_INT(ev.seq, 15);
+
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ev.type, ML_E_REALLOC);
+	CHECK_EQ_INT(ev.own, 0);
+	CHECK_EQ_INT(ev.ref_idx, 4);
+	CHECK_EQ_INT(ev.ref_seq, 2);
+	CHECK_EQ_INT(ev.kind, ML_KIND_REALLOCARRAY);
+	CHECK_EQ_INT(ev.stack, 0);
+	CHECK_EQ_INT(ev.seq, 16);
+
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ev.type, ML_E_REALLOC_UNKNOWN);
+	CHECK_EQ_INT(ev.old_addr, 0xbeef0);
+	CHECK_EQ_INT(ev.stack, 7);
+	CHECK_EQ_INT(ev.size, 24);
+	CHECK_EQ_INT(ev.seq, 17);
+
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ev.kind, ML_KIND_INHERITED);
+	CHECK_EQ_INT(ev.stack, 7);
+	CHECK_EQ_INT(ev.seq, 18);
+	CHECK_EQ_INT(ev.tick, 1105);
+
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 0);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 0);
+}
+
+/* The move-to-front list: 63 entries, the oldest dropped, a used slot
+ * moves to the front, the tracer's encoding mirrored exactly. */
+static void test_events_mtf(void)
+{
+	struct buf b;
+	struct ml_events c;
+	struct ml_event ev;
+	ev_header(&b, 1, 0, 0);
+	for (unsigned id = 1; id <= 64; id++) {       /* 64 pushes: id 1 falls off */
+		put_u8(&b, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
+		put_v(&b, id);
+		put_v(&b, 8);
+		put_zz(&b, 16);
+	}
+	put_u8(&b, ML_EV_MALLOC | 62);                /* the oldest kept: id 2 */
+	put_v(&b, 8);
+	put_zz(&b, 16);
+	put_u8(&b, ML_EV_MALLOC | 0);                 /* now at the front */
+	put_v(&b, 8);
+	put_zz(&b, 16);
+	put_u8(&b, ML_EV_MALLOC | 1);                 /* second: id 64 */
+	put_v(&b, 8);
+	put_zz(&b, 16);
+	put_u8(&b, ML_EV_ALLOC);                      /* code 62 (slot): id 3 */
+	put_u8(&b, ML_KIND_CALLOC);
+	put_v(&b, 62);
+	put_v(&b, 8);
+	put_zz(&b, 16);
+	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
+	for (unsigned id = 1; id <= 64; id++) {
+		CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+		CHECK_EQ_INT(ev.stack, id);
+		CHECK_EQ_INT(ev.addr, 16 * id);
+	}
+	CHECK_EQ_INT(c.mtf_n, ML_MTF_SIZE);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ev.stack, 2);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ev.stack, 2);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ev.stack, 64);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ev.stack, 3);
+	CHECK_EQ_INT(ev.seq, 68);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 0);
+
+	/* a frame starts with an empty list: slot 0 is bad */
+	ev_header(&b, 1, 0, 0);
+	put_u8(&b, ML_EV_MALLOC | 0);
+	put_v(&b, 8);
+	put_zz(&b, 8);
+	CHECK_EQ_INT(one_event(&b, &ev), -1);
+
+	/* one entry: slot 1 is past it, for malloc and for a stack code */
+	ev_header(&b, 1, 0, 0);
+	put_u8(&b, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
+	put_v(&b, 5);
+	put_v(&b, 8);
+	put_zz(&b, 8);
+	size_t after_first = b.n;
+	put_u8(&b, ML_EV_MALLOC | 1);
+	put_v(&b, 8);
+	put_zz(&b, 8);
+	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), -1);
+	b.n = after_first;
+	put_u8(&b, ML_EV_ALLOC);
+	put_u8(&b, ML_KIND_VALLOC);
+	put_v(&b, 1);
+	put_v(&b, 8);
+	put_zz(&b, 8);
+	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), -1);
+}
+
+/* References that point before the thread's first allocation, and other
+ * malformed records: each is an error, never an event. */
+static void test_events_malformed(void)
+{
+	struct buf b;
+	struct ml_events c;
+	struct ml_event ev;
+
+	/* header: truncated, thread index past 32 bits */
+	static const uint8_t hdr_cut[] = { 0x01, 0x80 };
+	CHECK_EQ_INT(ml_events_begin(&c, hdr_cut, sizeof hdr_cut), -1);
+	CHECK_EQ_INT(ml_events_begin(&c, hdr_cut, 0), -1);
+	ev_header(&b, (uint64_t)UINT32_MAX + 1, 0, 0);
+	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), -1);
+	ev_header(&b, UINT32_MAX, 0, 0);
+	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
+
+	/* an empty frame: no events */
+	ev_header(&b, 1, 5, 5);
+	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 0);
+
+	/* near free past the thread's first allocation: base seq 2, distance 3 */
+	ev_header(&b, 1, 2, 0);
+	put_u8(&b, 0x01);
+	CHECK_EQ_INT(one_event(&b, &ev), 1);       /* distance 2 names seq 1 */
+	ev_header(&b, 1, 2, 0);
+	put_u8(&b, 0x02);
+	CHECK_EQ_INT(one_event(&b, &ev), -1);
+	ev_header(&b, 1, 0, 0);
+	put_u8(&b, 0x00);
+	CHECK_EQ_INT(one_event(&b, &ev), -1);
+
+	/* far free: distance 0, past seq, truncated */
+	ev_header(&b, 1, 200, 0);
+	put_u8(&b, ML_EV_FREE_FAR);
+	put_v(&b, 200);
+	CHECK_EQ_INT(one_event(&b, &ev), 1);
+	CHECK_EQ_INT(ev.ref_seq, 1);
+	ev_header(&b, 1, 200, 0);
+	put_u8(&b, ML_EV_FREE_FAR);
+	put_v(&b, 201);
+	CHECK_EQ_INT(one_event(&b, &ev), -1);
+	ev_header(&b, 1, 200, 0);
+	put_u8(&b, ML_EV_FREE_FAR);
+	put_v(&b, 0);
+	CHECK_EQ_INT(one_event(&b, &ev), -1);
+	ev_header(&b, 1, 200, 0);
+	put_u8(&b, ML_EV_FREE_FAR);
+	CHECK_EQ_INT(one_event(&b, &ev), -1);
+
+	/* realloc with an own distance past seq */
+	ev_header(&b, 1, 1, 0);
+	put_u8(&b, ML_EV_REALLOC);
+	put_v(&b, 2);
+	put_u8(&b, ML_KIND_REALLOC);
+	put_v(&b, ML_MTF_SIZE + 1);
+	put_v(&b, 8);
+	put_zz(&b, 8);
+	CHECK_EQ_INT(one_event(&b, &ev), -1);
+
+	/* foreign free: seq 0, thread index past 32 bits, truncated */
+	ev_header(&b, 1, 0, 0);
+	put_u8(&b, ML_EV_FREE_FOREIGN);
+	put_v(&b, 2);
+	put_v(&b, 0);
+	CHECK_EQ_INT(one_event(&b, &ev), -1);
+	ev_header(&b, 1, 0, 0);
+	put_u8(&b, ML_EV_FREE_FOREIGN);
+	put_v(&b, (uint64_t)UINT32_MAX + 1);
+	put_v(&b, 1);
+	CHECK_EQ_INT(one_event(&b, &ev), -1);
+	ev_header(&b, 1, 0, 0);
+	put_u8(&b, ML_EV_FREE_FOREIGN);
+	put_v(&b, 2);
+	CHECK_EQ_INT(one_event(&b, &ev), -1);
+
+	/* allocation: kind out of range, kind missing, stack id past 32 bits,
+	 * size or address cut off */
+	ev_header(&b, 1, 0, 0);
+	put_u8(&b, ML_EV_ALLOC);
+	put_u8(&b, ML_KIND_COUNT);
+	put_v(&b, ML_MTF_SIZE + 1);
+	put_v(&b, 8);
+	put_zz(&b, 8);
+	CHECK_EQ_INT(one_event(&b, &ev), -1);
+	ev_header(&b, 1, 0, 0);
+	put_u8(&b, ML_EV_ALLOC);
+	CHECK_EQ_INT(one_event(&b, &ev), -1);
+	ev_header(&b, 1, 0, 0);
+	put_u8(&b, ML_EV_ALLOC);
+	put_u8(&b, ML_KIND_CALLOC);
+	put_v(&b, ML_MTF_SIZE + (uint64_t)UINT32_MAX + 1);
+	put_v(&b, 8);
+	put_zz(&b, 8);
+	CHECK_EQ_INT(one_event(&b, &ev), -1);
+	ev_header(&b, 1, 0, 0);
+	put_u8(&b, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
+	put_v(&b, (uint64_t)UINT32_MAX + 1);
+	put_v(&b, 8);
+	put_zz(&b, 8);
+	CHECK_EQ_INT(one_event(&b, &ev), -1);
+	ev_header(&b, 1, 0, 0);
+	put_u8(&b, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
+	put_v(&b, 1);
+	put_v(&b, 8);
+	CHECK_EQ_INT(one_event(&b, &ev), -1);
+	ev_header(&b, 1, 0, 0);
+	put_u8(&b, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
+	put_v(&b, 1);
+	put_u8(&b, 0x80);                            /* size: a lone continuation byte */
+	CHECK_EQ_INT(one_event(&b, &ev), -1);
+
+	/* realloc of an unknown block cut after the old address */
+	ev_header(&b, 1, 0, 0);
+	put_u8(&b, ML_EV_REALLOC_UNKNOWN);
+	put_v(&b, 0x1000);
+	CHECK_EQ_INT(one_event(&b, &ev), -1);
+	ev_header(&b, 1, 0, 0);
+	put_u8(&b, ML_EV_FREE_UNKNOWN);
+	CHECK_EQ_INT(one_event(&b, &ev), -1);
+
+	/* tick: overflow of the clock, cut off */
+	ev_header(&b, 1, 0, UINT64_MAX >> 1);
+	put_u8(&b, ML_EV_TICK);
+	put_v(&b, 1);
+	CHECK_EQ_INT(one_event(&b, &ev), -1);
+	ev_header(&b, 1, 0, 0);
+	put_u8(&b, ML_EV_TICK);
+	put_v(&b, UINT64_MAX);
+	CHECK_EQ_INT(one_event(&b, &ev), -1);
+	ev_header(&b, 1, 0, 0);
+	put_u8(&b, ML_EV_TICK);
+	CHECK_EQ_INT(one_event(&b, &ev), -1);
+	ev_header(&b, 1, 0, 0);                      /* ticks only: no event */
+	put_u8(&b, ML_EV_TICK);
+	put_v(&b, 3);
+	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 0);
+
+	/* record types this decoder does not know */
+	for (unsigned h = ML_EV_FREE_SKIPPED + 1; h <= 0xff; h++) {
+		ev_header(&b, 1, 0, 0);
+		put_u8(&b, h);
+		put_v(&b, 1);
+		put_v(&b, 1);
+		CHECK_EQ_INT(one_event(&b, &ev), -1);
+	}
+}
+
+/* ---------------------------------------------------------------- meta */
+
+static void test_meta_next(void)
+{
+	struct ml_meta_rec rec;
+	struct buf b = { .n = 0 };
+
+	/* empty frame */
+	struct ml_rd fr = { b.b, b.b, 0 };
+	CHECK_EQ_INT(ml_meta_next(&fr, &rec), 0);
+
+	/* two records, one of them empty, then the end */
+	put_u8(&b, ML_META_TRIM);
+	put_v(&b, 0);
+	put_u8(&b, 200);                             /* unknown type: still walked */
+	put_v(&b, 3);
+	put_raw(&b, "abc", 3);
+	fr = (struct ml_rd){ b.b, b.b + b.n, 0 };
+	CHECK_EQ_INT(ml_meta_next(&fr, &rec), 1);
+	CHECK_EQ_INT(rec.type, ML_META_TRIM);
+	CHECK_EQ_INT(rec.len, 0);
+	CHECK_EQ_INT(ml_meta_next(&fr, &rec), 1);
+	CHECK_EQ_INT(rec.type, 200);
+	CHECK_EQ_INT(rec.len, 3);
+	CHECK(memcmp(rec.body, "abc", 3) == 0);
+	CHECK_EQ_INT(ml_meta_next(&fr, &rec), 0);
+
+	/* a body longer than the frame */
+	b.n = 0;
+	put_u8(&b, ML_META_SNAPSHOT);
+	put_v(&b, 10);
+	put_raw(&b, "abc", 3);
+	fr = (struct ml_rd){ b.b, b.b + b.n, 0 };
+	CHECK_EQ_INT(ml_meta_next(&fr, &rec), -1);
+	CHECK_EQ_INT(ml_meta_next(&fr, &rec), -1);  /* sticks */
+
+	/* a type byte and nothing else; a length cut mid-varint; a
+	 * length past 64 bits */
+	b.n = 0;
+	put_u8(&b, ML_META_END);
+	fr = (struct ml_rd){ b.b, b.b + b.n, 0 };
+	CHECK_EQ_INT(ml_meta_next(&fr, &rec), -1);
+	put_u8(&b, 0x80);
+	fr = (struct ml_rd){ b.b, b.b + b.n, 0 };
+	CHECK_EQ_INT(ml_meta_next(&fr, &rec), -1);
+	b.n = 0;
+	put_u8(&b, ML_META_END);
+	for (int i = 0; i < 10; i++)
+		put_u8(&b, 0xff);
+	put_u8(&b, 0x01);
+	fr = (struct ml_rd){ b.b, b.b + b.n, 0 };
+	CHECK_EQ_INT(ml_meta_next(&fr, &rec), -1);
+}
+
+/* Pass 1 on one meta frame holding `body` after a good PROC record. */
+static void proc_record(struct buf *b, unsigned tick_shift)
+{
+	struct buf p = { .n = 0 };
+	put_str(&p, "memledger 1.0");
+	put_v(&p, 100);           /* pid */
+	put_v(&p, 1);             /* ppid */
+	put_v(&p, 1000);          /* tsc0 */
+	put_v(&p, 0);
+	put_v(&p, 0);
+	put_v(&p, tick_shift);
+	put_v(&p, 20000000);
+	put_v(&p, 64);
+	put_v(&p, 0);
+	put_str(&p, "/bin/true");
+	put_str(&p, "true");
+	put_u8(b, ML_META_PROC);
+	put_v(b, p.n);
+	put_raw(b, p.b, p.n);
+}
+
+static void record(struct buf *b, int type, const struct buf *body)
+{
+	put_u8(b, (unsigned)type);
+	put_v(b, body->n);
+	put_raw(b, body->b, body->n);
+}
+
+/* 0 or -1 from trace_meta_frame, with the reason in err. */
+static int pass1(const struct buf *b, char *err, size_t errlen, struct trace_meta *m)
+{
+	memset(m, 0, sizeof *m);
+	err[0] = 0;
+	return trace_meta_frame(m, b->b, b->n, err, errlen);
+}
+
+static void test_meta_bodies(void)
+{
+	struct trace_meta m;
+	struct buf f, body;
+	char err[256];
+
+	/* good: a process record, an unknown type skipped, an end record */
+	f.n = 0;
+	proc_record(&f, 14);
+	body.n = 0;
+	put_raw(&body, "whatever a later tracer writes", 30);
+	record(&f, 250, &body);
+	body.n = 0;
+	put_v(&body, ML_END_SIGNAL);
+	put_zz(&body, 11);
+	put_v(&body, 5000);
+	put_v(&body, 77);
+	record(&f, ML_META_END, &body);
+	CHECK_EQ_INT(pass1(&f, err, sizeof err, &m), 0);
+	CHECK_EQ_INT(m.have_proc, 1);
+	CHECK_EQ_INT(m.pid, 100);
+	CHECK_EQ_STR(m.exe, "/bin/true");
+	CHECK_EQ_STR(m.argv_json, "[\"true\"]");
+	CHECK_EQ_INT(m.have_end, 1);
+	CHECK_EQ_INT(m.end_reason, ML_END_SIGNAL);
+	CHECK_EQ_INT(m.end_code, 11);
+	CHECK_EQ_INT(m.meta_records, 3);
+	trace_meta_free(&m);
+
+	/* a record before the process record */
+	f.n = 0;
+	body.n = 0;
+	put_v(&body, 1);
+	put_v(&body, 1);
+	record(&f, ML_META_THREAD_EXIT, &body);
+	proc_record(&f, 14);
+	CHECK_EQ_INT(pass1(&f, err, sizeof err, &m), -1);
+	CHECK(strstr(err, "before the process record") != NULL);
+	trace_meta_free(&m);
+
+	/* a process record with an absurd tick shift */
+	f.n = 0;
+	proc_record(&f, 41);
+	CHECK_EQ_INT(pass1(&f, err, sizeof err, &m), -1);
+	CHECK(strstr(err, "malformed process record") != NULL);
+	trace_meta_free(&m);
+
+	/* a process record cut short */
+	f.n = 0;
+	body.n = 0;
+	put_str(&body, "memledger 1.0");
+	put_v(&body, 100);
+	record(&f, ML_META_PROC, &body);
+	CHECK_EQ_INT(pass1(&f, err, sizeof err, &m), -1);
+	CHECK(strstr(err, "malformed process record") != NULL);
+	trace_meta_free(&m);
+
+	/* each malformed body after a good process record */
+	struct {
+		int type;
+		const char *what;
+		uint8_t bytes[32];
+		size_t n;
+	} bad[] = {
+		/* stack: id 0; n larger than the body; n > 4096 */
+		{ ML_META_STACK, "stack", { 0, 1, 2 }, 3 },
+		{ ML_META_STACK, "stack", { 5, 3, 2 }, 3 },
+		{ ML_META_STACK, "stack", { 5, 0x81, 0x20, 2 }, 4 },
+		/* snapshot: kind 4; cut inside the counters */
+		{ ML_META_SNAPSHOT, "snapshot", { 1, 4, 0, 1, 1, 0, 0 }, 7 },
+		{ ML_META_SNAPSHOT, "snapshot", { 1, 2, 0, 1, 1, 1, 'x', 3, 1 }, 9 },
+		/* end: reason 2 */
+		{ ML_META_END, "end", { 2, 0, 1, 1 }, 4 },
+		/* descriptor: kind 6, origin 99, cut */
+		{ ML_META_RES_OPEN, "descriptor-open", { 6, 3, 1, 1, 0, 0 }, 6 },
+		{ ML_META_RES_OPEN, "descriptor-open", { 0, 3, 1, 1, 0, 99 }, 6 },
+		{ ML_META_RES_CLOSE, "descriptor-close", { 0, 3 }, 2 },
+		/* leaks: count larger than the body, class 3, thread index 2^24 */
+		{ ML_META_LEAKS, "leaks", { 1, 50, 1, 1, 1 }, 5 },
+		{ ML_META_LEAKS, "leaks", { 1, 1, 1, 1, 3 }, 5 },
+		{ ML_META_LEAKS, "leaks", { 1, 1, 0x80, 0x80, 0x80, 0x08, 1, 1 }, 8 },
+		/* thread records and module cut short */
+		{ ML_META_THREAD_START, "thread-start", { 7, 1, 1 }, 3 },
+		{ ML_META_THREAD_JOIN, "thread-join", { 7 }, 1 },
+		{ ML_META_MODULE, "module", { 1, 0, 0, 0, 0, 5, 'a' }, 7 },
+		{ ML_META_SCAN, "scan", { 1, 1 }, 2 },
+		{ ML_META_EXEC, "exec", { 0x80 }, 1 },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		f.n = 0;
+		proc_record(&f, 14);
+		body.n = 0;
+		put_raw(&body, bad[i].bytes, bad[i].n);
+		record(&f, bad[i].type, &body);
+		int rc = pass1(&f, err, sizeof err, &m);
+		CHECK_EQ_INT(rc, -1);
+		char want[64];
+		snprintf(want, sizeof want, "corrupt trace: malformed %s record", bad[i].what);
+		if (rc != -1 || strcmp(err, want) != 0)
+			fprintf(stderr, "  case %zu (%s): rc %d, err '%s'\n", i, bad[i].what, rc, err);
+		CHECK_EQ_STR(err, want);
+		trace_meta_free(&m);
+	}
+
+	/* a frame that ends inside a record header */
+	f.n = 0;
+	proc_record(&f, 14);
+	put_u8(&f, ML_META_SNAPSHOT);
+	put_v(&f, 40);
+	CHECK_EQ_INT(pass1(&f, err, sizeof err, &m), -1);
+	CHECK_EQ_STR(err, "corrupt trace: malformed meta frame");
+	trace_meta_free(&m);
+}
+
+int main(void)
+{
+	test_varint_roundtrip();
+	test_varint_edges();
+	test_zigzag();
+	test_rd();
+	test_events_every_type();
+	test_events_mtf();
+	test_events_malformed();
+	test_meta_next();
+	test_meta_bodies();
+	return CHECK_DONE();
+}
