@@ -1,0 +1,14 @@
+#!/bin/sh
+# A program with its own SIGSEGV handler that recovers with siglongjmp:
+# its handler wins over the tracer's, it recovers three times, exits 0
+# with the same output as without the tracer, and the trace ends
+# normally with the blocks it made after each recovery.
+. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/transparent.sh"
+same segv -- "$PROGS/rob_segv"
+[ "$RC" -eq 0 ] || fail "status $RC, want 0: $(head -2 "$WORK/segv.err")"
+[ "$(cat "$WORK/segv.out")" = "recovered 3" ] || fail "stdout '$(cat "$WORK/segv.out")'"
+ingest_all segv
+expect segv "SELECT end_reason||' '||ifnull(exit_code,'-')||' '||ifnull(signal,'-') FROM processes" "exit 0 -"
+expect segv "SELECT count(*)||' '||sum(free_ns IS NOT NULL) FROM allocations WHERE size BETWEEN 2001 AND 2003" "3 3"
+exit 0

@@ -1,0 +1,61 @@
+/*
+ * rob_closefds.c - a program that closes every descriptor it did not
+ * open, as daemons and spawners do, then goes on allocating (t0222,
+ * t0223). The tracer's own trace descriptor must survive it.
+ *
+ * Usage: rob_closefds loop|closefrom|close_range|closefrom_dup2
+ *   loop            close(fd) for fd = 3 .. 1024
+ *   closefrom       closefrom(3) (glibc 2.34)
+ *   close_range     close_range(3, ~0U, 0)
+ *   closefrom_dup2  closefrom(3), then dup2(1, 900) and close(900): the
+ *                   number the tracer's file had is the program's again
+ * Then 10 mallocs of 3001..3010 bytes, a pipe written and read through,
+ * the blocks freed, and "after close: 10 blocks, pipe ok" printed.
+ * Exit status 0.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void *volatile sink;
+
+int main(int argc, char **argv)
+{
+	void *b[10];
+	int p[2];
+	char c = 0;
+
+	if (argc != 2)
+		return 2;
+	if (!strcmp(argv[1], "loop")) {
+		for (int fd = 3; fd <= 1024; fd++)
+			close(fd);
+	} else if (!strcmp(argv[1], "closefrom")) {
+		closefrom(3);
+	} else if (!strcmp(argv[1], "closefrom_dup2")) {
+		closefrom(3);
+		if (dup2(1, 900) != 900 || close(900) != 0)
+			return 3;
+	} else if (!strcmp(argv[1], "close_range")) {
+		if (close_range(3, ~0U, 0) != 0)
+			return 3;
+	} else {
+		return 2;
+	}
+	for (int i = 0; i < 10; i++) {
+		b[i] = malloc(3001 + (size_t)i);
+		if (!b[i])
+			return 1;
+		sink = b[i];
+	}
+	if (pipe(p) != 0 || write(p[1], "x", 1) != 1 || read(p[0], &c, 1) != 1 || c != 'x')
+		return 4;
+	close(p[0]);
+	close(p[1]);
+	for (int i = 0; i < 10; i++)
+		free(b[i]);
+	printf("after close: 10 blocks, pipe %s\n", c == 'x' ? "ok" : "broken");
+	return 0;
+}
