@@ -12,8 +12,17 @@
  * Then 10 mallocs of 3001..3010 bytes, a pipe written and read through,
  * the blocks freed, and "after close: 10 blocks, pipe ok" printed.
  * Exit status 0.
+ *
+ * Usage: rob_closefds loop_pipe | loop_file FILE
+ *   The close loop, then at once (no allocation in between) a pipe, or
+ *   FILE created: the lowest descriptors, 3 and 4, are the program's
+ *   again. "hello" goes into the pipe (the file); 100 mallocs of 3101
+ *   bytes from a 20-deep call chain; then the pipe (the file, from its
+ *   start) must give back exactly "hello". Prints "pipe: hello" or
+ *   "file: hello", exit status 0 (5 if something else came back).
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +30,59 @@
 
 static void *volatile sink;
 
+static void deep(int n)
+{
+	if (n > 0) {
+		deep(n - 1);
+		return;
+	}
+	sink = malloc(3101);
+	free(sink);
+}
+
+/* The close loop, then fd = a fresh pipe or file holding "hello",
+ * allocations, and what reading it back gives. */
+static int reuse_low_fds(const char *what, const char *path)
+{
+	int p[2], rd, wr;
+	char buf[64];
+
+	for (int fd = 3; fd <= 1024; fd++)
+		close(fd);
+	if (path) {
+		rd = wr = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		if (rd < 0)
+			return 3;
+	} else {
+		if (pipe(p) != 0)
+			return 3;
+		rd = p[0];
+		wr = p[1];
+	}
+	if (write(wr, "hello", 5) != 5)
+		return 4;
+	for (int i = 0; i < 100; i++)
+		deep(20);
+	if (path)
+		lseek(rd, 0, SEEK_SET);
+	else
+		close(wr);
+	ssize_t n = read(rd, buf, sizeof buf - 1);
+	buf[n > 0 ? n : 0] = 0;
+	printf("%s: %s\n", what, buf);
+	return strcmp(buf, "hello") ? 5 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	void *b[10];
 	int p[2];
 	char c = 0;
 
+	if (argc == 2 && !strcmp(argv[1], "loop_pipe"))
+		return reuse_low_fds("pipe", NULL);
+	if (argc == 3 && !strcmp(argv[1], "loop_file"))
+		return reuse_low_fds("file", argv[2]);
 	if (argc != 2)
 		return 2;
 	if (!strcmp(argv[1], "loop")) {

@@ -13,6 +13,8 @@
     bad-events TRACE OUT     TRACE's frames with a malformed EVENTS frame put
                              in the middle, compressed again (valid zlib)
     bad-meta TRACE OUT       the same with a malformed META record
+    flip TRACE K N OUT       TRACE with 4 bytes inverted at the K-th of N points
+                             spread over its compressed data
     garbage OUT              4 KiB of fixed non-trace bytes
     version TRACE N OUT      TRACE with header version N
 
@@ -182,6 +184,14 @@ def main(argv):
         # a snapshot record whose kind (9) does not exist
         rec = bytes([5]) + put_varint(7) + bytes([1, 9, 0, 1, 1, 0, 0])
         open(argv[3], "wb").write(inject(data, b"\x01" + put_varint(len(rec)) + rec))
+    elif cmd == "flip":
+        k, n = int(argv[3]), int(argv[4])
+        lo, hi = HDR_LEN + 2, len(data) - 8
+        at = lo + (hi - lo) * k // n
+        out = bytearray(data)
+        for i in range(at, min(at + 4, len(out))):
+            out[i] ^= 0xFF
+        open(argv[5], "wb").write(out)
     elif cmd == "version":
         out = data[:8] + struct.pack("<I", int(argv[3])) + data[12:]
         open(argv[4], "wb").write(out)
