@@ -562,9 +562,8 @@ static void atfork_child(void)
 	ml_thread_refill(&inherit_thread);
 	ml_record_inherited(&inherit_thread);
 	struct ml_buf *b = atomic_load(&inherit_thread.buf);
-	uint8_t *pos = atomic_load(&inherit_thread.pos);
 	if (b) {
-		b->len = (uint32_t)(pos - b->data);
+		ml_buf_seal(b, atomic_load(&inherit_thread.commit));
 		ml_buf_submit(b);
 	}
 	ml_registry_lock();
