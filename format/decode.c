@@ -397,6 +397,10 @@ int ml_events_next(struct ml_events *c, struct ml_event *ev)
 		case ML_EV_FREE_FOREIGN:
 			ev->type = ML_E_FREE;
 			return read_ref(c, ev, 0) < 0 ? -1 : 1;
+		case ML_EV_MARK:
+			ev->type = ML_E_MARK;
+			ev->mark_tsc = ml_rd_u(&c->rd);
+			return c->rd.err ? -1 : 1;
 		case ML_EV_FREE_UNKNOWN:
 			ev->type = ML_E_FREE_UNKNOWN;
 			ev->old_addr = ml_rd_u(&c->ad);

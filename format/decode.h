@@ -95,6 +95,7 @@ enum ml_event_kind {
 	ML_E_REALLOC,           /* ref + alloc part */
 	ML_E_FREE_UNKNOWN,      /* old_addr */
 	ML_E_REALLOC_UNKNOWN,   /* old_addr + alloc part */
+	ML_E_MARK,              /* a time boundary: mark_tsc (since tsc0) */
 };
 
 struct ml_event {
@@ -110,6 +111,7 @@ struct ml_event {
 	int own;                /* ref is this thread's: distance is valid */
 	uint64_t distance;      /* 1: the thread's most recent allocation */
 	uint64_t old_addr;      /* *_UNKNOWN */
+	uint64_t mark_tsc;      /* ML_E_MARK */
 };
 
 struct ml_events {

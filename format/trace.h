@@ -63,6 +63,7 @@ enum ml_event_type {
 	ML_EV_TICK = 0xc6,          /* tick delta varint */
 	ML_EV_SKIP = 0xc7,          /* sampled-out allocations: count, bytes (sample mode) */
 	ML_EV_FREE_SKIPPED = 0xc8,  /* free of a sampled-out block: size varint */
+	ML_EV_MARK = 0xc9,          /* a time boundary in this thread: TSC - tsc0 varint */
 };
 
 /* Stack code (in ML_EV_ALLOC and realloc records): a varint c;

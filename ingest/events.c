@@ -74,6 +74,7 @@ struct pass2 {
 	struct u64map mid_idx;      /* key -> first index in mid */
 	uint64_t events, unknown;
 	int64_t settle_lo, settle_hi;
+	struct u64map floor_ns;     /* thread idx + 1 -> time of its latest mark */
 };
 
 void pass2_settle_window(struct pass2 *p, int64_t lo, int64_t hi)
@@ -341,10 +342,28 @@ int pass2_frame(struct pass2 *p, const uint8_t *data, size_t len, char *err, siz
 		return -1;
 	}
 	int64_t tid = tm_idx_tid(p->m, c.thread_idx);
+	/* A thread's events after one of its marks (a snapshot, the start of
+	 * exit) are no earlier than the mark, though their ticks may say so. */
+	uint64_t fl = 0;
+	u64map_get(&p->floor_ns, (uint64_t)c.thread_idx + 1, &fl);
+	int64_t floor = (int64_t)fl;
 	int rc;
 	while ((rc = ml_events_next(&c, &ev)) == 1) {
-		p->events++;
 		int64_t ns = tm_tick_ns(p->m, ev.tick);
+		if (ns < floor)
+			ns = floor;
+		if (ev.type == ML_E_MARK) {
+			int64_t t = tm_tsc_ns(p->m, p->m->tsc0 + ev.mark_tsc);
+			if (t > floor) {
+				floor = t;
+				if (u64map_put(&p->floor_ns, (uint64_t)c.thread_idx + 1, (uint64_t)t) < 0) {
+					snprintf(err, errlen, "out of memory");
+					return -1;
+				}
+			}
+			continue;
+		}
+		p->events++;
 		switch (ev.type) {
 		case ML_E_ALLOC:
 			if (do_alloc(p, c.thread_idx, &ev, ns, tid, err, errlen) < 0)
@@ -573,5 +592,6 @@ void pass2_free(struct pass2 *p)
 	free(p->diffs);
 	free(p->mid);
 	u64map_free(&p->mid_idx);
+	u64map_free(&p->floor_ns);
 	free(p);
 }

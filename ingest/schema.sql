@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS processes (
 	events            INTEGER NOT NULL DEFAULT 0,
 	tracer_version    TEXT,
 	freeres_called    INTEGER NOT NULL DEFAULT 0,  -- runtime caches released before the exit scan
+	exit_begin_ns     INTEGER,  -- main returned or exit() was called: exit processing starts
 	scanned           INTEGER NOT NULL DEFAULT 0   -- an exit reachability scan ran
 );
 

@@ -520,3 +520,19 @@ void ml_record_inherited(struct ml_thread *pseudo)
 	struct inherit_ctx c = { pseudo, 0 };
 	ml_live_foreach(inherit_one, &c);
 }
+
+/**
+ * Write a time boundary (a snapshot, the start of exit) with its exact
+ * TSC into the calling thread's own events, so ingest orders the thread's
+ * events against it exactly rather than to a tick.
+ */
+void ml_mark(uint64_t tsc)
+{
+	struct ml_thread *t = ml_tls.t;
+	struct ev e;
+	if (!t || !ev_begin(t, &e))
+		return;
+	*e.o++ = ML_EV_MARK;
+	e.o = ml_put_varint(e.o, tsc > ml.tsc0 ? tsc - ml.tsc0 : 0);
+	ev_end(t, &e);
+}

@@ -261,15 +261,19 @@ static void run_freeres(void)
 		return;
 	freeres_fn cxx = (freeres_fn)ml_dlsym_default("_ZN9__gnu_cxx9__freeresEv");
 	freeres_fn libc = (freeres_fn)ml_dlsym_default("__libc_freeres");
+	/* dated before the frees it causes */
+	uint64_t tsc = ml_rdtsc();
+	struct ml_meta m;
+	ml_meta_begin(&m, ML_META_FREERES, 16);
+	m.p = ml_put_varint(m.p, tsc);
+	ml_meta_end(&m);
+	ml_clock_fence();
+	ml_mark(tsc);
 	if (cxx)
 		cxx();
 	if (libc)
 		libc();
 	atomic_store(&ml.freeres_called, 1);
-	struct ml_meta m;
-	ml_meta_begin(&m, ML_META_FREERES, 16);
-	m.p = ml_put_varint(m.p, ml_rdtsc());
-	ml_meta_end(&m);
 }
 
 /*
@@ -325,10 +329,13 @@ static void exit_begin(void)
 	if (!ml_active() || ml_tls.guard || atomic_exchange(&done, 1))
 		return;
 	ml_tls.guard++;
+	uint64_t tsc = ml_rdtsc();
 	struct ml_meta m;
 	ml_meta_begin(&m, ML_META_EXIT_BEGIN, 16);
-	m.p = ml_put_varint(m.p, ml_rdtsc());
+	m.p = ml_put_varint(m.p, tsc);
 	ml_meta_end(&m);
+	ml_clock_fence();
+	ml_mark(tsc);
 	ml_tls.guard--;
 }
 

@@ -200,6 +200,15 @@ static inline uint64_t ml_rdtsc(void)
 }
 ML_HIDDEN int64_t ml_mono_ns(void);
 ML_HIDDEN int64_t ml_unix_ns(void);
+/**
+ * A time boundary (snapshot, exit, ...): every thread reads a fresh clock
+ * for its next event, so no event after this point is dated before it.
+ */
+static inline void ml_clock_fence(void)
+{
+	atomic_fetch_add_explicit(&ml.round, 1, memory_order_relaxed);
+}
+
 /** Nanoseconds since the trace started, for a TSC value. */
 ML_HIDDEN uint64_t ml_tsc_to_ns(uint64_t tsc);
 
@@ -385,6 +394,8 @@ ML_HIDDEN void ml_threads_foreach_unlocked(void (*fn)(struct ml_thread *, void *
 ML_HIDDEN void ml_threads_reap(void);
 ML_HIDDEN void ml_threads_info_lock(void);
 ML_HIDDEN void ml_threads_info_unlock(void);
+/** hooks.c: a time boundary in the calling thread's events. */
+ML_HIDDEN void ml_mark(uint64_t tsc);
 /** hooks.c: a forked child's inherited blocks. */
 ML_HIDDEN void ml_record_inherited(struct ml_thread *pseudo);
 ML_HIDDEN void ml_fds_init(void);

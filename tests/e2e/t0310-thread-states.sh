@@ -29,13 +29,13 @@ for i in 1 2 3 4; do
 	expect $r "SELECT group_concat(item || '=' || status, ' ') FROM (SELECT item, status FROM checklist
 		WHERE item IN ('threads_stopped', 'threads_joined', 'channels_closed', 'settle_time') ORDER BY item)" \
 		"channels_closed=fail settle_time=pass threads_joined=fail threads_stopped=fail" "checklist (run $i)"
-	expect $r "SELECT group_concat(fn, ' ') FROM (SELECT substr(text, instr(text, ' running ') + 9,
-		instr(text, ', created at start (') - instr(text, ' running ') - 9) fn
+	expect $r "SELECT group_concat(fn, ' ') FROM (SELECT substr(text, instr(text, ' (') + 2,
+		instr(text, ') still running at exit') - instr(text, ' (') - 2) fn
 		FROM checklist_evidence WHERE item = 'threads_stopped' ORDER BY fn)" \
 		"pauser_main reader_main" "threads_stopped evidence: start functions (run $i)"
 	expect $r "SELECT count(*) FROM checklist_evidence WHERE item = 'threads_stopped'
 		AND text LIKE '%, created at start (%thread_states.c:%)'" 2 "threads_stopped evidence: created in start() (run $i)"
-	expect $r "SELECT count(*) FROM checklist_evidence WHERE item = 'threads_joined' AND text LIKE '% unjoined_main,%'" 1 \
+	expect $r "SELECT count(*) FROM checklist_evidence WHERE item = 'threads_joined' AND text LIKE '% (unjoined_main) ended without being joined,%'" 1 \
 		"threads_joined evidence names unjoined_main (run $i)"
 	expect $r "SELECT count(*) FROM checklist_evidence WHERE item = 'threads_joined'" 1 "threads_joined evidence rows (run $i)"
 	"$ML" check "$WORK/$r.db" >/dev/null 2>&1

@@ -13,7 +13,7 @@ expect_check d
 expect d "SELECT group_concat(start_function || ':' || n, ' ') FROM (SELECT start_function, count(*) n FROM threads
 	WHERE state_at_exit = 'running' GROUP BY 1)" "worker_main:3" "threads running at exit"
 expect d "SELECT count(*) FROM checklist_evidence WHERE item = 'threads_stopped'
-	AND text LIKE 'thread % running worker_main, created at instance_create (%partition_demo.c:%)'" 3 \
+	AND text LIKE 'thread % (worker_main) still running at exit, created at instance_create (%partition_demo.c:%)'" 3 \
 	"threads_stopped evidence naming worker_main and instance_create"
 expect d "SELECT count(*) FROM checklist_evidence WHERE item = 'threads_stopped'" 3 "threads_stopped evidence rows"
 expect d "SELECT count(*) FROM checklist_evidence WHERE item = 'global_references'" 0 "global_references evidence rows"

@@ -14,6 +14,6 @@ expect d "SELECT count(*) FROM threads WHERE state_at_exit = 'exited-unjoined' A
 	AND end_ns < $V" 3 "worker_main threads exited-unjoined before AFTER CLEANUP"
 expect d "SELECT count(*) FROM threads WHERE state_at_exit = 'exited-unjoined'" 3 "exited-unjoined threads"
 expect d "SELECT count(*) FROM checklist_evidence WHERE item = 'threads_joined'
-	AND text LIKE 'thread % worker_main, created at instance_create (%'" 3 "threads_joined evidence naming worker_main"
+	AND text LIKE 'thread % (worker_main) ended without being joined, created at instance_create (%'" 3 "threads_joined evidence naming worker_main"
 expect d "SELECT count(*) FROM checklist_evidence WHERE item = 'threads_joined'" 3 "threads_joined evidence rows"
 exit 0

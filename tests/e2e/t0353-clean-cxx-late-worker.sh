@@ -13,7 +13,7 @@ traced c "$PROGS/clean_cxx" --warm --late-worker
 expect c "SELECT group_concat(start_function, ' ') FROM threads WHERE state_at_exit = 'running'" \
 	"worker_main(void*)" "threads running at exit"
 expect c "SELECT count(*) FROM checklist_evidence WHERE item = 'threads_stopped'
-	AND text LIKE 'thread % running worker_main(void*), created at start_worker() (%'" 1 "threads_stopped evidence"
+	AND text LIKE 'thread % (worker_main(void*)) still running at exit, created at start_worker() (%'" 1 "threads_stopped evidence"
 expect c "SELECT count(*) FROM checklist_evidence WHERE item = 'global_references'" 0 "global_references evidence rows"
 expect c "SELECT count(*) FROM allocations a JOIN sites s ON s.stack_id = a.stack_id
 	WHERE a.free_ns IS NULL AND s.runtime = 0" 0 "blocks of the program's own sites live at exit"
