@@ -42,7 +42,9 @@ CREATE TABLE IF NOT EXISTS processes (
 	tracer_version    TEXT,
 	freeres_called    INTEGER NOT NULL DEFAULT 0,  -- runtime caches released before the exit scan
 	exit_begin_ns     INTEGER,  -- main returned or exit() was called: exit processing starts
-	scanned           INTEGER NOT NULL DEFAULT 0   -- an exit reachability scan ran
+	scanned           INTEGER NOT NULL DEFAULT 0,  -- an exit reachability scan ran
+	scan_ns           INTEGER,  -- how long the exit scan took
+	scan_blocks       INTEGER   -- live blocks it classified
 );
 
 CREATE TABLE IF NOT EXISTS snapshots (

@@ -161,11 +161,58 @@ static inline void ev_alloc_body(struct ml_thread *t, struct ev *e, int kind,
 	t->prev_addr = addr;
 }
 
+/*
+ * --sample-bytes N: like heapprofd, sample allocations as a Poisson
+ * process over allocated bytes, one per N bytes on average, so a large
+ * block is always caught and small ones in proportion. The gap to the
+ * next sample is exponential with mean N.
+ */
+static int64_t sample_gap(struct ml_thread *t)
+{
+	uint64_t x = t->rng ? t->rng : (uintptr_t)t ^ 0x9e3779b97f4a7c15ull;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	t->rng = x;
+	double u = ((double)(x >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+	return (int64_t)(-__builtin_log(u) * (double)ml.sample_bytes) + 1;
+}
+
+/* 1 when this allocation is to be recorded with its stack. */
+static inline int sampled(struct ml_thread *t, size_t size)
+{
+	if (ML_LIKELY(!ml.sample_bytes))
+		return 1;
+	t->sample_left -= (int64_t)size;
+	if (t->sample_left > 0)
+		return 0;
+	t->sample_left = sample_gap(t);
+	return 1;
+}
+
+/* An allocation that was not sampled: counted exactly, entered in the
+ * live map (so its free is counted too), but not written. */
+static void record_unsampled(struct ml_thread *t, void *ptr, size_t size, uint64_t t0)
+{
+	struct ml_live l = { (uintptr_t)ptr, size, 0, t->idx, ML_UNSAMPLED };
+	ml_live_insert(&l);
+	tc_add(t, ML_TC_MALLOCS, 1);
+	tc_add(t, ML_TC_BYTES, size);
+	if (t0)
+		tc_add(t, ML_TC_ALLOC_CYCLES, (ml_rdtsc() - t0) * 16);
+}
+
 static void record_alloc(void *ptr, size_t size, int kind, uint64_t t0)
 {
 	struct ml_thread *t = cur_thread();
 	struct ev e;
-	if (!t || !ev_begin(t, &e))
+	if (!t)
+		return;
+	if (!sampled(t, size)) {
+		record_unsampled(t, ptr, size, t0);
+		return;
+	}
+	if (!ev_begin(t, &e))
 		return;
 	uint32_t stack = ml_stack_capture();
 	struct ml_live l = { (uintptr_t)ptr, size, ++t->seq, t->idx, stack };
@@ -205,6 +252,11 @@ static struct ml_thread *record_free(void *ptr)
 		return t;
 	struct ml_live l;
 	int known = ml_live_remove((uintptr_t)ptr, &l);
+	if (ML_UNLIKELY(known && l.stack == ML_UNSAMPLED)) {
+		tc_add(t, ML_TC_FREES, 1);
+		tc_add(t, ML_TC_FREED, l.size);
+		return t;
+	}
 	ev_tick(t, &e);
 	if (ML_LIKELY(known)) {
 		if (l.idx == t->idx) {
@@ -238,7 +290,41 @@ static void record_realloc(const struct ml_live *old, int known, void *oldptr,
 {
 	struct ml_thread *t = cur_thread();
 	struct ev e;
-	if (!t || !ev_begin(t, &e))
+	if (!t)
+		return;
+	if (ML_UNLIKELY(known && old->stack == ML_UNSAMPLED)) {
+		/* the old block was never written: its free is only counted */
+		tc_add(t, ML_TC_FREES, 1);
+		tc_add(t, ML_TC_FREED, old->size);
+		record_alloc(ptr, size, kind, t0);
+		return;
+	}
+	if (!sampled(t, size)) {
+		/* the free half is written; the new block is not sampled */
+		if (ev_begin(t, &e)) {
+			ev_tick(t, &e);
+			if (known) {
+				*e.o++ = ML_EV_FREE_FAR;
+				if (old->idx == t->idx) {
+					e.o = ml_put_varint(e.o, t->seq - old->seq + 1);
+				} else {
+					e.o[-1] = ML_EV_FREE_FOREIGN;
+					e.o = ml_put_varint(e.o, old->idx);
+					e.o = ml_put_varint(e.o, old->seq);
+				}
+				tc_add(t, ML_TC_FREES, 1);
+				tc_add(t, ML_TC_FREED, old->size);
+			} else {
+				*e.o++ = ML_EV_FREE_UNKNOWN;
+				e.a = ml_put_varint(e.a, (uintptr_t)oldptr);
+				tc_add(t, ML_TC_UNKNOWN, 1);
+			}
+			ev_end(t, &e);
+		}
+		record_unsampled(t, ptr, size, t0);
+		return;
+	}
+	if (!ev_begin(t, &e))
 		return;
 	uint32_t stack = ml_stack_capture();
 	ev_tick(t, &e);
@@ -498,6 +584,12 @@ static void inherit_one(struct ml_live *l, void *arg)
 	struct inherit_ctx *c = arg;
 	struct ml_thread *t = c->t;
 	struct ev e;
+	if (l->stack == ML_UNSAMPLED) {
+		l->idx = 0;
+		tc_add(t, ML_TC_MALLOCS, 1);
+		tc_add(t, ML_TC_BYTES, l->size);
+		return;
+	}
 	if (!ev_begin(t, &e))
 		return;
 	l->idx = 0;

@@ -114,6 +114,8 @@ struct ml_thread {
 	uint32_t idx;              /* thread index within this trace */
 	uint32_t mtf_n;
 	uint32_t mtf[ML_MTF_SIZE]; /* move-to-front list of recent stack ids */
+	int64_t sample_left;       /* --sample-bytes: bytes until the next sampled allocation */
+	uint64_t rng;              /* its random state */
 	uint32_t clock_events;     /* events since the TSC was last read */
 	unsigned clock_round;      /* ml.round when it was */
 	_Atomic uint64_t counters[ML_TC_COUNT];
@@ -132,6 +134,10 @@ struct ml_thread {
 };
 
 #define ML_TID_RESERVED (-1)
+
+/* Stack id of a live-map entry whose allocation was not sampled
+ * (--sample-bytes): it has no record, and neither has its free. */
+#define ML_UNSAMPLED UINT32_MAX
 
 /** The tracer's thread-local state: initial-exec TLS, no allocation. */
 struct ml_tls {
