@@ -149,8 +149,10 @@ static void sink_frame(struct ml_buf *b)
 		sink_deflate(b->data, len, Z_NO_FLUSH);
 		return;
 	}
+	/* Each column ends its deflate block, so each gets Huffman codes of
+	 * its own: sizes, addresses and operations have different statistics. */
 	for (int k = 0; k < 3; k++)
-		if (b->clen[k] && sink_deflate(ml_buf_col(b, k), b->clen[k], Z_NO_FLUSH) < 0)
+		if (b->clen[k] && sink_deflate(ml_buf_col(b, k), b->clen[k], Z_BLOCK) < 0)
 			return;
 }
 
