@@ -662,14 +662,10 @@ static void before_exec(const char *path)
 	ml_tls.guard--;
 }
 
-#define REAL(name) \
-	static __typeof__(&name) real_##name; \
-	if (!real_##name) real_##name = (__typeof__(&name))ml_dlsym_next(#name)
-
 __attribute__((visibility("default")))
 int execve(const char *path, char *const argv[], char *const envp[])
 {
-	REAL(execve);
+	ML_REAL(execve);
 	struct env_copy c;
 	before_exec(path);
 	return real_execve(path, argv, env_without_tracer(envp, &c));
@@ -684,7 +680,7 @@ int execv(const char *path, char *const argv[])
 __attribute__((visibility("default")))
 int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	REAL(execvpe);
+	ML_REAL(execvpe);
 	struct env_copy c;
 	before_exec(file);
 	return real_execvpe(file, argv, env_without_tracer(envp, &c));
@@ -699,7 +695,7 @@ int execvp(const char *file, char *const argv[])
 __attribute__((visibility("default")))
 int fexecve(int fd, char *const argv[], char *const envp[])
 {
-	REAL(fexecve);
+	ML_REAL(fexecve);
 	struct env_copy c;
 	before_exec("(fexecve)");
 	return real_fexecve(fd, argv, env_without_tracer(envp, &c));

@@ -239,6 +239,12 @@ ML_HIDDEN void ml_arena_unlock(void);
 ML_HIDDEN void *ml_dlsym_next(const char *name);
 ML_HIDDEN void *ml_dlsym_default(const char *name);
 
+/* Inside a hook named `name`: `real_name`, the next definition of it. */
+#define ML_REAL(name) \
+	static __typeof__(&name) real_##name; \
+	if (!real_##name) \
+		real_##name = (__typeof__(&name))ml_dlsym_next(#name)
+
 /** Bring the tracer up if it is not; return 1 when hooks may record. */
 ML_HIDDEN int ml_init_slow(void);
 
