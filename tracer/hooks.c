@@ -384,20 +384,32 @@ static inline void ensure_init(void)
 
 #define EXPORT __attribute__((visibility("default")))
 
-EXPORT void *malloc(size_t n)
-{
-	ensure_init();
-	if (ML_UNLIKELY(!ml.real.malloc))
-		return boot_alloc(n, 16);
-	if (!hook_enter())
-		return ml.real.malloc(n);
-	uint64_t t0 = timing_start();
-	void *p = ml.real.malloc(n);
-	if (ML_LIKELY(p != NULL))
-		record_alloc(p, n, ML_KIND_MALLOC, t0);
-	hook_leave();
-	return p;
-}
+/*
+ * A hook for an allocator function that returns its block: bring the
+ * tracer up, call the real function, record the block. Before the real
+ * functions are known (dlsym at start-up), serve from the boot arena.
+ */
+#define ALLOC_HOOK(name, kind, align, size, params, args)          \
+	EXPORT void *name params                                  \
+	{                                                         \
+		ensure_init();                                    \
+		if (ML_UNLIKELY(!ml.real.name))                   \
+			return boot_alloc((size), (align));       \
+		if (!hook_enter())                                \
+			return ml.real.name args;                 \
+		uint64_t t0 = timing_start();                     \
+		void *p = ml.real.name args;                      \
+		if (ML_LIKELY(p != NULL))                         \
+			record_alloc(p, (size), (kind), t0);      \
+		hook_leave();                                     \
+		return p;                                         \
+	}
+
+ALLOC_HOOK(malloc, ML_KIND_MALLOC, 16, n, (size_t n), (n))
+ALLOC_HOOK(memalign, ML_KIND_MEMALIGN, align, n, (size_t align, size_t n), (align, n))
+ALLOC_HOOK(aligned_alloc, ML_KIND_ALIGNED_ALLOC, align, n, (size_t align, size_t n), (align, n))
+ALLOC_HOOK(valloc, ML_KIND_VALLOC, 4096, n, (size_t n), (n))
+ALLOC_HOOK(pvalloc, ML_KIND_PVALLOC, 4096, n, (size_t n), (n))
 
 EXPORT void free(void *p)
 {
@@ -495,21 +507,6 @@ EXPORT void *reallocarray(void *old, size_t n, size_t m)
 	return realloc_common(old, n, m, ML_KIND_REALLOCARRAY);
 }
 
-EXPORT void *memalign(size_t align, size_t n)
-{
-	ensure_init();
-	if (ML_UNLIKELY(!ml.real.memalign))
-		return boot_alloc(n, align);
-	if (!hook_enter())
-		return ml.real.memalign(align, n);
-	uint64_t t0 = timing_start();
-	void *p = ml.real.memalign(align, n);
-	if (p)
-		record_alloc(p, n, ML_KIND_MEMALIGN, t0);
-	hook_leave();
-	return p;
-}
-
 EXPORT int posix_memalign(void **out, size_t align, size_t n)
 {
 	ensure_init();
@@ -525,51 +522,6 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 		record_alloc(*out, n, ML_KIND_POSIX_MEMALIGN, t0);
 	hook_leave();
 	return rc;
-}
-
-EXPORT void *aligned_alloc(size_t align, size_t n)
-{
-	ensure_init();
-	if (ML_UNLIKELY(!ml.real.aligned_alloc))
-		return boot_alloc(n, align);
-	if (!hook_enter())
-		return ml.real.aligned_alloc(align, n);
-	uint64_t t0 = timing_start();
-	void *p = ml.real.aligned_alloc(align, n);
-	if (p)
-		record_alloc(p, n, ML_KIND_ALIGNED_ALLOC, t0);
-	hook_leave();
-	return p;
-}
-
-EXPORT void *valloc(size_t n)
-{
-	ensure_init();
-	if (ML_UNLIKELY(!ml.real.valloc))
-		return boot_alloc(n, 4096);
-	if (!hook_enter())
-		return ml.real.valloc(n);
-	uint64_t t0 = timing_start();
-	void *p = ml.real.valloc(n);
-	if (p)
-		record_alloc(p, n, ML_KIND_VALLOC, t0);
-	hook_leave();
-	return p;
-}
-
-EXPORT void *pvalloc(size_t n)
-{
-	ensure_init();
-	if (ML_UNLIKELY(!ml.real.pvalloc))
-		return boot_alloc(n, 4096);
-	if (!hook_enter())
-		return ml.real.pvalloc(n);
-	uint64_t t0 = timing_start();
-	void *p = ml.real.pvalloc(n);
-	if (p)
-		record_alloc(p, n, ML_KIND_PVALLOC, t0);
-	hook_leave();
-	return p;
 }
 
 /** Record the live blocks inherited from the parent as the child's own
