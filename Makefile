@@ -58,7 +58,7 @@ $(B)/lib/%.o: %.c $(wildcard format/*.h tracer/*.h include/*.h)
 
 $(B)/libmemledger.so: $(LIB_OBJ) tracer/exports.map
 	$(CC) -shared -o $@ $(LIB_OBJ) -Wl,--version-script=tracer/exports.map \
-	  -Wl,-z,nodelete -Wl,-z,now -lunwind -lz -lpthread -ldl
+	  -Wl,-z,nodelete -Wl,-z,now -lunwind -lz -lpthread -ldl -lm
 
 # ---------------------------------------------------------------- tool
 $(EMBED_C): $(EMBED) tests/embed.sh
@@ -140,7 +140,7 @@ demo: deps
 bench: all
 	@sh tests/deps.sh --optional $(DEB_BENCH)
 	@$(MAKE) --no-print-directory -C bench B=../$(B)
-	@sh bench/run.sh $(B)
+	@python3 bench/run.py $(B)
 
 # ---------------------------------------------------------------- fuzz
 FUZZ_SECONDS ?= 120

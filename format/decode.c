@@ -245,14 +245,19 @@ int ml_meta_next(struct ml_rd *fr, struct ml_meta_rec *rec)
 int ml_events_begin(struct ml_events *c, const uint8_t *data, size_t len)
 {
 	memset(c, 0, sizeof *c);
-	c->rd.p = data;
-	c->rd.end = data + len;
-	uint64_t idx = ml_rd_u(&c->rd);
-	c->seq = ml_rd_u(&c->rd);
-	c->tick = ml_rd_u(&c->rd);
-	if (c->rd.err || idx > UINT32_MAX)
+	struct ml_rd h = { data, data + len, 0 };
+	uint64_t idx = ml_rd_u(&h);
+	c->seq = ml_rd_u(&h);
+	c->tick = ml_rd_u(&h);
+	uint64_t l0 = ml_rd_u(&h), l1 = ml_rd_u(&h), l2 = ml_rd_u(&h);
+	size_t left = (size_t)(h.end - h.p);
+	if (h.err || idx > UINT32_MAX || l0 > left || l1 > left - l0 || l2 != left - l0 - l1)
 		return -1;
 	c->thread_idx = (uint32_t)idx;
+	c->rd.p = h.p;
+	c->rd.end = c->sz.p = h.p + l0;
+	c->sz.end = c->ad.p = c->sz.p + l1;
+	c->ad.end = c->ad.p + l2;
 	return 0;
 }
 
@@ -289,9 +294,9 @@ static int stack_code(struct ml_events *c, uint64_t code, uint32_t *id)
 
 static int alloc_tail(struct ml_events *c, struct ml_event *ev)
 {
-	ev->size = ml_rd_u(&c->rd);
-	int64_t d = ml_unzigzag(ml_rd_u(&c->rd));
-	if (c->rd.err)
+	ev->size = ml_rd_u(&c->sz);
+	int64_t d = ml_unzigzag(ml_rd_u(&c->ad));
+	if (c->rd.err || c->sz.err || c->ad.err)
 		return -1;
 	ev->addr = c->prev_addr + (uint64_t)d;
 	c->prev_addr = ev->addr;
@@ -324,7 +329,7 @@ int ml_events_next(struct ml_events *c, struct ml_event *ev)
 {
 	for (;;) {
 		if (c->rd.p >= c->rd.end)
-			return 0;
+			return c->sz.p == c->sz.end && c->ad.p == c->ad.end ? 0 : -1;
 		uint8_t h = *c->rd.p++;
 		memset(ev, 0, sizeof *ev);
 		if (h <= ML_EV_FREE_NEAR_MAX) {
@@ -366,7 +371,9 @@ int ml_events_next(struct ml_events *c, struct ml_event *ev)
 					return -1;
 			} else if (h == ML_EV_REALLOC_UNKNOWN) {
 				ev->type = ML_E_REALLOC_UNKNOWN;
-				ev->old_addr = ml_rd_u(&c->rd);
+				ev->old_addr = ml_rd_u(&c->ad);
+				if (c->ad.err)
+					return -1;
 			} else {
 				ev->type = ML_E_ALLOC;
 			}
@@ -390,10 +397,14 @@ int ml_events_next(struct ml_events *c, struct ml_event *ev)
 		case ML_EV_FREE_FOREIGN:
 			ev->type = ML_E_FREE;
 			return read_ref(c, ev, 0) < 0 ? -1 : 1;
+		case ML_EV_MARK:
+			ev->type = ML_E_MARK;
+			ev->mark_tsc = ml_rd_u(&c->rd);
+			return c->rd.err ? -1 : 1;
 		case ML_EV_FREE_UNKNOWN:
 			ev->type = ML_E_FREE_UNKNOWN;
-			ev->old_addr = ml_rd_u(&c->rd);
-			return c->rd.err ? -1 : 1;
+			ev->old_addr = ml_rd_u(&c->ad);
+			return c->ad.err ? -1 : 1;
 		default:
 			return -1;
 		}

@@ -95,6 +95,7 @@ enum ml_event_kind {
 	ML_E_REALLOC,           /* ref + alloc part */
 	ML_E_FREE_UNKNOWN,      /* old_addr */
 	ML_E_REALLOC_UNKNOWN,   /* old_addr + alloc part */
+	ML_E_MARK,              /* a time boundary: mark_tsc (since tsc0) */
 };
 
 struct ml_event {
@@ -110,10 +111,13 @@ struct ml_event {
 	int own;                /* ref is this thread's: distance is valid */
 	uint64_t distance;      /* 1: the thread's most recent allocation */
 	uint64_t old_addr;      /* *_UNKNOWN */
+	uint64_t mark_tsc;      /* ML_E_MARK */
 };
 
 struct ml_events {
-	struct ml_rd rd;
+	struct ml_rd rd;           /* operations column */
+	struct ml_rd sz;           /* sizes column */
+	struct ml_rd ad;           /* addresses column */
 	uint32_t thread_idx;
 	uint64_t seq, tick, prev_addr;
 	uint32_t mtf_n;
@@ -122,7 +126,8 @@ struct ml_events {
 
 /** Start decoding an events frame. 0 or -1 (malformed header). */
 int ml_events_begin(struct ml_events *c, const uint8_t *data, size_t len);
-/** 1 with *ev filled, 0 at the end of the frame, -1 if malformed. */
+/** 1 with *ev filled, 0 at the end of the frame, -1 if malformed (a
+ * column left with bytes the operations did not use is malformed). */
 int ml_events_next(struct ml_events *c, struct ml_event *ev);
 
 #endif

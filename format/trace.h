@@ -10,9 +10,9 @@
  *  - A varint is LEB128: 7 bits per byte, low bits first, high bit set on
  *    every byte but the last. At most 10 bytes for 64 bits.
  *  - Signed deltas are zigzag-encoded before they become varints.
- *  - Writers check capacity once per record: every record fits in
- *    ML_MAX_EVENT bytes, so an encoder reserves that much and writes
- *    without further checks.
+ *  - An events frame has three columns (operations, sizes, addresses);
+ *    the tracer checks each column's room once per record and then writes
+ *    without further checks (tracer.h, ML_COL_ROOM*).
  */
 #ifndef MEMLEDGER_FORMAT_TRACE_H
 #define MEMLEDGER_FORMAT_TRACE_H
@@ -61,11 +61,15 @@ enum ml_event_type {
 	ML_EV_REALLOC = 0xc4,       /* old ref, kind, stack code, size, addr delta */
 	ML_EV_REALLOC_UNKNOWN = 0xc5, /* old addr delta, kind, stack code, size, addr delta */
 	ML_EV_TICK = 0xc6,          /* tick delta varint */
-	ML_EV_SKIP = 0xc7,          /* sampled-out allocations: count, bytes (sample mode) */
-	ML_EV_FREE_SKIPPED = 0xc8,  /* free of a sampled-out block: size varint */
+	/* 0xc7, 0xc8: never written (reserved) */
+	ML_EV_MARK = 0xc9,          /* a time boundary in this thread: TSC - tsc0 varint */
 };
 
-/* Stack code (in ML_EV_ALLOC and realloc records): a varint c;
+/* Where each field lives (FORMAT.md): sizes in the sizes column,
+ * addresses (allocation deltas and unknown-free addresses) in the
+ * addresses column, everything else in the operations column.
+ *
+ * Stack code (in ML_EV_ALLOC and realloc records): a varint c;
  * c < ML_MTF_SIZE is a move-to-front slot, else stack id = c - ML_MTF_SIZE. */
 
 /* Allocation kinds, as stored in the trace and named in SQL. */
@@ -82,9 +86,6 @@ enum ml_kind {
 	ML_KIND_INHERITED,  /* live in the parent at fork: counted once by the child */
 	ML_KIND_COUNT
 };
-
-/* Worst case size of one event, its tick record included. */
-#define ML_MAX_EVENT 64
 
 /* ---------------------------------------------------------------- meta */
 

@@ -103,7 +103,8 @@ static void human(char *out, size_t n, int64_t bytes)
 
 /* ---------------------------------------------------------------- threads */
 
-static int threads_check(struct item *it, const char *state, const char *fail_fmt, const char *pass_text)
+static int threads_check(struct item *it, const char *state, const char *what, const char *fail_fmt,
+                         const char *pass_text)
 {
 	sqlite3_stmt *s = db_prepare(it->db, "SELECT tid, start_function, stack_id, start_ns, end_ns FROM threads"
 	                                     " WHERE process_id = ? AND state_at_exit = ? ORDER BY start_ns",
@@ -119,13 +120,13 @@ static int threads_check(struct item *it, const char *state, const char *fail_fm
 		where(it->db, stack, w, sizeof w);
 		if (n < 200)
 			evidence(it, stack, sqlite3_column_int64(s, 0),
-			         "thread %lld (%s), created at %s", (long long)sqlite3_column_int64(s, 0),
-			         col(s, 1, "an unknown function"), w);
+			         "thread %lld (%s) %s, created at %s", (long long)sqlite3_column_int64(s, 0),
+			         col(s, 1, "an unknown function"), what, w);
 		n++;
 	}
 	sqlite3_finalize(s);
 	if (n)
-		return verdict(it, "fail", fail_fmt, n, n == 1 ? "" : "s");
+		return verdict(it, "fail", fail_fmt, n, n == 1 ? "" : "s", n == 1 ? "was" : "were");
 	return verdict(it, "pass", "%s", pass_text);
 }
 
@@ -380,7 +381,7 @@ static int baseline_check(struct item *it)
 	if (n < 2)
 		return verdict(it, "n/a", "Needs two snapshots to compare.");
 	struct phase *a = &ph[0], *z = &ph[n - 1];
-	char b1[32], b2[32], bd[32];
+	char b1[32], b2[32], bd[32], br[32];
 	human(b1, sizeof b1, a->alloc);
 	human(b2, sizeof b2, z->alloc);
 	human(bd, sizeof bd, z->alloc - a->alloc);
@@ -388,12 +389,39 @@ static int baseline_check(struct item *it)
 	         z->alloc >= a->alloc ? "+" : "", bd);
 	evidence(it, 0, z->objs - a->objs, "HeapObjects: %s %lld -> %s %lld (%+lld)", a->label, (long long)a->objs,
 	         z->label, (long long)z->objs, (long long)(z->objs - a->objs));
-	if (z->alloc > a->alloc || z->objs > a->objs)
+	/* What the C/C++ runtime allocated for itself in between (a stdio
+	 * buffer on first use, a thread's TLS, locale data) is not the
+	 * program's and does not count. */
+	int64_t rb = 0, rn = 0;
+	sqlite3_stmt *s = db_prepare(it->db, "SELECT sum(CASE ss.snapshot_seq WHEN ?2 THEN ss.live_bytes ELSE -ss.live_bytes END),"
+	                                     " sum(CASE ss.snapshot_seq WHEN ?2 THEN ss.live_allocs ELSE -ss.live_allocs END)"
+	                                     " FROM site_snapshots ss JOIN sites st ON st.process_id = ss.process_id"
+	                                     " AND st.stack_id = ss.stack_id WHERE ss.process_id = ?1 AND st.runtime = 1"
+	                                     " AND ss.snapshot_seq IN (?2, ?3)", it->err, it->errlen);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, it->pid);
+	sqlite3_bind_int64(s, 2, z->seq);
+	sqlite3_bind_int64(s, 3, a->seq);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		rb = sqlite3_column_int64(s, 0);
+		rn = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	if (rb || rn) {
+		human(br, sizeof br, rb);
+		evidence(it, 0, rb, "of which the C/C++ runtime's own caches: %s%s in %+lld block%s, not counted",
+		         rb >= 0 ? "+" : "", br, (long long)rn, rn == 1 || rn == -1 ? "" : "s");
+	}
+	int64_t dalloc = z->alloc - a->alloc - rb, dobjs = z->objs - a->objs - rn;
+	human(bd, sizeof bd, dalloc);
+	if (dalloc > 0 || dobjs > 0)
 		return verdict(it, "fail", "Memory did not come back to baseline between %s: Alloc is %s higher and"
-		               " HeapObjects %lld higher at %s than at %s. See the leaks and the sites that grew.",
-		               which, bd, (long long)(z->objs - a->objs), z->label, a->label);
-	return verdict(it, "pass", "Alloc and HeapObjects at %s are back at (or below) their values at %s.",
-	               z->label, a->label);
+		               " HeapObjects %lld higher at %s than at %s%s. See the leaks and the sites that grew.",
+		               which, bd, (long long)dobjs, z->label, a->label,
+		               rb || rn ? ", not counting the runtime's own caches" : "");
+	return verdict(it, "pass", "Alloc and HeapObjects at %s are back at (or below) their values at %s%s.",
+	               z->label, a->label, rb || rn ? ", not counting the runtime's own caches" : "");
 }
 
 /* ---------------------------------------------------------------- all */
@@ -418,13 +446,15 @@ int checklist_run(sqlite3 *db, const struct trace_meta *m, int64_t pid, const st
 	int rc = -1;
 #define ITEM(n) (it.name = (n), it.nev = 0)
 	ITEM("threads_stopped");
-	if (threads_check(&it, "running", "%d thread%s created during the run were still running at exit. Tell them"
-	                  " to stop and join them before the program ends.",
-	                  "Every thread created during the run had stopped by exit.") < 0)
+	if (threads_check(&it, "running", "still running at exit",
+	                  "%d thread%s %s still running at exit. Tell them to stop and join them before the"
+	                  " program ends.",
+	                  "Every thread the program started had stopped by exit.") < 0)
 		goto out;
 	ITEM("threads_joined");
-	if (threads_check(&it, "exited-unjoined", "%d thread%s ended but were never joined or detached: their stacks"
-	                  " and results stay allocated. Call pthread_join (or pthread_detach).",
+	if (threads_check(&it, "exited-unjoined", "ended without being joined",
+	                  "%d thread%s ended but %s never joined or detached: their stacks and results stay"
+	                  " allocated. Call pthread_join (or pthread_detach).",
 	                  "Every thread that ended was joined or detached.") < 0)
 		goto out;
 	ITEM("timers_stopped");

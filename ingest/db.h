@@ -11,6 +11,12 @@
 
 #define ML_SCHEMA_VERSION "1"
 
+/* Created after a trace's allocations are loaded (see schema.sql). */
+#define DB_ALLOCATION_INDEXES \
+	"CREATE INDEX IF NOT EXISTS allocations_stack ON allocations(stack_id);" \
+	"CREATE INDEX IF NOT EXISTS allocations_live ON allocations(process_id, leak)" \
+	" WHERE free_ns IS NULL;"
+
 /**
  * Open path for writing, creating it with the schema if it is new.
  * An existing file must be a memledger database of this schema version.

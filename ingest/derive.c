@@ -73,7 +73,8 @@ int derive_process_end(sqlite3 *db, const struct trace_meta *m, int64_t pid, uin
 	}
 	sqlite3_stmt *s;
 	PREP(s, "UPDATE processes SET end_ns = ?, end_reason = ?, exit_code = ?, signal = ?,"
-	        " unknown_frees = ?, events = ?, freeres_called = ?, scanned = ?,"
+	        " unknown_frees = ?, events = ?, freeres_called = ?, scanned = ?, exit_begin_ns = ?,"
+	        " scan_ns = ?, scan_blocks = ?,"
 	        " parent_process_id = (SELECT p.id FROM processes p WHERE p.pid = processes.ppid"
 	        "   AND p.id != processes.id AND p.start_unix_ns <= processes.start_unix_ns"
 	        "   ORDER BY p.start_unix_ns DESC LIMIT 1)"
@@ -86,7 +87,14 @@ int derive_process_end(sqlite3 *db, const struct trace_meta *m, int64_t pid, uin
 	sqlite3_bind_int64(s, 6, (int64_t)events);
 	sqlite3_bind_int(s, 7, m->freeres);
 	sqlite3_bind_int(s, 8, m->have_exit_scan);
-	sqlite3_bind_int64(s, 9, pid);
+	db_bind_opt(s, 9, m->exit_begin_tsc ? tm_tsc_ns(m, m->exit_begin_tsc) : -1);
+	const struct tm_scan *scan = NULL;
+	for (size_t i = 0; i < m->nscans; i++)
+		if (m->have_exit_scan && m->scans[i].snap == m->exit_scan_snap)
+			scan = &m->scans[i];
+	db_bind_opt(s, 10, scan ? (int64_t)scan->dt_ns : -1);
+	db_bind_opt(s, 11, scan ? (int64_t)scan->blocks : -1);
+	sqlite3_bind_int64(s, 12, pid);
 	int rc = db_step(db, s, err, errlen);
 	sqlite3_finalize(s);
 	if (rc < 0)

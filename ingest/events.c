@@ -8,17 +8,12 @@
 
 #include "format/decode.h"
 #include "ingest/db.h"
+#include "ingest/dbq.h"
 #include "ingest/events.h"
 
 #define WINDOW (1u << 17)   /* rows held back to keep ids in allocation order */
 #define MAX_PHASES 4096
 
-static const char *const kind_names[ML_KIND_COUNT] = {
-	"malloc", "calloc", "realloc", "reallocarray", "memalign", "posix_memalign",
-	"aligned_alloc", "valloc", "pvalloc", "inherited",
-};
-
-static const char *const leak_names[4] = { NULL, "lost", "indirect", "reachable" };
 
 struct row {
 	int64_t id;
@@ -50,7 +45,7 @@ struct pass2 {
 	sqlite3 *db;
 	struct trace_meta *m;
 	int64_t process_id;
-	sqlite3_stmt *ins, *upd, *ins_scan;
+	struct dbq *q;              /* the rows go to SQLite on another thread */
 	struct row *ring;
 	int64_t base, next;
 	struct u64map pending;      /* key -> id, for blocks not yet freed */
@@ -74,6 +69,7 @@ struct pass2 {
 	struct u64map mid_idx;      /* key -> first index in mid */
 	uint64_t events, unknown;
 	int64_t settle_lo, settle_hi;
+	struct u64map floor_ns;     /* thread idx + 1 -> time of its latest mark */
 };
 
 void pass2_settle_window(struct pass2 *p, int64_t lo, int64_t hi)
@@ -162,31 +158,21 @@ static int phase_span(struct pass2 *p, uint32_t site, uint64_t size, int64_t a, 
 
 static int row_write(struct pass2 *p, struct row *r, char *err, size_t errlen)
 {
-	sqlite3_stmt *s = p->ins;
 	int live = !r->freed;
 	struct gsite *g = &p->sites[r->site];
-	sqlite3_bind_int64(s, 1, r->id);
-	sqlite3_bind_int64(s, 2, p->process_id);
-	sqlite3_bind_int64(s, 3, (int64_t)r->addr);
-	sqlite3_bind_int64(s, 4, (int64_t)r->size);
-	sqlite3_bind_text(s, 5, kind_names[r->kind], -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 6, r->alloc_ns);
-	db_bind_opt(s, 7, live ? -1 : r->free_ns);
-	db_bind_opt(s, 8, r->alloc_tid > 0 ? r->alloc_tid : -1);
-	db_bind_opt(s, 9, live || r->free_tid <= 0 ? -1 : r->free_tid);
-	db_bind_opt(s, 10, g->stack_id > 0 ? g->stack_id : -1);
-	const char *leak = NULL;
+	struct dbq_op op = {
+		.type = DBQ_INSERT, .kind = r->kind, .temporary = r->temporary, .id = r->id,
+		.addr = (int64_t)r->addr, .size = (int64_t)r->size, .alloc_ns = r->alloc_ns,
+		.free_ns = live ? -1 : r->free_ns, .alloc_tid = r->alloc_tid > 0 ? r->alloc_tid : -1,
+		.free_tid = live || r->free_tid <= 0 ? -1 : r->free_tid,
+		.stack_id = g->stack_id > 0 ? g->stack_id : -1,
+	};
 	if (live && p->m->have_exit_scan) {
 		uint64_t cls = ML_LEAK_REACHABLE;
 		u64map_get(&p->m->exit_leaks, r->key, &cls);
-		leak = leak_names[cls & 3];
+		op.leak = (int)cls;
 	}
-	if (leak)
-		sqlite3_bind_text(s, 11, leak, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 11);
-	sqlite3_bind_int(s, 12, r->temporary);
-	if (db_step(p->db, s, err, errlen) < 0)
+	if (dbq_push(p->q, &op, err, errlen) < 0)
 		return -1;
 	if (phase_span(p, r->site, r->size, r->alloc_ns, live ? -1 : r->free_ns) < 0)
 		goto out_oom;
@@ -203,11 +189,9 @@ static int row_write(struct pass2 *p, struct row *r, char *err, size_t errlen)
 	uint64_t mi;
 	if (u64map_get(&p->mid_idx, r->key, &mi)) {
 		for (; mi < p->nmid && p->mid[mi].key == r->key; mi++) {
-			sqlite3_bind_int64(p->ins_scan, 1, p->process_id);
-			sqlite3_bind_int64(p->ins_scan, 2, (int64_t)p->mid[mi].snap);
-			sqlite3_bind_int64(p->ins_scan, 3, r->id);
-			sqlite3_bind_text(p->ins_scan, 4, leak_names[p->mid[mi].cls & 3], -1, SQLITE_STATIC);
-			if (db_step(p->db, p->ins_scan, err, errlen) < 0)
+			struct dbq_op so = { .type = DBQ_SCAN, .kind = p->mid[mi].cls, .snap = (int64_t)p->mid[mi].snap,
+			                     .id = r->id };
+			if (dbq_push(p->q, &so, err, errlen) < 0)
 				return -1;
 		}
 	}
@@ -260,11 +244,9 @@ static int do_free(struct pass2 *p, uint64_t key, int64_t ns, int64_t tid, int t
 		struct late *l = &p->late[li];
 		if (ns < l->alloc_ns)
 			ns = l->alloc_ns;
-		sqlite3_bind_int64(p->upd, 1, ns);
-		db_bind_opt(p->upd, 2, tid > 0 ? tid : -1);
-		sqlite3_bind_int(p->upd, 3, temporary);
-		sqlite3_bind_int64(p->upd, 4, l->id);
-		if (db_step(p->db, p->upd, err, errlen) < 0)
+		struct dbq_op op = { .type = DBQ_FREE_LATE, .free_ns = ns, .free_tid = tid > 0 ? tid : -1,
+		                     .temporary = temporary, .id = l->id };
+		if (dbq_push(p->q, &op, err, errlen) < 0)
 			return -1;
 		struct gsite *g = &p->sites[l->site];
 		g->live_allocs--;
@@ -341,10 +323,28 @@ int pass2_frame(struct pass2 *p, const uint8_t *data, size_t len, char *err, siz
 		return -1;
 	}
 	int64_t tid = tm_idx_tid(p->m, c.thread_idx);
+	/* A thread's events after one of its marks (a snapshot, the start of
+	 * exit) are no earlier than the mark, though their ticks may say so. */
+	uint64_t fl = 0;
+	u64map_get(&p->floor_ns, (uint64_t)c.thread_idx + 1, &fl);
+	int64_t floor = (int64_t)fl;
 	int rc;
 	while ((rc = ml_events_next(&c, &ev)) == 1) {
-		p->events++;
 		int64_t ns = tm_tick_ns(p->m, ev.tick);
+		if (ns < floor)
+			ns = floor;
+		if (ev.type == ML_E_MARK) {
+			int64_t t = tm_tsc_ns(p->m, p->m->tsc0 + ev.mark_tsc);
+			if (t > floor) {
+				floor = t;
+				if (u64map_put(&p->floor_ns, (uint64_t)c.thread_idx + 1, (uint64_t)t) < 0) {
+					snprintf(err, errlen, "out of memory");
+					return -1;
+				}
+			}
+			continue;
+		}
+		p->events++;
 		switch (ev.type) {
 		case ML_E_ALLOC:
 			if (do_alloc(p, c.thread_idx, &ev, ns, tid, err, errlen) < 0)
@@ -436,14 +436,7 @@ struct pass2 *pass2_new(sqlite3 *db, struct trace_meta *m, int64_t process_id, i
 	p->ring = calloc(WINDOW, sizeof *p->ring);
 	if (!p->ring || choose_phases(p) < 0)
 		goto out_oom;
-	p->ins = db_prepare(db, "INSERT INTO allocations(id, process_id, addr, size, kind, alloc_ns, free_ns,"
-	                        " alloc_tid, free_tid, stack_id, leak, temporary) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-	                    err, errlen);
-	p->upd = db_prepare(db, "UPDATE allocations SET free_ns = ?, free_tid = ?, leak = NULL, temporary = ?"
-	                        " WHERE id = ?", err, errlen);
-	p->ins_scan = db_prepare(db, "INSERT INTO scan_leaks(process_id, snapshot_seq, allocation_id, leak)"
-	                             " VALUES (?,?,?,?)", err, errlen);
-	if (!p->ins || !p->upd || !p->ins_scan) {
+	if (!(p->q = dbq_start(db, process_id, err, errlen))) {
 		pass2_free(p);
 		return NULL;
 	}
@@ -512,6 +505,11 @@ int pass2_finish(struct pass2 *p, char *err, size_t errlen)
 	p->unknown += p->early_idx.n;
 	if (ring_flush(p, 1, err, errlen) < 0)
 		return -1;
+	/* every row is queued: wait for the database thread */
+	struct dbq *q = p->q;
+	p->q = NULL;
+	if (dbq_finish(q, err, errlen) < 0)
+		return -1;
 	/* Blocks live at the end (every row written as live and never
 	 * updated), by leak class; 0 when no exit scan ran. */
 	for (size_t slot = 0; p->late_idx.keys && slot <= p->late_idx.mask; slot++) {
@@ -556,9 +554,10 @@ void pass2_free(struct pass2 *p)
 {
 	if (!p)
 		return;
-	sqlite3_finalize(p->ins);
-	sqlite3_finalize(p->upd);
-	sqlite3_finalize(p->ins_scan);
+	if (p->q) {
+		char ignore[64];
+		dbq_finish(p->q, ignore, sizeof ignore);
+	}
 	free(p->ring);
 	u64map_free(&p->pending);
 	u64map_free(&p->early_idx);
@@ -573,5 +572,6 @@ void pass2_free(struct pass2 *p)
 	free(p->diffs);
 	free(p->mid);
 	u64map_free(&p->mid_idx);
+	u64map_free(&p->floor_ns);
 	free(p);
 }

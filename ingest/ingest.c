@@ -157,6 +157,11 @@ int ingest_trace(struct ingest *ig, const char *path, const struct ingest_opts *
 	if (db_exec(ig->db, "BEGIN", err, errlen) < 0)
 		goto out;
 	in_tx = 1;
+	/* Into an empty table, load without the indexes and build them after. */
+	int rebuild = db_int(ig->db, "SELECT count(*) FROM (SELECT 1 FROM allocations LIMIT 1)", 1) == 0;
+	if (rebuild && db_exec(ig->db, "DROP INDEX IF EXISTS allocations_stack;"
+	                               "DROP INDEX IF EXISTS allocations_live;", err, errlen) < 0)
+		goto out;
 	if (symcache_load(&ig->cache, ig->db, err, errlen) < 0)
 		goto out;
 	int64_t pid = derive_process_begin(ig->db, &m, abspath, err, errlen);
@@ -187,7 +192,8 @@ int ingest_trace(struct ingest *ig, const char *path, const struct ingest_opts *
 	    derive_resources(ig->db, &m, pid, err, errlen) < 0 ||
 	    derive_sites(ig->db, sites, nsites, pid, err, errlen) < 0 ||
 	    checklist_run(ig->db, &m, pid, sites, nsites, settle_lo, settle_hi, err, errlen) < 0 ||
-	    derive_process_end(ig->db, &m, pid, pass2_events(p), pass2_unknown_frees(p), err, errlen) < 0)
+	    derive_process_end(ig->db, &m, pid, pass2_events(p), pass2_unknown_frees(p), err, errlen) < 0 ||
+	    db_exec(ig->db, DB_ALLOCATION_INDEXES, err, errlen) < 0)
 		goto out;
 	if (db_exec(ig->db, "COMMIT", err, errlen) < 0)
 		goto out;

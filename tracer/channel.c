@@ -48,6 +48,7 @@ struct ml_buf *ml_buf_get(void)
 	}
 	b->next = NULL;
 	b->len = 0;
+	b->clen[0] = b->clen[1] = b->clen[2] = 0;
 	return b;
 }
 
@@ -79,7 +80,11 @@ void ml_buf_submit(struct ml_buf *b)
 			ml_write_queued();
 		return;
 	}
-	ml_writer_wake();
+	/* Wake the writer for a batch, not for every buffer: a wake-up puts
+	 * the writer on this thread's CPU (the kernel's wake-affine rule),
+	 * and the two would then share one core while another idles. */
+	if (n == ML_WAKE_BATCH)
+		ml_writer_wake();
 }
 
 /*
@@ -115,18 +120,37 @@ int ml_queue_length(void)
 	return __atomic_load_n(&queue_len, __ATOMIC_RELAXED);
 }
 
+/* Set a thread's cursors to the start of buffer b. */
+static void thread_start_buf(struct ml_thread *t, struct ml_buf *b)
+{
+	for (int k = 0; k < 3; k++)
+		t->w[k] = ml_buf_col(b, k);
+	t->lim1 = ml_buf_col(b, 1) + ML_COL1 - ML_COL_ROOM1;
+	t->lim2 = ml_buf_col(b, 2) + ML_COL2 - ML_COL_ROOM2;
+	atomic_store_explicit(&t->commit, 0, memory_order_release);
+	atomic_store_explicit(&t->lim0, ml_buf_col(b, 0) + ML_COL0 - ML_COL_ROOM0,
+	                      memory_order_relaxed);
+}
+
+/** Record a buffer's column lengths from a commit word. */
+void ml_buf_seal(struct ml_buf *b, uint64_t commit)
+{
+	for (int k = 0; k < 3; k++)
+		b->clen[k] = ml_commit_off(commit, k);
+}
+
 void ml_thread_refill(struct ml_thread *t)
 {
 	struct ml_buf *b = atomic_load_explicit(&t->buf, memory_order_relaxed);
-	uint8_t *pos = atomic_load_explicit(&t->pos, memory_order_relaxed);
-	if (b && pos == b->data) {
+	uint64_t commit = atomic_load_explicit(&t->commit, memory_order_relaxed);
+	if (b && !commit) {
 		/* Empty buffer, woken by a drain request: keep it. */
-		atomic_store_explicit(&t->limit, b->data + ML_BUF_SIZE - ML_MAX_EVENT,
+		atomic_store_explicit(&t->lim0, ml_buf_col(b, 0) + ML_COL0 - ML_COL_ROOM0,
 		                      memory_order_relaxed);
 		return;
 	}
 	if (b) {
-		b->len = (uint32_t)(pos - b->data);
+		ml_buf_seal(b, commit);
 		atomic_store_explicit(&t->buf, NULL, memory_order_relaxed);
 		ml_buf_submit(b);
 		queue_backpressure();
@@ -135,8 +159,8 @@ void ml_thread_refill(struct ml_thread *t)
 	if (!b) {
 		/* Out of memory for buffers: stop recording rather than fail. */
 		atomic_store(&ml.recording, 0);
-		atomic_store_explicit(&t->pos, NULL, memory_order_relaxed);
-		atomic_store_explicit(&t->limit, NULL, memory_order_relaxed);
+		t->w[0] = t->w[1] = t->w[2] = NULL;
+		atomic_store_explicit(&t->lim0, NULL, memory_order_relaxed);
 		return;
 	}
 	b->frame = ML_FRAME_EVENTS;
@@ -148,9 +172,7 @@ void ml_thread_refill(struct ml_thread *t)
 	t->prev_addr = 0;
 	t->mtf_n = 0;
 	atomic_store_explicit(&t->buf, b, memory_order_relaxed);
-	atomic_store_explicit(&t->pos, b->data, memory_order_release);
-	atomic_store_explicit(&t->limit, b->data + ML_BUF_SIZE - ML_MAX_EVENT,
-	                      memory_order_relaxed);
+	thread_start_buf(t, b);
 }
 
 /* ---------------------------------------------------------------- meta */

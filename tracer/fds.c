@@ -33,10 +33,6 @@ static _Atomic(uintptr_t) timers[TIMER_MAX];   /* live POSIX timers (id + 1) */
 
 
 #define EXPORT __attribute__((visibility("default")))
-#define REAL(name) \
-	static __typeof__(&name) real_##name; \
-	if (!real_##name) real_##name = (__typeof__(&name))ml_dlsym_next(#name)
-
 static pid_t gettid_(void)
 {
 	return (pid_t)syscall(SYS_gettid);
@@ -147,7 +143,7 @@ void ml_fds_reset_for_child(void)
 
 EXPORT int pipe(int fds[2])
 {
-	REAL(pipe);
+	ML_REAL(pipe);
 	int rc = real_pipe(fds);
 	if (rc == 0) {
 		ml_res_open(ML_RES_PIPE, fds[0], ML_ORIGIN_PIPE);
@@ -158,7 +154,7 @@ EXPORT int pipe(int fds[2])
 
 EXPORT int pipe2(int fds[2], int flags)
 {
-	REAL(pipe2);
+	ML_REAL(pipe2);
 	int rc = real_pipe2(fds, flags);
 	if (rc == 0) {
 		ml_res_open(ML_RES_PIPE, fds[0], ML_ORIGIN_PIPE2);
@@ -169,7 +165,7 @@ EXPORT int pipe2(int fds[2], int flags)
 
 EXPORT int socketpair(int domain, int type, int proto, int sv[2])
 {
-	REAL(socketpair);
+	ML_REAL(socketpair);
 	int rc = real_socketpair(domain, type, proto, sv);
 	if (rc == 0) {
 		ml_res_open(ML_RES_SOCKET, sv[0], ML_ORIGIN_SOCKETPAIR);
@@ -180,7 +176,7 @@ EXPORT int socketpair(int domain, int type, int proto, int sv[2])
 
 EXPORT int socket(int domain, int type, int proto)
 {
-	REAL(socket);
+	ML_REAL(socket);
 	int fd = real_socket(domain, type, proto);
 	if (fd >= 0)
 		ml_res_open(ML_RES_SOCKET, fd, ML_ORIGIN_SOCKET);
@@ -189,7 +185,7 @@ EXPORT int socket(int domain, int type, int proto)
 
 EXPORT int accept(int s, struct sockaddr *addr, socklen_t *len)
 {
-	REAL(accept);
+	ML_REAL(accept);
 	int fd = real_accept(s, addr, len);
 	if (fd >= 0)
 		ml_res_open(ML_RES_SOCKET, fd, ML_ORIGIN_ACCEPT);
@@ -198,7 +194,7 @@ EXPORT int accept(int s, struct sockaddr *addr, socklen_t *len)
 
 EXPORT int accept4(int s, struct sockaddr *addr, socklen_t *len, int flags)
 {
-	REAL(accept4);
+	ML_REAL(accept4);
 	int fd = real_accept4(s, addr, len, flags);
 	if (fd >= 0)
 		ml_res_open(ML_RES_SOCKET, fd, ML_ORIGIN_ACCEPT4);
@@ -207,7 +203,7 @@ EXPORT int accept4(int s, struct sockaddr *addr, socklen_t *len, int flags)
 
 EXPORT int eventfd(unsigned int initval, int flags)
 {
-	REAL(eventfd);
+	ML_REAL(eventfd);
 	int fd = real_eventfd(initval, flags);
 	if (fd >= 0)
 		ml_res_open(ML_RES_EVENTFD, fd, ML_ORIGIN_EVENTFD);
@@ -216,7 +212,7 @@ EXPORT int eventfd(unsigned int initval, int flags)
 
 EXPORT int timerfd_create(int clockid, int flags)
 {
-	REAL(timerfd_create);
+	ML_REAL(timerfd_create);
 	int fd = real_timerfd_create(clockid, flags);
 	if (fd >= 0)
 		ml_res_open(ML_RES_TIMERFD, fd, ML_ORIGIN_TIMERFD);
@@ -225,7 +221,7 @@ EXPORT int timerfd_create(int clockid, int flags)
 
 EXPORT int timer_create(clockid_t clockid, struct sigevent *sev, timer_t *timerid)
 {
-	REAL(timer_create);
+	ML_REAL(timer_create);
 	int rc = real_timer_create(clockid, sev, timerid);
 	if (rc == 0)
 		ml_res_open(ML_RES_POSIX_TIMER, (long)(intptr_t)*timerid, ML_ORIGIN_TIMER_CREATE);
@@ -234,7 +230,7 @@ EXPORT int timer_create(clockid_t clockid, struct sigevent *sev, timer_t *timeri
 
 EXPORT int timer_delete(timer_t timerid)
 {
-	REAL(timer_delete);
+	ML_REAL(timer_delete);
 	ml_res_close((long)(intptr_t)timerid, ML_RES_POSIX_TIMER);
 	return real_timer_delete(timerid);
 }
@@ -250,7 +246,7 @@ static void free_fd_for_program(int fd)
 
 EXPORT int dup(int fd)
 {
-	REAL(dup);
+	ML_REAL(dup);
 	int nfd = real_dup(fd);
 	dup_of(fd, nfd, ML_ORIGIN_DUP);
 	return nfd;
@@ -258,7 +254,7 @@ EXPORT int dup(int fd)
 
 EXPORT int dup2(int fd, int nfd)
 {
-	REAL(dup2);
+	ML_REAL(dup2);
 	if (fd != nfd) {
 		free_fd_for_program(nfd);
 		if (tracked_fd(nfd))
@@ -272,7 +268,7 @@ EXPORT int dup2(int fd, int nfd)
 
 EXPORT int dup3(int fd, int nfd, int flags)
 {
-	REAL(dup3);
+	ML_REAL(dup3);
 	if (fd != nfd) {
 		free_fd_for_program(nfd);
 		if (tracked_fd(nfd))
@@ -295,7 +291,7 @@ static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd, va_list ap)
 
 EXPORT int fcntl(int fd, int cmd, ...)
 {
-	REAL(fcntl);
+	ML_REAL(fcntl);
 	va_list ap;
 	va_start(ap, cmd);
 	int rc = fcntl_common(real_fcntl, fd, cmd, ap);
@@ -305,7 +301,7 @@ EXPORT int fcntl(int fd, int cmd, ...)
 
 EXPORT int fcntl64(int fd, int cmd, ...)
 {
-	REAL(fcntl64);
+	ML_REAL(fcntl64);
 	va_list ap;
 	va_start(ap, cmd);
 	int rc = fcntl_common(real_fcntl64, fd, cmd, ap);
@@ -315,7 +311,7 @@ EXPORT int fcntl64(int fd, int cmd, ...)
 
 EXPORT int close(int fd)
 {
-	REAL(close);
+	ML_REAL(close);
 	if (ML_UNLIKELY(fd >= 0 && fd == ml_sink_fd() && ml_active()))
 		return 0;  /* the trace stays open; the program sees success */
 	if (tracked_fd(fd))
@@ -325,7 +321,7 @@ EXPORT int close(int fd)
 
 EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 {
-	REAL(close_range);
+	ML_REAL(close_range);
 	int sfd = ml_sink_fd();
 	int closing = !(flags & CLOSE_RANGE_CLOEXEC);
 	if (closing) {

@@ -67,37 +67,64 @@ static inline struct ml_thread *cur_thread(void)
 	return t;
 }
 
-/* Room for one event (ML_MAX_EVENT bytes) or NULL when nothing can be
- * recorded. */
-static inline uint8_t *ev_begin(struct ml_thread *t)
+/* Cursors into the three columns for the event being written. */
+struct ev {
+	uint8_t *o, *s, *a;   /* operations, sizes, addresses */
+};
+
+/* Room for one event in every column; 0 when nothing can be recorded. */
+static inline int ev_begin(struct ml_thread *t, struct ev *e)
 {
-	uint8_t *p = atomic_load_explicit(&t->pos, memory_order_relaxed);
-	if (ML_UNLIKELY(p >= atomic_load_explicit(&t->limit, memory_order_relaxed))) {
+	if (ML_UNLIKELY(t->w[0] >= atomic_load_explicit(&t->lim0, memory_order_relaxed) ||
+	                t->w[1] >= t->lim1 || t->w[2] >= t->lim2)) {
 		ml_thread_refill(t);
-		p = atomic_load_explicit(&t->pos, memory_order_relaxed);
+		if (!t->w[0])
+			return 0;
 	}
-	return p;
+	e->o = t->w[0];
+	e->s = t->w[1];
+	e->a = t->w[2];
+	return 1;
 }
 
-static inline void ev_end(struct ml_thread *t, uint8_t *p)
+/* The record is whole: publish the three offsets in one store. */
+static inline void ev_end(struct ml_thread *t, const struct ev *e)
 {
-	atomic_store_explicit(&t->pos, p, memory_order_release);
+	struct ml_buf *b = atomic_load_explicit(&t->buf, memory_order_relaxed);
+	t->w[0] = e->o;
+	t->w[1] = e->s;
+	t->w[2] = e->a;
+	atomic_store_explicit(&t->commit,
+	                      ml_commit_pack((uint32_t)(e->o - ml_buf_col(b, 0)),
+	                                     (uint32_t)(e->s - ml_buf_col(b, 1)),
+	                                     (uint32_t)(e->a - ml_buf_col(b, 2))),
+	                      memory_order_release);
 }
 
-static inline uint8_t *ev_tick(struct ml_thread *t, uint8_t *p, uint64_t tsc)
+/*
+ * The thread's clock, advanced from the TSC. Reading the TSC costs about
+ * as much as the rest of an event here, so a busy thread reads it every
+ * 8th event; a thread that was quiet reads it as soon as the writer's
+ * round counter (every --interval) has moved on. An event's time is thus
+ * late by at most 7 events of its thread, or one interval.
+ */
+static inline void ev_tick(struct ml_thread *t, struct ev *e)
 {
-	int64_t d = (int64_t)(tsc - ml.tsc0);
+	unsigned round = atomic_load_explicit(&ml.round, memory_order_relaxed);
+	if (ML_LIKELY((++t->clock_events & 7) != 0 && round == t->clock_round))
+		return;
+	t->clock_round = round;
+	int64_t d = (int64_t)(ml_rdtsc() - ml.tsc0);
 	uint64_t tick = d > 0 ? (uint64_t)d >> ML_TICK_SHIFT : 0;
 	if (ML_UNLIKELY(tick > t->tick)) {
-		*p++ = ML_EV_TICK;
-		p = ml_put_varint(p, tick - t->tick);
+		*e->o++ = ML_EV_TICK;
+		e->o = ml_put_varint(e->o, tick - t->tick);
 		t->tick = tick;
 	}
-	return p;
 }
 
 /* Move-to-front coding of stack ids: a slot when id is recent, else
- * ML_STACK_SLOT_EXPLICIT. ingest/decode.c mirrors this exactly. */
+ * ML_STACK_SLOT_EXPLICIT. format/decode.c mirrors this exactly. */
 static inline unsigned mtf_code(struct ml_thread *t, uint32_t id)
 {
 	uint32_t n = t->mtf_n;
@@ -115,93 +142,144 @@ static inline unsigned mtf_code(struct ml_thread *t, uint32_t id)
 	return ML_STACK_SLOT_EXPLICIT;
 }
 
-/* The allocation part shared by ALLOC, malloc and realloc records. */
-static inline uint8_t *ev_alloc_body(struct ml_thread *t, uint8_t *p, int kind,
-                                     uint32_t stack, uint64_t size, uint64_t addr)
+/* The allocation part shared by ALLOC, malloc and realloc records: for
+ * malloc the header byte carries the stack slot, otherwise the record's
+ * header and kind are already written and a stack code follows. */
+static inline void ev_alloc_body(struct ml_thread *t, struct ev *e, int kind,
+                                 uint32_t stack, uint64_t size, uint64_t addr)
 {
 	unsigned slot = mtf_code(t, stack);
 	if (kind == ML_KIND_MALLOC) {
-		*p++ = (uint8_t)(ML_EV_MALLOC | slot);
+		*e->o++ = (uint8_t)(ML_EV_MALLOC | slot);
 		if (slot == ML_STACK_SLOT_EXPLICIT)
-			p = ml_put_varint(p, stack);
+			e->o = ml_put_varint(e->o, stack);
 	} else {
-		*p++ = (uint8_t)kind;
-		p = ml_put_varint(p, slot == ML_STACK_SLOT_EXPLICIT ? ML_MTF_SIZE + (uint64_t)stack : slot);
+		e->o = ml_put_varint(e->o, slot == ML_STACK_SLOT_EXPLICIT ? ML_MTF_SIZE + (uint64_t)stack : slot);
 	}
-	p = ml_put_varint(p, size);
-	p = ml_put_varint(p, ml_zigzag((int64_t)(addr - t->prev_addr)));
+	e->s = ml_put_varint(e->s, size);
+	e->a = ml_put_varint(e->a, ml_zigzag((int64_t)(addr - t->prev_addr)));
 	t->prev_addr = addr;
-	return p;
+}
+
+/*
+ * --sample-bytes N: like heapprofd, sample allocations as a Poisson
+ * process over allocated bytes, one per N bytes on average, so a large
+ * block is always caught and small ones in proportion. The gap to the
+ * next sample is exponential with mean N.
+ */
+static int64_t sample_gap(struct ml_thread *t)
+{
+	uint64_t x = t->rng ? t->rng : (uintptr_t)t ^ 0x9e3779b97f4a7c15ull;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	t->rng = x;
+	double u = ((double)(x >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+	return (int64_t)(-__builtin_log(u) * (double)ml.sample_bytes) + 1;
+}
+
+/* 1 when this allocation is to be recorded with its stack. */
+static inline int sampled(struct ml_thread *t, size_t size)
+{
+	if (ML_LIKELY(!ml.sample_bytes))
+		return 1;
+	t->sample_left -= (int64_t)size;
+	if (t->sample_left > 0)
+		return 0;
+	t->sample_left = sample_gap(t);
+	return 1;
+}
+
+/* An allocation that was not sampled: counted exactly, entered in the
+ * live map (so its free is counted too), but not written. */
+static void record_unsampled(struct ml_thread *t, void *ptr, size_t size, uint64_t t0)
+{
+	struct ml_live l = { (uintptr_t)ptr, size, 0, t->idx, ML_UNSAMPLED };
+	ml_live_insert(&l);
+	tc_add(t, ML_TC_MALLOCS, 1);
+	tc_add(t, ML_TC_BYTES, size);
+	if (t0)
+		tc_add(t, ML_TC_ALLOC_CYCLES, (ml_rdtsc() - t0) * 16);
 }
 
 static void record_alloc(void *ptr, size_t size, int kind, uint64_t t0)
 {
 	struct ml_thread *t = cur_thread();
+	struct ev e;
 	if (!t)
 		return;
-	uint8_t *p = ev_begin(t);
-	if (!p)
+	if (!sampled(t, size)) {
+		record_unsampled(t, ptr, size, t0);
+		return;
+	}
+	if (!ev_begin(t, &e))
 		return;
 	uint32_t stack = ml_stack_capture();
-	uint64_t tsc = ml_rdtsc();
-	struct ml_live e = { (uintptr_t)ptr, size, ++t->seq, t->idx, stack };
-	ml_live_insert(&e);
-	p = ev_tick(t, p, tsc);
-	if (kind != ML_KIND_MALLOC)
-		*p++ = ML_EV_ALLOC;
-	p = ev_alloc_body(t, p, kind, stack, size, (uintptr_t)ptr);
-	ev_end(t, p);
+	struct ml_live l = { (uintptr_t)ptr, size, ++t->seq, t->idx, stack };
+	ml_live_insert(&l);
+	ev_tick(t, &e);
+	if (kind != ML_KIND_MALLOC) {
+		*e.o++ = ML_EV_ALLOC;
+		*e.o++ = (uint8_t)kind;
+	}
+	ev_alloc_body(t, &e, kind, stack, size, (uintptr_t)ptr);
+	ev_end(t, &e);
 	tc_add(t, ML_TC_MALLOCS, 1);
 	tc_add(t, ML_TC_BYTES, size);
 	tc_add(t, ML_TC_EVENTS, 1);
 	if (t0)
-		tc_add(t, ML_TC_ALLOC_CYCLES, (tsc - t0) * 16);
+		tc_add(t, ML_TC_ALLOC_CYCLES, (ml_rdtsc() - t0) * 16);
 }
 
 /* Reference to the allocation being freed: own distance, or foreign. */
-static inline uint8_t *ev_old_ref(struct ml_thread *t, uint8_t *p, const struct ml_live *e)
+static inline void ev_old_ref(struct ml_thread *t, struct ev *e, const struct ml_live *l)
 {
-	if (e->idx == t->idx)
-		return ml_put_varint(p, t->seq - e->seq + 1);
-	p = ml_put_varint(p, 0);
-	p = ml_put_varint(p, e->idx);
-	return ml_put_varint(p, e->seq);
+	if (l->idx == t->idx) {
+		e->o = ml_put_varint(e->o, t->seq - l->seq + 1);
+		return;
+	}
+	e->o = ml_put_varint(e->o, 0);
+	e->o = ml_put_varint(e->o, l->idx);
+	e->o = ml_put_varint(e->o, l->seq);
 }
 
 /* Record the free of ptr, before the real free. Returns the thread. */
 static struct ml_thread *record_free(void *ptr)
 {
 	struct ml_thread *t = cur_thread();
-	if (!t)
-		return NULL;
-	uint8_t *p = ev_begin(t);
-	if (!p)
+	struct ev e;
+	if (!t || !ev_begin(t, &e))
 		return t;
-	struct ml_live e;
-	int known = ml_live_remove((uintptr_t)ptr, &e);
-	p = ev_tick(t, p, ml_rdtsc());
+	struct ml_live l;
+	int known = ml_live_remove((uintptr_t)ptr, &l);
+	if (ML_UNLIKELY(known && l.stack == ML_UNSAMPLED)) {
+		tc_add(t, ML_TC_FREES, 1);
+		tc_add(t, ML_TC_FREED, l.size);
+		return t;
+	}
+	ev_tick(t, &e);
 	if (ML_LIKELY(known)) {
-		if (e.idx == t->idx) {
-			uint64_t d = t->seq - e.seq + 1;
+		if (l.idx == t->idx) {
+			uint64_t d = t->seq - l.seq + 1;
 			if (d <= ML_EV_FREE_NEAR_MAX + 1) {
-				*p++ = (uint8_t)(d - 1);
+				*e.o++ = (uint8_t)(d - 1);
 			} else {
-				*p++ = ML_EV_FREE_FAR;
-				p = ml_put_varint(p, d);
+				*e.o++ = ML_EV_FREE_FAR;
+				e.o = ml_put_varint(e.o, d);
 			}
 		} else {
-			*p++ = ML_EV_FREE_FOREIGN;
-			p = ml_put_varint(p, e.idx);
-			p = ml_put_varint(p, e.seq);
+			*e.o++ = ML_EV_FREE_FOREIGN;
+			e.o = ml_put_varint(e.o, l.idx);
+			e.o = ml_put_varint(e.o, l.seq);
 		}
 		tc_add(t, ML_TC_FREES, 1);
-		tc_add(t, ML_TC_FREED, e.size);
+		tc_add(t, ML_TC_FREED, l.size);
 	} else {
-		*p++ = ML_EV_FREE_UNKNOWN;
-		p = ml_put_varint(p, (uintptr_t)ptr);
+		*e.o++ = ML_EV_FREE_UNKNOWN;
+		e.a = ml_put_varint(e.a, (uintptr_t)ptr);
 		tc_add(t, ML_TC_UNKNOWN, 1);
 	}
-	ev_end(t, p);
+	ev_end(t, &e);
 	tc_add(t, ML_TC_EVENTS, 1);
 	return t;
 }
@@ -211,39 +289,65 @@ static void record_realloc(const struct ml_live *old, int known, void *oldptr,
                            void *ptr, size_t size, int kind, uint64_t t0)
 {
 	struct ml_thread *t = cur_thread();
+	struct ev e;
 	if (!t)
 		return;
-	uint8_t *p = ev_begin(t);
-	if (!p)
+	if (ML_UNLIKELY(known && old->stack == ML_UNSAMPLED)) {
+		/* the old block was never written: its free is only counted */
+		tc_add(t, ML_TC_FREES, 1);
+		tc_add(t, ML_TC_FREED, old->size);
+		record_alloc(ptr, size, kind, t0);
+		return;
+	}
+	if (!sampled(t, size)) {
+		/* the free half is written; the new block is not sampled */
+		if (ev_begin(t, &e)) {
+			ev_tick(t, &e);
+			if (known) {
+				*e.o++ = ML_EV_FREE_FAR;
+				if (old->idx == t->idx) {
+					e.o = ml_put_varint(e.o, t->seq - old->seq + 1);
+				} else {
+					e.o[-1] = ML_EV_FREE_FOREIGN;
+					e.o = ml_put_varint(e.o, old->idx);
+					e.o = ml_put_varint(e.o, old->seq);
+				}
+				tc_add(t, ML_TC_FREES, 1);
+				tc_add(t, ML_TC_FREED, old->size);
+			} else {
+				*e.o++ = ML_EV_FREE_UNKNOWN;
+				e.a = ml_put_varint(e.a, (uintptr_t)oldptr);
+				tc_add(t, ML_TC_UNKNOWN, 1);
+			}
+			ev_end(t, &e);
+		}
+		record_unsampled(t, ptr, size, t0);
+		return;
+	}
+	if (!ev_begin(t, &e))
 		return;
 	uint32_t stack = ml_stack_capture();
-	uint64_t tsc = ml_rdtsc();
-	p = ev_tick(t, p, tsc);
+	ev_tick(t, &e);
 	if (known) {
-		*p++ = ML_EV_REALLOC;
-		p = ev_old_ref(t, p, old);
+		*e.o++ = ML_EV_REALLOC;
+		ev_old_ref(t, &e, old);
 		tc_add(t, ML_TC_FREES, 1);
 		tc_add(t, ML_TC_FREED, old->size);
 	} else {
-		*p++ = ML_EV_REALLOC_UNKNOWN;
-		p = ml_put_varint(p, (uintptr_t)oldptr);
+		*e.o++ = ML_EV_REALLOC_UNKNOWN;
+		e.a = ml_put_varint(e.a, (uintptr_t)oldptr);
 		tc_add(t, ML_TC_UNKNOWN, 1);
 	}
-	*p++ = (uint8_t)kind;
-	struct ml_live e = { (uintptr_t)ptr, size, ++t->seq, t->idx, stack };
-	ml_live_insert(&e);
-	/* kind is written above; the body carries stack, size and address. */
-	unsigned slot = mtf_code(t, stack);
-	p = ml_put_varint(p, slot == ML_STACK_SLOT_EXPLICIT ? ML_MTF_SIZE + (uint64_t)stack : slot);
-	p = ml_put_varint(p, size);
-	p = ml_put_varint(p, ml_zigzag((int64_t)((uintptr_t)ptr - t->prev_addr)));
-	t->prev_addr = (uintptr_t)ptr;
-	ev_end(t, p);
+	*e.o++ = (uint8_t)kind;
+	struct ml_live l = { (uintptr_t)ptr, size, ++t->seq, t->idx, stack };
+	ml_live_insert(&l);
+	ev_alloc_body(t, &e, kind, stack, size, (uintptr_t)ptr);
+	ev_end(t, &e);
 	tc_add(t, ML_TC_MALLOCS, 1);
 	tc_add(t, ML_TC_BYTES, size);
 	tc_add(t, ML_TC_EVENTS, 1);
 	if (t0)
-		tc_add(t, ML_TC_ALLOC_CYCLES, (tsc - t0) * 16);
+		tc_add(t, ML_TC_ALLOC_CYCLES, (ml_rdtsc() - t0) * 16);
 }
 
 /* ---------------------------------------------------------------- entry */
@@ -280,20 +384,32 @@ static inline void ensure_init(void)
 
 #define EXPORT __attribute__((visibility("default")))
 
-EXPORT void *malloc(size_t n)
-{
-	ensure_init();
-	if (ML_UNLIKELY(!ml.real.malloc))
-		return boot_alloc(n, 16);
-	if (!hook_enter())
-		return ml.real.malloc(n);
-	uint64_t t0 = timing_start();
-	void *p = ml.real.malloc(n);
-	if (ML_LIKELY(p != NULL))
-		record_alloc(p, n, ML_KIND_MALLOC, t0);
-	hook_leave();
-	return p;
-}
+/*
+ * A hook for an allocator function that returns its block: bring the
+ * tracer up, call the real function, record the block. Before the real
+ * functions are known (dlsym at start-up), serve from the boot arena.
+ */
+#define ALLOC_HOOK(name, kind, align, size, params, args)          \
+	EXPORT void *name params                                  \
+	{                                                         \
+		ensure_init();                                    \
+		if (ML_UNLIKELY(!ml.real.name))                   \
+			return boot_alloc((size), (align));       \
+		if (!hook_enter())                                \
+			return ml.real.name args;                 \
+		uint64_t t0 = timing_start();                     \
+		void *p = ml.real.name args;                      \
+		if (ML_LIKELY(p != NULL))                         \
+			record_alloc(p, (size), (kind), t0);      \
+		hook_leave();                                     \
+		return p;                                         \
+	}
+
+ALLOC_HOOK(malloc, ML_KIND_MALLOC, 16, n, (size_t n), (n))
+ALLOC_HOOK(memalign, ML_KIND_MEMALIGN, align, n, (size_t align, size_t n), (align, n))
+ALLOC_HOOK(aligned_alloc, ML_KIND_ALIGNED_ALLOC, align, n, (size_t align, size_t n), (align, n))
+ALLOC_HOOK(valloc, ML_KIND_VALLOC, 4096, n, (size_t n), (n))
+ALLOC_HOOK(pvalloc, ML_KIND_PVALLOC, 4096, n, (size_t n), (n))
 
 EXPORT void free(void *p)
 {
@@ -391,21 +507,6 @@ EXPORT void *reallocarray(void *old, size_t n, size_t m)
 	return realloc_common(old, n, m, ML_KIND_REALLOCARRAY);
 }
 
-EXPORT void *memalign(size_t align, size_t n)
-{
-	ensure_init();
-	if (ML_UNLIKELY(!ml.real.memalign))
-		return boot_alloc(n, align);
-	if (!hook_enter())
-		return ml.real.memalign(align, n);
-	uint64_t t0 = timing_start();
-	void *p = ml.real.memalign(align, n);
-	if (p)
-		record_alloc(p, n, ML_KIND_MEMALIGN, t0);
-	hook_leave();
-	return p;
-}
-
 EXPORT int posix_memalign(void **out, size_t align, size_t n)
 {
 	ensure_init();
@@ -423,51 +524,6 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 	return rc;
 }
 
-EXPORT void *aligned_alloc(size_t align, size_t n)
-{
-	ensure_init();
-	if (ML_UNLIKELY(!ml.real.aligned_alloc))
-		return boot_alloc(n, align);
-	if (!hook_enter())
-		return ml.real.aligned_alloc(align, n);
-	uint64_t t0 = timing_start();
-	void *p = ml.real.aligned_alloc(align, n);
-	if (p)
-		record_alloc(p, n, ML_KIND_ALIGNED_ALLOC, t0);
-	hook_leave();
-	return p;
-}
-
-EXPORT void *valloc(size_t n)
-{
-	ensure_init();
-	if (ML_UNLIKELY(!ml.real.valloc))
-		return boot_alloc(n, 4096);
-	if (!hook_enter())
-		return ml.real.valloc(n);
-	uint64_t t0 = timing_start();
-	void *p = ml.real.valloc(n);
-	if (p)
-		record_alloc(p, n, ML_KIND_VALLOC, t0);
-	hook_leave();
-	return p;
-}
-
-EXPORT void *pvalloc(size_t n)
-{
-	ensure_init();
-	if (ML_UNLIKELY(!ml.real.pvalloc))
-		return boot_alloc(n, 4096);
-	if (!hook_enter())
-		return ml.real.pvalloc(n);
-	uint64_t t0 = timing_start();
-	void *p = ml.real.pvalloc(n);
-	if (p)
-		record_alloc(p, n, ML_KIND_PVALLOC, t0);
-	hook_leave();
-	return p;
-}
-
 /** Record the live blocks inherited from the parent as the child's own
  * (kind 'inherited'), under thread index 0. Called in a forked child. */
 struct inherit_ctx {
@@ -475,24 +531,31 @@ struct inherit_ctx {
 	uint64_t seq;
 };
 
-static void inherit_one(struct ml_live *e, void *arg)
+static void inherit_one(struct ml_live *l, void *arg)
 {
 	struct inherit_ctx *c = arg;
 	struct ml_thread *t = c->t;
-	uint8_t *p = ev_begin(t);
-	if (!p)
+	struct ev e;
+	if (l->stack == ML_UNSAMPLED) {
+		l->idx = 0;
+		tc_add(t, ML_TC_MALLOCS, 1);
+		tc_add(t, ML_TC_BYTES, l->size);
 		return;
-	e->idx = 0;
-	e->seq = ++t->seq;
+	}
+	if (!ev_begin(t, &e))
+		return;
+	l->idx = 0;
+	l->seq = ++t->seq;
 	/* Stacks lock under a shard lock breaks the lock order, but this
 	 * runs in a freshly forked child, where no other thread exists. */
-	if (e->stack)
-		ml_stack_ensure(e->stack);
-	*p++ = ML_EV_ALLOC;
-	p = ev_alloc_body(t, p, ML_KIND_INHERITED, e->stack, e->size, e->addr);
-	ev_end(t, p);
+	if (l->stack)
+		ml_stack_ensure(l->stack);
+	*e.o++ = ML_EV_ALLOC;
+	*e.o++ = ML_KIND_INHERITED;
+	ev_alloc_body(t, &e, ML_KIND_INHERITED, l->stack, l->size, l->addr);
+	ev_end(t, &e);
 	tc_add(t, ML_TC_MALLOCS, 1);
-	tc_add(t, ML_TC_BYTES, e->size);
+	tc_add(t, ML_TC_BYTES, l->size);
 	tc_add(t, ML_TC_EVENTS, 1);
 }
 
@@ -500,4 +563,20 @@ void ml_record_inherited(struct ml_thread *pseudo)
 {
 	struct inherit_ctx c = { pseudo, 0 };
 	ml_live_foreach(inherit_one, &c);
+}
+
+/**
+ * Write a time boundary (a snapshot, the start of exit) with its exact
+ * TSC into the calling thread's own events, so ingest orders the thread's
+ * events against it exactly rather than to a tick.
+ */
+void ml_mark(uint64_t tsc)
+{
+	struct ml_thread *t = ml_tls.t;
+	struct ev e;
+	if (!t || !ev_begin(t, &e))
+		return;
+	*e.o++ = ML_EV_MARK;
+	e.o = ml_put_varint(e.o, tsc > ml.tsc0 ? tsc - ml.tsc0 : 0);
+	ev_end(t, &e);
 }

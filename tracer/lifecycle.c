@@ -261,15 +261,19 @@ static void run_freeres(void)
 		return;
 	freeres_fn cxx = (freeres_fn)ml_dlsym_default("_ZN9__gnu_cxx9__freeresEv");
 	freeres_fn libc = (freeres_fn)ml_dlsym_default("__libc_freeres");
+	/* dated before the frees it causes */
+	uint64_t tsc = ml_rdtsc();
+	struct ml_meta m;
+	ml_meta_begin(&m, ML_META_FREERES, 16);
+	m.p = ml_put_varint(m.p, tsc);
+	ml_meta_end(&m);
+	ml_clock_fence();
+	ml_mark(tsc);
 	if (cxx)
 		cxx();
 	if (libc)
 		libc();
 	atomic_store(&ml.freeres_called, 1);
-	struct ml_meta m;
-	ml_meta_begin(&m, ML_META_FREERES, 16);
-	m.p = ml_put_varint(m.p, ml_rdtsc());
-	ml_meta_end(&m);
 }
 
 /*
@@ -325,10 +329,13 @@ static void exit_begin(void)
 	if (!ml_active() || ml_tls.guard || atomic_exchange(&done, 1))
 		return;
 	ml_tls.guard++;
+	uint64_t tsc = ml_rdtsc();
 	struct ml_meta m;
 	ml_meta_begin(&m, ML_META_EXIT_BEGIN, 16);
-	m.p = ml_put_varint(m.p, ml_rdtsc());
+	m.p = ml_put_varint(m.p, tsc);
 	ml_meta_end(&m);
+	ml_clock_fence();
+	ml_mark(tsc);
 	ml_tls.guard--;
 }
 
@@ -562,9 +569,8 @@ static void atfork_child(void)
 	ml_thread_refill(&inherit_thread);
 	ml_record_inherited(&inherit_thread);
 	struct ml_buf *b = atomic_load(&inherit_thread.buf);
-	uint8_t *pos = atomic_load(&inherit_thread.pos);
 	if (b) {
-		b->len = (uint32_t)(pos - b->data);
+		ml_buf_seal(b, atomic_load(&inherit_thread.commit));
 		ml_buf_submit(b);
 	}
 	ml_registry_lock();
@@ -656,14 +662,10 @@ static void before_exec(const char *path)
 	ml_tls.guard--;
 }
 
-#define REAL(name) \
-	static __typeof__(&name) real_##name; \
-	if (!real_##name) real_##name = (__typeof__(&name))ml_dlsym_next(#name)
-
 __attribute__((visibility("default")))
 int execve(const char *path, char *const argv[], char *const envp[])
 {
-	REAL(execve);
+	ML_REAL(execve);
 	struct env_copy c;
 	before_exec(path);
 	return real_execve(path, argv, env_without_tracer(envp, &c));
@@ -678,7 +680,7 @@ int execv(const char *path, char *const argv[])
 __attribute__((visibility("default")))
 int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	REAL(execvpe);
+	ML_REAL(execvpe);
 	struct env_copy c;
 	before_exec(file);
 	return real_execvpe(file, argv, env_without_tracer(envp, &c));
@@ -693,7 +695,7 @@ int execvp(const char *file, char *const argv[])
 __attribute__((visibility("default")))
 int fexecve(int fd, char *const argv[], char *const envp[])
 {
-	REAL(fexecve);
+	ML_REAL(fexecve);
 	struct env_copy c;
 	before_exec("(fexecve)");
 	return real_fexecve(fd, argv, env_without_tracer(envp, &c));

@@ -13,17 +13,20 @@
  * so the removal of p always precedes a re-insertion of p, whichever
  * threads are involved.
  *
- * 256 shards, each an open-addressing table with linear probing and
+ * 64 shards, each an open-addressing table with linear probing and
  * backward-shift deletion, guarded by its own spinlock and grown by
- * doubling at 3/4 load. Tables come from mmap.
+ * doubling at 3/4 load. Tables come from mmap. A block's shard is chosen
+ * by its 1 MiB region, not by a hash of the whole address: a thread's
+ * blocks come from its own malloc arena, so each thread keeps working in
+ * a few small, warm tables (and rarely meets another thread's lock).
  */
 #include <string.h>
 
 #include "tracer/tracer.h"
 
-#define SHARD_BITS 8
+#define SHARD_BITS 6
 #define SHARDS (1u << SHARD_BITS)
-#define SHARD_INITIAL 256u
+#define SHARD_INITIAL 64u
 
 struct shard {
 	ml_lock_t lock;
@@ -42,14 +45,15 @@ static inline uint64_t mix(uint64_t x)
 	return x;
 }
 
-static inline struct shard *shard_of(uint64_t h)
+static inline struct shard *shard_of(uint64_t addr)
 {
-	return &shards[h & (SHARDS - 1)];
+	return &shards[((addr >> 20) * 0x9e3779b97f4a7c15ull) >> (64 - SHARD_BITS)];
 }
 
+/* Fibonacci hashing: the top bits of one multiply. */
 static inline uint32_t home_of(const struct shard *s, uint64_t addr)
 {
-	return (uint32_t)(mix(addr) >> SHARD_BITS) & s->mask;
+	return (uint32_t)(((addr >> 4) * 0x9e3779b97f4a7c15ull) >> 32) & s->mask;
 }
 
 static int shard_grow(struct shard *s)
@@ -76,7 +80,7 @@ static int shard_grow(struct shard *s)
 
 void ml_live_insert(const struct ml_live *e)
 {
-	struct shard *s = shard_of(mix(e->addr));
+	struct shard *s = shard_of(e->addr);
 	ml_lock(&s->lock);
 	if ((!s->tab || (s->count + 1) * 4 > (s->mask + 1) * 3) && shard_grow(s) < 0) {
 		ml_unlock(&s->lock);
@@ -95,7 +99,7 @@ void ml_live_insert(const struct ml_live *e)
 
 int ml_live_remove(uint64_t addr, struct ml_live *out)
 {
-	struct shard *s = shard_of(mix(addr));
+	struct shard *s = shard_of(addr);
 	ml_lock(&s->lock);
 	if (!s->tab) {
 		ml_unlock(&s->lock);

@@ -284,9 +284,14 @@ static void emit_results(struct scan *s, unsigned snap, int64_t dt_ns)
 	 * blocks live at this point are reachable. */
 	size_t i = 0;
 	while (i < s->n) {
+		/* skip to the next block worth listing */
+		while (i < s->n && ((s->state[i] != LOST && s->state[i] != INDIRECT) || !s->b[i].seq))
+			i++;
+		if (i == s->n)
+			break;
 		size_t batch = 0, j = i;
 		for (; j < s->n && batch < 2048; j++)
-			if (s->state[j] == LOST || s->state[j] == INDIRECT)
+			if ((s->state[j] == LOST || s->state[j] == INDIRECT) && s->b[j].seq)
 				batch++;
 		if (!batch)
 			break;
@@ -295,7 +300,8 @@ static void emit_results(struct scan *s, unsigned snap, int64_t dt_ns)
 		p = ml_put_varint(p, snap);
 		p = ml_put_varint(p, batch);
 		for (; i < j; i++) {
-			if (s->state[i] != LOST && s->state[i] != INDIRECT)
+			/* unsampled blocks (seq 0) count in SCAN but have no row */
+			if ((s->state[i] != LOST && s->state[i] != INDIRECT) || !s->b[i].seq)
 				continue;
 			p = ml_put_varint(p, s->b[i].idx);
 			p = ml_put_varint(p, s->b[i].seq);

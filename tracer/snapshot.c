@@ -108,6 +108,9 @@ unsigned ml_snapshot(int kind, const char *label, unsigned flags, struct ml_snap
 		v.f[ML_SF_KEEPCOST] = mi.keepcost;
 	}
 	v.seq = atomic_fetch_add(&ml.snapshot_seq, 1);
+	ml_clock_fence();
+	if (kind != ML_SNAP_SAMPLE && !from_signal)
+		ml_mark(v.tsc);
 
 	struct ml_meta m;
 	ml_meta_begin(&m, ML_META_SNAPSHOT, 64 + ML_LABEL_MAX + ML_SF_COUNT * 10);

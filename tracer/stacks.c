@@ -14,6 +14,7 @@
  */
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tracer/tracer.h"
@@ -57,9 +58,13 @@ static void by_id_put(struct ml_stack *st)
 	by_id[st->id] = st;
 }
 
+static int unwind_mode;  /* 1: always libunwind (MEMLEDGER_UNWIND=libunwind) */
+
 void ml_stacks_init(void)
 {
 	unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+	const char *m = getenv("MEMLEDGER_UNWIND");
+	unwind_mode = m && !strcmp(m, "libunwind");
 }
 
 static inline uint64_t stack_hash(const uintptr_t *ips, uint32_t n)
@@ -177,35 +182,38 @@ void ml_stack_ensure(uint32_t id)
 	ml_unlock(&stacks_lock);
 }
 
-uint32_t ml_stack_capture(void)
+/* Intern a freshly unwound stack: its id, and its record in *out. */
+static uint32_t stack_intern(const uintptr_t *ips, int n, void **out)
 {
-	void *buf[ML_MAX_DEPTH + 8];
-	int n = unw_backtrace(buf, ml.depth + 6);
-	int skip = 0;
-	while (skip < n && (uintptr_t)buf[skip] - ml.self_lo < ml.self_hi - ml.self_lo)
-		skip++;
-	n -= skip;
-	if (n > ml.depth)
-		n = ml.depth;
-	if (n <= 0)
-		return 0;
-	uintptr_t *ips = (uintptr_t *)(buf + skip);
-	/* The tracer also sits below main() and at the start of threads. */
-	int kept = 0;
-	for (int i = 0; i < n; i++)
-		if (ips[i] - ml.self_lo >= ml.self_hi - ml.self_lo)
-			ips[kept++] = ips[i];
-	n = kept;
-	if (n <= 0)
-		return 0;
 	uint64_t h = stack_hash(ips, (uint32_t)n);
 	struct stack_table *tb = atomic_load_explicit(&table, memory_order_acquire);
 	struct ml_stack *st = tb ? table_find(tb, h, ips, (uint32_t)n) : NULL;
 	if (ML_LIKELY(st != NULL)) {
 		stack_ensure_emitted(st);
+		*out = st;
 		return st->id;
 	}
-	return stack_intern_slow(ips, (uint32_t)n, h);
+	uint32_t id = stack_intern_slow(ips, (uint32_t)n, h);
+	tb = atomic_load_explicit(&table, memory_order_acquire);
+	*out = tb ? table_find(tb, h, ips, (uint32_t)n) : NULL;
+	return id;
+}
+
+int ml_stack_still_emitted(void *stack)
+{
+	stack_ensure_emitted(stack);
+	return 1;
+}
+
+uint32_t ml_stack_capture(void)
+{
+	if (ML_UNLIKELY(unwind_mode)) {
+		uintptr_t ips[ML_MAX_DEPTH + 8];
+		void *st;
+		int n = ml_unwind_libunwind(ips, ml.depth);
+		return n > 0 ? stack_intern(ips, n, &st) : 0;
+	}
+	return ml_stack_capture_cached(stack_intern, ml.depth);
 }
 
 void ml_stacks_lock(void)

@@ -150,8 +150,10 @@ static struct ml_thread *entry_take(void)
 	if (fresh && !(t = ml_arena_alloc(sizeof *t)))
 		return NULL;
 	struct ml_thread *next = t->next_all;
+	struct ml_ucache *uc = t->ucache;
 	memset(t, 0, sizeof *t);
 	t->next_all = next;
+	t->ucache = uc;
 	atomic_store(&t->tid, ML_TID_RESERVED);
 	if (fresh) {
 		t->next_all = atomic_load(&reg_head);
@@ -240,17 +242,17 @@ void ml_threads_reap(void)
 		if (syscall(SYS_tgkill, pid, t->tid, 0) == 0 || errno != ESRCH)
 			continue;
 		struct ml_buf *b = atomic_load(&t->buf);
-		uint8_t *pos = atomic_load(&t->pos);
+		uint64_t commit = atomic_load(&t->commit);
 		if (b) {
-			if (pos > b->data && pos <= b->data + ML_BUF_SIZE) {
-				b->len = (uint32_t)(pos - b->data);
+			if (commit) {
+				ml_buf_seal(b, commit);
 				ml_buf_submit(b);
 			} else {
 				ml_buf_put(b);
 			}
 			atomic_store(&t->buf, NULL);
-			atomic_store(&t->pos, NULL);
-			atomic_store(&t->limit, NULL);
+			t->w[0] = t->w[1] = t->w[2] = NULL;
+			atomic_store(&t->lim0, NULL);
 		}
 		if (!t->settled)
 			continue;
@@ -581,8 +583,8 @@ void ml_threads_reset_for_child(struct ml_thread *self)
 		if (b)
 			ml_buf_put(b);
 		atomic_store(&t->buf, NULL);
-		atomic_store(&t->pos, NULL);
-		atomic_store(&t->limit, NULL);
+		t->w[0] = t->w[1] = t->w[2] = NULL;
+		atomic_store(&t->lim0, NULL);
 		if (t != self)
 			t->tid = 0;
 	}

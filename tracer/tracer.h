@@ -41,9 +41,23 @@
 #define ML_DEFAULT_DEPTH 64
 #define ML_DEFAULT_INTERVAL_MS 20
 #define ML_MAX_QUEUED 512              /* buffers queued before writers wait */
+#define ML_WAKE_BATCH 32               /* queued buffers that wake the writer early */
 #define ML_LABEL_MAX 255
 
 /* ---------------------------------------------------------------- buffers */
+
+/*
+ * An events buffer holds three columns (see FORMAT.md): operations
+ * (headers, references, stack codes, ticks), sizes, addresses. Kept apart
+ * they compress much better with Huffman coding alone, which is what the
+ * writer uses because it is several times faster than LZ matching.
+ */
+#define ML_COL0 (20u * 1024)               /* operations */
+#define ML_COL1 (20u * 1024)               /* sizes */
+#define ML_COL2 (ML_BUF_SIZE - ML_COL0 - ML_COL1)  /* addresses */
+#define ML_COL_ROOM0 64                    /* worst case of one event, per column */
+#define ML_COL_ROOM1 12
+#define ML_COL_ROOM2 24
 
 /** A buffer of records on its way to the trace file. */
 struct ml_buf {
@@ -52,9 +66,27 @@ struct ml_buf {
 	uint32_t thread_idx;       /* events: the owning thread */
 	uint64_t base_seq;         /* events: thread's allocation seq before the first record */
 	uint64_t base_tick;        /* events: thread's tick before the first record */
-	uint32_t len;              /* bytes used, set when submitted */
+	uint32_t len;              /* meta: bytes used, set when submitted */
+	uint32_t clen[3];          /* events: bytes used in each column */
 	uint8_t data[ML_BUF_SIZE];
 };
+
+static inline uint8_t *ml_buf_col(struct ml_buf *b, int k)
+{
+	return b->data + (k == 0 ? 0 : k == 1 ? ML_COL0 : ML_COL0 + ML_COL1);
+}
+
+/* The three column offsets of a thread's buffer, packed in one word so a
+ * reader on another thread always sees a consistent set. */
+static inline uint64_t ml_commit_pack(uint32_t o0, uint32_t o1, uint32_t o2)
+{
+	return (uint64_t)o0 | (uint64_t)o1 << 21 | (uint64_t)o2 << 42;
+}
+
+static inline uint32_t ml_commit_off(uint64_t c, int k)
+{
+	return (uint32_t)(c >> (21 * k)) & ((1u << 21) - 1);
+}
 
 /* ---------------------------------------------------------------- threads */
 
@@ -67,11 +99,14 @@ enum ml_thread_counter {
 /**
  * Per-thread tracer state. The owner thread writes every field below
  * `counters` without atomics; other threads only read `pos`, `buf` and
- * the counters (relaxed), and write `limit` to request a drain.
+ * the counters (relaxed), `commit` and `buf`, and write `lim0` to request
+ * a drain.
  */
 struct ml_thread {
-	_Atomic(uint8_t *) pos;    /* next byte to write; always at a record boundary */
-	_Atomic(uint8_t *) limit;  /* pos > limit: take the slow path (full or drain) */
+	uint8_t *w[3];             /* where the next record goes, per column */
+	_Atomic(uint8_t *) lim0;   /* w[0] >= lim0: slow path (full, or NULL: drain) */
+	uint8_t *lim1, *lim2;
+	_Atomic uint64_t commit;   /* column offsets after the last whole record */
 	struct ml_buf *_Atomic buf;
 	uint64_t prev_addr;        /* address of the previous allocation, for deltas */
 	uint64_t tick;             /* time of the latest record, in ticks */
@@ -79,7 +114,10 @@ struct ml_thread {
 	uint32_t idx;              /* thread index within this trace */
 	uint32_t mtf_n;
 	uint32_t mtf[ML_MTF_SIZE]; /* move-to-front list of recent stack ids */
-	uint32_t timing;           /* counts calls; every 16th is timed */
+	int64_t sample_left;       /* --sample-bytes: bytes until the next sampled allocation */
+	uint64_t rng;              /* its random state */
+	uint32_t clock_events;     /* events since the TSC was last read */
+	unsigned clock_round;      /* ml.round when it was */
 	_Atomic uint64_t counters[ML_TC_COUNT];
 
 	/* registry, owned by the registry lock */
@@ -92,9 +130,14 @@ struct ml_thread {
 	uintptr_t stack_lo, stack_hi;  /* its stack, for the scan and StackInuse */
 	uintptr_t tls_lo, tls_hi;      /* its static TLS block and TCB */
 	void *altstack;
+	struct ml_ucache *ucache;      /* recently seen stacks (unwind.c); kept when the entry is reused */
 };
 
 #define ML_TID_RESERVED (-1)
+
+/* Stack id of a live-map entry whose allocation was not sampled
+ * (--sample-bytes): it has no record, and neither has its free. */
+#define ML_UNSAMPLED UINT32_MAX
 
 /** The tracer's thread-local state: initial-exec TLS, no allocation. */
 struct ml_tls {
@@ -147,6 +190,7 @@ struct ml_global {
 	atomic_ullong trim_calls;
 	atomic_uint next_thread_idx;
 	atomic_uint snapshot_seq;
+	atomic_uint round;         /* writer rounds so far: quiet threads re-read the clock */
 	int exit_code;             /* -1 unknown */
 	int main_returned;
 	atomic_int finished;       /* the END record is written */
@@ -162,6 +206,15 @@ static inline uint64_t ml_rdtsc(void)
 }
 ML_HIDDEN int64_t ml_mono_ns(void);
 ML_HIDDEN int64_t ml_unix_ns(void);
+/**
+ * A time boundary (snapshot, exit, ...): every thread reads a fresh clock
+ * for its next event, so no event after this point is dated before it.
+ */
+static inline void ml_clock_fence(void)
+{
+	atomic_fetch_add_explicit(&ml.round, 1, memory_order_relaxed);
+}
+
 /** Nanoseconds since the trace started, for a TSC value. */
 ML_HIDDEN uint64_t ml_tsc_to_ns(uint64_t tsc);
 
@@ -186,6 +239,12 @@ ML_HIDDEN void ml_arena_unlock(void);
 ML_HIDDEN void *ml_dlsym_next(const char *name);
 ML_HIDDEN void *ml_dlsym_default(const char *name);
 
+/* Inside a hook named `name`: `real_name`, the next definition of it. */
+#define ML_REAL(name) \
+	static __typeof__(&name) real_##name; \
+	if (!real_##name) \
+		real_##name = (__typeof__(&name))ml_dlsym_next(#name)
+
 /** Bring the tracer up if it is not; return 1 when hooks may record. */
 ML_HIDDEN int ml_init_slow(void);
 
@@ -208,6 +267,8 @@ ML_HIDDEN struct ml_buf *ml_queue_pop(void);
 ML_HIDDEN int ml_queue_length(void);
 /** The slow path of an event: hand over the current buffer, start a new one. */
 ML_HIDDEN void ml_thread_refill(struct ml_thread *t);
+/** Set an events buffer's column lengths from its thread's commit word. */
+ML_HIDDEN void ml_buf_seal(struct ml_buf *b, uint64_t commit);
 
 /** Meta records: begin (takes the meta lock), write body, end. */
 struct ml_meta {
@@ -240,6 +301,21 @@ ML_HIDDEN void ml_flush_all(int final);
 ML_HIDDEN void ml_writer_wake(void);
 
 /* ---------------------------------------------------------------- stacks.c */
+
+/**
+ * unwind.c: the return addresses of the tracer's callers, innermost first.
+ * ml_unwind uses cached CFI rules (libunwind for frames it cannot model);
+ * ml_unwind_libunwind always uses libunwind. Both return the count.
+ */
+ML_HIDDEN int ml_unwind(uintptr_t *ips, int max);
+ML_HIDDEN int ml_unwind_libunwind(uintptr_t *ips, int max);
+/**
+ * The caller's stack as an interned id, through the calling thread's cache
+ * of recent stacks; intern(ips, n, &stack) interns a freshly unwound one.
+ */
+ML_HIDDEN uint32_t ml_stack_capture_cached(uint32_t (*intern)(const uintptr_t *, int, void **), int max);
+/** Make sure an interned stack is written in this trace (after a fork); returns 1. */
+ML_HIDDEN int ml_stack_still_emitted(void *stack);
 
 /** Capture the caller's stack and return its interned id (0: none). */
 ML_HIDDEN uint32_t ml_stack_capture(void);
@@ -330,6 +406,8 @@ ML_HIDDEN void ml_threads_foreach_unlocked(void (*fn)(struct ml_thread *, void *
 ML_HIDDEN void ml_threads_reap(void);
 ML_HIDDEN void ml_threads_info_lock(void);
 ML_HIDDEN void ml_threads_info_unlock(void);
+/** hooks.c: a time boundary in the calling thread's events. */
+ML_HIDDEN void ml_mark(uint64_t tsc);
 /** hooks.c: a forked child's inherited blocks. */
 ML_HIDDEN void ml_record_inherited(struct ml_thread *pseudo);
 ML_HIDDEN void ml_fds_init(void);

@@ -119,22 +119,46 @@ static int sink_deflate(const void *data, size_t n, int flush)
 	return 0;
 }
 
-/* One frame: tag, length, [events: thread idx, base seq, base tick], data. */
-static void sink_frame(const struct ml_buf *b, const uint8_t *data, size_t len)
+/*
+ * One frame: tag, length, payload. A meta payload is the buffer's bytes;
+ * an events payload is thread idx, base seq, base tick and the three
+ * column lengths, then the three columns (FORMAT.md).
+ */
+static void sink_frame(struct ml_buf *b)
 {
-	uint8_t sub[32], hdr[64];
+	uint8_t sub[64], hdr[80];
 	uint8_t *q = sub, *p = hdr;
+	size_t len;
 	if (b->frame == ML_FRAME_EVENTS) {
 		q = ml_put_varint(q, b->thread_idx);
 		q = ml_put_varint(q, b->base_seq);
 		q = ml_put_varint(q, b->base_tick);
+		for (int k = 0; k < 3; k++)
+			q = ml_put_varint(q, b->clen[k]);
+		len = (size_t)b->clen[0] + b->clen[1] + b->clen[2];
+	} else {
+		len = b->len;
 	}
 	*p++ = (uint8_t)b->frame;
 	p = ml_put_varint(p, (uint64_t)(q - sub) + len);
 	memcpy(p, sub, (size_t)(q - sub));
 	p += q - sub;
-	if (sink_deflate(hdr, (size_t)(p - hdr), Z_NO_FLUSH) == 0)
-		sink_deflate(data, len, Z_NO_FLUSH);
+	if (sink_deflate(hdr, (size_t)(p - hdr), Z_NO_FLUSH) < 0)
+		return;
+	if (b->frame != ML_FRAME_EVENTS) {
+		sink_deflate(b->data, len, Z_NO_FLUSH);
+		return;
+	}
+	/* Each column ends its deflate block, so each gets Huffman codes of
+	 * its own: sizes, addresses and operations have different statistics. */
+	for (int k = 0; k < 3; k++)
+		if (b->clen[k] && sink_deflate(ml_buf_col(b, k), b->clen[k], Z_BLOCK) < 0)
+			return;
+}
+
+static int buf_empty(const struct ml_buf *b)
+{
+	return b->frame == ML_FRAME_EVENTS ? !(b->clen[0] | b->clen[1] | b->clen[2]) : !b->len;
 }
 
 /* Write every queued buffer, in order. Sink lock held by the caller. */
@@ -142,8 +166,8 @@ static void sink_write_queue(void)
 {
 	struct ml_buf *b;
 	while ((b = ml_queue_pop())) {
-		if (b->len)
-			sink_frame(b, b->data, b->len);
+		if (!buf_empty(b))
+			sink_frame(b);
 		ml_buf_put(b);
 	}
 }
@@ -235,7 +259,7 @@ int ml_sink_open_as(int is_child)
 	memset(&sink.z, 0, sizeof sink.z);
 	sink.z.zalloc = z_alloc;
 	sink.z.zfree = z_free;
-	if (deflateInit2(&sink.z, 1, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+	if (deflateInit2(&sink.z, 1, Z_DEFLATED, 15, 8, Z_HUFFMAN_ONLY) != Z_OK) {
 		sys_close(fd);
 		return -1;
 	}
@@ -297,15 +321,15 @@ static void sink_partial(struct ml_thread *t, void *arg)
 {
 	(void)arg;
 	struct ml_buf *b = atomic_load_explicit(&t->buf, memory_order_acquire);
-	uint8_t *pos = atomic_load_explicit(&t->pos, memory_order_acquire);
-	if (!b || pos <= b->data || pos > b->data + ML_BUF_SIZE)
+	uint64_t commit = atomic_load_explicit(&t->commit, memory_order_acquire);
+	if (!b || !commit)
 		return;
-	sink_frame(b, b->data, (size_t)(pos - b->data));
-	/* The owner may run on after the final flush; let it start afresh
-	 * rather than write these records twice. */
-	atomic_store_explicit(&t->limit, NULL, memory_order_relaxed);
-	b->len = 0;
-	atomic_store_explicit(&t->pos, b->data, memory_order_release);
+	ml_buf_seal(b, commit);
+	sink_frame(b);
+	/* The owner may run on after the final flush; let it take the slow
+	 * path (where it stops, recording being over) rather than write
+	 * these records twice. */
+	atomic_store_explicit(&t->lim0, NULL, memory_order_relaxed);
 }
 
 
@@ -348,7 +372,7 @@ static void drain_one(struct ml_thread *t, void *arg)
 {
 	(void)arg;
 	if (!t->exited)
-		atomic_store_explicit(&t->limit, NULL, memory_order_relaxed);
+		atomic_store_explicit(&t->lim0, NULL, memory_order_relaxed);
 }
 
 void ml_drain_request(void)
@@ -379,6 +403,7 @@ static void *writer_main(void *arg)
 		now = ml_mono_ns();
 		int round = now >= next;
 		if (round) {
+			atomic_fetch_add_explicit(&ml.round, 1, memory_order_relaxed);
 			if (ml_active())
 				ml_snapshot(ML_SNAP_SAMPLE, "sample", 0, NULL);
 			ml_drain_request();

@@ -21,7 +21,7 @@
  *     304 bytes (glibc 2.36), calloc'ed by ld.so during the warm-up. They
  *     stay live, unchanged, until exit.
  *   - about 158 item allocations (one per 1 ms tick over 150 ms, plus 8
- *     final records), 40..88 bytes each, all from svc_consume. About 7
+ *     final records), 48..96 bytes each, all from svc_consume. About 7
  *     256-byte report buffers from svc_report. Every one is freed before
  *     AFTER CLEANUP.
  *   - no free and no thread exit after AFTER CLEANUP.

@@ -11,7 +11,8 @@
  *             When the stop pipe becomes readable it writes SVC_FINAL_RECORDS
  *             more records, shuts down its end of the socketpair and returns.
  *   consumer  reads records from the socketpair until EOF. For each it
- *             mallocs an item (40..88 bytes, all from one call stack:
+ *             mallocs an item (48..96 bytes: a 16-byte header and 32, 48, 64 or
+ *             80 payload bytes; all from one call stack:
  *             consumer_main -> svc_consume -> malloc) and appends it to a
  *             list under the mutex. While the list holds more than keep items
  *             (keep = SVC_KEEP; 0 means never) it frees the oldest.

@@ -5,11 +5,11 @@
  *
  * What it does: the service runs as in clean_mt.c. The consumer trims, so
  * the list holds 16 items at AFTER RUN. Cleanup walks the list from
- * head->next, frees those items and drops head. One item (40..88 bytes,
+ * head->next, frees those items and drops head. One item (48..96 bytes,
  * allocated in svc_consume) stays live, with no pointer to it, until exit.
  * Prints nothing.
  *
- * Must fail: baseline_returned. At AFTER CLEANUP, Alloc is 40..88 bytes and
+ * Must fail: baseline_returned. At AFTER CLEANUP, Alloc is 48..96 bytes and
  * HeapObjects 1 above START.
  *
  * Why the others pass, and why this is the only way to fail it alone:

@@ -15,7 +15,7 @@
  * Must fail: containers_cleared. Evidence: the svc_consume site
  * (svc_consumer_main -> svc_consume -> malloc). Its live bytes grow across
  * START, AFTER RUN and AFTER CLEANUP, and its live blocks at exit equal
- * those at AFTER CLEANUP (about 158 blocks, 40..88 bytes each).
+ * those at AFTER CLEANUP (about 158 blocks, 48..96 bytes each).
  * Also fails, unavoidably: baseline_returned. The items are live at AFTER
  * CLEANUP, so Alloc and HeapObjects are above START. A site that grows until
  * the last snapshot and keeps its memory always does this.

@@ -1,0 +1,219 @@
+/*
+ * dbq.c - see dbq.h. Operations travel in batches of BATCH; the producer
+ * blocks when MAX_BATCHES are waiting, so memory stays bounded.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format/trace.h"
+#include "ingest/db.h"
+#include "ingest/dbq.h"
+
+#define BATCH 8192
+#define MAX_BATCHES 16
+
+struct batch {
+	struct batch *next;
+	int n;
+	struct dbq_op op[BATCH];
+};
+
+struct dbq {
+	sqlite3 *db;
+	int64_t process_id;
+	sqlite3_stmt *ins, *upd, *scan;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct batch *head, *tail, *cur, *spare;
+	int queued;
+	int done;            /* no more batches will come */
+	int failed;
+	char err[512];
+};
+
+static const char *const kind_names[ML_KIND_COUNT] = {
+	"malloc", "calloc", "realloc", "reallocarray", "memalign", "posix_memalign",
+	"aligned_alloc", "valloc", "pvalloc", "inherited",
+};
+static const char *const leak_names[4] = { NULL, "lost", "indirect", "reachable" };
+
+static int exec_op(struct dbq *q, const struct dbq_op *o)
+{
+	sqlite3_stmt *s;
+	switch (o->type) {
+	case DBQ_INSERT:
+		s = q->ins;
+		sqlite3_bind_int64(s, 1, o->id);
+		sqlite3_bind_int64(s, 2, q->process_id);
+		sqlite3_bind_int64(s, 3, o->addr);
+		sqlite3_bind_int64(s, 4, o->size);
+		sqlite3_bind_text(s, 5, kind_names[o->kind], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 6, o->alloc_ns);
+		db_bind_opt(s, 7, o->free_ns);
+		db_bind_opt(s, 8, o->alloc_tid);
+		db_bind_opt(s, 9, o->free_tid);
+		db_bind_opt(s, 10, o->stack_id);
+		if (o->leak)
+			sqlite3_bind_text(s, 11, leak_names[o->leak & 3], -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(s, 11);
+		sqlite3_bind_int(s, 12, o->temporary);
+		break;
+	case DBQ_FREE_LATE:
+		s = q->upd;
+		sqlite3_bind_int64(s, 1, o->free_ns);
+		db_bind_opt(s, 2, o->free_tid);
+		sqlite3_bind_int(s, 3, o->temporary);
+		sqlite3_bind_int64(s, 4, o->id);
+		break;
+	default:
+		s = q->scan;
+		sqlite3_bind_int64(s, 1, q->process_id);
+		sqlite3_bind_int64(s, 2, o->snap);
+		sqlite3_bind_int64(s, 3, o->id);
+		sqlite3_bind_text(s, 4, leak_names[o->kind & 3], -1, SQLITE_STATIC);
+		break;
+	}
+	return db_step(q->db, s, q->err, sizeof q->err);
+}
+
+static void *dbq_main(void *arg)
+{
+	struct dbq *q = arg;
+	for (;;) {
+		pthread_mutex_lock(&q->mu);
+		while (!q->head && !q->done)
+			pthread_cond_wait(&q->cv, &q->mu);
+		struct batch *b = q->head;
+		if (!b) {
+			pthread_mutex_unlock(&q->mu);
+			return NULL;
+		}
+		q->head = b->next;
+		if (!q->head)
+			q->tail = NULL;
+		q->queued--;
+		pthread_cond_broadcast(&q->cv);
+		int failed = q->failed;
+		pthread_mutex_unlock(&q->mu);
+		for (int i = 0; i < b->n && !failed; i++)
+			if (exec_op(q, &b->op[i]) < 0)
+				failed = 1;
+		pthread_mutex_lock(&q->mu);
+		q->failed |= failed;
+		b->next = q->spare;
+		q->spare = b;
+		pthread_cond_broadcast(&q->cv);
+		pthread_mutex_unlock(&q->mu);
+	}
+}
+
+struct dbq *dbq_start(sqlite3 *db, int64_t process_id, char *err, size_t errlen)
+{
+	struct dbq *q = calloc(1, sizeof *q);
+	if (!q) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	q->db = db;
+	q->process_id = process_id;
+	q->ins = db_prepare(db, "INSERT INTO allocations(id, process_id, addr, size, kind, alloc_ns, free_ns,"
+	                        " alloc_tid, free_tid, stack_id, leak, temporary) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+	                    err, errlen);
+	q->upd = db_prepare(db, "UPDATE allocations SET free_ns = ?, free_tid = ?, leak = NULL, temporary = ?"
+	                        " WHERE id = ?", err, errlen);
+	q->scan = db_prepare(db, "INSERT INTO scan_leaks(process_id, snapshot_seq, allocation_id, leak)"
+	                         " VALUES (?,?,?,?)", err, errlen);
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->cv, NULL);
+	if (!q->ins || !q->upd || !q->scan || pthread_create(&q->th, NULL, dbq_main, q) != 0) {
+		if (q->ins && q->upd && q->scan)
+			snprintf(err, errlen, "cannot start the database thread");
+		sqlite3_finalize(q->ins);
+		sqlite3_finalize(q->upd);
+		sqlite3_finalize(q->scan);
+		pthread_mutex_destroy(&q->mu);
+		pthread_cond_destroy(&q->cv);
+		free(q);
+		return NULL;
+	}
+	return q;
+}
+
+/* Hand the current batch to the thread; wait while too many are queued. */
+static int hand_over(struct dbq *q, char *err, size_t errlen)
+{
+	pthread_mutex_lock(&q->mu);
+	if (q->cur) {
+		q->cur->next = NULL;
+		if (q->tail)
+			q->tail->next = q->cur;
+		else
+			q->head = q->cur;
+		q->tail = q->cur;
+		q->queued++;
+		q->cur = NULL;
+		pthread_cond_broadcast(&q->cv);
+	}
+	while (q->queued >= MAX_BATCHES && !q->failed)
+		pthread_cond_wait(&q->cv, &q->mu);
+	int failed = q->failed;
+	if (failed)
+		snprintf(err, errlen, "%s", q->err);
+	pthread_mutex_unlock(&q->mu);
+	return failed ? -1 : 0;
+}
+
+int dbq_push(struct dbq *q, const struct dbq_op *op, char *err, size_t errlen)
+{
+	if (!q->cur) {
+		pthread_mutex_lock(&q->mu);
+		q->cur = q->spare;
+		if (q->cur)
+			q->spare = q->cur->next;
+		pthread_mutex_unlock(&q->mu);
+		if (!q->cur && !(q->cur = malloc(sizeof *q->cur))) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		q->cur->n = 0;
+	}
+	q->cur->op[q->cur->n++] = *op;
+	if (q->cur->n == BATCH)
+		return hand_over(q, err, errlen);
+	return 0;
+}
+
+int dbq_finish(struct dbq *q, char *err, size_t errlen)
+{
+	int rc = hand_over(q, err, errlen);
+	pthread_mutex_lock(&q->mu);
+	q->done = 1;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+	pthread_join(q->th, NULL);
+	if (q->failed) {
+		snprintf(err, errlen, "%s", q->err);
+		rc = -1;
+	}
+	struct batch *b;
+	while ((b = q->spare)) {
+		q->spare = b->next;
+		free(b);
+	}
+	while ((b = q->head)) {
+		q->head = b->next;
+		free(b);
+	}
+	free(q->cur);
+	sqlite3_finalize(q->ins);
+	sqlite3_finalize(q->upd);
+	sqlite3_finalize(q->scan);
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->cv);
+	free(q);
+	return rc;
+}

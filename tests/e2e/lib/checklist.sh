@@ -1,0 +1,103 @@
+# Shared by the checklist and lifecycle tests (t03NN). Sourced after
+# common.sh, not run. Every function works on $WORK/NAME.db, which holds
+# one process, and calls fail on the first difference.
+#
+#   traced NAME PROG [ARG...]   trace (the program must exit 0) and load
+#   expect_items NAME [ITEM...] the full vector of the nine items: the
+#                               ITEMs fail, gc_repeated is n/a, the rest pass
+#   expect_check NAME           `memledger check`: exit 0 when no ITEM of the
+#                               last expect_items fails, else 1; one line
+#                               per item with its status; "N item(s) failed"
+#   val NAME SQL                sets V to q on NAME's database; an empty
+#                               answer (a query error) fails
+#   expect NAME SQL WANT WHAT   val NAME SQL must give WANT, else fail
+#                               with WHAT
+#   snap_ns NAME LABEL          sets V to ts_ns of the program's snapshot
+#                               LABEL
+#
+# val and snap_ns set V rather than print, because fail inside $(...)
+# would only leave the subshell.
+
+ITEMS="threads_stopped threads_joined timers_stopped containers_cleared channels_closed settle_time gc_repeated global_references baseline_returned"
+
+traced() {
+	_name=$1
+	trace "$@"
+	[ "$RC" -eq 0 ] || fail "$_name: memledger run exited $RC, want 0: $(head -1 "$WORK/$_name.err")"
+	load "$_name"
+	expect "$_name" "SELECT count(*) FROM processes" 1 "processes in the database"
+}
+
+val() {
+	# one line: without an alias, the CSV header is the SQL text itself
+	V=$(q "$WORK/$1.db" "$(echo "$2" | tr '\n\t' '  ')")
+	case $V in  # a CSV-quoted field (it holds a comma or a quote)
+	\"*\") V=$(echo "$V" | sed 's/^"//; s/"$//; s/""/"/g') ;;
+	esac
+	[ -n "$V" ] || fail "$1: query gave nothing: $2: $(head -1 "$WORK/q.err")"
+}
+
+expect() {
+	val "$1" "$2"
+	[ "$V" = "$3" ] || fail "$1: $4: got '$V', want '$3'"
+}
+
+snap_ns() {
+	val "$1" "SELECT ts_ns FROM snapshots WHERE kind = 'user' AND label = '$2'"
+}
+
+EXPECT_FAILS=""
+expect_items() {
+	_name=$1
+	shift
+	EXPECT_FAILS="$*"
+	_want=""
+	for _i in $ITEMS; do
+		_s=pass
+		[ "$_i" = gc_repeated ] && _s=n/a
+		for _f in $EXPECT_FAILS; do
+			[ "$_f" = "$_i" ] && _s=fail
+		done
+		_want="$_want${_want:+ }$_i=$_s"
+	done
+	_order="CASE item"
+	_k=1
+	for _i in $ITEMS; do
+		_order="$_order WHEN '$_i' THEN $_k"
+		_k=$((_k + 1))
+	done
+	val "$_name" "SELECT group_concat(item || '=' || status, ' ') FROM
+		(SELECT item, status FROM checklist ORDER BY $_order END)"
+	[ "$V" = "$_want" ] && return 0
+	_diff=""
+	for _w in $_want; do
+		case " $V " in
+		*" $_w "*) ;;
+		*) _diff="$_diff${_diff:+, }want $_w" ;;
+		esac
+	done
+	fail "$_name: checklist differs ($_diff): got $V"
+}
+
+expect_check() {
+	_name=$1
+	"$ML" check "$WORK/$_name.db" >"$WORK/$_name.check" 2>"$WORK/$_name.check.err"
+	_rc=$?
+	_nf=$(echo "$EXPECT_FAILS" | wc -w)
+	_want=1
+	[ "$_nf" -eq 0 ] && _want=0
+	[ "$_rc" -eq "$_want" ] || fail "$_name: memledger check exited $_rc, want $_want: $(head -1 "$WORK/$_name.check.err")"
+	for _i in $ITEMS; do
+		_s=PASS
+		[ "$_i" = gc_repeated ] && _s=N/A
+		for _f in $EXPECT_FAILS; do
+			[ "$_f" = "$_i" ] && _s=FAIL
+		done
+		grep -Eq "^  $_s +$_i " "$WORK/$_name.check" ||
+			fail "$_name: memledger check does not print '$_s  $_i': $(grep -E " $_i " "$WORK/$_name.check" | head -1)"
+	done
+	_last="$_nf items failed"
+	[ "$_nf" -eq 1 ] && _last="1 item failed"
+	[ "$(tail -1 "$WORK/$_name.check")" = "$_last" ] ||
+		fail "$_name: memledger check ends with '$(tail -1 "$WORK/$_name.check")', want '$_last'"
+}

@@ -1,0 +1,29 @@
+# Shared by t0320 and t0321. Sourced after common.sh and checklist.sh.
+#
+#   leak_compare NAME PROG   run PROG under valgrind memcheck and under
+#                            memledger, and compare the lost, indirect and
+#                            reachable blocks and bytes per site and in
+#                            total (tests/e2e/lib/leakcmp.py)
+
+leak_compare() {
+	_name=$1
+	_prog=$2
+	command -v valgrind >/dev/null 2>&1 || skip "valgrind is not installed"
+	valgrind -q --leak-check=full --show-leak-kinds=all --error-exitcode=99 --errors-for-leak-kinds=none \
+		--xml=yes --xml-file="$WORK/$_name.vg.xml" "$_prog" >"$WORK/$_name.vg.out" 2>&1
+	_rc=$?
+	[ $_rc -eq 0 ] || fail "$_name: valgrind exited $_rc: $(head -1 "$WORK/$_name.vg.out")"
+	traced "$_name" "$_prog"
+	expect "$_name" "SELECT scanned FROM processes" 1 "an exit scan ran"
+	"$ML" query --json "$WORK/$_name.db" "SELECT stack_id, lost_allocs, lost_bytes, indirect_allocs,
+		indirect_bytes, reachable_allocs, reachable_bytes FROM sites WHERE live_allocs > 0" \
+		>"$WORK/$_name.sites.json" 2>"$WORK/q.err" || fail "$_name: query sites: $(head -1 "$WORK/q.err")"
+	"$ML" query --json "$WORK/$_name.db" "SELECT st.stack_id, st.depth, f.module, f.function FROM stacks st
+		JOIN frames f ON f.id = st.frame_id WHERE st.stack_id IN (SELECT stack_id FROM sites WHERE live_allocs > 0)" \
+		>"$WORK/$_name.frames.json" 2>"$WORK/q.err" || fail "$_name: query frames: $(head -1 "$WORK/q.err")"
+	"$PY" "$ROOT/tests/e2e/lib/leakcmp.py" "$WORK/$_name.vg.xml" "$WORK/$_name.sites.json" \
+		"$WORK/$_name.frames.json" "$_prog" >"$WORK/$_name.cmp" 2>"$WORK/$_name.cmp.err"
+	_rc=$?
+	[ $_rc -eq 0 ] || fail "$_name: memledger and valgrind differ: $(tr '\n' ';' <"$WORK/$_name.cmp")$(head -1 "$WORK/$_name.cmp.err")"
+	cat "$WORK/$_name.cmp.err" >&2
+}

@@ -1,0 +1,26 @@
+#!/bin/sh
+# --sample-bytes: counters stay exact, only stack capture and per-allocation
+# rows are sampled (about one per N bytes), and the database and the report
+# say so.
+. "$(dirname "$0")/lib/common.sh"
+"$ML" run --sample-bytes 65536 -o "$WORK/s.mlt" -- "$PROGS/threads8" >"$WORK/s.out" 2>/dev/null || fail "sampled run failed"
+load s
+DB=$WORK/s.db
+exp=$(grep '^expect' "$WORK/s.out")
+for kv in $exp; do case "$kv" in *=*) eval "want_${kv%%=*}=${kv#*=}" ;; esac; done
+got=$(q "$DB" "SELECT (b.mallocs-a.mallocs)||' '||(b.frees-a.frees) FROM snapshots a, snapshots b WHERE a.label='BEGIN' AND b.label='END'")
+[ "$got" = "$want_mallocs $want_frees" ] || fail "sampled counters '$got', want '$want_mallocs $want_frees'"
+[ "$(q "$DB" "SELECT sample_bytes FROM processes")" = 65536 ] || fail "processes.sample_bytes not recorded"
+rows=$(q "$DB" "SELECT count(*) FROM allocations")
+total=$(q "$DB" "SELECT mallocs FROM snapshots WHERE kind='exit'")
+bytes=$(q "$DB" "SELECT total_alloc FROM snapshots WHERE kind='exit'")
+# about bytes/65536 rows: between a third and three times that
+"$PY" -c "import sys; r, b = $rows, $bytes / 65536; sys.exit(0 if b / 3 <= r <= 3 * b + 10 and r < $total else 1)" ||
+	fail "$rows rows for $bytes bytes in $total allocations is not a 1-in-64KiB sample"
+# every sampled row pairs (all of threads8's blocks are freed), and the
+# frees of unsampled blocks leave no trace
+[ "$(q "$DB" "SELECT count(*) FROM allocations WHERE free_ns IS NULL")" = 0 ] || fail "sampled blocks left unpaired"
+[ "$(q "$DB" "SELECT unknown_frees FROM processes")" = 0 ] || fail "unsampled frees leaked into the trace as unknown"
+"$ML" report -o "$WORK/s.html" "$DB" >/dev/null || fail "report failed"
+grep -q "This run was sampled" "$WORK/s.html" || fail "the report does not say the run was sampled"
+exit 0
