@@ -64,8 +64,6 @@ bad corrupt-deflate "$WORK/deflate.mlt" "corrupt|compressed"
 
 $MLT bad-meta "$WORK/good.mlt" "$WORK/badmeta.mlt"
 bad garbage-meta-record "$WORK/badmeta.mlt" "corrupt trace"
-$MLT bad-events "$WORK/good.mlt" "$WORK/badevents.mlt"
-bad garbage-events "$WORK/badevents.mlt" "corrupt trace"
 
 { cat "$WORK/good.mlt"; printf 'and some more bytes'; } >"$WORK/appended.mlt"
 bad appended-data "$WORK/appended.mlt" "after the end"
@@ -101,6 +99,11 @@ while [ $i -lt 12 ]; do
 	[ -z "$VERBOSE" ] || echo "flip $i: rc $rc $(cat "$WORK/err")"
 	i=$((i + 1))
 done
+
+# garbage found in pass 2, after rows of the trace were queued for the
+# database: still nothing of it may stay
+$MLT bad-events "$WORK/good.mlt" "$WORK/badevents.mlt"
+bad garbage-events "$WORK/badevents.mlt" "corrupt trace"
 
 # a bad trace between two good ones: one line about it, exit 1, and both
 # good traces loaded

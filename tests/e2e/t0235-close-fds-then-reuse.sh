@@ -1,13 +1,19 @@
 #!/bin/sh
 # After closing every descriptor from 3 to 1024 a program gets 3 and 4
-# again for its next pipe or file. The tracer (libunwind validates memory
-# through a pipe of its own, which the loop closed) must not read from,
-# write to, close or hang on the program's descriptors: "hello" written
-# into a fresh pipe, or a fresh file, must come back as "hello" after
-# 100 allocations, as without the tracer, within the timeout.
+# again for its next pipe or file. The tracer (libunwind, its fallback
+# unwinder, validates memory through a pipe of its own that the loop
+# closed) must not read from, write to, close or hang on the program's
+# descriptors: "hello" written into a fresh pipe, or a fresh file, must
+# come back as "hello" after the allocations, as without the tracer,
+# within the timeout. With loop_pipe_signal the allocations come from a
+# signal handler, whose stacks take the libunwind fallback.
 . "$(dirname "$0")/lib/common.sh"
 SAME_TIMEOUT=20
 . "$(dirname "$0")/lib/transparent.sh"
+same sigpipe -- "$PROGS/rob_closefds" loop_pipe_signal
+[ "$RC" -eq 0 ] || fail "pipe, signal handler: status $RC, want 0: stdout '$(cat "$WORK/sigpipe.out")'"
+ingest_all sigpipe
+expect sigpipe "SELECT count(*)||' '||count(free_ns) FROM allocations WHERE size=3101" "10 10"
 same file -- "$PROGS/rob_closefds" loop_file "$WORK/data"
 [ "$RC" -eq 0 ] || fail "file: status $RC, want 0"
 [ "$(cat "$WORK/file.out")" = "file: hello" ] || fail "file: stdout '$(cat "$WORK/file.out")'"

@@ -92,8 +92,25 @@ def frame(tag, payload):
 def meta(*recs):
     return frame(1, b"".join(recs))
 
-def events(idx, seq, tick, body):
-    return frame(2, v(idx) + v(seq) + v(tick) + body)
+class E:
+    """Event records as FORMAT.md's three columns: operations, sizes,
+    addresses. E + E appends column by column."""
+    def __init__(self, ops=b"", sz=b"", ad=b""):
+        self.ops, self.sz, self.ad = ops, sz, ad
+    def __add__(self, o):
+        return E(self.ops + o.ops, self.sz + o.sz, self.ad + o.ad)
+    def __mul__(self, n):
+        return E(self.ops * n, self.sz * n, self.ad * n)
+
+def op(*parts):
+    return E(ops=b"".join(parts))
+
+def tail(size, delta):
+    return E(sz=v(size), ad=v(zz(delta)))
+
+def events(idx, seq, tick, e):
+    return frame(2, v(idx) + v(seq) + v(tick) + v(len(e.ops)) + v(len(e.sz)) + v(len(e.ad)) +
+                 e.ops + e.sz + e.ad)
 
 TSC0 = 1000000
 def proc(pid=4242, ppid=1):
@@ -130,10 +147,10 @@ def wrap(payload, finish=True):
     return HDR + c.compress(payload) + c.flush(zlib.Z_FINISH if finish else zlib.Z_SYNC_FLUSH)
 
 def malloc_explicit(stack_id, size, delta):
-    return bytes([0x80 | 63]) + v(stack_id) + v(size) + v(zz(delta))
+    return op(bytes([0x80 | 63]), v(stack_id)) + tail(size, delta)
 
 def malloc_slot(slot, size, delta):
-    return bytes([0x80 | slot]) + v(size) + v(zz(delta))
+    return op(bytes([0x80 | slot])) + tail(size, delta)
 
 START = meta(proc(), module(1, "/bin/true", 0x400000, 0x500000),
              stack(1, [0x401000, 0x401100]), stack(2, [0x402000]), stack(3, [0x403000, 0x401100, 0x401200]),
@@ -141,18 +158,19 @@ START = meta(proc(), module(1, "/bin/true", 0x400000, 0x500000),
 FINISH = meta(snap(2, 3, TSC0 + 800000, 400000, "exit"), end())
 
 # every event type of one thread
-EV = (bytes([0xc6]) + v(3) +                           # tick
-      malloc_explicit(1, 16, 0x10000) +                # seq 1
-      malloc_slot(0, 32, 64) +                         # seq 2, MTF slot 0
-      bytes([0xc0, 1]) + v(63 + 2) + v(7) + v(zz(64)) +  # calloc, explicit stack 2: seq 3
-      bytes([0xc0, 4]) + v(1) + v(100) + v(zz(-4096)) +  # memalign, slot 1: seq 4
-      bytes([0x00]) +                                  # free seq 4 (distance 1)
-      bytes([0xc1]) + v(3) +                           # free far: seq 2
-      bytes([0xc4]) + v(4) + bytes([2]) + v(0) + v(48) + v(zz(128)) +  # realloc seq 1 (distance 4) -> seq 5
-      bytes([0xc5]) + v(0xdead0) + bytes([2]) + v(63 + 3) + v(8) + v(zz(8)) +  # realloc unknown: seq 6
-      bytes([0xc3]) + v(0xbeef0) +                     # free unknown
-      bytes([0xc6]) + v(100) +
-      bytes([0xc0, 9]) + v(0) + v(24) + v(zz(24)))      # inherited kind: seq 7
+EV = (op(bytes([0xc6]), v(3)) +                                     # tick
+      malloc_explicit(1, 16, 0x10000) +                              # seq 1
+      malloc_slot(0, 32, 64) +                                       # seq 2, MTF slot 0
+      op(bytes([0xc0, 1]), v(63 + 2)) + tail(7, 64) +                # calloc, explicit stack 2: seq 3
+      op(bytes([0xc0, 4]), v(1)) + tail(100, -4096) +                # memalign, slot 1: seq 4
+      op(bytes([0x00])) +                                            # free seq 4 (distance 1)
+      op(bytes([0xc1]), v(3)) +                                      # free far: seq 2
+      op(bytes([0xc4]), v(4), bytes([2]), v(0)) + tail(48, 128) +    # realloc seq 1 (distance 4) -> seq 5
+      op(bytes([0xc5, 2]), v(63 + 3)) + E(ad=v(0xdead0)) + tail(8, 8) +  # realloc unknown: seq 6
+      op(bytes([0xc3])) + E(ad=v(0xbeef0)) +                         # free unknown
+      op(bytes([0xc9]), v(500)) +                                    # mark
+      op(bytes([0xc6]), v(100)) +
+      op(bytes([0xc0, 9]), v(0)) + tail(24, 24))                     # inherited kind: seq 7
 
 hand = {}
 hand["hand-pl-every-event"] = (1, START + events(1, 0, 0, EV) + FINISH)
@@ -170,17 +188,20 @@ hand["hand-pl-every-meta"] = (1, START + meta(
     rec(19, v(TSC0 + 85)), rec(20, v(TSC0 + 86)),                     # freeres, exit begin
     rec(99, b"future record type, skipped by length")) +
     events(1, 0, 0, malloc_explicit(1, 10, 0x1000) + malloc_slot(0, 20, 32)) +
-    events(2, 0, 2, malloc_explicit(2, 30, 0x9000) + bytes([0xc2]) + v(1) + v(1)) +
+    events(2, 0, 2, malloc_explicit(2, 30, 0x9000) + op(bytes([0xc2]), v(1), v(1))) +
     meta(snap(2, 3, TSC0 + 800000, 400000, "exit"),
          rec(17, v(2) + v(2) + v(1) + v(30) + v(0) + v(0) + v(1) + v(20) + v(5) + v(64)),  # scan
          rec(18, v(2) + v(2) + v(1) + v(2) + bytes([1]) + v(2) + v(1) + bytes([2])),       # leaks
          end()))
 # a free met before its allocation: thread 2's frame first
 hand["hand-pl-foreign-early"] = (1, START + meta(tidx(2, 4243)) +
-    events(2, 0, 0, bytes([0xc2]) + v(1) + v(2) + bytes([0xc2]) + v(1) + v(9)) +
+    events(2, 0, 0, op(bytes([0xc2]), v(1), v(2), bytes([0xc2]), v(1), v(9))) +
     events(1, 0, 0, malloc_explicit(1, 10, 0x1000) + malloc_slot(0, 20, 32)) + FINISH)
 # fill the move-to-front list (63 slots) and use its last slot
-mtf = b"".join(malloc_explicit(100 + i, 8, 16) for i in range(70)) + malloc_slot(62, 8, 16)
+mtf = E()
+for i in range(70):
+    mtf = mtf + malloc_explicit(100 + i, 8, 16)
+mtf = mtf + malloc_slot(62, 8, 16)
 hand["hand-pl-mtf-full"] = (1, START + meta(*[stack(100 + i, [0x401000 + i]) for i in range(70)]) +
                             events(1, 0, 0, mtf) + FINISH)
 hand["hand-pl-signal"] = (1, START + meta(snap(2, 3, TSC0 + 5, 3, "exit"), end(1, 11)))
@@ -189,14 +210,15 @@ hand["hand-pl-proc-only"] = (1, meta(proc()))
 hand["hand-pl-empty"] = (1, b"")
 # malformed payloads: each must be rejected cleanly
 hand["hand-pl-bad-slot"] = (1, START + events(1, 0, 0, malloc_slot(5, 8, 16)) + FINISH)
-hand["hand-pl-far-past-seq"] = (1, START + events(1, 3, 0, malloc_explicit(1, 8, 8) + bytes([0xc1]) + v(9)) + FINISH)
-hand["hand-pl-unknown-event"] = (1, START + events(1, 0, 0, bytes([0xc9])) + FINISH)
+hand["hand-pl-far-past-seq"] = (1, START + events(1, 3, 0, malloc_explicit(1, 8, 8) + op(bytes([0xc1]), v(9))) + FINISH)
+hand["hand-pl-unknown-event"] = (1, START + events(1, 0, 0, op(bytes([0xca]))) + FINISH)
+hand["hand-pl-column-left-over"] = (1, START + events(1, 0, 0, malloc_slot(5, 8, 16) + E(sz=v(9))) + FINISH)
 hand["hand-pl-unknown-frame"] = (1, START + frame(7, b"xyz") + FINISH)
 hand["hand-pl-huge-frame"] = (1, START + bytes([2]) + v(1 << 30) + b"\0" * 16)
 hand["hand-pl-meta-before-proc"] = (1, meta(snap(1, 0, 1, 1, "start"), proc()) + FINISH)
 hand["hand-pl-bad-varint"] = (1, START + meta(rec(5, b"\xff" * 11)) + FINISH)
 hand["hand-pl-record-past-frame"] = (1, START + frame(1, bytes([5]) + v(200) + b"abc"))
-hand["hand-pl-tick-overflow"] = (1, START + events(1, 0, 1 << 62, bytes([0xc6]) + v(1 << 62)) + FINISH)
+hand["hand-pl-tick-overflow"] = (1, START + events(1, 0, 1 << 62, op(bytes([0xc6]), v(1 << 62))) + FINISH)
 hand["hand-pl-thread-idx-high"] = (1, START + events(1 << 24, 0, 0, malloc_explicit(1, 8, 8)) +
                                    events(0, 0, 0, malloc_explicit(1, 8, 8)) + FINISH)
 hand["hand-pl-stack-4097"] = (1, START + meta(rec(4, v(9) + v(4097) + b"\x02" * 4097)) + FINISH)
@@ -227,7 +249,7 @@ for name, (mode, data) in hand.items():
 # u64map_del(late_idx, 0) "finds" an empty slot and do_free()
 # (ingest/events.c) indexes p->late with its uninitialised value: SIGSEGV.
 N = (1 << 17) + 8
-ev = malloc_explicit(1, 16, 0x10000) + malloc_slot(0, 16, 32) * (N - 1) + bytes([0xc2]) + v(0) + v(1 << 40)
+ev = malloc_explicit(1, 16, 0x10000) + malloc_slot(0, 16, 32) * (N - 1) + op(bytes([0xc2]), v(0), v(1 << 40))
 put("bug-keyzero-late", 0, wrap(START + events(1, 0, 0, ev) + FINISH))
 
 # bug-size-sum-overflow: two mallocs of 2^62 bytes from one site; the
@@ -243,7 +265,7 @@ put("bug-size-sum-overflow", 1, START + events(1, 0, 0, ev) + FINISH)
 def proc_shift(shift):
     return rec(1, s("memledger 1.0") + v(4242) + v(1) + v(TSC0) + v(5) + v(1700000000000000000) +
                v(shift) + v(20000000) + v(64) + v(0) + s("/bin/true") + s(b"true\0"))
-ev = bytes([0xc6]) + v(2) + malloc_explicit(1, 16, 0x1000)
+ev = op(bytes([0xc6]), v(2)) + malloc_explicit(1, 16, 0x1000)
 put("bug-tsc-ns-overflow", 1, meta(proc_shift(0), stack(1, [0x401000]), tidx(1, 4242),
                                      snap(1, 2, TSC0 + 1, 1 << 62, "USER")) +
     events(1, 0, 0, ev) + meta(end()))
@@ -252,7 +274,7 @@ put("bug-tsc-ns-overflow", 1, meta(proc_shift(0), stack(1, [0x401000]), tidx(1, 
 # double in tm_tsc_ns() is about 7.6e22, outside int64_t: a float-cast
 # overflow (UB; clang's -fsanitize=undefined reports it, gcc's does not
 # check float casts by default, so only `make fuzz` sees this one).
-ev = bytes([0xc6]) + v(1) + malloc_explicit(1, 16, 0x1000)
+ev = op(bytes([0xc6]), v(1)) + malloc_explicit(1, 16, 0x1000)
 put("bug-tsc-float-cast", 1, meta(proc(), stack(1, [0x401000]), tidx(1, 4242),
                                     snap(1, 2, TSC0 + 1, 1 << 62, "USER")) +
     events(1, 0, 0, ev) + meta(end()))

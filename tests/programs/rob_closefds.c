@@ -13,16 +13,19 @@
  * the blocks freed, and "after close: 10 blocks, pipe ok" printed.
  * Exit status 0.
  *
- * Usage: rob_closefds loop_pipe | loop_file FILE
+ * Usage: rob_closefds loop_pipe | loop_file FILE | loop_pipe_signal
  *   The close loop, then at once (no allocation in between) a pipe, or
  *   FILE created: the lowest descriptors, 3 and 4, are the program's
  *   again. "hello" goes into the pipe (the file); 100 mallocs of 3101
- *   bytes from a 20-deep call chain; then the pipe (the file, from its
- *   start) must give back exactly "hello". Prints "pipe: hello" or
- *   "file: hello", exit status 0 (5 if something else came back).
+ *   bytes from a 20-deep call chain (loop_pipe_signal: 10 mallocs from
+ *   a SIGUSR1 handler, raise()d, so the stack crosses a signal frame);
+ *   then the pipe (the file, from its start) must give back exactly
+ *   "hello". Prints "pipe: hello" or "file: hello", exit status 0 (5 if
+ *   something else came back).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,9 +43,16 @@ static void deep(int n)
 	free(sink);
 }
 
+static void on_usr1(int sig)
+{
+	(void)sig;
+	sink = malloc(3101);
+	free(sink);
+}
+
 /* The close loop, then fd = a fresh pipe or file holding "hello",
  * allocations, and what reading it back gives. */
-static int reuse_low_fds(const char *what, const char *path)
+static int reuse_low_fds(const char *what, const char *path, int via_signal)
 {
 	int p[2], rd, wr;
 	char buf[64];
@@ -61,8 +71,18 @@ static int reuse_low_fds(const char *what, const char *path)
 	}
 	if (write(wr, "hello", 5) != 5)
 		return 4;
-	for (int i = 0; i < 100; i++)
-		deep(20);
+	if (via_signal) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_usr1;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR1, &sa, NULL);
+		for (int i = 0; i < 10; i++)
+			raise(SIGUSR1);
+	} else {
+		for (int i = 0; i < 100; i++)
+			deep(20);
+	}
 	if (path)
 		lseek(rd, 0, SEEK_SET);
 	else
@@ -80,9 +100,11 @@ int main(int argc, char **argv)
 	char c = 0;
 
 	if (argc == 2 && !strcmp(argv[1], "loop_pipe"))
-		return reuse_low_fds("pipe", NULL);
+		return reuse_low_fds("pipe", NULL, 0);
+	if (argc == 2 && !strcmp(argv[1], "loop_pipe_signal"))
+		return reuse_low_fds("pipe", NULL, 1);
 	if (argc == 3 && !strcmp(argv[1], "loop_file"))
-		return reuse_low_fds("file", argv[2]);
+		return reuse_low_fds("file", argv[2], 0);
 	if (argc != 2)
 		return 2;
 	if (!strcmp(argv[1], "loop")) {

@@ -1,7 +1,8 @@
 /*
  * test_decode.c - the trace codec on hand-built input: varints and
  * zigzag at their edges, the event cursor on frames holding every record
- * type (move-to-front slots, references, ticks) and on malformed ones,
+ * type (move-to-front slots, references, ticks, marks, the three columns)
+ * and on malformed ones,
  * the meta record walker and pass 1 (ingest/meta.c) on malformed bodies.
  * See format/FORMAT.md for the layout every byte below follows.
  */
@@ -46,20 +47,78 @@ static void put_str(struct buf *b, const char *s)
 	put_raw(b, s, strlen(s));
 }
 
-/* An events frame payload header: thread idx, base seq, base tick. */
-static void ev_header(struct buf *b, uint64_t idx, uint64_t seq, uint64_t tick)
+/*
+ * An events frame under construction: the header (thread idx, base seq,
+ * base tick) and the three columns of FORMAT.md, operations, sizes and
+ * addresses, joined by fb_frame() behind their lengths.
+ */
+struct fb {
+	uint64_t idx, seq, tick;
+	struct buf ops, sz, ad;
+};
+
+static void fb_init(struct fb *f, uint64_t idx, uint64_t seq, uint64_t tick)
 {
-	b->n = 0;
-	put_v(b, idx);
-	put_v(b, seq);
-	put_v(b, tick);
+	f->idx = idx;
+	f->seq = seq;
+	f->tick = tick;
+	f->ops.n = f->sz.n = f->ad.n = 0;
 }
 
-/* Decode a frame expecting exactly one event, then the end. */
-static int one_event(const struct buf *b, struct ml_event *ev)
+static void op_u8(struct fb *f, unsigned v)
 {
+	put_u8(&f->ops, v);
+}
+
+static void op_v(struct fb *f, uint64_t v)
+{
+	put_v(&f->ops, v);
+}
+
+static void size_v(struct fb *f, uint64_t v)
+{
+	put_v(&f->sz, v);
+}
+
+static void addr_zz(struct fb *f, int64_t d)
+{
+	put_zz(&f->ad, d);
+}
+
+static void addr_v(struct fb *f, uint64_t a)
+{
+	put_v(&f->ad, a);
+}
+
+/* The allocation part of a record: size and address delta. */
+static void tail(struct fb *f, uint64_t size, int64_t delta)
+{
+	size_v(f, size);
+	addr_zz(f, delta);
+}
+
+static void fb_frame(const struct fb *f, struct buf *out)
+{
+	out->n = 0;
+	put_v(out, f->idx);
+	put_v(out, f->seq);
+	put_v(out, f->tick);
+	put_v(out, f->ops.n);
+	put_v(out, f->sz.n);
+	put_v(out, f->ad.n);
+	put_raw(out, f->ops.b, f->ops.n);
+	put_raw(out, f->sz.b, f->sz.n);
+	put_raw(out, f->ad.b, f->ad.n);
+}
+
+/* Decode f expecting exactly one event, then the end: 1, or what failed
+ * (-2: the header). */
+static int one_event(const struct fb *f, struct ml_event *ev)
+{
+	struct buf b;
 	struct ml_events c;
-	if (ml_events_begin(&c, b->b, b->n) < 0)
+	fb_frame(f, &b);
+	if (ml_events_begin(&c, b.b, b.n) < 0)
 		return -2;
 	int rc = ml_events_next(&c, ev);
 	if (rc != 1)
@@ -193,65 +252,61 @@ static void test_rd(void)
 /* A frame with every record type, checked field by field. */
 static void test_events_every_type(void)
 {
+	static struct fb f;
 	struct buf b;
 	struct ml_events c;
 	struct ml_event ev;
-	ev_header(&b, 3, 10, 100);
-	put_u8(&b, ML_EV_TICK);                       /* tick +5 */
-	put_v(&b, 5);
-	put_u8(&b, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);  /* malloc, stack 7: seq 11 */
-	put_v(&b, 7);
-	put_v(&b, 16);
-	put_zz(&b, 0x10000);
-	put_u8(&b, ML_EV_MALLOC | 0);                 /* malloc, slot 0 (7): seq 12 */
-	put_v(&b, 32);
-	put_zz(&b, -0x100);
-	put_u8(&b, ML_EV_ALLOC);                      /* calloc, code 63+9: seq 13 */
-	put_u8(&b, ML_KIND_CALLOC);
-	put_v(&b, ML_MTF_SIZE + 9);
-	put_v(&b, 48);
-	put_zz(&b, 0x40);
-	put_u8(&b, ML_EV_ALLOC);                      /* memalign, slot 1 (7): seq 14 */
-	put_u8(&b, ML_KIND_MEMALIGN);
-	put_v(&b, 1);
-	put_v(&b, 64);
-	put_zz(&b, 0);
-	put_u8(&b, 0x00);                             /* free at distance 1: seq 14 */
-	put_u8(&b, 0x02);                             /* free at distance 3: seq 12 */
-	put_u8(&b, ML_EV_FREE_FAR);                   /* far free, distance 4: seq 11 */
-	put_v(&b, 4);
-	put_u8(&b, ML_EV_FREE_FOREIGN);               /* thread 9's seq 77 */
-	put_v(&b, 9);
-	put_v(&b, 77);
-	put_u8(&b, ML_EV_FREE_UNKNOWN);
-	put_v(&b, 0xdead0);
-	put_u8(&b, ML_EV_REALLOC);                    /* realloc of seq 13 (distance 2): seq 15 */
-	put_v(&b, 2);
-	put_u8(&b, ML_KIND_REALLOC);
-	put_v(&b, 1);                                 /* slot 1: stack 9 */
-	put_v(&b, 100);
-	put_zz(&b, 0x1000);
-	put_u8(&b, ML_EV_REALLOC);                    /* realloc of thread 4's seq 2: seq 16 */
-	put_v(&b, 0);
-	put_v(&b, 4);
-	put_v(&b, 2);
-	put_u8(&b, ML_KIND_REALLOCARRAY);
-	put_v(&b, ML_MTF_SIZE + 0);                   /* explicit stack 0 (none) */
-	put_v(&b, 8);
-	put_zz(&b, -8);
-	put_u8(&b, ML_EV_REALLOC_UNKNOWN);            /* realloc of 0xbeef0: seq 17 */
-	put_v(&b, 0xbeef0);
-	put_u8(&b, ML_KIND_REALLOC);
-	put_v(&b, 2);                                 /* slot 2: stack 7 */
-	put_v(&b, 24);
-	put_zz(&b, 16);
-	put_u8(&b, ML_EV_TICK);
-	put_v(&b, 1000);
-	put_u8(&b, ML_EV_ALLOC);                      /* inherited kind: seq 18 */
-	put_u8(&b, ML_KIND_INHERITED);
-	put_v(&b, 0);                                 /* slot 0: stack 7 */
-	put_v(&b, 1);
-	put_zz(&b, 1);
+	fb_init(&f, 3, 10, 100);
+	op_u8(&f, ML_EV_TICK);                        /* tick +5 */
+	op_v(&f, 5);
+	op_u8(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);  /* malloc, stack 7: seq 11 */
+	op_v(&f, 7);
+	tail(&f, 16, 0x10000);
+	op_u8(&f, ML_EV_MALLOC | 0);                  /* malloc, slot 0 (7): seq 12 */
+	tail(&f, 32, -0x100);
+	op_u8(&f, ML_EV_ALLOC);                       /* calloc, code 63+9: seq 13 */
+	op_u8(&f, ML_KIND_CALLOC);
+	op_v(&f, ML_MTF_SIZE + 9);
+	tail(&f, 48, 0x40);
+	op_u8(&f, ML_EV_ALLOC);                       /* memalign, slot 1 (7): seq 14 */
+	op_u8(&f, ML_KIND_MEMALIGN);
+	op_v(&f, 1);
+	tail(&f, 64, 0);
+	op_u8(&f, 0x00);                              /* free at distance 1: seq 14 */
+	op_u8(&f, 0x02);                              /* free at distance 3: seq 12 */
+	op_u8(&f, ML_EV_FREE_FAR);                    /* far free, distance 4: seq 11 */
+	op_v(&f, 4);
+	op_u8(&f, ML_EV_FREE_FOREIGN);                /* thread 9's seq 77 */
+	op_v(&f, 9);
+	op_v(&f, 77);
+	op_u8(&f, ML_EV_FREE_UNKNOWN);                /* its address: addresses column */
+	addr_v(&f, 0xdead0);
+	op_u8(&f, ML_EV_MARK);                        /* a time boundary */
+	op_v(&f, 123456);
+	op_u8(&f, ML_EV_REALLOC);                     /* realloc of seq 13 (distance 2): seq 15 */
+	op_v(&f, 2);
+	op_u8(&f, ML_KIND_REALLOC);
+	op_v(&f, 1);                                  /* slot 1: stack 9 */
+	tail(&f, 100, 0x1000);
+	op_u8(&f, ML_EV_REALLOC);                     /* realloc of thread 4's seq 2: seq 16 */
+	op_v(&f, 0);
+	op_v(&f, 4);
+	op_v(&f, 2);
+	op_u8(&f, ML_KIND_REALLOCARRAY);
+	op_v(&f, ML_MTF_SIZE + 0);                    /* explicit stack 0 (none) */
+	tail(&f, 8, -8);
+	op_u8(&f, ML_EV_REALLOC_UNKNOWN);             /* realloc of 0xbeef0: seq 17 */
+	addr_v(&f, 0xbeef0);
+	op_u8(&f, ML_KIND_REALLOC);
+	op_v(&f, 2);                                  /* slot 2: stack 7 */
+	tail(&f, 24, 16);
+	op_u8(&f, ML_EV_TICK);
+	op_v(&f, 1000);
+	op_u8(&f, ML_EV_ALLOC);                       /* inherited kind: seq 18 */
+	op_u8(&f, ML_KIND_INHERITED);
+	op_v(&f, 0);                                  /* slot 0: stack 7 */
+	tail(&f, 1, 1);
+	fb_frame(&f, &b);
 
 	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
 	CHECK_EQ_INT(c.thread_idx, 3);
@@ -268,6 +323,7 @@ static void test_events_every_type(void)
 	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
 	CHECK_EQ_INT(ev.type, ML_E_ALLOC);
 	CHECK_EQ_INT(ev.stack, 7);
+	CHECK_EQ_INT(ev.size, 32);
 	CHECK_EQ_INT(ev.addr, 0x10000 - 0x100);
 	CHECK_EQ_INT(ev.seq, 12);
 
@@ -313,6 +369,10 @@ static void test_events_every_type(void)
 	CHECK_EQ_INT(ev.old_addr, 0xdead0);
 
 	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ev.type, ML_E_MARK);
+	CHECK_EQ_INT(ev.mark_tsc, 123456);
+
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
 	CHECK_EQ_INT(ev.type, ML_E_REALLOC);
 	CHECK_EQ_INT(ev.own, 1);
 	CHECK_EQ_INT(ev.ref_seq, 13);
@@ -351,30 +411,27 @@ static void test_events_every_type(void)
  * moves to the front, the tracer's encoding mirrored exactly. */
 static void test_events_mtf(void)
 {
+	static struct fb f;
 	struct buf b;
 	struct ml_events c;
 	struct ml_event ev;
-	ev_header(&b, 1, 0, 0);
+	fb_init(&f, 1, 0, 0);
 	for (unsigned id = 1; id <= 64; id++) {       /* 64 pushes: id 1 falls off */
-		put_u8(&b, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
-		put_v(&b, id);
-		put_v(&b, 8);
-		put_zz(&b, 16);
+		op_u8(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
+		op_v(&f, id);
+		tail(&f, 8, 16);
 	}
-	put_u8(&b, ML_EV_MALLOC | 62);                /* the oldest kept: id 2 */
-	put_v(&b, 8);
-	put_zz(&b, 16);
-	put_u8(&b, ML_EV_MALLOC | 0);                 /* now at the front */
-	put_v(&b, 8);
-	put_zz(&b, 16);
-	put_u8(&b, ML_EV_MALLOC | 1);                 /* second: id 64 */
-	put_v(&b, 8);
-	put_zz(&b, 16);
-	put_u8(&b, ML_EV_ALLOC);                      /* code 62 (slot): id 3 */
-	put_u8(&b, ML_KIND_CALLOC);
-	put_v(&b, 62);
-	put_v(&b, 8);
-	put_zz(&b, 16);
+	op_u8(&f, ML_EV_MALLOC | 62);                 /* the oldest kept: id 2 */
+	tail(&f, 8, 16);
+	op_u8(&f, ML_EV_MALLOC | 0);                  /* now at the front */
+	tail(&f, 8, 16);
+	op_u8(&f, ML_EV_MALLOC | 1);                  /* second: id 64 */
+	tail(&f, 8, 16);
+	op_u8(&f, ML_EV_ALLOC);                       /* code 62 (slot): id 3 */
+	op_u8(&f, ML_KIND_CALLOC);
+	op_v(&f, 62);
+	tail(&f, 8, 16);
+	fb_frame(&f, &b);
 	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
 	for (unsigned id = 1; id <= 64; id++) {
 		CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
@@ -394,40 +451,134 @@ static void test_events_mtf(void)
 	CHECK_EQ_INT(ml_events_next(&c, &ev), 0);
 
 	/* a frame starts with an empty list: slot 0 is bad */
-	ev_header(&b, 1, 0, 0);
-	put_u8(&b, ML_EV_MALLOC | 0);
-	put_v(&b, 8);
-	put_zz(&b, 8);
-	CHECK_EQ_INT(one_event(&b, &ev), -1);
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, ML_EV_MALLOC | 0);
+	tail(&f, 8, 8);
+	CHECK_EQ_INT(one_event(&f, &ev), -1);
 
 	/* one entry: slot 1 is past it, for malloc and for a stack code */
-	ev_header(&b, 1, 0, 0);
-	put_u8(&b, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
-	put_v(&b, 5);
-	put_v(&b, 8);
-	put_zz(&b, 8);
-	size_t after_first = b.n;
-	put_u8(&b, ML_EV_MALLOC | 1);
-	put_v(&b, 8);
-	put_zz(&b, 8);
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
+	op_v(&f, 5);
+	tail(&f, 8, 8);
+	struct fb g = f;
+	op_u8(&f, ML_EV_MALLOC | 1);
+	tail(&f, 8, 8);
+	fb_frame(&f, &b);
 	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
 	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
 	CHECK_EQ_INT(ml_events_next(&c, &ev), -1);
-	b.n = after_first;
-	put_u8(&b, ML_EV_ALLOC);
-	put_u8(&b, ML_KIND_VALLOC);
+	op_u8(&g, ML_EV_ALLOC);
+	op_u8(&g, ML_KIND_VALLOC);
+	op_v(&g, 1);
+	tail(&g, 8, 8);
+	fb_frame(&g, &b);
+	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), -1);
+}
+
+/* The column lengths in the header must add up to the frame, and each
+ * column must be used up exactly. */
+static void test_events_columns(void)
+{
+	static struct fb f;
+	struct buf b;
+	struct ml_events c;
+	struct ml_event ev;
+
+	/* a malloc whose size and address are in their columns */
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
+	op_v(&f, 1);
+	tail(&f, 40, 0x40);
+	CHECK_EQ_INT(one_event(&f, &ev), 1);
+	CHECK_EQ_INT(ev.size, 40);
+	CHECK_EQ_INT(ev.addr, 0x40);
+
+	/* lengths that do not add up: one byte too many or too few in the
+	 * frame, a column longer than the frame */
+	fb_frame(&f, &b);
+	b.b[b.n++] = 0;
+	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), -1);
+	fb_frame(&f, &b);
+	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n - 1), -1);
+	b.n = 0;
 	put_v(&b, 1);
-	put_v(&b, 8);
-	put_zz(&b, 8);
-	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
-	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
-	CHECK_EQ_INT(ml_events_next(&c, &ev), -1);
+	put_v(&b, 0);
+	put_v(&b, 0);
+	put_v(&b, 1000);                              /* operations: 1000 bytes */
+	put_v(&b, 0);
+	put_v(&b, 0);
+	put_u8(&b, 0x00);
+	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), -1);
+	b.n = 0;
+	put_v(&b, 1);
+	put_v(&b, 0);
+	put_v(&b, 0);
+	put_v(&b, 1);
+	put_v(&b, UINT64_MAX);                        /* sizes: wraps the sum */
+	put_v(&b, 2);
+	put_u8(&b, 0x00);
+	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), -1);
+	/* the header cut before the column lengths */
+	b.n = 0;
+	put_v(&b, 1);
+	put_v(&b, 0);
+	put_v(&b, 0);
+	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), -1);
+
+	/* a size or an address left over after the last operation */
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
+	op_v(&f, 1);
+	tail(&f, 40, 0x40);
+	struct fb g = f;
+	size_v(&f, 7);
+	CHECK_EQ_INT(one_event(&f, &ev), -3);
+	addr_zz(&g, 7);
+	CHECK_EQ_INT(one_event(&g, &ev), -3);
+
+	/* a malloc whose size, or address, is missing from its column */
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
+	op_v(&f, 1);
+	g = f;
+	size_v(&f, 40);
+	CHECK_EQ_INT(one_event(&f, &ev), -1);
+	addr_zz(&g, 40);
+	CHECK_EQ_INT(one_event(&g, &ev), -1);
+	/* ... or written in the operations column instead */
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
+	op_v(&f, 1);
+	op_v(&f, 40);
+	op_v(&f, ml_zigzag(0x40));
+	CHECK(one_event(&f, &ev) < 0);
+
+	/* the address of a free of an unknown block: addresses column only */
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, ML_EV_FREE_UNKNOWN);
+	CHECK_EQ_INT(one_event(&f, &ev), -1);
+	op_v(&f, 0x1000);
+	CHECK(one_event(&f, &ev) < 0);
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, ML_EV_FREE_UNKNOWN);
+	addr_v(&f, 0x1000);
+	CHECK_EQ_INT(one_event(&f, &ev), 1);
+	CHECK_EQ_INT(ev.old_addr, 0x1000);
+	/* a column holding a cut varint */
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, ML_EV_FREE_UNKNOWN);
+	put_u8(&f.ad, 0x80);
+	CHECK_EQ_INT(one_event(&f, &ev), -1);
 }
 
 /* References that point before the thread's first allocation, and other
  * malformed records: each is an error, never an event. */
 static void test_events_malformed(void)
 {
+	static struct fb f;
 	struct buf b;
 	struct ml_events c;
 	struct ml_event ev;
@@ -436,141 +587,139 @@ static void test_events_malformed(void)
 	static const uint8_t hdr_cut[] = { 0x01, 0x80 };
 	CHECK_EQ_INT(ml_events_begin(&c, hdr_cut, sizeof hdr_cut), -1);
 	CHECK_EQ_INT(ml_events_begin(&c, hdr_cut, 0), -1);
-	ev_header(&b, (uint64_t)UINT32_MAX + 1, 0, 0);
+	fb_init(&f, (uint64_t)UINT32_MAX + 1, 0, 0);
+	fb_frame(&f, &b);
 	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), -1);
-	ev_header(&b, UINT32_MAX, 0, 0);
+	fb_init(&f, UINT32_MAX, 0, 0);
+	fb_frame(&f, &b);
 	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
 
 	/* an empty frame: no events */
-	ev_header(&b, 1, 5, 5);
+	fb_init(&f, 1, 5, 5);
+	fb_frame(&f, &b);
 	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
 	CHECK_EQ_INT(ml_events_next(&c, &ev), 0);
 
 	/* near free past the thread's first allocation: base seq 2, distance 3 */
-	ev_header(&b, 1, 2, 0);
-	put_u8(&b, 0x01);
-	CHECK_EQ_INT(one_event(&b, &ev), 1);       /* distance 2 names seq 1 */
-	ev_header(&b, 1, 2, 0);
-	put_u8(&b, 0x02);
-	CHECK_EQ_INT(one_event(&b, &ev), -1);
-	ev_header(&b, 1, 0, 0);
-	put_u8(&b, 0x00);
-	CHECK_EQ_INT(one_event(&b, &ev), -1);
+	fb_init(&f, 1, 2, 0);
+	op_u8(&f, 0x01);
+	CHECK_EQ_INT(one_event(&f, &ev), 1);          /* distance 2 names seq 1 */
+	CHECK_EQ_INT(ev.ref_seq, 1);
+	fb_init(&f, 1, 2, 0);
+	op_u8(&f, 0x02);
+	CHECK_EQ_INT(one_event(&f, &ev), -1);
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, 0x00);
+	CHECK_EQ_INT(one_event(&f, &ev), -1);
 
 	/* far free: distance 0, past seq, truncated */
-	ev_header(&b, 1, 200, 0);
-	put_u8(&b, ML_EV_FREE_FAR);
-	put_v(&b, 200);
-	CHECK_EQ_INT(one_event(&b, &ev), 1);
+	fb_init(&f, 1, 200, 0);
+	op_u8(&f, ML_EV_FREE_FAR);
+	op_v(&f, 200);
+	CHECK_EQ_INT(one_event(&f, &ev), 1);
 	CHECK_EQ_INT(ev.ref_seq, 1);
-	ev_header(&b, 1, 200, 0);
-	put_u8(&b, ML_EV_FREE_FAR);
-	put_v(&b, 201);
-	CHECK_EQ_INT(one_event(&b, &ev), -1);
-	ev_header(&b, 1, 200, 0);
-	put_u8(&b, ML_EV_FREE_FAR);
-	put_v(&b, 0);
-	CHECK_EQ_INT(one_event(&b, &ev), -1);
-	ev_header(&b, 1, 200, 0);
-	put_u8(&b, ML_EV_FREE_FAR);
-	CHECK_EQ_INT(one_event(&b, &ev), -1);
+	fb_init(&f, 1, 200, 0);
+	op_u8(&f, ML_EV_FREE_FAR);
+	op_v(&f, 201);
+	CHECK_EQ_INT(one_event(&f, &ev), -1);
+	fb_init(&f, 1, 200, 0);
+	op_u8(&f, ML_EV_FREE_FAR);
+	op_v(&f, 0);
+	CHECK_EQ_INT(one_event(&f, &ev), -1);
+	fb_init(&f, 1, 200, 0);
+	op_u8(&f, ML_EV_FREE_FAR);
+	CHECK_EQ_INT(one_event(&f, &ev), -1);
 
 	/* realloc with an own distance past seq */
-	ev_header(&b, 1, 1, 0);
-	put_u8(&b, ML_EV_REALLOC);
-	put_v(&b, 2);
-	put_u8(&b, ML_KIND_REALLOC);
-	put_v(&b, ML_MTF_SIZE + 1);
-	put_v(&b, 8);
-	put_zz(&b, 8);
-	CHECK_EQ_INT(one_event(&b, &ev), -1);
+	fb_init(&f, 1, 1, 0);
+	op_u8(&f, ML_EV_REALLOC);
+	op_v(&f, 2);
+	op_u8(&f, ML_KIND_REALLOC);
+	op_v(&f, ML_MTF_SIZE + 1);
+	tail(&f, 8, 8);
+	CHECK_EQ_INT(one_event(&f, &ev), -1);
 
 	/* foreign free: seq 0, thread index past 32 bits, truncated */
-	ev_header(&b, 1, 0, 0);
-	put_u8(&b, ML_EV_FREE_FOREIGN);
-	put_v(&b, 2);
-	put_v(&b, 0);
-	CHECK_EQ_INT(one_event(&b, &ev), -1);
-	ev_header(&b, 1, 0, 0);
-	put_u8(&b, ML_EV_FREE_FOREIGN);
-	put_v(&b, (uint64_t)UINT32_MAX + 1);
-	put_v(&b, 1);
-	CHECK_EQ_INT(one_event(&b, &ev), -1);
-	ev_header(&b, 1, 0, 0);
-	put_u8(&b, ML_EV_FREE_FOREIGN);
-	put_v(&b, 2);
-	CHECK_EQ_INT(one_event(&b, &ev), -1);
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, ML_EV_FREE_FOREIGN);
+	op_v(&f, 2);
+	op_v(&f, 0);
+	CHECK_EQ_INT(one_event(&f, &ev), -1);
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, ML_EV_FREE_FOREIGN);
+	op_v(&f, (uint64_t)UINT32_MAX + 1);
+	op_v(&f, 1);
+	CHECK_EQ_INT(one_event(&f, &ev), -1);
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, ML_EV_FREE_FOREIGN);
+	op_v(&f, 2);
+	CHECK_EQ_INT(one_event(&f, &ev), -1);
 
-	/* allocation: kind out of range, kind missing, stack id past 32 bits,
-	 * size or address cut off */
-	ev_header(&b, 1, 0, 0);
-	put_u8(&b, ML_EV_ALLOC);
-	put_u8(&b, ML_KIND_COUNT);
-	put_v(&b, ML_MTF_SIZE + 1);
-	put_v(&b, 8);
-	put_zz(&b, 8);
-	CHECK_EQ_INT(one_event(&b, &ev), -1);
-	ev_header(&b, 1, 0, 0);
-	put_u8(&b, ML_EV_ALLOC);
-	CHECK_EQ_INT(one_event(&b, &ev), -1);
-	ev_header(&b, 1, 0, 0);
-	put_u8(&b, ML_EV_ALLOC);
-	put_u8(&b, ML_KIND_CALLOC);
-	put_v(&b, ML_MTF_SIZE + (uint64_t)UINT32_MAX + 1);
-	put_v(&b, 8);
-	put_zz(&b, 8);
-	CHECK_EQ_INT(one_event(&b, &ev), -1);
-	ev_header(&b, 1, 0, 0);
-	put_u8(&b, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
-	put_v(&b, (uint64_t)UINT32_MAX + 1);
-	put_v(&b, 8);
-	put_zz(&b, 8);
-	CHECK_EQ_INT(one_event(&b, &ev), -1);
-	ev_header(&b, 1, 0, 0);
-	put_u8(&b, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
-	put_v(&b, 1);
-	put_v(&b, 8);
-	CHECK_EQ_INT(one_event(&b, &ev), -1);
-	ev_header(&b, 1, 0, 0);
-	put_u8(&b, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
-	put_v(&b, 1);
-	put_u8(&b, 0x80);                            /* size: a lone continuation byte */
-	CHECK_EQ_INT(one_event(&b, &ev), -1);
+	/* allocation: kind out of range, kind missing, stack id past 32 bits */
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, ML_EV_ALLOC);
+	op_u8(&f, ML_KIND_COUNT);
+	op_v(&f, ML_MTF_SIZE + 1);
+	tail(&f, 8, 8);
+	CHECK_EQ_INT(one_event(&f, &ev), -1);
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, ML_EV_ALLOC);
+	tail(&f, 8, 8);
+	CHECK_EQ_INT(one_event(&f, &ev), -1);
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, ML_EV_ALLOC);
+	op_u8(&f, ML_KIND_CALLOC);
+	op_v(&f, ML_MTF_SIZE + (uint64_t)UINT32_MAX + 1);
+	tail(&f, 8, 8);
+	CHECK_EQ_INT(one_event(&f, &ev), -1);
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
+	op_v(&f, (uint64_t)UINT32_MAX + 1);
+	tail(&f, 8, 8);
+	CHECK_EQ_INT(one_event(&f, &ev), -1);
 
-	/* realloc of an unknown block cut after the old address */
-	ev_header(&b, 1, 0, 0);
-	put_u8(&b, ML_EV_REALLOC_UNKNOWN);
-	put_v(&b, 0x1000);
-	CHECK_EQ_INT(one_event(&b, &ev), -1);
-	ev_header(&b, 1, 0, 0);
-	put_u8(&b, ML_EV_FREE_UNKNOWN);
-	CHECK_EQ_INT(one_event(&b, &ev), -1);
+	/* realloc of an unknown block: old address missing */
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, ML_EV_REALLOC_UNKNOWN);
+	op_u8(&f, ML_KIND_REALLOC);
+	op_v(&f, ML_MTF_SIZE + 1);
+	size_v(&f, 8);
+	CHECK_EQ_INT(one_event(&f, &ev), -1);
 
 	/* tick: overflow of the clock, cut off */
-	ev_header(&b, 1, 0, UINT64_MAX >> 1);
-	put_u8(&b, ML_EV_TICK);
-	put_v(&b, 1);
-	CHECK_EQ_INT(one_event(&b, &ev), -1);
-	ev_header(&b, 1, 0, 0);
-	put_u8(&b, ML_EV_TICK);
-	put_v(&b, UINT64_MAX);
-	CHECK_EQ_INT(one_event(&b, &ev), -1);
-	ev_header(&b, 1, 0, 0);
-	put_u8(&b, ML_EV_TICK);
-	CHECK_EQ_INT(one_event(&b, &ev), -1);
-	ev_header(&b, 1, 0, 0);                      /* ticks only: no event */
-	put_u8(&b, ML_EV_TICK);
-	put_v(&b, 3);
+	fb_init(&f, 1, 0, UINT64_MAX >> 1);
+	op_u8(&f, ML_EV_TICK);
+	op_v(&f, 1);
+	CHECK_EQ_INT(one_event(&f, &ev), -1);
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, ML_EV_TICK);
+	op_v(&f, UINT64_MAX);
+	CHECK_EQ_INT(one_event(&f, &ev), -1);
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, ML_EV_TICK);
+	CHECK_EQ_INT(one_event(&f, &ev), -1);
+	fb_init(&f, 1, 0, 0);                         /* ticks only: no event */
+	op_u8(&f, ML_EV_TICK);
+	op_v(&f, 3);
+	fb_frame(&f, &b);
 	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
 	CHECK_EQ_INT(ml_events_next(&c, &ev), 0);
 
-	/* record types this decoder does not know */
-	for (unsigned h = ML_EV_FREE_SKIPPED + 1; h <= 0xff; h++) {
-		ev_header(&b, 1, 0, 0);
-		put_u8(&b, h);
-		put_v(&b, 1);
-		put_v(&b, 1);
-		CHECK_EQ_INT(one_event(&b, &ev), -1);
+	/* mark: its time cut off */
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, ML_EV_MARK);
+	CHECK_EQ_INT(one_event(&f, &ev), -1);
+
+	/* record types this decoder does not know: the reserved 0xc7 and
+	 * 0xc8, and everything after MARK */
+	for (unsigned h = ML_EV_TICK + 1; h <= 0xff; h++) {
+		if (h == ML_EV_MARK)
+			continue;
+		fb_init(&f, 1, 0, 0);
+		op_u8(&f, h);
+		op_v(&f, 1);
+		op_v(&f, 1);
+		CHECK_EQ_INT(one_event(&f, &ev), -1);
 	}
 }
 
@@ -786,6 +935,7 @@ int main(void)
 	test_rd();
 	test_events_every_type();
 	test_events_mtf();
+	test_events_columns();
 	test_events_malformed();
 	test_meta_next();
 	test_meta_bodies();

@@ -71,42 +71,45 @@ def frames(payload):
 
 
 def count_events(body):
-    _, p = varint(body, 0)
+    """Events in an EVENTS frame: walk its operations column (FORMAT.md);
+    sizes and addresses live in the other two columns. TICK and MARK
+    records are not events."""
+    p = 0
+    for _ in range(3):  # thread idx, base seq, base tick
+        _, p = varint(body, p)
+    n_ops, p = varint(body, p)
     _, p = varint(body, p)
     _, p = varint(body, p)
-    n = 0
-    while p < len(body):
-        h = body[p]
+    ops = body[p:p + n_ops]
+    p = n = 0
+    while p < len(ops):
+        h = ops[p]
         p += 1
         if h <= 0x7F:
             n += 1
             continue
         if h & 0xC0 == 0x80:
             if h & 0x3F == 63:
-                _, p = varint(body, p)
-            _, p = varint(body, p)
-            _, p = varint(body, p)
+                _, p = varint(ops, p)
             n += 1
             continue
-        if h == 0xC6:
-            _, p = varint(body, p)
+        if h in (0xC6, 0xC9):
+            _, p = varint(ops, p)
             continue
-        if h in (0xC4, 0xC5):
-            d, p = varint(body, p)
-            if h == 0xC4 and d == 0:
-                _, p = varint(body, p)
-                _, p = varint(body, p)
-            h = 0xC0
-        if h == 0xC0:
+        if h == 0xC4:
+            d, p = varint(ops, p)
+            if d == 0:
+                _, p = varint(ops, p)
+                _, p = varint(ops, p)
+        if h in (0xC0, 0xC4, 0xC5):
             p += 1
-            for _ in range(3):
-                _, p = varint(body, p)
-        elif h in (0xC1, 0xC3):
-            _, p = varint(body, p)
+            _, p = varint(ops, p)
+        elif h == 0xC1:
+            _, p = varint(ops, p)
         elif h == 0xC2:
-            _, p = varint(body, p)
-            _, p = varint(body, p)
-        else:
+            _, p = varint(ops, p)
+            _, p = varint(ops, p)
+        elif h != 0xC3:
             raise ValueError("unknown event 0x%02x" % h)
         n += 1
     return n
@@ -177,8 +180,10 @@ def main(argv):
         out[at] = 0x07  # BFINAL=1, BTYPE=11: reserved, never valid
         open(argv[3], "wb").write(out)
     elif cmd == "bad-events":
-        # thread 1, base seq 0: a free at distance 1 with no allocation yet
-        body = put_varint(1) + put_varint(0) + put_varint(0) + b"\x00"
+        # thread 1, base seq 0: a free at distance 1 with no allocation
+        # yet (operations column: 1 byte; sizes, addresses: empty)
+        body = put_varint(1) + put_varint(0) + put_varint(0) + put_varint(1) + \
+            put_varint(0) + put_varint(0) + b"\x00"
         open(argv[3], "wb").write(inject(data, b"\x02" + put_varint(len(body)) + body))
     elif cmd == "bad-meta":
         # a snapshot record whose kind (9) does not exist
