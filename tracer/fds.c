@@ -141,10 +141,30 @@ void ml_fds_reset_for_child(void)
 
 /* ---------------------------------------------------------------- creation hooks */
 
+/*
+ * A pipe the tracer's own code asked for (libunwind opens one to validate
+ * memory) must not take the program's lowest free descriptors: move it
+ * out of the way, as the trace file's descriptor is.
+ */
+static void move_high(int fds[2])
+{
+	if (!ml_tls.guard)
+		return;
+	for (int i = 0; i < 2; i++) {
+		int high = (int)syscall(SYS_fcntl, fds[i], F_DUPFD_CLOEXEC, 900);
+		if (high >= 0) {
+			syscall(SYS_close, fds[i]);
+			fds[i] = high;
+		}
+	}
+}
+
 EXPORT int pipe(int fds[2])
 {
 	ML_REAL(pipe);
 	int rc = real_pipe(fds);
+	if (rc == 0)
+		move_high(fds);
 	if (rc == 0) {
 		ml_res_open(ML_RES_PIPE, fds[0], ML_ORIGIN_PIPE);
 		ml_res_open(ML_RES_PIPE, fds[1], ML_ORIGIN_PIPE);
@@ -156,6 +176,8 @@ EXPORT int pipe2(int fds[2], int flags)
 {
 	ML_REAL(pipe2);
 	int rc = real_pipe2(fds, flags);
+	if (rc == 0)
+		move_high(fds);
 	if (rc == 0) {
 		ml_res_open(ML_RES_PIPE, fds[0], ML_ORIGIN_PIPE2);
 		ml_res_open(ML_RES_PIPE, fds[1], ML_ORIGIN_PIPE2);
