@@ -1,9 +1,10 @@
 #!/bin/sh
-# After closefrom(3) the descriptor number of the trace file (900) is the
-# program's again; the program dup2()s stdout onto 900 and closes it. The
-# tracer must not write its trace into the program's stdout, and close()
-# must really close the program's descriptor: stdout, stderr and status
-# are the same as without the tracer.
+# After closefrom(3) the descriptor number the trace file had is the
+# program's again; the program dup2()s stdout onto it and closes it (a
+# server's 900th connection could land there just as well). The tracer
+# must not write its trace into the program's stdout, and close() must
+# really close the program's descriptor: stdout, stderr and status are
+# the same as without the tracer.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/transparent.sh"
 same cfdup -- "$PROGS/rob_closefds" closefrom_dup2

@@ -7,8 +7,11 @@
  *   loop            close(fd) for fd = 3 .. 1024
  *   closefrom       closefrom(3) (glibc 2.34)
  *   close_range     close_range(3, ~0U, 0)
- *   closefrom_dup2  closefrom(3), then dup2(1, 900) and close(900): the
- *                   number the tracer's file had is the program's again
+ *   closefrom_dup2  closefrom(3), then dup2(1, N) and close(N), where N
+ *                   is the descriptor the trace file (*.mlt) had before
+ *                   the closefrom (900 without the tracer): the number is
+ *                   the program's again, as it is for a server whose
+ *                   900th connection lands there
  * Then 10 mallocs of 3001..3010 bytes, a pipe written and read through,
  * the blocks freed, and "after close: 10 blocks, pipe ok" printed.
  * Exit status 0.
@@ -41,6 +44,19 @@ static void deep(int n)
 	}
 	sink = malloc(3101);
 	free(sink);
+}
+
+/* The descriptor of an open *.mlt file, else 900. */
+static int trace_fd(void)
+{
+	char path[64], target[4096];
+	for (int fd = 3; fd < 1024; fd++) {
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+		ssize_t n = readlink(path, target, sizeof target - 1);
+		if (n > 4 && !memcmp(target + n - 4, ".mlt", 4))
+			return fd;
+	}
+	return 900;
 }
 
 static void on_usr1(int sig)
@@ -113,8 +129,9 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "closefrom")) {
 		closefrom(3);
 	} else if (!strcmp(argv[1], "closefrom_dup2")) {
+		int n = trace_fd();
 		closefrom(3);
-		if (dup2(1, 900) != 900 || close(900) != 0)
+		if (dup2(1, n) != n || close(n) != 0)
 			return 3;
 	} else if (!strcmp(argv[1], "close_range")) {
 		if (close_range(3, ~0U, 0) != 0)
