@@ -17,7 +17,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
 CSTD    := -std=c11 -D_GNU_SOURCE
 OPT     ?= -O2 -g
 CFLAGS_COMMON := $(CSTD) $(WARN) $(OPT) -Iinclude -I.
-SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SANFLAGS := -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=undefined,float-cast-overflow
 
 FORMAT_SRC := $(wildcard format/*.c)
 TRACER_SRC := $(wildcard tracer/*.c)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "ingest/ingest.h"
@@ -60,6 +61,9 @@ int cmd_ingest(int argc, char **argv)
 	char *def = NULL, err[1024];
 	if (!out)
 		out = def = cli_replace_ext(argv[optind], ".mlt", ".db");
+	/* A database this command creates and loads nothing into is removed:
+	 * a bad trace leaves things as they were. */
+	int existed = access(out, F_OK) == 0, loaded = 0;
 	struct ingest ig;
 	if (ingest_open(&ig, out, err, sizeof err) < 0) {
 		cli_error(out, "%s", err);
@@ -78,6 +82,7 @@ int cmd_ingest(int argc, char **argv)
 			continue;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
+		loaded++;
 		double dt = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
 		if (st.truncated && strcmp(st.end_reason, "truncated") == 0)
 			cli_error(argv[i], "warning: the trace stops early (the process was killed?): loaded its"
@@ -88,8 +93,11 @@ int cmd_ingest(int argc, char **argv)
 			        (unsigned long long)st.events, dt);
 	}
 	ingest_close(&ig);
-	if (!quiet)
+	if (!existed && !loaded) {
+		unlink(out);
+	} else if (!quiet) {
 		fprintf(stderr, "memledger: database: %s\n", out);
+	}
 	free(def);
 	return failed;
 }

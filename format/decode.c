@@ -251,7 +251,8 @@ int ml_events_begin(struct ml_events *c, const uint8_t *data, size_t len)
 	c->tick = ml_rd_u(&h);
 	uint64_t l0 = ml_rd_u(&h), l1 = ml_rd_u(&h), l2 = ml_rd_u(&h);
 	size_t left = (size_t)(h.end - h.p);
-	if (h.err || idx > UINT32_MAX || l0 > left || l1 > left - l0 || l2 != left - l0 - l1)
+	if (h.err || idx >= ML_MAX_THREAD_IDX || c->seq >= ML_MAX_SEQ || l0 > left || l1 > left - l0 ||
+	    l2 != left - l0 - l1)
 		return -1;
 	c->thread_idx = (uint32_t)idx;
 	c->rd.p = h.p;
@@ -296,7 +297,7 @@ static int alloc_tail(struct ml_events *c, struct ml_event *ev)
 {
 	ev->size = ml_rd_u(&c->sz);
 	int64_t d = ml_unzigzag(ml_rd_u(&c->ad));
-	if (c->rd.err || c->sz.err || c->ad.err)
+	if (c->rd.err || c->sz.err || c->ad.err || ev->size >= ML_MAX_SIZE || c->seq + 1 >= ML_MAX_SEQ)
 		return -1;
 	ev->addr = c->prev_addr + (uint64_t)d;
 	c->prev_addr = ev->addr;
@@ -310,7 +311,7 @@ static int read_ref(struct ml_events *c, struct ml_event *ev, uint64_t d)
 	if (d == 0) {
 		uint64_t idx = ml_rd_u(&c->rd);
 		ev->ref_seq = ml_rd_u(&c->rd);
-		if (c->rd.err || idx > UINT32_MAX || ev->ref_seq == 0)
+		if (c->rd.err || idx >= ML_MAX_THREAD_IDX || ev->ref_seq == 0 || ev->ref_seq >= ML_MAX_SEQ)
 			return -1;
 		ev->ref_idx = (uint32_t)idx;
 		ev->own = 0;

@@ -72,6 +72,13 @@ enum ml_event_type {
  * Stack code (in ML_EV_ALLOC and realloc records): a varint c;
  * c < ML_MTF_SIZE is a move-to-front slot, else stack id = c - ML_MTF_SIZE. */
 
+/* Limits a decoder enforces: thread indices and allocation sequence
+ * numbers fit an allocation key (thread << 40 | seq); sizes fit the
+ * address space. */
+#define ML_MAX_THREAD_IDX (1u << 24)
+#define ML_MAX_SEQ (1ull << 40)
+#define ML_MAX_SIZE (1ull << 48)
+
 /* Allocation kinds, as stored in the trace and named in SQL. */
 enum ml_kind {
 	ML_KIND_MALLOC = 0,

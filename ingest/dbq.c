@@ -187,15 +187,23 @@ int dbq_push(struct dbq *q, const struct dbq_op *op, char *err, size_t errlen)
 	return 0;
 }
 
-int dbq_finish(struct dbq *q, char *err, size_t errlen)
+/* Stop the thread, free everything; with `run`, what is queued runs first. */
+static int dbq_stop(struct dbq *q, int run, char *err, size_t errlen)
 {
-	int rc = hand_over(q, err, errlen);
+	int rc = 0;
+	if (run) {
+		rc = hand_over(q, err, errlen);
+	} else {
+		pthread_mutex_lock(&q->mu);
+		q->failed = 1;  /* the thread skips every batch still queued */
+		pthread_mutex_unlock(&q->mu);
+	}
 	pthread_mutex_lock(&q->mu);
 	q->done = 1;
 	pthread_cond_broadcast(&q->cv);
 	pthread_mutex_unlock(&q->mu);
 	pthread_join(q->th, NULL);
-	if (q->failed) {
+	if (run && q->failed) {
 		snprintf(err, errlen, "%s", q->err);
 		rc = -1;
 	}
@@ -216,4 +224,15 @@ int dbq_finish(struct dbq *q, char *err, size_t errlen)
 	pthread_cond_destroy(&q->cv);
 	free(q);
 	return rc;
+}
+
+int dbq_finish(struct dbq *q, char *err, size_t errlen)
+{
+	return dbq_stop(q, 1, err, errlen);
+}
+
+void dbq_abort(struct dbq *q)
+{
+	char ignore[8];
+	dbq_stop(q, 0, ignore, sizeof ignore);
 }

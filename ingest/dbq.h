@@ -31,5 +31,7 @@ struct dbq *dbq_start(sqlite3 *db, int64_t process_id, char *err, size_t errlen)
 int dbq_push(struct dbq *q, const struct dbq_op *op, char *err, size_t errlen);
 /** Run what is queued, stop the thread, free q. 0, or -1 with the first error. */
 int dbq_finish(struct dbq *q, char *err, size_t errlen);
+/** Drop what is queued, stop the thread, free q: the caller rolls back. */
+void dbq_abort(struct dbq *q);
 
 #endif

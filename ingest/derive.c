@@ -416,14 +416,14 @@ int derive_sites(sqlite3 *db, const struct gsite *sites, size_t n, int64_t pid, 
 		sqlite3_bind_int64(s, 2, g->stack_id);
 		sqlite3_bind_int64(s, 3, (int64_t)g->allocs);
 		sqlite3_bind_int64(s, 4, (int64_t)g->bytes);
-		sqlite3_bind_int64(s, 5, g->live_allocs);
-		sqlite3_bind_int64(s, 6, g->live_bytes);
+		sqlite3_bind_int64(s, 5, (int64_t)g->live_allocs);
+		sqlite3_bind_int64(s, 6, (int64_t)g->live_bytes);
 		sqlite3_bind_int64(s, 7, (int64_t)g->temporary);
 		for (int c = ML_LEAK_LOST; c <= ML_LEAK_REACHABLE; c++) {
 			sqlite3_bind_int64(s, 8 + 2 * (c - 1), (int64_t)g->n[c]);
 			sqlite3_bind_int64(s, 9 + 2 * (c - 1), (int64_t)g->b[c]);
 		}
-		sqlite3_bind_int64(s, 14, g->peak_bytes);
+		sqlite3_bind_int64(s, 14, (int64_t)g->peak_bytes);
 		sqlite3_bind_int(s, 15, g->runtime);
 		rc = db_step(db, s, err, errlen);
 	}

@@ -38,7 +38,7 @@ struct early {
 };
 
 struct pdiff {
-	int64_t n, b;
+	uint64_t n, b;  /* two's-complement sums: wrap rather than overflow */
 };
 
 struct pass2 {
@@ -135,8 +135,8 @@ static int diff_add(struct pass2 *p, uint32_t site, size_t phase, int64_t n, int
 			return -1;
 		i = p->ndiffs - 1;
 	}
-	p->diffs[i].n += n;
-	p->diffs[i].b += b;
+	p->diffs[i].n += (uint64_t)n;
+	p->diffs[i].b += (uint64_t)b;
 	return 0;
 }
 
@@ -231,7 +231,7 @@ static int do_free(struct pass2 *p, uint64_t key, int64_t ns, int64_t tid, int t
 			r->temporary = (uint8_t)temporary;
 			struct gsite *g = &p->sites[r->site];
 			g->live_allocs--;
-			g->live_bytes -= (int64_t)r->size;
+			g->live_bytes -= r->size;
 			g->temporary += (uint64_t)temporary;
 			settle_count(p, g, r->free_ns, r->size);
 			return 0;
@@ -250,7 +250,7 @@ static int do_free(struct pass2 *p, uint64_t key, int64_t ns, int64_t tid, int t
 			return -1;
 		struct gsite *g = &p->sites[l->site];
 		g->live_allocs--;
-		g->live_bytes -= (int64_t)l->size;
+		g->live_bytes -= l->size;
 		g->temporary += (uint64_t)temporary;
 		settle_count(p, g, ns, l->size);
 		if (p->nph) {
@@ -299,7 +299,7 @@ static int do_alloc(struct pass2 *p, uint32_t idx, const struct ml_event *ev, in
 	g->allocs++;
 	g->bytes += ev->size;
 	g->live_allocs++;
-	g->live_bytes += (int64_t)ev->size;
+	g->live_bytes += ev->size;
 	if (g->live_bytes > g->peak_bytes)
 		g->peak_bytes = g->live_bytes;
 	if (u64map_put(&p->pending, key, (uint64_t)id) < 0)
@@ -475,7 +475,7 @@ static int write_site_phases(struct pass2 *p, char *err, size_t errlen)
 	for (size_t site = 0; site < p->nsites; site++) {
 		if (p->sites[site].stack_id <= 0)
 			continue;
-		int64_t n = 0, b = 0;
+		uint64_t n = 0, b = 0;
 		for (size_t k = 0; k < p->nph; k++) {
 			uint64_t key = (((uint64_t)site << 12) | k) + 1, i;
 			if (u64map_get(&p->diff_idx, key, &i)) {
@@ -487,8 +487,8 @@ static int write_site_phases(struct pass2 *p, char *err, size_t errlen)
 			sqlite3_bind_int64(s, 1, p->process_id);
 			sqlite3_bind_int64(s, 2, (int64_t)p->ph[k].seq);
 			sqlite3_bind_int64(s, 3, p->sites[site].stack_id);
-			sqlite3_bind_int64(s, 4, n);
-			sqlite3_bind_int64(s, 5, b);
+			sqlite3_bind_int64(s, 4, (int64_t)n);
+			sqlite3_bind_int64(s, 5, (int64_t)b);
 			if (db_step(p->db, s, err, errlen) < 0) {
 				sqlite3_finalize(s);
 				return -1;
@@ -554,10 +554,8 @@ void pass2_free(struct pass2 *p)
 {
 	if (!p)
 		return;
-	if (p->q) {
-		char ignore[64];
-		dbq_finish(p->q, ignore, sizeof ignore);
-	}
+	if (p->q)
+		dbq_abort(p->q);  /* an error: nothing more reaches the database */
 	free(p->ring);
 	u64map_free(&p->pending);
 	u64map_free(&p->early_idx);

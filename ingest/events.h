@@ -19,8 +19,9 @@
 struct gsite {
 	int64_t stack_id;     /* global; 0: no stack */
 	int runtime;
+	/* unsigned: a hostile trace may overflow them, harmlessly */
 	uint64_t allocs, bytes, temporary;
-	int64_t live_allocs, live_bytes, peak_bytes;
+	uint64_t live_allocs, live_bytes, peak_bytes;
 	uint64_t n[4], b[4];  /* blocks live at exit, by enum ml_leak_class (0: unclassified) */
 	uint64_t settle_frees, settle_bytes;  /* freed in the settle window */
 };

@@ -207,13 +207,15 @@ int ingest_trace(struct ingest *ig, const char *path, const struct ingest_opts *
 	rc = 0;
 out:
 	progress_clear(&pg);
+	/* Stop the database thread before the rollback: nothing it still
+	 * holds may reach the database afterwards. */
+	pass2_free(p);
 	if (in_tx) {
 		char ignore[64];
 		db_exec(ig->db, "ROLLBACK", ignore, sizeof ignore);
 		/* the cache may name frames and stacks that were rolled back */
 		symcache_free(&ig->cache);
 	}
-	pass2_free(p);
 	if (sym)
 		symbolizer_free(sym);
 	trace_meta_free(&m);

@@ -252,9 +252,11 @@ static int rec_leaks(struct trace_meta *m, struct ml_rd *r, char *err, size_t er
 		}
 		l->cls = *r->p++;
 		l->snap = snap;
-		l->key = TM_KEY(idx, seq);
-		if (idx >= (1u << 24) || l->cls < ML_LEAK_LOST || l->cls > ML_LEAK_INDIRECT)
+		if (idx >= ML_MAX_THREAD_IDX || !seq || seq >= ML_MAX_SEQ || l->cls < ML_LEAK_LOST ||
+		    l->cls > ML_LEAK_INDIRECT)
 			r->err = 1;
+		else
+			l->key = TM_KEY(idx, seq);
 	}
 	return 0;
 }
@@ -314,7 +316,7 @@ int trace_meta_frame(struct trace_meta *m, const uint8_t *data, size_t len, char
 			break;
 		case ML_META_THREAD_IDX: {
 			uint64_t idx = ml_rd_u(&r), tid = ml_rd_u(&r);
-			if (!r.err && idx < (1u << 24) && u64map_put(&m->idx_tid, idx + 1, tid) < 0)
+			if (!r.err && idx < ML_MAX_THREAD_IDX && u64map_put(&m->idx_tid, idx + 1, tid) < 0)
 				return oom(err, errlen);
 			break;
 		}
@@ -399,7 +401,7 @@ int trace_meta_finish(struct trace_meta *m)
 	pairs[n * 2 + 1] = 0;
 	n++;
 	for (size_t i = 0; i < m->nsnaps; i++) {
-		if (m->snaps[i].tsc <= m->tsc0 || m->snaps[i].ns <= 0)
+		if (m->snaps[i].tsc <= m->tsc0 || m->snaps[i].ns <= 0 || m->snaps[i].ns >= (int64_t)4e18)
 			continue;
 		pairs[n * 2] = m->snaps[i].tsc;
 		pairs[n * 2 + 1] = (uint64_t)m->snaps[i].ns;
@@ -454,7 +456,11 @@ int64_t tm_tsc_ns(const struct trace_meta *m, uint64_t tsc)
 	double slope = m->ns_per_tsc;
 	if (lo + 1 < m->npts)
 		slope = (double)(m->pt_ns[lo + 1] - m->pt_ns[lo]) / (double)(m->pt_tsc[lo + 1] - m->pt_tsc[lo]);
-	return m->pt_ns[lo] + (int64_t)((double)(tsc - m->pt_tsc[lo]) * slope);
+	/* In floating point, clamped: a hostile trace may ask for any time. */
+	double ns = (double)m->pt_ns[lo] + (double)(tsc - m->pt_tsc[lo]) * slope;
+	if (!(ns >= 0))
+		return 0;
+	return ns >= 4e18 ? (int64_t)4e18 : (int64_t)ns;
 }
 
 struct tm_stack *tm_stack_get(const struct trace_meta *m, uint32_t id)

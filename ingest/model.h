@@ -80,7 +80,10 @@ struct tm_leak {
 	int cls;
 };
 
-#define TM_KEY(idx, seq) (((uint64_t)(idx) << 40) | ((seq) & ((1ull << 40) - 1)))
+/* An allocation's identity as one nonzero key. The decoder rejects thread
+ * indices from ML_MAX_THREAD_IDX and sequence numbers from ML_MAX_SEQ, so
+ * keys never collide and are never 0. */
+#define TM_KEY(idx, seq) (((uint64_t)(idx) << 40) | (uint64_t)(seq))
 
 struct trace_meta {
 	const char *path;

@@ -262,7 +262,7 @@ EXPORT int timer_delete(timer_t timerid)
 /* The program wants `fd`: if it is the trace's, move the trace away first. */
 static void free_fd_for_program(int fd)
 {
-	if (fd >= 0 && fd == ml_sink_fd())
+	if (fd >= 0 && fd == ml_sink_fd() && ml_sink_owns_fd(fd))
 		ml_sink_move_fd();
 }
 
@@ -334,7 +334,7 @@ EXPORT int fcntl64(int fd, int cmd, ...)
 EXPORT int close(int fd)
 {
 	ML_REAL(close);
-	if (ML_UNLIKELY(fd >= 0 && fd == ml_sink_fd() && ml_active()))
+	if (ML_UNLIKELY(fd == ml_sink_fd() && ml_active() && ml_sink_owns_fd(fd)))
 		return 0;  /* the trace stays open; the program sees success */
 	if (tracked_fd(fd))
 		ml_res_close(fd, 0);
@@ -351,7 +351,8 @@ EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 			if (tracked_fd((int)fd))
 				ml_res_close(fd, 0);
 	}
-	if (closing && sfd >= 0 && (unsigned)sfd >= first && (unsigned)sfd <= last && ml_active()) {
+	if (closing && sfd >= 0 && (unsigned)sfd >= first && (unsigned)sfd <= last && ml_active() &&
+	    ml_sink_owns_fd(sfd)) {
 		/* close around the trace's descriptor */
 		int rc = 0;
 		if ((unsigned)sfd > first)
@@ -361,4 +362,13 @@ EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 		return rc;
 	}
 	return real_close_range(first, last, flags);
+}
+
+/* closefrom() closes with the close_range system call inside glibc, past
+ * the close and close_range hooks: route it through close_range here. */
+EXPORT void closefrom(int lowfd)
+{
+	if (lowfd < 0)
+		lowfd = 0;
+	close_range((unsigned)lowfd, ~0u, 0);
 }

@@ -53,6 +53,8 @@ static inline int is_boot(const void *p)
 
 /* ---------------------------------------------------------------- records */
 
+static inline void pend_replay(void);
+
 static inline void tc_add(struct ml_thread *t, int c, uint64_t v)
 {
 	uint64_t old = atomic_load_explicit(&t->counters[c], memory_order_relaxed);
@@ -202,7 +204,8 @@ static void record_unsampled(struct ml_thread *t, void *ptr, size_t size, uint64
 		tc_add(t, ML_TC_ALLOC_CYCLES, (ml_rdtsc() - t0) * 16);
 }
 
-static void record_alloc(void *ptr, size_t size, int kind, uint64_t t0)
+static void record_alloc_stack(void *ptr, size_t size, int kind, uint64_t t0, int with_stack,
+                               int insert)
 {
 	struct ml_thread *t = cur_thread();
 	struct ev e;
@@ -214,9 +217,10 @@ static void record_alloc(void *ptr, size_t size, int kind, uint64_t t0)
 	}
 	if (!ev_begin(t, &e))
 		return;
-	uint32_t stack = ml_stack_capture();
+	uint32_t stack = with_stack ? ml_stack_capture() : 0;
 	struct ml_live l = { (uintptr_t)ptr, size, ++t->seq, t->idx, stack };
-	ml_live_insert(&l);
+	if (insert)
+		ml_live_insert(&l);
 	ev_tick(t, &e);
 	if (kind != ML_KIND_MALLOC) {
 		*e.o++ = ML_EV_ALLOC;
@@ -231,6 +235,12 @@ static void record_alloc(void *ptr, size_t size, int kind, uint64_t t0)
 		tc_add(t, ML_TC_ALLOC_CYCLES, (ml_rdtsc() - t0) * 16);
 }
 
+static void record_alloc(void *ptr, size_t size, int kind, uint64_t t0)
+{
+	pend_replay();  /* a handler's free may have released this address */
+	record_alloc_stack(ptr, size, kind, t0, 1, 1);
+}
+
 /* Reference to the allocation being freed: own distance, or foreign. */
 static inline void ev_old_ref(struct ml_thread *t, struct ev *e, const struct ml_live *l)
 {
@@ -243,24 +253,21 @@ static inline void ev_old_ref(struct ml_thread *t, struct ev *e, const struct ml
 	e->o = ml_put_varint(e->o, l->seq);
 }
 
-/* Record the free of ptr, before the real free. Returns the thread. */
-static struct ml_thread *record_free(void *ptr)
+/* The record of the free of ptr, whose live entry (if known) is *l. */
+static void record_free_entry(struct ml_thread *t, void *ptr, int known, const struct ml_live *l)
 {
-	struct ml_thread *t = cur_thread();
 	struct ev e;
-	if (!t || !ev_begin(t, &e))
-		return t;
-	struct ml_live l;
-	int known = ml_live_remove((uintptr_t)ptr, &l);
-	if (ML_UNLIKELY(known && l.stack == ML_UNSAMPLED)) {
+	if (ML_UNLIKELY(known && l->stack == ML_UNSAMPLED)) {
 		tc_add(t, ML_TC_FREES, 1);
-		tc_add(t, ML_TC_FREED, l.size);
-		return t;
+		tc_add(t, ML_TC_FREED, l->size);
+		return;
 	}
+	if (!ev_begin(t, &e))
+		return;
 	ev_tick(t, &e);
 	if (ML_LIKELY(known)) {
-		if (l.idx == t->idx) {
-			uint64_t d = t->seq - l.seq + 1;
+		if (l->idx == t->idx) {
+			uint64_t d = t->seq - l->seq + 1;
 			if (d <= ML_EV_FREE_NEAR_MAX + 1) {
 				*e.o++ = (uint8_t)(d - 1);
 			} else {
@@ -269,11 +276,11 @@ static struct ml_thread *record_free(void *ptr)
 			}
 		} else {
 			*e.o++ = ML_EV_FREE_FOREIGN;
-			e.o = ml_put_varint(e.o, l.idx);
-			e.o = ml_put_varint(e.o, l.seq);
+			e.o = ml_put_varint(e.o, l->idx);
+			e.o = ml_put_varint(e.o, l->seq);
 		}
 		tc_add(t, ML_TC_FREES, 1);
-		tc_add(t, ML_TC_FREED, l.size);
+		tc_add(t, ML_TC_FREED, l->size);
 	} else {
 		*e.o++ = ML_EV_FREE_UNKNOWN;
 		e.a = ml_put_varint(e.a, (uintptr_t)ptr);
@@ -281,6 +288,18 @@ static struct ml_thread *record_free(void *ptr)
 	}
 	ev_end(t, &e);
 	tc_add(t, ML_TC_EVENTS, 1);
+}
+
+/* Record the free of ptr, before the real free. Returns the thread. */
+static struct ml_thread *record_free(void *ptr)
+{
+	struct ml_thread *t = cur_thread();
+	if (!t)
+		return t;
+	pend_replay();
+	struct ml_live l;
+	int known = ml_live_remove((uintptr_t)ptr, &l);
+	record_free_entry(t, ptr, known, &l);
 	return t;
 }
 
@@ -292,6 +311,7 @@ static void record_realloc(const struct ml_live *old, int known, void *oldptr,
 	struct ev e;
 	if (!t)
 		return;
+	pend_replay();
 	if (ML_UNLIKELY(known && old->stack == ML_UNSAMPLED)) {
 		/* the old block was never written: its free is only counted */
 		tc_add(t, ML_TC_FREES, 1);
@@ -358,18 +378,174 @@ static inline uint64_t timing_start(void)
 	return (++ml_tls.t_count & 15) == 0 ? ml_rdtsc() : 0;
 }
 
-/* Hooks record when the tracer is up and this thread is not inside it. */
+/* ---------------------------------------------------------------- signal handlers */
+
+/*
+ * A signal handler that calls malloc or free while its thread is inside a
+ * hook (or inside the allocator called from one) cannot record: the
+ * interrupted hook may hold a live-map lock and half-written cursors. It
+ * makes the real call and queues what happened in a small per-thread
+ * ring; the interrupted hook records it before its own map operation and
+ * again when it leaves. A free still takes its block out of the live map
+ * before the real free, as every free does, unless its own interrupted
+ * hook holds that shard: then the removal waits for the replay. The
+ * tracer's own allocations (ML_INTERNAL) are not queued.
+ */
+enum { HOOK_PASS = 0, HOOK_RECORD = 1, HOOK_NESTED = 2 };
+
 static inline int hook_enter(void)
 {
 	if (ML_LIKELY(!ml_tls.guard && ml_active())) {
 		ml_tls.guard = 1;
-		return 1;
+		return HOOK_RECORD;
 	}
-	return 0;
+	if (ml_tls.guard && !ml_tls.internal && ml_active() && ml_tls.t)
+		return HOOK_NESTED;
+	return HOOK_PASS;
+}
+
+static struct ml_pending *pend_slot(void)
+{
+	unsigned tail = ml_tls.pend_tail;
+	if (tail - ml_tls.pend_head >= ML_PEND) {
+		ml_tls.pend_lost++;
+		return NULL;
+	}
+	return &ml_tls.pend[tail % ML_PEND];
+}
+
+static void pend_commit(void)
+{
+	atomic_signal_fence(memory_order_release);
+	ml_tls.pend_tail++;
+}
+
+static void pend_alloc(void *p, size_t size, int kind)
+{
+	struct ml_pending *e = pend_slot();
+	if (!e)
+		return;
+	e->op = ML_PEND_ALLOC;
+	e->kind = (uint8_t)kind;
+	e->inv_ptr = ~(uintptr_t)p;
+	e->size = size;
+	pend_commit();
+}
+
+static void hide(struct ml_live_hidden *h, const struct ml_live *l)
+{
+	h->inv_addr = ~l->addr;
+	h->size = l->size;
+	h->seq = l->seq;
+	h->idx = l->idx;
+	h->stack = l->stack;
+}
+
+static void unhide(struct ml_live *l, const struct ml_live_hidden *h)
+{
+	l->addr = ~h->inv_addr;
+	l->size = h->size;
+	l->seq = h->seq;
+	l->idx = h->idx;
+	l->stack = h->stack;
+}
+
+/* Before the real free of p in a nested call. `reinsert`: the block may
+ * come back (realloc that fails). */
+static void pend_free(void *p)
+{
+	/* A block the handler itself allocated and that is not recorded yet:
+	 * the pair is recorded together, without the live map. */
+	for (unsigned i = ml_tls.pend_head; i != ml_tls.pend_tail; i++) {
+		struct ml_pending *a = &ml_tls.pend[i % ML_PEND];
+		if (a->op == ML_PEND_ALLOC && a->inv_ptr == ~(uintptr_t)p) {
+			a->op = ML_PEND_ALLOC_FREED;
+			return;
+		}
+	}
+	struct ml_pending *e = pend_slot();
+	if (!e)
+		return;
+	struct ml_live l;
+	int rc = ml_live_remove_try((uintptr_t)p, &l);
+	e->inv_ptr = ~(uintptr_t)p;
+	if (rc < 0) {
+		e->op = ML_PEND_FREE_LATER;
+	} else {
+		e->op = ML_PEND_FREED;
+		e->known = rc;
+		if (rc)
+			hide(&e->l, &l);
+	}
+	pend_commit();
+}
+
+static void record_alloc_stack(void *ptr, size_t size, int kind, uint64_t t0, int with_stack,
+                               int insert);
+static void record_free_entry(struct ml_thread *t, void *ptr, int known, const struct ml_live *l);
+
+/* Record what signal handlers queued. Called inside a hook (guard set),
+ * holding no lock. */
+static void pend_replay_slow(void)
+{
+	struct ml_thread *t = ml_tls.t;
+	while (ml_tls.pend_head != ml_tls.pend_tail) {
+		atomic_signal_fence(memory_order_acquire);
+		struct ml_pending e = ml_tls.pend[ml_tls.pend_head % ML_PEND];
+		ml_tls.pend_head++;
+		void *ptr = (void *)(uintptr_t)~e.inv_ptr;
+		struct ml_live l;
+		switch (e.op) {
+		case ML_PEND_ALLOC:
+			/* no stack: unwinding in the handler would race the hook */
+			record_alloc_stack(ptr, e.size, e.kind, 0, 0, 1);
+			break;
+		case ML_PEND_ALLOC_FREED:
+			if (!t)
+				break;
+			if (ml.sample_bytes) {  /* sampled runs: counted, not written */
+				tc_add(t, ML_TC_MALLOCS, 1);
+				tc_add(t, ML_TC_BYTES, e.size);
+				tc_add(t, ML_TC_FREES, 1);
+				tc_add(t, ML_TC_FREED, e.size);
+				break;
+			}
+			record_alloc_stack(ptr, e.size, e.kind, 0, 0, 0);
+			l.addr = (uintptr_t)ptr;
+			l.size = e.size;
+			l.seq = t->seq;
+			l.idx = t->idx;
+			l.stack = 0;
+			record_free_entry(t, ptr, 1, &l);
+			break;
+		case ML_PEND_FREED:
+			unhide(&l, &e.l);
+			if (t && (!e.known || l.stack != ML_UNSAMPLED))
+				record_free_entry(t, ptr, e.known, &l);
+			break;
+		case ML_PEND_FREE_LATER: {
+			int known = ml_live_remove((uintptr_t)ptr, &l);
+			if (t && (!known || l.stack != ML_UNSAMPLED))
+				record_free_entry(t, ptr, known, &l);
+			break;
+		}
+		case ML_PEND_REINSERT:
+			unhide(&l, &e.l);
+			ml_live_insert(&l);
+			break;
+		}
+	}
+}
+
+static inline void pend_replay(void)
+{
+	if (ML_UNLIKELY(ml_tls.pend_head != ml_tls.pend_tail))
+		pend_replay_slow();
 }
 
 static inline void hook_leave(void)
 {
+	pend_replay();
 	ml_tls.guard = 0;
 }
 
@@ -395,8 +571,13 @@ static inline void ensure_init(void)
 		ensure_init();                                    \
 		if (ML_UNLIKELY(!ml.real.name))                   \
 			return boot_alloc((size), (align));       \
-		if (!hook_enter())                                \
-			return ml.real.name args;                 \
+		int h = hook_enter();                             \
+		if (h != HOOK_RECORD) {                           \
+			void *q = ml.real.name args;              \
+			if (h == HOOK_NESTED && q)                \
+				pend_alloc(q, (size), (kind));    \
+			return q;                                 \
+		}                                                 \
 		uint64_t t0 = timing_start();                     \
 		void *p = ml.real.name args;                      \
 		if (ML_LIKELY(p != NULL))                         \
@@ -416,7 +597,10 @@ EXPORT void free(void *p)
 	if (ML_UNLIKELY(!p || is_boot(p)))
 		return;
 	ensure_init();
-	if (!hook_enter()) {
+	int h = hook_enter();
+	if (h != HOOK_RECORD) {
+		if (h == HOOK_NESTED)
+			pend_free(p);
 		if (ml.real.free)
 			ml.real.free(p);
 		return;
@@ -438,8 +622,13 @@ EXPORT void *calloc(size_t n, size_t m)
 			return NULL;
 		return boot_alloc(sz, 16);
 	}
-	if (!hook_enter())
-		return ml.real.calloc(n, m);
+	int h = hook_enter();
+	if (h != HOOK_RECORD) {
+		void *q = ml.real.calloc(n, m);
+		if (h == HOOK_NESTED && q)
+			pend_alloc(q, n * m, ML_KIND_CALLOC);
+		return q;
+	}
 	uint64_t t0 = timing_start();
 	void *p = ml.real.calloc(n, m);
 	if (ML_LIKELY(p != NULL))
@@ -448,16 +637,46 @@ EXPORT void *calloc(size_t n, size_t m)
 	return p;
 }
 
-/* realloc and reallocarray share this: `real` is the function to call. */
+/* realloc from a signal handler inside a hook: queue the free of the old
+ * block (taken out of the map first) and the new block. */
+static void *realloc_nested(void *old, size_t size, int kind)
+{
+	void *p;
+	if (!old) {
+		p = ml.real.realloc(NULL, size);
+		if (p)
+			pend_alloc(p, size, kind);
+		return p;
+	}
+	unsigned mark = ml_tls.pend_tail;
+	pend_free(old);
+	p = ml.real.realloc(old, size);
+	if (p && size) {
+		pend_alloc(p, size, kind);
+	} else if (!p && size && ml_tls.pend_tail != mark) {
+		/* failed: the old block lives on */
+		struct ml_pending *e = &ml_tls.pend[mark % ML_PEND];
+		if (e->op == ML_PEND_FREED && e->known)
+			e->op = ML_PEND_REINSERT;
+		else
+			e->op = 0;
+	}
+	return p;
+}
+
+/*
+ * realloc, and reallocarray as glibc implements it: an overflow check,
+ * then realloc. (Calling glibc's own reallocarray would enter the realloc
+ * hook a second time from inside this one.)
+ */
 static void *realloc_common(void *old, size_t n, size_t m, int kind)
 {
 	size_t size;
-	int overflow = __builtin_mul_overflow(n, m, &size);
+	if (__builtin_mul_overflow(n, m, &size)) {
+		errno = ENOMEM;
+		return NULL;
+	}
 	if (ML_UNLIKELY(is_boot(old))) {
-		if (overflow) {
-			errno = ENOMEM;
-			return NULL;
-		}
 		void *p = malloc(size);
 		if (p) {
 			size_t had = ((size_t *)old)[-1];
@@ -466,33 +685,33 @@ static void *realloc_common(void *old, size_t n, size_t m, int kind)
 		return p;
 	}
 	ensure_init();
-	void *(*real_realloc)(void *, size_t) = ml.real.realloc;
-	void *(*real_array)(void *, size_t, size_t) = ml.real.reallocarray;
-#define CALL_REAL(o) (kind == ML_KIND_REALLOCARRAY ? real_array((o), n, m) : real_realloc((o), n))
-	if (!real_realloc || !real_array)
-		return old ? NULL : (overflow ? NULL : boot_alloc(size, 16));
-	if (!hook_enter())
-		return CALL_REAL(old);
+	if (!ml.real.realloc)
+		return old ? NULL : boot_alloc(size, 16);
+	int h = hook_enter();
+	if (h == HOOK_NESTED)
+		return realloc_nested(old, size, kind);
+	if (h != HOOK_RECORD)
+		return ml.real.realloc(old, size);
 	void *p;
 	uint64_t t0 = timing_start();
 	if (!old) {
-		p = CALL_REAL(NULL);
+		p = ml.real.realloc(NULL, size);
 		if (p)
 			record_alloc(p, size, kind, t0);
-	} else if (!overflow && size == 0) {
+	} else if (size == 0) {
 		/* realloc(p, 0) frees p (glibc returns NULL). */
 		record_free(old);
-		p = CALL_REAL(old);
+		p = ml.real.realloc(old, 0);
 	} else {
+		pend_replay();
 		struct ml_live e;
 		int known = ml_live_remove((uintptr_t)old, &e);
-		p = CALL_REAL(old);
+		p = ml.real.realloc(old, size);
 		if (p)
 			record_realloc(&e, known, old, p, size, kind, t0);
 		else if (known)
 			ml_live_insert(&e);  /* failed: the old block lives on */
 	}
-#undef CALL_REAL
 	hook_leave();
 	return p;
 }
@@ -514,8 +733,13 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 		*out = boot_alloc(n, align);
 		return *out ? 0 : ENOMEM;
 	}
-	if (!hook_enter())
-		return ml.real.posix_memalign(out, align, n);
+	int h = hook_enter();
+	if (h != HOOK_RECORD) {
+		int rc = ml.real.posix_memalign(out, align, n);
+		if (h == HOOK_NESTED && rc == 0 && *out)
+			pend_alloc(*out, n, ML_KIND_POSIX_MEMALIGN);
+		return rc;
+	}
 	uint64_t t0 = timing_start();
 	int rc = ml.real.posix_memalign(out, align, n);
 	if (rc == 0 && *out)

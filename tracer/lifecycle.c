@@ -54,16 +54,18 @@ uint64_t ml_tsc_to_ns(uint64_t tsc)
 
 void *ml_dlsym_next(const char *name)
 {
+	void *p;
 	ml_tls.guard++;
-	void *p = dlsym(RTLD_NEXT, name);
+	ML_INTERNAL(p = dlsym(RTLD_NEXT, name));
 	ml_tls.guard--;
 	return p;
 }
 
 void *ml_dlsym_default(const char *name)
 {
+	void *p;
 	ml_tls.guard++;
-	void *p = dlsym(RTLD_DEFAULT, name);
+	ML_INTERNAL(p = dlsym(RTLD_DEFAULT, name));
 	ml_tls.guard--;
 	return p;
 }
@@ -112,14 +114,13 @@ static int resolve_real(void)
 	ml.real.free = ml_dlsym_next("free");
 	ml.real.calloc = ml_dlsym_next("calloc");
 	ml.real.realloc = ml_dlsym_next("realloc");
-	ml.real.reallocarray = ml_dlsym_next("reallocarray");
 	ml.real.memalign = ml_dlsym_next("memalign");
 	ml.real.posix_memalign = ml_dlsym_next("posix_memalign");
 	ml.real.aligned_alloc = ml_dlsym_next("aligned_alloc");
 	ml.real.valloc = ml_dlsym_next("valloc");
 	ml.real.pvalloc = ml_dlsym_next("pvalloc");
 	return ml.real.malloc && ml.real.free && ml.real.calloc && ml.real.realloc &&
-	       ml.real.reallocarray && ml.real.memalign && ml.real.posix_memalign &&
+	       ml.real.memalign && ml.real.posix_memalign &&
 	       ml.real.aligned_alloc && ml.real.valloc && ml.real.pvalloc ? 0 : -1;
 }
 
@@ -240,7 +241,7 @@ __attribute__((constructor)) static void ml_constructor(void)
 	if (!ml_active())
 		return;
 	ml_tls.guard++;
-	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+	ML_INTERNAL(pthread_atfork(atfork_prepare, atfork_parent, atfork_child));
 	install_signal_handlers();
 	ml_fds_init();
 	ctor_done = 1;
@@ -654,7 +655,8 @@ static void before_exec(const char *path)
 	m.p = ml_put_varint(m.p, ml_rdtsc());
 	m.p = ml_put_str(m.p, path, PATH_MAX);
 	ml_meta_end(&m);
-	ml_snapshot(ML_SNAP_EXIT, "exit", 0, NULL);
+	/* A sample, not an exit: if exec fails the process goes on. */
+	ml_snapshot(ML_SNAP_SAMPLE, "sample", 0, NULL);
 	if (ml_tls.t)
 		ml_thread_refill(ml_tls.t);
 	ml_meta_flush();

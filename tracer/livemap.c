@@ -78,12 +78,25 @@ static int shard_grow(struct shard *s)
 	return 0;
 }
 
+/* Lock a shard, noting it in TLS for a signal handler that interrupts. */
+static inline void shard_lock(struct shard *s)
+{
+	ml_lock(&s->lock);
+	ml_tls.shard_held = (int)(s - shards) + 1;
+}
+
+static inline void shard_unlock(struct shard *s)
+{
+	ml_tls.shard_held = 0;
+	ml_unlock(&s->lock);
+}
+
 void ml_live_insert(const struct ml_live *e)
 {
 	struct shard *s = shard_of(e->addr);
-	ml_lock(&s->lock);
+	shard_lock(s);
 	if ((!s->tab || (s->count + 1) * 4 > (s->mask + 1) * 3) && shard_grow(s) < 0) {
-		ml_unlock(&s->lock);
+		shard_unlock(s);
 		return;  /* out of memory: the block will look unknown when freed */
 	}
 	uint32_t i = home_of(s, e->addr);
@@ -94,21 +107,41 @@ void ml_live_insert(const struct ml_live *e)
 	if (!s->tab[i].addr)
 		s->count++;
 	s->tab[i] = *e;
-	ml_unlock(&s->lock);
+	shard_unlock(s);
 }
+
+static int remove_locked(struct shard *s, uint64_t addr, struct ml_live *out);
 
 int ml_live_remove(uint64_t addr, struct ml_live *out)
 {
 	struct shard *s = shard_of(addr);
-	ml_lock(&s->lock);
+	shard_lock(s);
+	return remove_locked(s, addr, out);
+}
+
+int ml_live_remove_try(uint64_t addr, struct ml_live *out)
+{
+	struct shard *s = shard_of(addr);
+	if (ml_tls.shard_held == (int)(s - shards) + 1 || !ml_trylock_spin(&s->lock, 100000))
+		return -1;
+	int held = ml_tls.shard_held;
+	ml_tls.shard_held = (int)(s - shards) + 1;
+	int rc = remove_locked(s, addr, out);
+	ml_tls.shard_held = held;
+	return rc;
+}
+
+/* Remove addr from s, whose lock the caller holds; unlock. */
+static int remove_locked(struct shard *s, uint64_t addr, struct ml_live *out)
+{
 	if (!s->tab) {
-		ml_unlock(&s->lock);
+		shard_unlock(s);
 		return 0;
 	}
 	uint32_t i = home_of(s, addr);
 	while (s->tab[i].addr != addr) {
 		if (!s->tab[i].addr) {
-			ml_unlock(&s->lock);
+			shard_unlock(s);
 			return 0;
 		}
 		i = (i + 1) & s->mask;
@@ -129,7 +162,7 @@ int ml_live_remove(uint64_t addr, struct ml_live *out)
 	}
 	s->tab[i].addr = 0;
 	s->count--;
-	ml_unlock(&s->lock);
+	shard_unlock(s);
 	return 1;
 }
 

@@ -117,8 +117,10 @@ static int walk_one(struct dl_phdr_info *info, size_t size, void *arg)
 	if (!hi)
 		return 0;
 	struct module *m = NULL;
+	/* hi == 0 marks a module that was unloaded: a library loaded again
+	 * (even at the same address) is a new module */
 	for (uint32_t i = 0; i < nmods; i++)
-		if (mods[i].bias == info->dlpi_addr && mods[i].lo == lo &&
+		if (mods[i].hi && mods[i].bias == info->dlpi_addr && mods[i].lo == lo &&
 		    !strncmp(mods[i].name, path, sizeof mods[i].name - 1)) {
 			m = &mods[i];
 			break;

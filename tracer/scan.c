@@ -339,7 +339,8 @@ void ml_scan(unsigned snapshot_seq, uintptr_t caller_sp)
 	guard_install();
 	ml_modules_writable(root, &s);
 	struct thread_roots tr = { &s, (pid_t)syscall(SYS_gettid), caller_sp, 0 };
-	tls_info_fn tls_info = (tls_info_fn)dlvsym(RTLD_DEFAULT, "_dl_get_tls_static_info", "GLIBC_PRIVATE");
+	tls_info_fn tls_info;
+	ML_INTERNAL(tls_info = (tls_info_fn)dlvsym(RTLD_DEFAULT, "_dl_get_tls_static_info", "GLIBC_PRIVATE"));
 	size_t align;
 	if (tls_info)
 		tls_info(&tr.tls_static, &align);

@@ -123,13 +123,15 @@ static void thread_stack_range(struct ml_thread *t, int is_main)
 	pthread_attr_t attr;
 	void *addr;
 	size_t size;
-	if (pthread_getattr_np(pthread_self(), &attr) != 0)
+	int rc;
+	ML_INTERNAL(rc = pthread_getattr_np(pthread_self(), &attr));
+	if (rc != 0)
 		return;
 	if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
 		t->stack_lo = (uintptr_t)addr;
 		t->stack_hi = (uintptr_t)addr + size;
 	}
-	pthread_attr_destroy(&attr);
+	ML_INTERNAL(pthread_attr_destroy(&attr));
 }
 
 /* ---------------------------------------------------------------- registration */
@@ -171,7 +173,7 @@ static struct ml_thread *thread_adopt(struct ml_thread *t)
 	thread_stack_range(t, t->tid == getpid());
 	ml_tls.t = t;
 	if (exit_key_ok)
-		pthread_setspecific(exit_key, t);
+		ML_INTERNAL(pthread_setspecific(exit_key, t));
 
 	struct ml_meta m;
 	ml_meta_begin(&m, ML_META_THREAD_IDX, 32);
@@ -384,7 +386,9 @@ static void resolve_pthread(void)
 void ml_threads_init(void)
 {
 	resolve_pthread();
-	if (pthread_key_create(&exit_key, key_destructor) == 0)
+	int rc;
+	ML_INTERNAL(rc = pthread_key_create(&exit_key, key_destructor));
+	if (rc == 0)
 		exit_key_ok = 1;
 }
 

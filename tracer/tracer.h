@@ -139,9 +139,35 @@ struct ml_thread {
  * (--sample-bytes): it has no record, and neither has its free. */
 #define ML_UNSAMPLED UINT32_MAX
 
+/*
+ * What an allocator call made by a signal handler did while its thread
+ * was inside a hook (hooks.c): the interrupted hook records it later.
+ * Addresses are stored inverted so the leak scan, which reads TLS, does
+ * not take them for references.
+ */
+enum { ML_PEND_ALLOC = 1, ML_PEND_FREED, ML_PEND_FREE_LATER, ML_PEND_REINSERT, ML_PEND_ALLOC_FREED };
+#define ML_PEND 16
+
+struct ml_pending {
+	uint8_t op;
+	uint8_t kind;
+	int known;                 /* ML_PEND_FREED: live entry found */
+	uint64_t inv_ptr;          /* ~address */
+	uint64_t size;
+	struct ml_live_hidden {
+		uint64_t inv_addr, size, seq;
+		uint32_t idx, stack;
+	} l;                       /* the live-map entry it removed */
+};
+
 /** The tracer's thread-local state: initial-exec TLS, no allocation. */
 struct ml_tls {
 	int guard;                 /* >0: inside the tracer; hooks pass through */
+	int internal;              /* >0: the tracer's own calls that may allocate */
+	int shard_held;            /* live-map shard locked by this thread, + 1 */
+	unsigned pend_head, pend_tail;
+	unsigned pend_lost;
+	struct ml_pending pend[ML_PEND];
 	unsigned t_count;          /* allocator calls, for 1-in-16 timing */
 	int in_signal;             /* in a fatal-signal handler: locks are only tried */
 	struct ml_thread *t;
@@ -159,7 +185,6 @@ struct ml_real {
 	void (*free)(void *);
 	void *(*calloc)(size_t, size_t);
 	void *(*realloc)(void *, size_t);
-	void *(*reallocarray)(void *, size_t, size_t);
 	void *(*memalign)(size_t, size_t);
 	int (*posix_memalign)(void **, size_t, size_t);
 	void *(*aligned_alloc)(size_t, size_t);
@@ -238,6 +263,10 @@ ML_HIDDEN void ml_arena_unlock(void);
  */
 ML_HIDDEN void *ml_dlsym_next(const char *name);
 ML_HIDDEN void *ml_dlsym_default(const char *name);
+
+/* The tracer's own calls that may allocate: their allocations pass
+ * through, unlike those of a signal handler that interrupts a hook. */
+#define ML_INTERNAL(stmt) do { ml_tls.internal++; stmt; ml_tls.internal--; } while (0)
 
 /* Inside a hook named `name`: `real_name`, the next definition of it. */
 #define ML_REAL(name) \
@@ -337,6 +366,9 @@ struct ml_live {
 ML_HIDDEN void ml_live_insert(const struct ml_live *e);
 /** Remove addr; return 1 and fill *out if it was live. */
 ML_HIDDEN int ml_live_remove(uint64_t addr, struct ml_live *out);
+/** The same from a signal handler: -1 when addr's shard cannot be locked
+ * now (this thread holds it, or it stays busy). */
+ML_HIDDEN int ml_live_remove_try(uint64_t addr, struct ml_live *out);
 /** Call fn for every live entry (no lock may be held by the caller). */
 ML_HIDDEN void ml_live_foreach(void (*fn)(struct ml_live *, void *), void *arg);
 ML_HIDDEN size_t ml_live_count(void);
@@ -388,6 +420,7 @@ ML_HIDDEN void ml_scan(unsigned snapshot_seq, uintptr_t caller_sp);
 ML_HIDDEN int ml_sink_open_as(int is_child);
 ML_HIDDEN int ml_sink_fd(void);
 ML_HIDDEN int ml_sink_move_fd(void);
+ML_HIDDEN int ml_sink_owns_fd(int fd);
 ML_HIDDEN void ml_sink_reset_for_child(void);
 ML_HIDDEN void ml_sink_lock(void);
 ML_HIDDEN void ml_sink_unlock(void);

@@ -563,7 +563,8 @@ int ml_unwind_libunwind(uintptr_t *ips, int max)
 {
 	/* libunwind, dropping the tracer's own frames */
 	void *buf[ML_MAX_DEPTH + 8];
-	int got = unw_backtrace(buf, max + 8);
+	int got;
+	ML_INTERNAL(got = unw_backtrace(buf, max + 8));
 	int k = 0;
 	for (int i = 0; i < got && k < max; i++)
 		if ((uintptr_t)buf[i] - ml.self_lo >= ml.self_hi - ml.self_lo)

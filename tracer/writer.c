@@ -31,6 +31,8 @@
 static struct {
 	ml_lock_t lock;
 	int fd;
+	dev_t dev;        /* what fd must still be: a program that closed */
+	ino_t ino;        /* every descriptor may have reused its number */
 	int ready;        /* header written, deflate initialised */
 	int closed;       /* Z_FINISH written: nothing more goes in */
 	z_stream z;
@@ -72,6 +74,36 @@ static int sys_close(int fd)
 	return (int)syscall(SYS_close, fd);
 }
 
+/*
+ * Make sure sink.fd is still the trace file. A program can close every
+ * descriptor behind the tracer's back (closefrom() calls the close_range
+ * system call directly) and then reuse the number: writing there would
+ * corrupt the program's own file. If it is no longer ours, reopen the
+ * trace by path, appending, and leave that number to the program.
+ */
+static int sink_check_fd(void)
+{
+	struct stat st;
+	if (fstat(sink.fd, &st) == 0 && st.st_dev == sink.dev && st.st_ino == sink.ino)
+		return 0;
+	int fd = open(ml.trace_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, 900);
+	if (high >= 0) {
+		sys_close(fd);
+		fd = high;
+	}
+	if (fstat(fd, &st) != 0) {
+		sys_close(fd);
+		return -1;
+	}
+	sink.fd = fd;
+	sink.dev = st.st_dev;
+	sink.ino = st.st_ino;
+	return 0;
+}
+
 static int write_all(int fd, const uint8_t *p, size_t n)
 {
 	while (n) {
@@ -110,7 +142,7 @@ static int sink_deflate(const void *data, size_t n, int flush)
 			return -1;
 		}
 		size_t have = OUT_CAP - sink.z.avail_out;
-		if (have && write_all(sink.fd, sink.out, have) < 0) {
+		if (have && (sink_check_fd() < 0 || write_all(sink.fd, sink.out, have) < 0)) {
 			sink_broken();
 			return -1;
 		}
@@ -273,6 +305,11 @@ int ml_sink_open_as(int is_child)
 		sys_close(fd);
 		return -1;
 	}
+	struct stat st;
+	if (fstat(fd, &st) == 0) {
+		sink.dev = st.st_dev;
+		sink.ino = st.st_ino;
+	}
 	sink.fd = fd;
 	sink.closed = 0;
 	sink.ready = 1;
@@ -384,7 +421,8 @@ void ml_drain_request(void)
 static void *writer_main(void *arg)
 {
 	(void)arg;
-	ml_tls.guard = 1;  /* this thread never records */
+	ml_tls.guard = 1;     /* this thread never records */
+	ml_tls.internal = 1;  /* and what it allocates is the tracer's */
 	sigset_t all;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
@@ -436,7 +474,8 @@ int ml_writer_start(void)
 	pthread_attr_setstacksize(&attr, 256 * 1024);
 	ml_tls.guard++;
 	atomic_store(&writer_running, 1);
-	int rc = ml_real_pthread_create(&th, &attr, writer_main, NULL);
+	int rc;
+	ML_INTERNAL(rc = ml_real_pthread_create(&th, &attr, writer_main, NULL));
 	ml_tls.guard--;
 	pthread_attr_destroy(&attr);
 	if (rc != 0) {
@@ -451,7 +490,7 @@ int ml_sink_move_fd(void)
 {
 	ml_lock(&sink.lock);
 	int rc = -1;
-	if (sink.fd >= 0) {
+	if (sink.fd >= 0 && sink_check_fd() == 0) {
 		int nfd = fcntl(sink.fd, F_DUPFD_CLOEXEC, sink.fd + 1);
 		if (nfd >= 0) {
 			sys_close(sink.fd);
@@ -461,4 +500,12 @@ int ml_sink_move_fd(void)
 	}
 	ml_unlock(&sink.lock);
 	return rc;
+}
+
+/** Is fd the trace file's descriptor right now (not a reused number)? */
+int ml_sink_owns_fd(int fd)
+{
+	struct stat st;
+	return fd >= 0 && fd == sink.fd && fstat(fd, &st) == 0 && st.st_dev == sink.dev &&
+	       st.st_ino == sink.ino;
 }

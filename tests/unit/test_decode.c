@@ -583,16 +583,48 @@ static void test_events_malformed(void)
 	struct ml_events c;
 	struct ml_event ev;
 
-	/* header: truncated, thread index past 32 bits */
+	/* header: truncated, thread index and base seq past their limits
+	 * (an allocation key is thread << 40 | seq and must not wrap) */
 	static const uint8_t hdr_cut[] = { 0x01, 0x80 };
 	CHECK_EQ_INT(ml_events_begin(&c, hdr_cut, sizeof hdr_cut), -1);
 	CHECK_EQ_INT(ml_events_begin(&c, hdr_cut, 0), -1);
-	fb_init(&f, (uint64_t)UINT32_MAX + 1, 0, 0);
+	fb_init(&f, ML_MAX_THREAD_IDX, 0, 0);
 	fb_frame(&f, &b);
 	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), -1);
-	fb_init(&f, UINT32_MAX, 0, 0);
+	fb_init(&f, ML_MAX_THREAD_IDX - 1, 0, 0);
 	fb_frame(&f, &b);
 	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
+	fb_init(&f, 1, ML_MAX_SEQ, 0);
+	fb_frame(&f, &b);
+	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), -1);
+	fb_init(&f, 1, ML_MAX_SEQ - 1, 0);
+	fb_frame(&f, &b);
+	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
+	/* allocation numbers stay below the limit: ML_MAX_SEQ - 1 is the last */
+	struct ml_event lim;
+	fb_init(&f, 1, ML_MAX_SEQ - 2, 0);
+	op_u8(&f, 0x80 | ML_STACK_SLOT_EXPLICIT);
+	op_v(&f, 1);
+	tail(&f, 16, 0x1000);
+	CHECK_EQ_INT(one_event(&f, &lim), 1);
+	CHECK(lim.seq == ML_MAX_SEQ - 1);
+	fb_init(&f, 1, ML_MAX_SEQ - 1, 0);
+	op_u8(&f, 0x80 | ML_STACK_SLOT_EXPLICIT);
+	op_v(&f, 1);
+	tail(&f, 16, 0x1000);
+	CHECK_EQ_INT(one_event(&f, &lim), -1);
+	/* sizes beyond the address space are corrupt */
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, 0x80 | ML_STACK_SLOT_EXPLICIT);
+	op_v(&f, 1);
+	tail(&f, ML_MAX_SIZE, 0x1000);
+	CHECK_EQ_INT(one_event(&f, &lim), -1);
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, 0x80 | ML_STACK_SLOT_EXPLICIT);
+	op_v(&f, 1);
+	tail(&f, ML_MAX_SIZE - 1, 0x1000);
+	CHECK_EQ_INT(one_event(&f, &lim), 1);
+	CHECK(lim.size == ML_MAX_SIZE - 1);
 
 	/* an empty frame: no events */
 	fb_init(&f, 1, 5, 5);
