@@ -62,6 +62,15 @@ def fmt_ratio(x, base):
     return "%.2fx" % (x / base) if base else "-"
 
 
+def versus(ours, theirs, better="faster", worse="slower"):
+    """'2.10x faster' when ours is the smaller figure, else '1.30x slower'."""
+    if not ours or not theirs:
+        return "-"
+    if ours <= theirs:
+        return "%.2fx %s" % (theirs / ours, better)
+    return "%.2fx %s" % (ours / theirs, worse)
+
+
 def ht_file(stem):
     for ext in (".zst", ".gz", ""):
         if os.path.exists(stem + ext):
@@ -131,11 +140,12 @@ def compare(cmd, label, events_hint, stdin_path=None):
         hte = h["run"] + h["print"]
         print("| heaptrack | %.3f s | %s | %.2f | heaptrack_print %.2f s | %.2f s |"
               % (h["run"], fmt_ratio(h["run"], p), h["bytes"] / events, h["print"], hte))
-        print()
-        print("memledger against heaptrack: tracing %s faster, end to end %s faster."
-              % (fmt_ratio(h["run"], r["run"]), fmt_ratio(hte, e2e)))
     if ms:
         print("| valgrind massif | %.3f s | %s | snapshots only | - | - |" % (median(ms), fmt_ratio(median(ms), p)))
+    if ht:
+        print()
+        print("memledger against heaptrack: tracing %s, end to end %s, trace file %s."
+              % (versus(r["run"], h["run"]), versus(e2e, hte), versus(r["bytes"], h["bytes"], "smaller", "larger")))
     return r
 
 
