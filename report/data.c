@@ -118,47 +118,34 @@ static enum snap_kind kind_of(const char *kind, const char *label)
 	return SNAP_USER;
 }
 
-static int load_snapshots(sqlite3 *db, struct rp_process *p, char *err, size_t errlen)
+/* Fill one element from the current row; 0, or -1 when out of memory. */
+typedef int (*row_fill)(sqlite3_stmt *st, void *row);
+
+/*
+ * Run sql, whose one parameter is the process id, and append an element of
+ * size sz to *arr (of *n elements) for each row, filled by fill. Elements
+ * start zeroed, so a partly filled one is still safe to free.
+ */
+static int load_rows(sqlite3 *db, long long process_id, const char *sql, const char *what,
+		     void *arr, size_t *n, size_t sz, row_fill fill, char *err, size_t errlen)
 {
-	static const char sql[] =
-		"SELECT seq, ts_ns, kind, label, alloc, total_alloc, sys, heap_inuse, heap_idle,"
-		" heap_released, stack_inuse, heap_objects, mallocs, frees, live, num_gc,"
-		" gc_cpu_fraction, alloc_cpu_fraction, threads, rss, trim_calls, cpu_ns,"
-		" alloc_cpu_ns, arena, hblkhd, keepcost"
-		" FROM snapshots WHERE process_id = ? ORDER BY seq";
 	sqlite3_stmt *st;
 	size_t cap = 0;
 	int rc, ret = -1;
 
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		set_err(err, errlen, db, "snapshots");
+		set_err(err, errlen, db, what);
 		return -1;
 	}
-	sqlite3_bind_int64(st, 1, p->id);
+	sqlite3_bind_int64(st, 1, process_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct rp_snapshot *s;
-		char *kind;
-		int c;
-
-		if (grow(&p->snaps, &cap, p->nsnaps, sizeof *p->snaps) < 0)
+		if (grow(arr, &cap, *n, sz) < 0)
 			goto out_oom;
-		s = &p->snaps[p->nsnaps++];
-		s->seq = col_ll(st, 0);
-		s->ts = col_num(st, 1);
-		kind = col_str(st, 2);
-		s->label = col_str(st, 3);
-		s->kind = kind_of(kind, s->label);
-		free(kind);
-		if (!s->label && !(s->label = strdup("?")))
+		if (fill(st, *(char **)arr + (*n)++ * sz) < 0)
 			goto out_oom;
-		for (c = 0; c < SC_NCOL; c++)
-			s->v[c] = col_num(st, 4 + c);
-		/* Live is Mallocs - Frees by definition when the column is empty */
-		if (isnan(s->v[SC_LIVE]) && !isnan(s->v[SC_MALLOCS]) && !isnan(s->v[SC_FREES]))
-			s->v[SC_LIVE] = s->v[SC_MALLOCS] - s->v[SC_FREES];
 	}
 	if (rc != SQLITE_DONE) {
-		set_err(err, errlen, db, "snapshots");
+		set_err(err, errlen, db, what);
 		goto out_finalize;
 	}
 	ret = 0;
@@ -168,6 +155,64 @@ out_oom:
 out_finalize:
 	sqlite3_finalize(st);
 	return ret;
+}
+
+static int fill_snapshot(sqlite3_stmt *st, void *row)
+{
+	struct rp_snapshot *s = row;
+	char *kind;
+
+	s->seq = col_ll(st, 0);
+	s->ts = col_num(st, 1);
+	kind = col_str(st, 2);
+	s->label = col_str(st, 3);
+	s->kind = kind_of(kind, s->label);
+	free(kind);
+	if (!s->label && !(s->label = strdup("?")))
+		return -1;
+	for (int c = 0; c < SC_NCOL; c++)
+		s->v[c] = col_num(st, 4 + c);
+	/* Live is Mallocs - Frees by definition when the column is empty */
+	if (isnan(s->v[SC_LIVE]) && !isnan(s->v[SC_MALLOCS]) && !isnan(s->v[SC_FREES]))
+		s->v[SC_LIVE] = s->v[SC_MALLOCS] - s->v[SC_FREES];
+	return 0;
+}
+
+static int load_snapshots(sqlite3 *db, struct rp_process *p, char *err, size_t errlen)
+{
+	static const char sql[] =
+		"SELECT seq, ts_ns, kind, label, alloc, total_alloc, sys, heap_inuse, heap_idle,"
+		" heap_released, stack_inuse, heap_objects, mallocs, frees, live, num_gc,"
+		" gc_cpu_fraction, alloc_cpu_fraction, threads, rss, trim_calls, cpu_ns,"
+		" alloc_cpu_ns, arena, hblkhd, keepcost"
+		" FROM snapshots WHERE process_id = ? ORDER BY seq";
+
+	return load_rows(db, p->id, sql, "snapshots", &p->snaps, &p->nsnaps, sizeof *p->snaps,
+			 fill_snapshot, err, errlen);
+}
+
+static int fill_site(sqlite3_stmt *st, void *row)
+{
+	struct rp_site *s = row;
+
+	s->stack_id = col_ll(st, 0);
+	s->function = col_str(st, 1);
+	s->file = col_str(st, 2);
+	s->line = col_num(st, 3);
+	s->allocs = col_num(st, 4);
+	s->bytes = col_num(st, 5);
+	s->live_allocs = col_num(st, 6);
+	s->live_bytes = col_num(st, 7);
+	s->temporary = col_num(st, 8);
+	s->lost_allocs = col_num(st, 9);
+	s->lost_bytes = col_num(st, 10);
+	s->indirect_allocs = col_num(st, 11);
+	s->indirect_bytes = col_num(st, 12);
+	s->reachable_allocs = col_num(st, 13);
+	s->reachable_bytes = col_num(st, 14);
+	s->peak_live_bytes = col_num(st, 15);
+	s->runtime = (int)col_ll(st, 16);
+	return 0;
 }
 
 static int load_sites(sqlite3 *db, struct rp_process *p, char *err, size_t errlen)
@@ -177,50 +222,26 @@ static int load_sites(sqlite3 *db, struct rp_process *p, char *err, size_t errle
 		" temporary, lost_allocs, lost_bytes, indirect_allocs, indirect_bytes,"
 		" reachable_allocs, reachable_bytes, peak_live_bytes, runtime"
 		" FROM sites WHERE process_id = ?";
-	sqlite3_stmt *st;
-	size_t cap = 0;
-	int rc, ret = -1;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		set_err(err, errlen, db, "sites");
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, p->id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct rp_site *s;
+	return load_rows(db, p->id, sql, "sites", &p->sites, &p->nsites, sizeof *p->sites,
+			 fill_site, err, errlen);
+}
 
-		if (grow(&p->sites, &cap, p->nsites, sizeof *p->sites) < 0)
-			goto out_oom;
-		s = &p->sites[p->nsites++];
-		s->stack_id = col_ll(st, 0);
-		s->function = col_str(st, 1);
-		s->file = col_str(st, 2);
-		s->line = col_num(st, 3);
-		s->allocs = col_num(st, 4);
-		s->bytes = col_num(st, 5);
-		s->live_allocs = col_num(st, 6);
-		s->live_bytes = col_num(st, 7);
-		s->temporary = col_num(st, 8);
-		s->lost_allocs = col_num(st, 9);
-		s->lost_bytes = col_num(st, 10);
-		s->indirect_allocs = col_num(st, 11);
-		s->indirect_bytes = col_num(st, 12);
-		s->reachable_allocs = col_num(st, 13);
-		s->reachable_bytes = col_num(st, 14);
-		s->peak_live_bytes = col_num(st, 15);
-		s->runtime = (int)col_ll(st, 16);
-	}
-	if (rc != SQLITE_DONE) {
-		set_err(err, errlen, db, "sites");
-		goto out_finalize;
-	}
-	ret = 0;
-	goto out_finalize;
-out_oom:
-	snprintf(err, errlen, "out of memory");
-out_finalize:
-	sqlite3_finalize(st);
-	return ret;
+static int fill_thread(sqlite3_stmt *st, void *row)
+{
+	struct rp_thread *t = row;
+
+	t->tid = col_ll(st, 0);
+	t->start_ns = col_num(st, 1);
+	t->end_ns = col_num(st, 2);
+	t->state = col_str(st, 3);
+	t->stack_size = col_num(st, 4);
+	t->stack_id = col_ll(st, 5);
+	t->start_function = col_str(st, 6);
+	t->creator_tid = col_num(st, 7);
+	t->join_ns = col_num(st, 8);
+	t->detach_ns = col_num(st, 9);
+	return 0;
 }
 
 static int load_threads(sqlite3 *db, struct rp_process *p, char *err, size_t errlen)
@@ -229,43 +250,22 @@ static int load_threads(sqlite3 *db, struct rp_process *p, char *err, size_t err
 		"SELECT tid, start_ns, end_ns, state_at_exit, stack_size, stack_id, start_function,"
 		" creator_tid, join_ns, detach_ns"
 		" FROM threads WHERE process_id = ? ORDER BY start_ns, tid";
-	sqlite3_stmt *st;
-	size_t cap = 0;
-	int rc, ret = -1;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		set_err(err, errlen, db, "threads");
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, p->id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct rp_thread *t;
+	return load_rows(db, p->id, sql, "threads", &p->threads, &p->nthreads, sizeof *p->threads,
+			 fill_thread, err, errlen);
+}
 
-		if (grow(&p->threads, &cap, p->nthreads, sizeof *p->threads) < 0)
-			goto out_oom;
-		t = &p->threads[p->nthreads++];
-		t->tid = col_ll(st, 0);
-		t->start_ns = col_num(st, 1);
-		t->end_ns = col_num(st, 2);
-		t->state = col_str(st, 3);
-		t->stack_size = col_num(st, 4);
-		t->stack_id = col_ll(st, 5);
-		t->start_function = col_str(st, 6);
-		t->creator_tid = col_num(st, 7);
-		t->join_ns = col_num(st, 8);
-		t->detach_ns = col_num(st, 9);
-	}
-	if (rc != SQLITE_DONE) {
-		set_err(err, errlen, db, "threads");
-		goto out_finalize;
-	}
-	ret = 0;
-	goto out_finalize;
-out_oom:
-	snprintf(err, errlen, "out of memory");
-out_finalize:
-	sqlite3_finalize(st);
-	return ret;
+static int fill_resource(sqlite3_stmt *st, void *row)
+{
+	struct rp_resource *r = row;
+
+	r->kind = col_str(st, 0);
+	r->handle = col_ll(st, 1);
+	r->open_ns = col_num(st, 2);
+	r->close_ns = col_num(st, 3);
+	r->stack_id = col_ll(st, 4);
+	r->origin = col_str(st, 5);
+	return 0;
 }
 
 static int load_resources(sqlite3 *db, struct rp_process *p, char *err, size_t errlen)
@@ -273,39 +273,9 @@ static int load_resources(sqlite3 *db, struct rp_process *p, char *err, size_t e
 	static const char sql[] =
 		"SELECT kind, handle, open_ns, close_ns, stack_id, origin"
 		" FROM resources WHERE process_id = ? ORDER BY open_ns, handle";
-	sqlite3_stmt *st;
-	size_t cap = 0;
-	int rc, ret = -1;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		set_err(err, errlen, db, "resources");
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, p->id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct rp_resource *r;
-
-		if (grow(&p->res, &cap, p->nres, sizeof *p->res) < 0)
-			goto out_oom;
-		r = &p->res[p->nres++];
-		r->kind = col_str(st, 0);
-		r->handle = col_ll(st, 1);
-		r->open_ns = col_num(st, 2);
-		r->close_ns = col_num(st, 3);
-		r->stack_id = col_ll(st, 4);
-		r->origin = col_str(st, 5);
-	}
-	if (rc != SQLITE_DONE) {
-		set_err(err, errlen, db, "resources");
-		goto out_finalize;
-	}
-	ret = 0;
-	goto out_finalize;
-out_oom:
-	snprintf(err, errlen, "out of memory");
-out_finalize:
-	sqlite3_finalize(st);
-	return ret;
+	return load_rows(db, p->id, sql, "resources", &p->res, &p->nres, sizeof *p->res,
+			 fill_resource, err, errlen);
 }
 
 static int load_checklist(sqlite3 *db, struct rp_process *p, char *err, size_t errlen)

@@ -321,26 +321,7 @@ static void record_realloc(const struct ml_live *old, int known, void *oldptr,
 	}
 	if (!sampled(t, size)) {
 		/* the free half is written; the new block is not sampled */
-		if (ev_begin(t, &e)) {
-			ev_tick(t, &e);
-			if (known) {
-				*e.o++ = ML_EV_FREE_FAR;
-				if (old->idx == t->idx) {
-					e.o = ml_put_varint(e.o, t->seq - old->seq + 1);
-				} else {
-					e.o[-1] = ML_EV_FREE_FOREIGN;
-					e.o = ml_put_varint(e.o, old->idx);
-					e.o = ml_put_varint(e.o, old->seq);
-				}
-				tc_add(t, ML_TC_FREES, 1);
-				tc_add(t, ML_TC_FREED, old->size);
-			} else {
-				*e.o++ = ML_EV_FREE_UNKNOWN;
-				e.a = ml_put_varint(e.a, (uintptr_t)oldptr);
-				tc_add(t, ML_TC_UNKNOWN, 1);
-			}
-			ev_end(t, &e);
-		}
+		record_free_entry(t, oldptr, known, old);
 		record_unsampled(t, ptr, size, t0);
 		return;
 	}

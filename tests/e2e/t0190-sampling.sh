@@ -23,4 +23,18 @@ bytes=$(q "$DB" "SELECT total_alloc FROM snapshots WHERE kind='exit'")
 [ "$(q "$DB" "SELECT unknown_frees FROM processes")" = 0 ] || fail "unsampled frees leaked into the trace as unknown"
 "$ML" report -o "$WORK/s.html" "$DB" >/dev/null || fail "report failed"
 grep -q "This run was sampled" "$WORK/s.html" || fail "the report does not say the run was sampled"
+# every entry point (realloc moving, shrinking, to 0, reallocarray) under a
+# fine sample: the counters stay exact and the sampled rows still pair
+"$ML" run --sample-bytes 512 -o "$WORK/c.mlt" -- "$PROGS/counts" >"$WORK/c.out" 2>/dev/null || fail "sampled counts failed"
+load c
+DB=$WORK/c.db
+exp=$(grep '^expect' "$WORK/c.out")
+for kv in $exp; do case "$kv" in *=*) eval "want_${kv%%=*}=${kv#*=}" ;; esac; done
+got=$(q "$DB" "SELECT (b.mallocs-a.mallocs)||' '||(b.frees-a.frees)||' '||(b.total_alloc-a.total_alloc) FROM snapshots a, snapshots b WHERE a.label='A' AND b.label='B'")
+[ "$got" = "$want_mallocs $want_frees $want_total_alloc" ] ||
+	fail "sampled counts deltas '$got', want '$want_mallocs $want_frees $want_total_alloc'"
+[ "$(q "$DB" "SELECT unknown_frees FROM processes")" = 0 ] || fail "sampled reallocs wrote unknown frees"
+rows=$(q "$DB" "SELECT count(*) FROM allocations")
+total=$(q "$DB" "SELECT mallocs FROM snapshots WHERE kind='exit'")
+[ "$rows" -gt 0 ] && [ "$rows" -lt "$total" ] || fail "$rows of $total allocations kept is not a sample"
 exit 0
