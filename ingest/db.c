@@ -107,6 +107,14 @@ static int check_ours(sqlite3 *db, char *err, size_t errlen)
 static int db_open_flags(const char *path, int flags, sqlite3 **out, char *err, size_t errlen)
 {
 	sqlite3 *db = NULL;
+	/* SQLite's allocation statistics take a global mutex on every one of
+	 * its mallocs; nothing here reads them. Only possible before the
+	 * library initialises, so a second open leaves the setting alone. */
+	static int configured;
+	if (!configured) {
+		configured = 1;
+		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	}
 	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open database: %s", db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
