@@ -256,8 +256,27 @@ static int baseline_returned(struct item *it)
 	           label_of(it, it->first), (long long)da, (long long)dobj);
 }
 
-/* Sites whose live bytes grew from the first labelled profile to the last. */
-static int grown_sites(struct item *it, int maps, const char *what_na)
+/* Is fn on the stack of a goroutine (other than main's) in dump d? */
+static int running_in(const struct go_dump *d, const char *fn)
+{
+	for (size_t i = 0; d && fn && i < d->n; i++)
+		for (size_t j = 0; d->g[i].id != 1 && j < d->g[i].nframes; j++)
+			if (!strcmp(d->g[i].frames[j].function, fn))
+				return 1;
+	return 0;
+}
+
+/*
+ * Sites whose live bytes grew from the first labelled profile to the
+ * last by more than the Alloc tolerance. containers_cleared takes them
+ * all (as for native programs: memory that piled up and stayed).
+ * global_references keeps those whose allocating function runs in no
+ * goroutine left at the last dump: memory that survived the collections
+ * while the code that made it is gone is held by something long-lived,
+ * a package-level variable or what hangs off one. A heap profile cannot
+ * name the root, so this is the evidence it can give.
+ */
+static int grown_sites(struct item *it, int globals, const char *what_na)
 {
 	long pa = it->first >= 0 ? profile_at(it, it->first) : -1;
 	long pb = it->last >= 0 ? profile_at(it, it->last) : -1;
@@ -271,9 +290,11 @@ static int grown_sites(struct item *it, int maps, const char *what_na)
 			peak_a = it->r->snaps[i].f[GO_MS_ALLOC];
 	int64_t tol = go_alloc_tolerance(peak_a), total = 0;
 	int n = 0;
+	long dl = dump_at(it, it->last);
+	const struct go_dump *d = dl >= 0 ? &it->r->dumps[dl] : NULL;
 	for (size_t k = 0; k < it->w->npsites[pb]; k++) {
 		const struct go_site *s = &it->w->psites[pb][k];
-		if (s->in_map != maps)
+		if (globals && s->at && running_in(d, s->at->function))
 			continue;
 		int64_t before = 0;
 		for (size_t j = 0; j < it->w->npsites[pa]; j++)
@@ -296,19 +317,19 @@ static int grown_sites(struct item *it, int maps, const char *what_na)
 		snprintf(sampled, sizeof sampled, " (the profile samples about one allocation per %lld bytes)",
 		         (long long)period);
 	if (!n)
-		return put(it, "pass", "No %s holds more than %lld B more at %s than at %s%s.",
-		           maps ? "map" : "allocation site outside maps", (long long)tol, label_of(it, it->last),
+		return put(it, "pass", "No allocation site%s holds more than %lld B more at %s than at %s%s.",
+		           globals ? " whose code has finished" : "", (long long)tol, label_of(it, it->last),
 		           label_of(it, it->first), sampled);
-	if (maps)
-		return put(it, "fail", "%d map%s grew by %lld B between %s and %s and still hold%s it after the"
-		           " collections: delete the entries (or drop the map) when the work is done%s.", n,
-		           n == 1 ? "" : "s", (long long)total, label_of(it, it->first), label_of(it, it->last),
-		           n == 1 ? "s" : "", sampled);
-	return put(it, "fail", "%d allocation site%s hold%s %lld B more at %s than at %s, and the memory"
-	           " survived the collections, so something long-lived still references it: a package-level"
-	           " variable, a cache, or a goroutine that never ended. A heap profile cannot say which"
-	           " root; the stacks show what was allocated%s.", n, n == 1 ? "" : "s", n == 1 ? "s" : "",
-	           (long long)total, label_of(it, it->last), label_of(it, it->first), sampled);
+	if (!globals)
+		return put(it, "fail", "%d allocation site%s hold%s %lld B more at %s than at %s after the"
+		           " collections: maps, slices or caches that kept growing. Delete the entries, or drop"
+		           " the container, when the work is done%s.", n, n == 1 ? "" : "s", n == 1 ? "s" : "",
+		           (long long)total, label_of(it, it->last), label_of(it, it->first), sampled);
+	return put(it, "fail", "%d allocation site%s hold%s %lld B more at %s than at %s, although no"
+	           " goroutine still runs the code that allocated it: something long-lived references the"
+	           " memory, most likely a package-level variable. Set it to nil (or clear it) after the"
+	           " work%s.", n, n == 1 ? "" : "s", n == 1 ? "s" : "", (long long)total,
+	           label_of(it, it->last), label_of(it, it->first), sampled);
 }
 
 static int settle_time(struct item *it)
@@ -374,7 +395,7 @@ int go_checklist_run(sqlite3 *db, const struct go_run *r, const struct go_writte
 	                    " a goroutine. A goroutine waiting on a ticker's channel shows under"
 	                    " channels_closed; Go 1.23+ collects unreferenced unstopped Tickers.") < 0)
 		goto out;
-	if ((ITEM("containers_cleared"), grown_sites(&it, 1, "to see maps that only grow")) < 0)
+	if ((ITEM("containers_cleared"), grown_sites(&it, 0, "to see containers that only grow")) < 0)
 		goto out;
 	if ((ITEM("channels_closed"), channels_closed(&it)) < 0)
 		goto out;
@@ -382,7 +403,7 @@ int go_checklist_run(sqlite3 *db, const struct go_run *r, const struct go_writte
 		goto out;
 	if ((ITEM("gc_repeated"), gc_repeated(&it)) < 0)
 		goto out;
-	if ((ITEM("global_references"), grown_sites(&it, 0, "to see memory something long-lived still holds")) < 0)
+	if ((ITEM("global_references"), grown_sites(&it, 1, "to see memory something long-lived still holds")) < 0)
 		goto out;
 	if ((ITEM("baseline_returned"), baseline_returned(&it)) < 0)
 		goto out;

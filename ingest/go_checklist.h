@@ -19,7 +19,6 @@ struct go_site {
 	int64_t stack_id;
 	int64_t alloc_objects, alloc_space, inuse_objects, inuse_space;
 	const struct go_frame *at;   /* the frame the site is named after */
-	int in_map;                  /* allocated by map growth (runtime.mapassign, ...) */
 };
 
 /* What go_write() put in the database, for the checklist's evidence. */

@@ -145,6 +145,12 @@ static int parse_line(const char *s, size_t n, struct go_gc *g)
 	return c.p == c.e ? 0 : -1;
 }
 
+int go_gctrace_line_ok(const char *s, size_t n)
+{
+	struct go_gc g;
+	return parse_line(s, n, &g) == 0;
+}
+
 int go_gctrace_read(struct go_run *r, const char *buf, size_t len, char *err, size_t errlen)
 {
 	long line = 0;

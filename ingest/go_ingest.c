@@ -367,17 +367,6 @@ static const struct go_frame *site_frame(const struct go_psample *s)
 	return s->nframes ? &s->frames[0] : NULL;
 }
 
-static int stack_in_map(const struct go_psample *s)
-{
-	static const char *const fns[] = { "runtime.mapassign", "runtime.hashGrow", "runtime.makeBucketArray",
-	                                   "runtime.makemap", "runtime.growWork", "runtime.evacuate" };
-	for (size_t i = 0; i < s->nframes; i++)
-		for (size_t k = 0; k < sizeof fns / sizeof *fns; k++)
-			if (!strncmp(s->frames[i].function, fns[k], strlen(fns[k])))
-				return 1;
-	return 0;
-}
-
 /* Sum each profile's samples by stack. */
 static int profile_sites(struct interner *in, const struct go_profile *p, struct go_site **out,
                          size_t *nout, char *err, size_t errlen)
@@ -402,7 +391,6 @@ static int profile_sites(struct interner *in, const struct go_profile *p, struct
 				goto oom;
 			site->stack_id = sid;
 			site->at = site_frame(s);
-			site->in_map = stack_in_map(s);
 		}
 		site->alloc_objects += s->alloc_objects;
 		site->alloc_space += s->alloc_space;

@@ -155,6 +155,8 @@ int go_memstats_read(struct go_run *r, sqlite3 *db, const char *buf, size_t len,
 /** One MemStats JSON object (no newline); line is for messages. */
 int go_memstats_line(struct go_run *r, sqlite3 *db, const char *s, size_t len, long line,
                      char *err, size_t errlen);
+/** 1 if s[0..n) (no newline) is one whole gctrace line. */
+int go_gctrace_line_ok(const char *s, size_t n);
 /** gctrace text, other lines skipped; also reads a goroutine dump in it (a panic). */
 int go_gctrace_read(struct go_run *r, const char *buf, size_t len, char *err, size_t errlen);
 /**
