@@ -38,7 +38,7 @@ SAN_OBJ   := $(patsubst %.c,$(S)/obj/%.o,$(FORMAT_SRC) $(INGEST_SRC) $(REPORT_SR
 # The tool's objects without main(), for unit tests.
 TOOL_NOMAIN := $(filter-out $(S)/obj/cli/main.o,$(SAN_OBJ))
 
-.PHONY: all deps test demo bench fuzz install clean check-deps san unit-tests test-programs
+.PHONY: all deps test demo bench fuzz install clean check-deps san unit-tests test-programs go-programs
 all: $(B)/libmemledger.so $(B)/memledger
 
 # ---------------------------------------------------------------- deps
@@ -123,7 +123,17 @@ $(B)/examples/%: examples/%.c include/memledger.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -g $(WARN) -Iinclude -o $@ $< -lpthread -lrt
 
-test-programs: $(PROG_BIN) $(EXAMPLE_BIN)
+# Go test programs (tests/go/NAME/main.go -> build/go/NAME), built when go
+# is installed: standard library only, nothing is downloaded.
+GO_ENV := GOCACHE=$(CURDIR)/$(B)/go/cache GOPATH=$(CURDIR)/$(B)/go/path GOFLAGS=-mod=mod \
+          GOTOOLCHAIN=local GOPROXY=off
+GO_BIN := $(patsubst tests/go/%/main.go,$(B)/go/%,$(wildcard tests/go/*/main.go))
+$(B)/go/%: tests/go/%/main.go tests/go/%/go.mod go/memledger/memledger.go
+	@mkdir -p $(dir $@)
+	cd tests/go/$* && $(GO_ENV) go build -trimpath -o $(CURDIR)/$@ .
+go-programs: $(if $(shell command -v go 2>/dev/null),$(GO_BIN))
+
+test-programs: $(PROG_BIN) $(EXAMPLE_BIN) go-programs
 unit-tests: $(UNIT_BIN) $(FUZZ_BIN)
 
 test: deps
