@@ -137,52 +137,97 @@ static void record(struct trace *t, const char *kind, int64_t ts, const void *p,
 
 /* ---------------------------------------------------------------- stderr filter */
 
+/*
+ * The runtime prints a gctrace line piece by piece (one write per
+ * print() argument), so another goroutine's write can land in the middle
+ * of it. The filter therefore follows the line's grammar byte by byte:
+ * a byte that cannot continue a gctrace line already under way starts a
+ * foreign write, which is passed through up to its newline before the
+ * gctrace line resumes. In the patterns, D is one or more digits and N a
+ * decimal number; every other character stands for itself.
+ */
+static const char *const gc_forms[] = {
+	"gc D @Ns D%: N+N+N ms clock, N+N/N/N+N ms cpu, D->D->D MB, D MB goal, D MB stacks, D MB globals, D P",
+	"gc D @Ns D%: N+N+N ms clock, N+N/N/N+N ms cpu, D->D->D MB, D MB goal, D MB stacks, D MB globals, D P (forced)",
+	"gc D @Ns D%: N+N+N ms clock, N+N/N/N+N ms cpu, D->D->D MB, D MB goal, D P",
+	"gc D @Ns D%: N+N+N ms clock, N+N/N/N+N ms cpu, D->D->D MB, D MB goal, D P (forced)",
+};
+
+/* 1: s is a whole line of the form; 0: a prefix of one; -1: neither. */
+static int form_match(const char *s, size_t n, const char *pat)
+{
+	size_t i = 0;
+	for (const char *p = pat; *p; p++) {
+		if (*p == 'D' || *p == 'N') {
+			size_t st = i;
+			int dot = 0;
+			while (i < n && ((s[i] >= '0' && s[i] <= '9') ||
+			                 (*p == 'N' && s[i] == '.' && !dot && i > st && (dot = 1))))
+				i++;
+			if (i == n)
+				return 0;
+			if (i == st)
+				return -1;
+			continue;
+		}
+		if (i == n)
+			return 0;
+		if (s[i++] != *p)
+			return -1;
+	}
+	return i == n ? 1 : -1;
+}
+
+/* 1: a whole gctrace line; 0: may still become one; -1: cannot. */
+static int gc_viable(const char *s, size_t n)
+{
+	int best = -1;
+	for (size_t i = 0; i < sizeof gc_forms / sizeof *gc_forms; i++) {
+		int m = form_match(s, n, gc_forms[i]);
+		if (m > best)
+			best = m;
+	}
+	return best;
+}
+
+enum { F_LINE, F_HOLD, F_PASS, F_FOREIGN };
+
 struct filter {
-	char held[4096];   /* the start of a line that may be gctrace */
+	char held[4096];   /* a gctrace line under way */
 	size_t n;
-	int passing;       /* inside a line already passed through */
+	int mode;
 	int show_gc;       /* the user asked for gctrace: show it too */
 	struct trace *t;
 };
 
-/* Could held[0..n) still grow into "gc N @"? */
-static int may_be_gctrace(const char *s, size_t n)
+/* "gc N @": far enough that a byte that does not fit is someone else's. */
+static int held_is_gctrace(const struct filter *f)
 {
-	static const char head[] = "gc ";
-	for (size_t i = 0; i < n && i < 3; i++)
-		if (s[i] != head[i])
-			return 0;
-	if (n <= 3)
-		return 1;
 	size_t i = 3;
-	while (i < n && s[i] >= '0' && s[i] <= '9')
+	if (f->n < 6 || memcmp(f->held, "gc ", 3))
+		return 0;
+	while (i < f->n && f->held[i] >= '0' && f->held[i] <= '9')
 		i++;
-	if (i == 3 && n > 3)
-		return 0;
-	if (i == n)
-		return 1;
-	if (s[i] != ' ')
-		return 0;
-	return i + 1 == n || s[i + 1] == '@';
+	return i > 3 && i + 1 < f->n && f->held[i] == ' ' && f->held[i + 1] == '@';
 }
 
 static void filter_feed(struct filter *f, const char *s, size_t n)
 {
 	while (n) {
-		if (f->passing) {
+		if (f->mode == F_PASS || f->mode == F_FOREIGN) {
 			const char *nl = memchr(s, '\n', n);
 			size_t k = nl ? (size_t)(nl - s) + 1 : n;
 			write_all(2, s, k, NULL);
 			s += k;
 			n -= k;
 			if (nl)
-				f->passing = 0;
+				f->mode = f->mode == F_FOREIGN ? F_HOLD : F_LINE;
 			continue;
 		}
 		char c = *s++;
 		n--;
-		if (c == '\n') {
-			if (go_gctrace_line_ok(f->held, f->n)) {
+		if (c == '\n' && f->n) {
+			if (gc_viable(f->held, f->n) == 1 && go_gctrace_line_ok(f->held, f->n)) {
 				f->held[f->n++] = '\n';
 				record(f->t, "gctrace", unix_now(), f->held, f->n);
 				if (f->show_gc)
@@ -192,14 +237,25 @@ static void filter_feed(struct filter *f, const char *s, size_t n)
 				write_all(2, "\n", 1, NULL);
 			}
 			f->n = 0;
+			f->mode = F_LINE;
 			continue;
 		}
 		f->held[f->n++] = c;
-		if (!may_be_gctrace(f->held, f->n) || f->n == sizeof f->held - 1) {
-			write_all(2, f->held, f->n, NULL);
-			f->n = 0;
-			f->passing = 1;
+		if (c != '\n' && gc_viable(f->held, f->n) >= 0 && f->n < sizeof f->held - 1) {
+			f->mode = F_HOLD;
+			continue;
 		}
+		f->n--;
+		if (held_is_gctrace(f)) {
+			/* someone else's write inside the gctrace line */
+			write_all(2, &c, 1, NULL);
+			f->mode = c == '\n' ? F_HOLD : F_FOREIGN;
+			continue;
+		}
+		write_all(2, f->held, f->n, NULL);
+		write_all(2, &c, 1, NULL);
+		f->n = 0;
+		f->mode = c == '\n' ? F_LINE : F_PASS;
 	}
 }
 
