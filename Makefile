@@ -162,6 +162,9 @@ fuzz: all
 	  $(EMBED_C) $(TOOL_LIBS)
 	mkdir -p $(B)/fuzz/corpus && cp tests/fuzz/corpus/* $(B)/fuzz/corpus/
 	$(B)/fuzz/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus
+	clang $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude -I. $(TOOL_INC) \
+	  -o $(B)/fuzz/fuzz_go tests/fuzz/fuzz_go.c $(FORMAT_SRC) $(INGEST_SRC) $(EMBED_C) $(TOOL_LIBS)
+	$(B)/fuzz/fuzz_go -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus
 
 # ---------------------------------------------------------------- install
 install: all
