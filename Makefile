@@ -143,7 +143,7 @@ test: deps
 # ---------------------------------------------------------------- demo
 DEMO_DIR := $(B)/demo
 demo: deps
-	@$(MAKE) --no-print-directory all $(EXAMPLE_BIN)
+	@$(MAKE) --no-print-directory all $(EXAMPLE_BIN) go-programs
 	@sh examples/demo.sh $(B) $(DEMO_DIR)
 
 # ---------------------------------------------------------------- bench
