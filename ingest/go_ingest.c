@@ -483,10 +483,11 @@ static int write_goroutines(sqlite3 *db, struct interner *in, const struct go_ru
 		return 0;
 	struct u64map done = U64MAP_INIT;
 	int rc = -1;
-	sqlite3_stmt *s = db_prepare(db, "INSERT INTO threads(process_id, tid, start_ns, end_ns, state_at_exit,"
-	                                 " stack_id, start_function, creator_tid, wait_reason, wait_minutes,"
-	                                 " wait_stack_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)", err, errlen);
-	if (!s)
+	sqlite3_stmt *gs = NULL, *s = db_prepare(db, "INSERT INTO threads(process_id, tid, start_ns, end_ns, state_at_exit,"
+	                                 " stack_id, start_function, creator_tid) VALUES (?,?,?,?,?,?,?,?)", err, errlen);
+	gs = db_prepare(db, "INSERT INTO goroutines(process_id, tid, start_ns, wait_reason,"
+	                                  " wait_minutes, wait_stack_id) VALUES (?,?,?,?,?,?)", err, errlen);
+	if (!s || !gs)
 		goto out;
 	for (size_t i = 0; i < r->ndumps; i++) {
 		const struct go_dump *d = &r->dumps[i];
@@ -533,16 +534,22 @@ static int write_goroutines(sqlite3 *db, struct interner *in, const struct go_ru
 			db_bind_opt(s, 6, cs ? cs : -1);
 			db_bind_text(s, 7, at->nframes ? at->frames[at->nframes - 1].function : NULL);
 			db_bind_opt(s, 8, g->creator);
-			db_bind_text(s, 9, at->state);
-			db_bind_opt(s, 10, at->wait_minutes);
-			db_bind_opt(s, 11, ws ? ws : -1);
 			if (db_step(db, s, err, errlen) < 0)
+				goto out;
+			sqlite3_bind_int64(gs, 1, w->pid);
+			sqlite3_bind_int64(gs, 2, g->id);
+			sqlite3_bind_int64(gs, 3, d->ts_ns);
+			db_bind_text(gs, 4, at->state);
+			db_bind_opt(gs, 5, at->wait_minutes);
+			db_bind_opt(gs, 6, ws ? ws : -1);
+			if (db_step(db, gs, err, errlen) < 0)
 				goto out;
 		}
 	}
 	rc = 0;
 out:
 	sqlite3_finalize(s);
+	sqlite3_finalize(gs);
 	u64map_free(&done);
 	return rc;
 }

@@ -148,10 +148,6 @@ CREATE TABLE IF NOT EXISTS threads (
 	creator_tid    INTEGER,
 	join_ns        INTEGER,
 	detach_ns      INTEGER,
-	-- extensions for Go: a goroutine from a dump (tid = goroutine id)
-	wait_reason    TEXT,      -- its state: 'chan receive', 'select', 'running', ...
-	wait_minutes   INTEGER,   -- how long it had waited, as the dump says
-	wait_stack_id  INTEGER,   -- where it was at the last dump that shows it
 	PRIMARY KEY (process_id, tid, start_ns)
 ) WITHOUT ROWID;
 
@@ -219,6 +215,19 @@ CREATE TABLE IF NOT EXISTS scan_leaks (
 	allocation_id INTEGER NOT NULL,
 	leak          TEXT NOT NULL CHECK (leak = 'lost' OR leak = 'indirect' OR leak = 'reachable')
 );
+
+-- Go: what each goroutine (a `threads` row, tid = goroutine id) was doing
+-- at the last goroutine dump that shows it. A table of its own, so that
+-- `threads` keeps its columns.
+CREATE TABLE IF NOT EXISTS goroutines (
+	process_id    INTEGER NOT NULL,
+	tid           INTEGER NOT NULL,
+	start_ns      INTEGER NOT NULL,
+	wait_reason   TEXT NOT NULL,   -- its state: 'chan receive', 'select', 'running', ...
+	wait_minutes  INTEGER,         -- how long it had waited, as the dump says
+	wait_stack_id INTEGER,         -- where it was
+	PRIMARY KEY (process_id, tid, start_ns)
+) WITHOUT ROWID;
 
 -- Go: one row per collection, from the program's gctrace lines.
 CREATE TABLE IF NOT EXISTS gc_cycles (

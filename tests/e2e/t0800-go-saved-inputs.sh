@@ -89,7 +89,7 @@ fi
 # goroutine dump: one thread row per goroutine, wait reasons and creators
 want=$(grep -c '^goroutine ' "$D/goroutines.txt")
 [ "$(q "$WORK/go.db" "SELECT count(*) FROM threads")" = "$want" ] || fail "threads != $want goroutines"
-[ "$(q "$WORK/go.db" "SELECT count(*) FROM threads WHERE wait_reason = 'chan receive'")" = 3 ] ||
+[ "$(q "$WORK/go.db" "SELECT count(*) FROM goroutines WHERE wait_reason = 'chan receive'")" = 3 ] ||
 	fail "3 goroutines in chan receive expected"
 [ "$(q "$WORK/go.db" "SELECT count(*) FROM threads t JOIN stacks s ON s.stack_id = t.stack_id JOIN frames f
 	ON f.id = s.frame_id WHERE f.function = 'main.main' AND f.file LIKE '%main.go'")" = 3 ] ||

@@ -30,7 +30,7 @@ kinds=$(q "$WORK/svc.db" "SELECT group_concat(kind, ' ') FROM (SELECT DISTINCT k
 [ "$(q "$WORK/svc.db" "SELECT count(*) >= 3 FROM snapshots WHERE kind = 'sample'")" = 1 ] || fail "too few polls"
 [ "$(q "$WORK/svc.db" "SELECT label FROM snapshots WHERE kind = 'user'")" = signal ] || fail "SIGUSR1 snapshot not labelled"
 # goroutines from the dumps: the two the service parks on a channel
-[ "$(q "$WORK/svc.db" "SELECT count(*) FROM threads WHERE wait_reason = 'chan receive' AND end_ns IS NULL")" -ge 2 ] ||
+[ "$(q "$WORK/svc.db" "SELECT count(*) FROM threads t JOIN goroutines g USING (process_id, tid, start_ns) WHERE g.wait_reason = 'chan receive' AND t.end_ns IS NULL")" -ge 2 ] ||
 	fail "parked goroutines missing from threads"
 [ "$(q "$WORK/svc.db" "SELECT count(*) > 0 FROM sites")" = 1 ] || fail "no sites from the heap profiles"
 [ "$(q "$WORK/svc.db" "SELECT status FROM checklist WHERE item = 'channels_closed'")" = fail ] || fail "channels_closed"

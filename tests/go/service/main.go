@@ -13,6 +13,7 @@ import (
 	_ "net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 )
@@ -24,6 +25,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: service PORT")
 		os.Exit(2)
 	}
+	// Sample finely, so the heap profile surely sees the kept buffers.
+	runtime.MemProfileRate = 4096
 	ln, err := net.Listen("tcp", "127.0.0.1:"+os.Args[1])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "service:", err)
@@ -40,6 +43,8 @@ func main() {
 			kept = append(kept, make([]byte, 8192))
 			time.Sleep(2 * time.Millisecond)
 		}
+		// a heap profile shows what the last collection found live
+		runtime.GC()
 	}()
 	go http.Serve(ln, nil)
 	fmt.Fprintln(os.Stderr, "service: listening")
