@@ -58,7 +58,7 @@ PY
 		fail "$v: GCCPUFraction differs from the printout ($gf)"
 	# one gc_cycles row per collection
 	ngc=$(q "$WORK/$v.db" "SELECT num_gc FROM snapshots ORDER BY seq DESC LIMIT 1")
-	[ "$(q "$WORK/$v.db" "SELECT count(*) FROM gc_cycles")" = "$ngc" ] || fail "$v: gc_cycles rows != NumGC $ngc"
+	[ "$(q "$WORK/$v.db" "SELECT count(*) FROM gc_cycles WHERE num <= $ngc")" = "$ngc" ] || fail "$v: gc_cycles rows up to the last snapshot != NumGC $ngc"
 	[ "$(q "$WORK/$v.db" "SELECT count(*) FROM gc_cycles WHERE forced = 1")" -ge 1 ] || fail "$v: no forced cycle"
 	[ "$(q "$WORK/$v.db" "SELECT runtime || ' ' || end_reason || ' ' || exit_code FROM processes")" = "go exit 3" ] ||
 		fail "$v: process row: $(q "$WORK/$v.db" "SELECT runtime || ' ' || end_reason || ' ' || exit_code FROM processes")"
