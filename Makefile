@@ -29,7 +29,7 @@ CLI_SRC    := $(wildcard cli/*.c)
 EMBED := ingest/schema.sql templates/report.xhtml templates/style.css
 EMBED_C := $(B)/gen/embedded.c
 
-TOOL_LIBS := -lsqlite3 -lxml2 -lz -ldw -lelf -lstdc++ -lm -lpthread
+TOOL_LIBS := -lsqlite3 -lxml2 -lz -ldw -lelf -lcurl -lstdc++ -lm -lpthread
 TOOL_INC  := -I/usr/include/libxml2 -I$(B)/gen
 
 LIB_OBJ   := $(patsubst %.c,$(B)/lib/%.o,$(FORMAT_SRC) $(TRACER_SRC))
@@ -38,14 +38,14 @@ SAN_OBJ   := $(patsubst %.c,$(S)/obj/%.o,$(FORMAT_SRC) $(INGEST_SRC) $(REPORT_SR
 # The tool's objects without main(), for unit tests.
 TOOL_NOMAIN := $(filter-out $(S)/obj/cli/main.o,$(SAN_OBJ))
 
-.PHONY: all deps test demo bench fuzz install clean check-deps san unit-tests test-programs
+.PHONY: all deps test demo bench fuzz install clean check-deps san unit-tests test-programs go-programs
 all: $(B)/libmemledger.so $(B)/memledger
 
 # ---------------------------------------------------------------- deps
 # Debian packages the build, the tests and the demo need. `make deps`
 # installs the missing ones with apt-get when run as root.
-DEB_BUILD := gcc g++ make pkg-config libsqlite3-dev libxml2-dev zlib1g-dev libunwind-dev libdw-dev libelf-dev
-DEB_TEST  := sqlite3 libxml2-utils valgrind python3 python3-html5lib chromium file
+DEB_BUILD := gcc g++ make pkg-config libsqlite3-dev libxml2-dev zlib1g-dev libunwind-dev libdw-dev libelf-dev libcurl4-openssl-dev
+DEB_TEST  := sqlite3 libxml2-utils valgrind python3 python3-html5lib chromium file golang-go
 DEB_BENCH := heaptrack valgrind
 deps:
 	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
@@ -123,7 +123,17 @@ $(B)/examples/%: examples/%.c include/memledger.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -g $(WARN) -Iinclude -o $@ $< -lpthread -lrt
 
-test-programs: $(PROG_BIN) $(EXAMPLE_BIN)
+# Go test programs (tests/go/NAME/main.go -> build/go/NAME), built when go
+# is installed: standard library only, nothing is downloaded.
+GO_ENV := GOCACHE=$(CURDIR)/$(B)/go/cache GOPATH=$(CURDIR)/$(B)/go/path GOFLAGS=-mod=mod \
+          GOTOOLCHAIN=local GOPROXY=off
+GO_BIN := $(patsubst tests/go/%/main.go,$(B)/go/%,$(wildcard tests/go/*/main.go))
+$(B)/go/%: tests/go/%/main.go tests/go/%/go.mod go/memledger/memledger.go
+	@mkdir -p $(dir $@)
+	cd tests/go/$* && $(GO_ENV) go build -trimpath -o $(CURDIR)/$@ .
+go-programs: $(if $(shell command -v go 2>/dev/null),$(GO_BIN))
+
+test-programs: $(PROG_BIN) $(EXAMPLE_BIN) go-programs
 unit-tests: $(UNIT_BIN) $(FUZZ_BIN)
 
 test: deps
@@ -133,7 +143,7 @@ test: deps
 # ---------------------------------------------------------------- demo
 DEMO_DIR := $(B)/demo
 demo: deps
-	@$(MAKE) --no-print-directory all $(EXAMPLE_BIN)
+	@$(MAKE) --no-print-directory all $(EXAMPLE_BIN) go-programs
 	@sh examples/demo.sh $(B) $(DEMO_DIR)
 
 # ---------------------------------------------------------------- bench
@@ -152,6 +162,9 @@ fuzz: all
 	  $(EMBED_C) $(TOOL_LIBS)
 	mkdir -p $(B)/fuzz/corpus && cp tests/fuzz/corpus/* $(B)/fuzz/corpus/
 	$(B)/fuzz/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus
+	clang $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude -I. $(TOOL_INC) \
+	  -o $(B)/fuzz/fuzz_go tests/fuzz/fuzz_go.c $(FORMAT_SRC) $(INGEST_SRC) $(EMBED_C) $(TOOL_LIBS)
+	$(B)/fuzz/fuzz_go -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus
 
 # ---------------------------------------------------------------- install
 install: all

@@ -33,4 +33,20 @@ const char *cli_self_dir(void);
 /** Parse a non-negative integer option; -1 on error. */
 long cli_parse_long(const char *s, long max);
 
+struct ingest;
+struct ingest_opts;
+/**
+ * `ingest`'s Go inputs (cli/ingest_go.c): load every Go input among
+ * paths[0..n) as one process, reporting as `ingest` does. Returns the
+ * number of processes loaded (0 or 1); sets *failed on an error.
+ */
+int ingest_go_inputs(struct ingest *ig, char **paths, int n, const struct ingest_opts *o, int quiet,
+                     int *failed);
+
+/**
+ * `run` on a Go program (cli/run_go.c). 1 if the file at path carries Go
+ * build info, else 0.
+ */
+int run_is_go_binary(const char *path);
+
 #endif

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "ingest/go_ingest.h"
 #include "ingest/ingest.h"
 
 static const char usage[] =
@@ -22,6 +23,8 @@ static const char usage[] =
 	"\n"
 	"Load traces written by `memledger run` into a SQLite database; several\n"
 	"traces become several processes. An existing database is appended to.\n"
+	"Go inputs (MemStats JSON lines, gctrace logs, pprof heap profiles,\n"
+	"goroutine dumps; recognised by content) named together are one Go process.\n"
 	"\n"
 	"  -o, --output DB   the database (default: the first TRACE with .db)\n"
 	"  -q, --quiet       print errors and warnings only, and no progress bar\n"
@@ -72,8 +75,12 @@ int cmd_ingest(int argc, char **argv)
 	}
 	int failed = 0;
 	struct ingest_opts o = { !quiet };
+	if (ingest_go_inputs(&ig, argv + optind, argc - optind, &o, quiet, &failed) > 0)
+		loaded++;
 	for (int i = optind; i < argc; i++) {
 		struct ingest_stats st;
+		if (ingest_is_go(argv[i]))
+			continue;
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (ingest_trace(&ig, argv[i], &o, &st, err, sizeof err) < 0) {

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/run_go.h"
 #include "ingest/ingest.h"
 #include "report/report.h"
 
@@ -43,6 +44,12 @@ static const char usage[] =
 	"      --sample-bytes N   capture stacks and rows for about one allocation per N\n"
 	"                         bytes (counters stay exact); 0 records every one (default)\n"
 	"      --report           then ingest every trace and write the HTML report\n"
+	"      --go-endpoint URL  Go: also poll a service's expvar and net/http/pprof at URL\n"
+	"                         (http://HOST:PORT); without PROG, until SIGINT or SIGTERM\n"
+	"\n"
+	"A Go program (found by its Go build info) is not preloaded: its MemStats,\n"
+	"gctrace, goroutine dumps and heap profiles go into TRACE instead (README.md,\n"
+	"\"Go programs\").\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"Exit status: PROG's, or 128+N when PROG was killed by signal N.\n";
@@ -192,12 +199,14 @@ int cmd_run(int argc, char **argv)
 		{ "no-follow", no_argument, NULL, 'n' },
 		{ "sample-bytes", required_argument, NULL, 's' },
 		{ "report", no_argument, NULL, 'r' },
+		{ "go-endpoint", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL;
 	long interval = 20, depth = 64, sample = 0;
-	int follow = 1, report = 0, c;
+	int follow = 1, report = 0, c, interval_set = 0;
+	const char *go_endpoint = NULL;
 	while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -208,6 +217,7 @@ int cmd_run(int argc, char **argv)
 				cli_error("run", "--interval wants milliseconds from 1 to 3600000, not '%s'", optarg);
 				return 2;
 			}
+			interval_set = 1;
 			break;
 		case 'd':
 			if ((depth = cli_parse_long(optarg, 256)) < 1) {
@@ -227,6 +237,9 @@ int cmd_run(int argc, char **argv)
 		case 'r':
 			report = 1;
 			break;
+		case 'g':
+			go_endpoint = optarg;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
@@ -235,12 +248,18 @@ int cmd_run(int argc, char **argv)
 			return 2;
 		}
 	}
+	char lib[PATH_MAX], resolved[PATH_MAX];
+	/* Go programs and Go services: cli/run_go.c */
+	if (go_endpoint && optind >= argc)
+		return run_go(NULL, NULL, out, interval, interval_set, go_endpoint, report);
+	if (optind < argc && resolve_prog(argv[optind], resolved, sizeof resolved) == 0 &&
+	    (go_endpoint || run_is_go_binary(resolved)))
+		return run_go(argv + optind, resolved, out, interval, interval_set, go_endpoint, report);
 	if (optind >= argc) {
 		cli_error("run", "no program given (memledger run -- PROG [ARG...])");
 		return 2;
 	}
 	char **prog = argv + optind;
-	char lib[PATH_MAX], resolved[PATH_MAX];
 	if (find_lib(lib, sizeof lib) < 0) {
 		cli_error("run", "cannot find libmemledger.so next to %s/memledger (set MEMLEDGER_LIB)",
 		          cli_self_dir());

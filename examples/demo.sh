@@ -19,3 +19,19 @@ echo "== memledger report"
 "$B/memledger" report -o "$OUT/partition.html" "$OUT/partition.db" >/dev/null
 echo
 echo "report: $(cd "$OUT" && pwd)/partition.html"
+
+# The Go variant, when go is installed: the guide's partition example as a
+# real Go program (tests/go/partition, built by `make go-programs`), in its
+# leaky form, traced through the go/memledger package and gctrace.
+if [ -x "$B/go/partition" ]; then
+	rm -f "$OUT/partition-go.mlt" "$OUT/partition-go.db" "$OUT/partition-go.html"
+	echo
+	echo "== memledger run -- partition leaky   (Go)"
+	"$B/memledger" run -o "$OUT/partition-go.mlt" -- "$B/go/partition" leaky
+	"$B/memledger" ingest -o "$OUT/partition-go.db" "$OUT/partition-go.mlt"
+	echo "== memledger check (the leaky Go variant fails on purpose)"
+	"$B/memledger" check "$OUT/partition-go.db" || true
+	"$B/memledger" report -o "$OUT/partition-go.html" "$OUT/partition-go.db" >/dev/null
+	echo
+	echo "Go report: $(cd "$OUT" && pwd)/partition-go.html"
+fi

@@ -44,7 +44,10 @@ CREATE TABLE IF NOT EXISTS processes (
 	exit_begin_ns     INTEGER,  -- main returned or exit() was called: exit processing starts
 	scanned           INTEGER NOT NULL DEFAULT 0,  -- an exit reachability scan ran
 	scan_ns           INTEGER,  -- how long the exit scan took
-	scan_blocks       INTEGER   -- live blocks it classified
+	scan_blocks       INTEGER,  -- live blocks it classified
+	-- extensions for Go
+	go_inputs         TEXT,     -- JSON: [{"file":..., "kind":...}] the inputs of a Go process
+	go_skipped_lines  INTEGER   -- gctrace inputs: lines that were the program's own
 );
 
 CREATE TABLE IF NOT EXISTS snapshots (
@@ -77,6 +80,22 @@ CREATE TABLE IF NOT EXISTS snapshots (
 	hblkhd             INTEGER,        -- mallinfo2: mmapped chunk bytes
 	keepcost           INTEGER,        -- mallinfo2: releasable top-most free bytes
 	scan               INTEGER NOT NULL DEFAULT 0,  -- a reachability scan ran here
+	-- extensions for Go (runtime.MemStats fields with no column above; NULL for native)
+	num_forced_gc      INTEGER,
+	pause_total_ns     INTEGER,
+	next_gc            INTEGER,
+	last_gc_unix_ns    INTEGER,
+	heap_alloc         INTEGER,
+	heap_sys           INTEGER,
+	stack_sys          INTEGER,
+	mspan_inuse        INTEGER,
+	mspan_sys          INTEGER,
+	mcache_inuse       INTEGER,
+	mcache_sys         INTEGER,
+	buck_hash_sys      INTEGER,
+	gc_sys             INTEGER,
+	other_sys          INTEGER,
+	lookups            INTEGER,
 	PRIMARY KEY (process_id, seq)
 ) WITHOUT ROWID;
 
@@ -196,6 +215,41 @@ CREATE TABLE IF NOT EXISTS scan_leaks (
 	allocation_id INTEGER NOT NULL,
 	leak          TEXT NOT NULL CHECK (leak = 'lost' OR leak = 'indirect' OR leak = 'reachable')
 );
+
+-- Go: what each goroutine (a `threads` row, tid = goroutine id) was doing
+-- at the last goroutine dump that shows it. A table of its own, so that
+-- `threads` keeps its columns.
+CREATE TABLE IF NOT EXISTS goroutines (
+	process_id    INTEGER NOT NULL,
+	tid           INTEGER NOT NULL,
+	start_ns      INTEGER NOT NULL,
+	wait_reason   TEXT NOT NULL,   -- its state: 'chan receive', 'select', 'running', ...
+	wait_minutes  INTEGER,         -- how long it had waited, as the dump says
+	wait_stack_id INTEGER,         -- where it was
+	PRIMARY KEY (process_id, tid, start_ns)
+) WITHOUT ROWID;
+
+-- Go: one row per collection, from the program's gctrace lines.
+CREATE TABLE IF NOT EXISTS gc_cycles (
+	process_id  INTEGER NOT NULL,
+	num         INTEGER NOT NULL,  -- the runtime's GC number
+	ts_ns       INTEGER NOT NULL,  -- when the cycle started
+	forced      INTEGER NOT NULL,  -- 1: runtime.GC() or debug.FreeOSMemory()
+	heap_before INTEGER NOT NULL,  -- heap when the cycle started (bytes)
+	heap_after  INTEGER NOT NULL,  -- heap when marking ended
+	heap_live   INTEGER NOT NULL,  -- heap marked live
+	heap_goal   INTEGER NOT NULL,
+	stacks      INTEGER,           -- scannable stack bytes; NULL before Go 1.18
+	globals     INTEGER,           -- scannable global bytes; NULL before Go 1.18
+	procs       INTEGER NOT NULL,  -- GOMAXPROCS
+	pause_ns    INTEGER NOT NULL,  -- the two stop-the-world phases (wall clock)
+	mark_ns     INTEGER NOT NULL,  -- the concurrent mark phase (wall clock)
+	cpu_ns      INTEGER NOT NULL,  -- CPU time of all phases
+	-- extensions
+	cpu_percent INTEGER,           -- the runtime's GC CPU share so far, as printed
+	assist_cpu_ns INTEGER,         -- mark assists: allocating goroutines made to help
+	PRIMARY KEY (process_id, num)
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS checklist (
 	process_id INTEGER NOT NULL,

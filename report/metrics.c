@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "report/go_gc.h"
 #include "report/units.h"
 
 /* A rise of at most this share of the baseline still counts as "back". */
@@ -336,6 +337,10 @@ static void verdict_cpu(int is_go, const struct rp_snapshot *F, struct verdict *
 	if (!is_go && !isnan(F->v[SC_ALLOC_CPU_NS]) && !isnan(F->v[SC_CPU_NS]))
 		say(v, " (%s of %s)", units_duration(c, sizeof c, F->v[SC_ALLOC_CPU_NS]),
 		    units_duration(t, sizeof t, F->v[SC_CPU_NS]));
+	if (is_go) {  /* Go's bands: report/go_metrics.c */
+		v->status = go_gccpu_band(f, v->text, sizeof v->text);
+		return;
+	}
 	if (f < 0.01) {
 		v->status = V_PASS;
 		say(v, ": negligible.");

@@ -6,6 +6,7 @@
  * so the page stays a few MB however large the trace.
  */
 #include "report/model.h"
+#include "report/go_gc.h"
 
 #include <math.h>
 #include <signal.h>
@@ -675,7 +676,8 @@ static tal_value *metric_value_model(struct proc_ctx *pc, enum metric_id m)
 	tal_set_str(d, "id", def->id);
 	tal_set_str(d, "name", def->name);
 	tal_set_strf(d, "section", "metric-%s%s", def->id, pc->sfx);
-	tal_set_str(d, "meaning", def->meaning);
+	tal_set_str(d, "meaning", pc->is_go ? go_metric_meaning(m) : def->meaning);
+	tal_set(d, "go_explain", pc->is_go ? go_metric_explain(m) : tal_null());
 	tal_set_str(d, "back", def->back);
 	tal_set_bool(d, "should_return", def->kind == MK_RETURNS);
 	tal_set_bool(d, "native_stand_in",
@@ -1676,6 +1678,7 @@ static tal_value *process_model(struct proc_ctx *pc)
 	tal_set(d, "flame", flame_model(pc));
 	tal_set(d, "threads", threads_model(pc));
 	tal_set(d, "resources", resources_model(pc));
+	tal_set(d, "gc", pc->is_go ? go_gc_model(pc->stacks->db, p->id) : tal_null());
 	tal_set_str(d, "baseline", pc->nkey ? pc->key[pc->b]->label : NULL);
 	tal_set_str(d, "final", pc->nkey ? pc->key[pc->f]->label : NULL);
 
@@ -1690,6 +1693,8 @@ static tal_value *process_model(struct proc_ctx *pc)
 	tal_push(toc, toc_entry("sites", pc->sfx, "Sites"));
 	tal_push(toc, toc_entry("flamegraph", pc->sfx, "Flame graph"));
 	tal_push(toc, toc_entry("threads", pc->sfx, "Threads"));
+	if (pc->is_go)
+		tal_push(toc, toc_entry("gc", pc->sfx, "Garbage collection"));
 	tal_push(toc, toc_entry("metric-alloc", pc->sfx, "Metrics"));
 	tal_set(d, "toc", toc);
 	return d;

@@ -1,0 +1,3 @@
+module memledger
+
+go 1.19

@@ -1,0 +1,3 @@
+module gendata
+
+go 1.19
