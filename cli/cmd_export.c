@@ -111,9 +111,8 @@ int cmd_export(int argc, char **argv)
 		return 2;
 	}
 	if (argc - optind != 1) {
-		cli_error("export", "%s",
+		cli_error("export", "%s (see memledger export --help)",
 			  argc - optind == 0 ? "no database given" : "give exactly one database");
-		fputs(usage, stderr);
 		return 2;
 	}
 	db = argv[optind];

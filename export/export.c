@@ -98,19 +98,43 @@ char *export_default_output(const char *db_path, const char *format)
 	return out;
 }
 
-/* Write buf to path atomically, or to stdout for "-". */
+/* Write buf to an open stream and close it (unless it is stdout). */
+static int write_stream(FILE *f, const struct jbuf *buf, char *err, size_t errlen)
+{
+	int bad = buf->len && fwrite(buf->s, 1, buf->len, f) != buf->len;
+
+	bad |= f == stdout ? fflush(f) != 0 : fclose(f) != 0;
+	if (bad)
+		snprintf(err, errlen, "cannot write: %s", strerror(errno ? errno : EIO));
+	return bad ? -1 : 0;
+}
+
+/*
+ * Write buf to path: atomically (a temporary file renamed over it) when
+ * path is a regular file or does not exist yet; straight into it when it
+ * is anything else (a device, a pipe, a symbolic link), which a rename
+ * would replace; to stdout for "-".
+ */
 static int write_out(const char *path, const struct jbuf *buf, char *err, size_t errlen)
 {
+	struct stat st;
 	char *tmp = NULL;
 	FILE *f;
 	int fd, ret = -1;
 
-	if (!strcmp(path, "-")) {
-		if ((buf->len && fwrite(buf->s, 1, buf->len, stdout) != buf->len) || fflush(stdout)) {
-			snprintf(err, errlen, "cannot write: %s", strerror(errno));
+	errno = 0;
+	if (!strcmp(path, "-"))
+		return write_stream(stdout, buf, err, errlen);
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "cannot write: it is a directory");
 			return -1;
 		}
-		return 0;
+		if (!(f = fopen(path, "wb"))) {
+			snprintf(err, errlen, "cannot open: %s", strerror(errno));
+			return -1;
+		}
+		return write_stream(f, buf, err, errlen);
 	}
 	if (!(tmp = malloc(strlen(path) + 16))) {
 		snprintf(err, errlen, "out of memory");
@@ -133,15 +157,8 @@ static int write_out(const char *path, const struct jbuf *buf, char *err, size_t
 		close(fd);
 		goto out_unlink;
 	}
-	if (buf->len && fwrite(buf->s, 1, buf->len, f) != buf->len) {
-		snprintf(err, errlen, "cannot write: %s", strerror(errno));
-		fclose(f);
+	if (write_stream(f, buf, err, errlen) < 0)
 		goto out_unlink;
-	}
-	if (fclose(f) != 0) {
-		snprintf(err, errlen, "cannot write: %s", strerror(errno));
-		goto out_unlink;
-	}
 	if (rename(tmp, path) != 0) {
 		snprintf(err, errlen, "cannot write: %s", strerror(errno));
 		goto out_unlink;

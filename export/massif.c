@@ -137,7 +137,8 @@ static int write_node(const struct ex_data *d, struct jbuf *out, const struct tn
 	nk = 0;
 	for (struct tnode *c = n->child; c; c = c->next)
 		kids[nk++] = c;
-	qsort(kids, nk, sizeof *kids, cmp_bytes_desc);
+	if (nk > 1)
+		qsort(kids, nk, sizeof *kids, cmp_bytes_desc);
 	while (sig < nk && kids[sig]->bytes > 0 && kids[sig]->bytes >= THRESHOLD * (double)total)
 		sig++;
 	for (size_t i = sig; i < nk; i++)
