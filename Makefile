@@ -23,6 +23,7 @@ FORMAT_SRC := $(wildcard format/*.c)
 TRACER_SRC := $(wildcard tracer/*.c)
 INGEST_SRC := $(wildcard ingest/*.c)
 REPORT_SRC := $(wildcard report/*.c)
+EXPORT_SRC := $(wildcard export/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 
 # Files embedded into the memledger binary so an installed copy needs no tree.
@@ -33,8 +34,8 @@ TOOL_LIBS := -lsqlite3 -lxml2 -lz -ldw -lelf -lcurl -lstdc++ -lm -lpthread
 TOOL_INC  := -I/usr/include/libxml2 -I$(B)/gen
 
 LIB_OBJ   := $(patsubst %.c,$(B)/lib/%.o,$(FORMAT_SRC) $(TRACER_SRC))
-TOOL_OBJ  := $(patsubst %.c,$(B)/obj/%.o,$(FORMAT_SRC) $(INGEST_SRC) $(REPORT_SRC) $(CLI_SRC)) $(B)/obj/gen/embedded.o
-SAN_OBJ   := $(patsubst %.c,$(S)/obj/%.o,$(FORMAT_SRC) $(INGEST_SRC) $(REPORT_SRC) $(CLI_SRC)) $(S)/obj/gen/embedded.o
+TOOL_OBJ  := $(patsubst %.c,$(B)/obj/%.o,$(FORMAT_SRC) $(INGEST_SRC) $(REPORT_SRC) $(EXPORT_SRC) $(CLI_SRC)) $(B)/obj/gen/embedded.o
+SAN_OBJ   := $(patsubst %.c,$(S)/obj/%.o,$(FORMAT_SRC) $(INGEST_SRC) $(REPORT_SRC) $(EXPORT_SRC) $(CLI_SRC)) $(S)/obj/gen/embedded.o
 # The tool's objects without main(), for unit tests.
 TOOL_NOMAIN := $(filter-out $(S)/obj/cli/main.o,$(SAN_OBJ))
 
@@ -45,7 +46,7 @@ all: $(B)/libmemledger.so $(B)/memledger
 # Debian packages the build, the tests and the demo need. `make deps`
 # installs the missing ones with apt-get when run as root.
 DEB_BUILD := gcc g++ make pkg-config libsqlite3-dev libxml2-dev zlib1g-dev libunwind-dev libdw-dev libelf-dev libcurl4-openssl-dev
-DEB_TEST  := sqlite3 libxml2-utils valgrind python3 python3-html5lib chromium file golang-go
+DEB_TEST  := sqlite3 libxml2-utils valgrind python3 python3-html5lib chromium file golang-go graphviz
 DEB_BENCH := heaptrack valgrind
 deps:
 	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
@@ -69,7 +70,7 @@ $(B)/obj/gen/embedded.o: $(EMBED_C)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) -c $< -o $@
 
-$(B)/obj/%.o: %.c $(wildcard format/*.h ingest/*.h report/*.h cli/*.h include/*.h)
+$(B)/obj/%.o: %.c $(wildcard format/*.h ingest/*.h report/*.h export/*.h cli/*.h include/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(TOOL_INC) -c $< -o $@
 
@@ -81,7 +82,7 @@ $(S)/obj/gen/embedded.o: $(EMBED_C)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SANFLAGS) -c $< -o $@
 
-$(S)/obj/%.o: %.c $(wildcard format/*.h ingest/*.h report/*.h cli/*.h include/*.h)
+$(S)/obj/%.o: %.c $(wildcard format/*.h ingest/*.h report/*.h export/*.h cli/*.h include/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SANFLAGS) $(TOOL_INC) -c $< -o $@
 

@@ -23,7 +23,6 @@
 #define TOP_SITES 20       /* rows in each "top sites" table */
 #define TOP_BUSY 10        /* busiest sites under Allocation rate */
 #define TOP_LEAKS 50       /* rows in the leaks table */
-#define FLAME_STACKS 1500  /* heaviest stacks fed to a flame graph */
 #define MAX_KEY 60         /* program snapshots shown in tables */
 #define MAX_COMPOSITION 12 /* bars in the composition picture */
 #define MAX_TIMELINE 60    /* threads drawn in the timeline */
@@ -369,12 +368,6 @@ static int by_temporary(const void *a, const void *b)
 	return c ? c : by_allocs(a, b);
 }
 
-static double leaked(const struct rp_site *s)
-{
-	return (isnan(s->lost_bytes) ? 0 : s->lost_bytes) +
-	       (isnan(s->indirect_bytes) ? 0 : s->indirect_bytes);
-}
-
 static int by_leak(const void *a, const void *b)
 {
 	const struct rp_site *x = *(struct rp_site *const *)a, *y = *(struct rp_site *const *)b;
@@ -384,14 +377,6 @@ static int by_leak(const void *a, const void *b)
 		c = cmp_desc(x->indirect_bytes, y->indirect_bytes);
 	if (!c)
 		c = cmp_desc(x->reachable_bytes, y->reachable_bytes);
-	return c ? c : by_bytes(a, b);
-}
-
-static int by_leaked(const void *a, const void *b)
-{
-	const struct rp_site *x = *(struct rp_site *const *)a, *y = *(struct rp_site *const *)b;
-	int c = cmp_desc(leaked(x), leaked(y));
-
 	return c ? c : by_bytes(a, b);
 }
 
@@ -1189,92 +1174,15 @@ static tal_value *sites_model(struct proc_ctx *pc, double tb, double ta)
 	return d;
 }
 
-/* A flame graph of the sites already sorted in pc->by, weighted by weight(). */
-static xmlNodePtr flame_of(struct proc_ctx *pc, double (*weight)(const struct rp_site *),
-			   const char *root, const char *title)
+/* The flame graph section is built by report/flame.c; it reads stacks through our cache. */
+static const struct rp_frame *flame_stack(void *ctx, long long stack_id, int *n)
 {
-	struct flame *f = flame_new(root);
-	const char *labels[MAX_FRAMES + 1];
-	int rt[MAX_FRAMES + 1];
-	char bufs[MAX_FRAMES][128];
-	double rest = 0, rest_allocs = 0;
-	size_t i, nrest = 0;
-	xmlNodePtr svg = NULL;
-
-	if (!f)
-		return NULL;
-	for (i = 0; i < pc->p->nsites; i++) {
-		const struct rp_site *s = pc->by[i];
-		double w = weight(s);
-		const struct rp_frame *fr;
-		int n, k, m;
-
-		/* past the sorted head the order is arbitrary: sum, do not stop */
-		if (i >= FLAME_STACKS) {
-			if (w > 0) {
-				rest += w;
-				rest_allocs += s->allocs;
-				nrest++;
-			}
-			continue;
-		}
-		if (!(w > 0))
-			break; /* the sorted head: nothing heavier follows */
-		fr = stack_get(pc->stacks, s->stack_id, &n);
-		m = n < MAX_FRAMES ? n : MAX_FRAMES;
-		/* outermost first */
-		for (k = 0; k < m; k++) {
-			const struct rp_frame *x = &fr[m - 1 - k];
-
-			labels[k] = frame_label(x, bufs[k], sizeof bufs[k]);
-			rt[k] = x->runtime;
-		}
-		if (m == 0) {
-			labels[0] = s->function ? s->function : "(no stack)";
-			rt[0] = s->runtime;
-			m = 1;
-		}
-		if (flame_add(f, labels, rt, (size_t)m, w, s->allocs) < 0)
-			goto out_free;
-	}
-	if (nrest) {
-		char label[96];
-
-		snprintf(label, sizeof label, "(%zu smaller sites)", nrest);
-		labels[0] = label;
-		rt[0] = 1;
-		if (flame_add(f, labels, rt, 1, rest, rest_allocs) < 0)
-			goto out_free;
-	}
-	if (flame_total(f) > 0)
-		svg = flame_svg(f, title);
-out_free:
-	flame_free(f);
-	return svg;
+	return stack_get(ctx, stack_id, n);
 }
 
 static tal_value *flame_model(struct proc_ctx *pc)
 {
-	tal_value *d = tal_dict();
-	double total = 0, leak = 0;
-	size_t i;
-
-	for (i = 0; i < pc->p->nsites; i++) {
-		total += isnan(pc->p->sites[i].bytes) ? 0 : pc->p->sites[i].bytes;
-		leak += leaked(&pc->p->sites[i]);
-	}
-	sort_sites(pc, by_bytes, FLAME_STACKS);
-	tal_set(d, "alloc", total > 0 ? tal_node(flame_of(pc, site_bytes, "all allocations",
-							  "Flame graph of allocated bytes")) :
-				       tal_null());
-	set_bytes(d, "alloc_total", total);
-	sort_sites(pc, by_leaked, FLAME_STACKS);
-	tal_set(d, "leaked", leak > 0 ? tal_node(flame_of(pc, leaked, "all leaked blocks",
-							  "Flame graph of leaked bytes")) :
-				       tal_null());
-	set_bytes(d, "leaked_total", leak);
-	tal_set_int(d, "stacks", FLAME_STACKS);
-	return d;
+	return flame_section(pc->stacks->db, pc->p, flame_stack, pc->stacks);
 }
 
 /* ------------------------------------------------------------ threads and resources */

@@ -154,6 +154,15 @@ int report_write(const char *db_path, const char *out_path, const char *template
 	}
 	if (report_render(db_path, template_dir, &html, &len, err, errlen) < 0)
 		return -1;
+	/* a device, pipe or symbolic link is written into: a rename would replace it */
+	if (lstat(out_path, &b) == 0 && !S_ISREG(b.st_mode)) {
+		tmp = NULL;
+		if (!(f = fopen(out_path, "wb")) || fwrite(html, 1, len, f) != len || fclose(f) != 0)
+			snprintf(err, errlen, "cannot write %s: %s", out_path, strerror(errno));
+		else
+			ret = 0;
+		goto out_free;
+	}
 	if (!(tmp = malloc(strlen(out_path) + 32))) {
 		snprintf(err, errlen, "out of memory");
 		goto out_free;

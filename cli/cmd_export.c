@@ -1,0 +1,136 @@
+/*
+ * cmd_export.c - `memledger export --format F [-o FILE] [--process ID]
+ * [--at LABEL] [--weight W] DB`.
+ *
+ * Writes one process of DB in a format other tools read (export/export.h)
+ * and prints the output path on stdout ("-" writes the file itself to
+ * stdout). Errors are one line on stderr, "memledger: WHAT: reason":
+ * usage errors (an unknown format or weight) exit 2, everything else 1.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "export/export.h"
+
+static const char usage[] =
+	"usage: memledger export --format pprof|folded|speedscope|massif [-o FILE]\n"
+	"                        [--process ID] [--at LABEL] [--weight W] DB\n"
+	"\n"
+	"Write one process of a memledger database in a format other viewers read:\n"
+	"  pprof       gzip profile.proto: alloc_objects, alloc_space, inuse_objects,\n"
+	"              inuse_space (go tool pprof -http=: FILE)\n"
+	"  folded      one line per stack, root first, ';'-separated, then the weight\n"
+	"              (flamegraph.pl, inferno-flamegraph, speedscope)\n"
+	"  speedscope  speedscope's JSON, one profile per weight\n"
+	"  massif      valgrind massif's format (ms_print, massif-visualizer); the\n"
+	"              heap is Alloc, the live requested bytes\n"
+	"\n"
+	"  -f, --format F     the format (required)\n"
+	"  -o, --output FILE  where to write (default: DB with .pb.gz, .folded,\n"
+	"                     .speedscope.json or .massif); - for standard output\n"
+	"  -p, --process ID   the process (processes.id; default: the root process)\n"
+	"  -a, --at LABEL     \"live\" means live at the program's snapshot LABEL (its\n"
+	"                     first one) instead of at exit\n"
+	"  -w, --weight W     folded only: bytes (allocated, the default), allocs,\n"
+	"                     live, live-allocs, lost or indirect (bytes)\n"
+	"  -h, --help         show this help\n";
+
+int cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "process", required_argument, NULL, 'p' },
+		{ "at", required_argument, NULL, 'a' },
+		{ "weight", required_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct export_opts o = { 0 };
+	const char *out = NULL, *db;
+	char err[1024], *def = NULL;
+	int c, ret = 1, err_out;
+	long pid;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+f:o:p:a:w:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			o.format = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'p':
+			if ((pid = cli_parse_long(optarg, 0x7fffffffL)) <= 0) {
+				cli_error("export", "--process wants a process id (a number > 0), not '%s'",
+					  optarg);
+				return 2;
+			}
+			o.process_id = pid;
+			break;
+		case 'a':
+			o.at_label = optarg;
+			break;
+		case 'w':
+			o.weight = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			if (optopt && strchr("fopaw", optopt))
+				cli_error("export", "option -%c needs an argument", optopt);
+			else if (optopt)
+				cli_error("export", "unknown option -%c", optopt);
+			else
+				cli_error("export", "unknown or incomplete option %s", argv[optind - 1]);
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (!o.format) {
+		cli_error("export", "no --format given (formats: %s)", export_formats);
+		return 2;
+	}
+	if (!export_format_known(o.format)) {
+		cli_error("export", "unknown format '%s' (formats: %s)", o.format, export_formats);
+		return 2;
+	}
+	if (o.weight && strcmp(o.format, "folded")) {
+		cli_error("export", "--weight is for --format folded (%s writes every weight)",
+			  o.format);
+		return 2;
+	}
+	if (o.weight && !export_weight_known(o.weight)) {
+		cli_error("export", "unknown weight '%s' (weights: %s)", o.weight, export_weights);
+		return 2;
+	}
+	if (argc - optind != 1) {
+		cli_error("export", "%s (see memledger export --help)",
+			  argc - optind == 0 ? "no database given" : "give exactly one database");
+		return 2;
+	}
+	db = argv[optind];
+	if (!out) {
+		if (!(def = export_default_output(db, o.format))) {
+			cli_error(db, "out of memory");
+			return 1;
+		}
+		out = def;
+	}
+	if (export_write(db, out, &o, err, sizeof err, &err_out) < 0) {
+		cli_error(err_out ? out : db, "%s", err);
+		goto out_free;
+	}
+	if (strcmp(out, "-"))
+		printf("%s\n", out);
+	ret = 0;
+out_free:
+	free(def);
+	return ret;
+}
