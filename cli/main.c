@@ -20,6 +20,10 @@ static const char usage[] =
 	"                         run SQL over a database\n"
 	"  stats TRACE|DB         print every snapshot like Go's PrintMemStats()\n"
 	"  check DB               run the leak checklist (exit 0 pass, 1 fail, 2 error)\n"
+	"  check --baseline BASE.db DB\n"
+	"                         fail only on regressions against BASE\n"
+	"  diff [--json] [--html OUT.html] BASE.db NEW.db\n"
+	"                         compare two runs (exit 0 same, 1 differ, 2 error)\n"
 	"\n"
 	"Run `memledger COMMAND --help` for a command's options.\n";
 
@@ -29,6 +33,7 @@ static const struct {
 } commands[] = {
 	{ "run", cmd_run }, { "ingest", cmd_ingest }, { "report", cmd_report },
 	{ "query", cmd_query }, { "stats", cmd_stats }, { "check", cmd_check },
+	{ "diff", cmd_diff },
 };
 
 int main(int argc, char **argv)

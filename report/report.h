@@ -40,6 +40,25 @@ int report_render(const char *db_path, const char *template_dir, char **html, si
 		  char *err, size_t errlen);
 
 /**
+ * The same with a section id="baseline" comparing the run at
+ * baseline_path (BASE) with this one (see report/baseline.h);
+ * baseline_path NULL: none.
+ */
+int report_write_baseline(const char *db_path, const char *baseline_path, const char *out_path,
+			  const char *template_dir, char *err, size_t errlen);
+int report_render_baseline(const char *db_path, const char *baseline_path, const char *template_dir,
+			   char **html, size_t *len, char *err, size_t errlen);
+
+/**
+ * Write len bytes of html to out_path atomically: a temporary file in the
+ * same folder, then a rename. 0, or -1 with err.
+ */
+int report_save(const char *out_path, const char *html, size_t len, char *err, size_t errlen);
+
+/** Read a whole file, NUL-terminated (*len without the NUL). NULL with errno set. */
+char *report_read_file(const char *path, size_t *len);
+
+/**
  * The default output path for db_path: its name with the extension
  * replaced by ".html" (or ".html" appended). malloc'd; NULL if out of memory.
  */
