@@ -604,7 +604,7 @@ static int run_baseline(struct check_gate *g, const char *db_path)
 		cli_error(db_path, "%s", err);
 		goto out_base;
 	}
-	if (cmp_diff_build(&d, &base, &run, err, sizeof err) < 0) {
+	if (cmp_diff_build(&d, &base, &run, 0, err, sizeof err) < 0) {
 		cli_error(db_path, "%s", err);
 		goto out_run;
 	}

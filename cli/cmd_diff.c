@@ -20,7 +20,8 @@
 #include "report/units.h"
 
 static const char usage[] =
-	"usage: memledger diff [--json] [--html OUT.html] [--limit N] [--frames K] BASE.db NEW.db\n"
+	"usage: memledger diff [--json] [--html OUT.html] [--tolerance PCT] [--limit N] [--frames K]\n"
+	"                      BASE.db NEW.db\n"
 	"\n"
 	"Compare two runs: the metrics at every snapshot both took, the allocation\n"
 	"sites (new, gone, grown, shrunk: matched by function, file and line, never\n"
@@ -33,6 +34,9 @@ static const char usage[] =
 	"  --json              print the comparison as JSON instead of a table\n"
 	"  --html OUT.html     also write it as a standalone page\n"
 	"  -t, --template DIR  for --html: DIR/compare.xhtml and DIR/style.css\n"
+	"  --tolerance PCT     changes in counts count only past PCT%% of the base value\n"
+	"                      (default 0: any change), for programs whose work depends\n"
+	"                      on timing; new and gone sites always count\n"
 	"  --limit N           rows per list (default 20; 0: all)\n"
 	"  --frames K          frames shown per stack (default 6)\n"
 	"  -h, --help          show this help\n"
@@ -109,8 +113,8 @@ static void text_site(struct out *o, const struct cmp_site_delta *sd)
 	const struct cmp_site *a = sd->base, *b = sd->new, *own = b ? b : a;
 	char x1[UNITS_BUF], x2[UNITS_BUF], x3[UNITS_BUF], safe[1024];
 
-	printf("  %-7s %s%s\n", cmp_change_name(sd->change), out_safe(own->where, safe, sizeof safe),
-	       own->runtime ? " [runtime]" : "");
+	printf("  %-7s %s%s%s\n", cmp_change_name(sd->change), out_safe(own->where, safe, sizeof safe),
+	       own->runtime ? " [runtime]" : "", sd->counts ? "" : "  (within --tolerance)");
 	printf("          allocations %s -> %s (%s)", fv(x1, CMP_COUNT, a ? (double)a->allocs : 0),
 	       fv(x2, CMP_COUNT, b ? (double)b->allocs : 0),
 	       fd(x3, CMP_COUNT, (double)((b ? b->allocs : 0) - (a ? a->allocs : 0))));
@@ -156,8 +160,8 @@ static void text_leaks(struct out *o, const struct cmp_pair *p)
 		const struct cmp_leak_delta *l = &p->leaks[i];
 		const struct cmp_site *own = l->new ? l->new : l->base;
 
-		printf("  %-7s %-10s %s\n", cmp_change_name(l->change), out_safe(l->cls, cls, sizeof cls),
-		       out_safe(own->where, safe, sizeof safe));
+		printf("  %-7s %-10s %s%s\n", cmp_change_name(l->change), out_safe(l->cls, cls, sizeof cls),
+		       out_safe(own->where, safe, sizeof safe), l->counts ? "" : "  (within --tolerance)");
 		printf("          %s in %lld block%s -> %s in %lld block%s (%s)%s\n", fv(x1, CMP_BYTES, (double)l->base_bytes),
 		       (long long)l->base_allocs, l->base_allocs == 1 ? "" : "s", fv(x2, CMP_BYTES, (double)l->new_bytes),
 		       (long long)l->new_allocs, l->new_allocs == 1 ? "" : "s",
@@ -243,8 +247,8 @@ static void print_text(struct out *o)
 		const struct cmp_pair *p = &d->pairs[i];
 
 		text_pair(o, p);
-		sites += p->nnew + p->ngone + p->ngrown + p->nshrunk;
-		leaks += p->nleaks;
+		sites += p->sites_counted;
+		leaks += p->leaks_counted;
 		items += p->nitems;
 		metrics += p->metrics_changed;
 		open += p->nopen;
@@ -307,6 +311,8 @@ static void json_pair(struct out *o, struct jw *w, const struct cmp_pair *p)
 	jw_bool(w, "differs", p->differs);
 	jw_bool(w, "end_changed", p->end_changed);
 	jw_int(w, "metrics_changed", (long long)p->metrics_changed);
+	jw_int(w, "sites_changed", (long long)p->sites_counted);
+	jw_int(w, "leaks_changed", (long long)p->leaks_counted);
 	jw_open(w, "metrics", '[');
 	for (size_t i = 0; i < p->nmetrics; i++) {
 		const struct cmp_delta *x = &p->metrics[i];
@@ -348,6 +354,7 @@ static void json_pair(struct out *o, struct jw *w, const struct cmp_pair *p)
 			json_side(w, "base", sd->base);
 			json_side(w, "new", sd->new);
 			jw_num(w, "impact", sd->impact);
+			jw_bool(w, "counts", sd->counts);
 			jw_close(w, '}');
 		}
 	}
@@ -361,6 +368,7 @@ static void json_pair(struct out *o, struct jw *w, const struct cmp_pair *p)
 		jw_str(w, "change", cmp_change_name(l->change));
 		jw_str(w, "class", l->cls);
 		jw_bool(w, "definite", l->definite);
+		jw_bool(w, "counts", l->counts);
 		json_site_fields(o, w, l->new ? l->new : l->base, !l->new);
 		jw_int(w, "base_allocs", l->base_allocs);
 		jw_int(w, "base_bytes", l->base_bytes);
@@ -408,6 +416,7 @@ static int print_json(struct out *o)
 	jw_str(&w, "base", d->base->path);
 	jw_str(&w, "new", d->new->path);
 	jw_bool(&w, "differs", d->differs);
+	jw_num(&w, "tolerance", d->tolerance);
 	jw_open(&w, "processes", '[');
 	for (size_t i = 0; i < d->npairs; i++)
 		json_pair(o, &w, &d->pairs[i]);
@@ -434,12 +443,15 @@ int cmd_diff(int argc, char **argv)
 		{ "template", required_argument, NULL, 't' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "frames", required_argument, NULL, 'f' },
+		{ "tolerance", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *html = NULL, *tdir = NULL;
 	long limit = BASELINE_LIMIT, frames = 6;
 	int json = 0, c, rc = 2;
+	double tolerance = 0;
+	char *end;
 	struct cmp_run base, new;
 	struct cmp_diff d;
 	char err[1024];
@@ -468,6 +480,14 @@ int cmd_diff(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'T':
+			tolerance = strtod(optarg, &end);
+			if (end == optarg || (*end && strcmp(end, "%")) || !(tolerance >= 0 && tolerance <= 1e6)) {
+				cli_error("diff", "--tolerance wants a percentage (10%%), not '%s'", optarg);
+				return 2;
+			}
+			tolerance /= 100;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
@@ -489,7 +509,7 @@ int cmd_diff(int argc, char **argv)
 		cli_error(argv[optind + 1], "%s", err);
 		goto out_base;
 	}
-	if (cmp_diff_build(&d, &base, &new, err, sizeof err) < 0) {
+	if (cmp_diff_build(&d, &base, &new, tolerance, err, sizeof err) < 0) {
 		cli_error(argv[optind + 1], "%s", err);
 		goto out_new;
 	}

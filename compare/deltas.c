@@ -44,7 +44,7 @@ double cmp_relative(double base, double new)
 	return (new - base) / fabs(base);
 }
 
-int cmp_delta_counts(const struct cmp_metric_def *m, double base, double new, int go)
+int cmp_delta_counts(const struct cmp_metric_def *m, double base, double new, int go, double tolerance)
 {
 	enum cmp_noise noise = m->noise;
 	double floor = m->floor, rel = m->rel;
@@ -62,8 +62,8 @@ int cmp_delta_counts(const struct cmp_metric_def *m, double base, double new, in
 		rel = 0.10;
 	}
 	if (noise == CMP_EXACT)
-		return new != base;
-	return fabs(new - base) > fmax(floor, rel * fabs(base));
+		return fabs(new - base) > tolerance * fabs(base);
+	return fabs(new - base) > fmax(floor, fmax(rel, tolerance) * fabs(base));
 }
 
 /* Snapshots of base sorted by (label, occurrence) for lookup. */
@@ -80,7 +80,8 @@ static int by_key(const void *x, const void *y)
 	return c ? c : a->occ - b->occ;
 }
 
-int cmp_deltas(const struct cmp_proc *base, const struct cmp_proc *new, struct cmp_delta **out, size_t *n)
+int cmp_deltas(const struct cmp_proc *base, const struct cmp_proc *new, double tolerance,
+               struct cmp_delta **out, size_t *n)
 {
 	struct key *keys = malloc((base->nsnaps + 1) * sizeof *keys);
 	struct cmp_delta *d = NULL;
@@ -119,7 +120,7 @@ int cmp_deltas(const struct cmp_proc *base, const struct cmp_proc *new, struct c
 			d[nd++] = (struct cmp_delta){
 				.base_snap = k->i, .new_snap = i, .metric = m, .base = a, .new = b,
 				.change = isnan(a) || isnan(b) ? NAN : b - a, .relative = cmp_relative(a, b),
-				.counts = cmp_delta_counts(&cmp_metrics[m], a, b, go),
+				.counts = cmp_delta_counts(&cmp_metrics[m], a, b, go, tolerance),
 			};
 		}
 	}

@@ -15,6 +15,10 @@
  *    ...): a change counts past max(floor, rel x the base value);
  *  - timing: times, rates and CPU shares: shown, never counted. Two runs
  *    of one program never take the same nanoseconds.
+ * A tolerance (a fraction, 0 by default) widens the first two: a change
+ * then counts only past tolerance x the base value as well. It is for
+ * programs whose work itself depends on timing, such as a consumer woken
+ * a varying number of times.
  */
 #ifndef MEMLEDGER_COMPARE_DELTAS_H
 #define MEMLEDGER_COMPARE_DELTAS_H
@@ -57,10 +61,11 @@ struct cmp_delta {
  * snapshot, in NEW's snapshot order. *out is malloc'd (free()). 0 or -1
  * (out of memory).
  */
-int cmp_deltas(const struct cmp_proc *base, const struct cmp_proc *new, struct cmp_delta **out, size_t *n);
+int cmp_deltas(const struct cmp_proc *base, const struct cmp_proc *new, double tolerance,
+               struct cmp_delta **out, size_t *n);
 
 /** 1 if going from base to new is beyond the noise of metric m. go: a Go run. */
-int cmp_delta_counts(const struct cmp_metric_def *m, double base, double new, int go);
+int cmp_delta_counts(const struct cmp_metric_def *m, double base, double new, int go, double tolerance);
 
 /** Relative change (new - base) / base, NAN when base is 0 or either is NAN. */
 double cmp_relative(double base, double new);

@@ -33,18 +33,26 @@ static double sgn_pick(double a, double b)
 	return fabs(a) >= fabs(b) ? a : b;
 }
 
-static void classify(struct cmp_site_delta *d)
+/* Is going from a to b beyond the tolerance? */
+static int beyond(int64_t a, int64_t b, double tol)
+{
+	return fabs((double)(b - a)) > tol * fabs((double)a);
+}
+
+static void classify(struct cmp_site_delta *d, double tol)
 {
 	const struct cmp_site *a = d->base, *b = d->new;
 
 	if (!a) {
 		d->change = CMP_NEW;
 		d->impact = (double)(b->bytes > b->live_bytes ? b->bytes : b->live_bytes);
+		d->counts = 1;
 		return;
 	}
 	if (!b) {
 		d->change = CMP_GONE;
 		d->impact = (double)(a->bytes > a->live_bytes ? a->bytes : a->live_bytes);
+		d->counts = 1;
 		return;
 	}
 	double db = (double)(b->bytes - a->bytes), dl = (double)(b->live_bytes - a->live_bytes);
@@ -55,6 +63,9 @@ static void classify(struct cmp_site_delta *d)
 	if (main == 0)
 		main = sgn_pick(da, dla);
 	d->change = main > 0 ? CMP_GROWN : main < 0 ? CMP_SHRUNK : CMP_SAME;
+	d->counts = d->change != CMP_SAME &&
+	            (beyond(a->allocs, b->allocs, tol) || beyond(a->bytes, b->bytes, tol) ||
+	             beyond(a->live_allocs, b->live_allocs, tol) || beyond(a->live_bytes, b->live_bytes, tol));
 }
 
 static int site_rank(enum cmp_change c)
@@ -79,7 +90,7 @@ static int by_impact(const void *x, const void *y)
 	return strcmp(site_key(a), site_key(b));
 }
 
-static int diff_sites(struct cmp_pair *p)
+static int diff_sites(struct cmp_pair *p, double tol)
 {
 	const struct cmp_proc *a = p->base, *b = p->new;
 	struct cmp_keyed *ka = malloc((a->nsites + 1) * sizeof *ka), *kb = malloc((b->nsites + 1) * sizeof *kb);
@@ -102,17 +113,19 @@ static int diff_sites(struct cmp_pair *p)
 
 		d->new = &b->sites[i];
 		d->base = mb[i] >= 0 ? &a->sites[mb[i]] : NULL;
-		classify(d);
+		classify(d, tol);
 	}
 	for (i = 0; i < a->nsites; i++)
 		if (ma[i] < 0) {
 			struct cmp_site_delta *d = &p->sites[n++];
 
 			d->base = &a->sites[i];
-			classify(d);
+			classify(d, tol);
 		}
 	qsort(p->sites, n, sizeof *p->sites, by_impact);
 	p->nsites = n;
+	for (i = 0; i < n; i++)
+		p->sites_counted += (size_t)p->sites[i].counts;
 	for (i = 0; i < n; i++)
 		switch (p->sites[i].change) {
 		case CMP_NEW:
@@ -163,7 +176,8 @@ static int by_leak(const void *x, const void *y)
 	return strcmp(a->cls, b->cls);
 }
 
-static int push_leak(struct cmp_pair *p, size_t *cap, const struct cmp_site_delta *d, const char *cls)
+static int push_leak(struct cmp_pair *p, size_t *cap, const struct cmp_site_delta *d, const char *cls,
+                     double tol)
 {
 	const struct cmp_leak *a = d->base ? cmp_site_leak(d->base, cls) : NULL;
 	const struct cmp_leak *b = d->new ? cmp_site_leak(d->new, cls) : NULL;
@@ -186,6 +200,9 @@ static int push_leak(struct cmp_pair *p, size_t *cap, const struct cmp_site_delt
 		l.change = l.new_bytes > l.base_bytes ? CMP_GROWN : CMP_SHRUNK;
 	else
 		l.change = l.new_allocs > l.base_allocs ? CMP_GROWN : CMP_SHRUNK;
+	l.counts = l.change == CMP_NEW || l.change == CMP_GONE || beyond(l.base_bytes, l.new_bytes, tol) ||
+	           beyond(l.base_allocs, l.new_allocs, tol);
+	p->leaks_counted += (size_t)l.counts;
 	if (p->nleaks == *cap) {
 		size_t nc = *cap ? *cap * 2 : 16;
 		struct cmp_leak_delta *nl = realloc(p->leaks, nc * sizeof *nl);
@@ -199,7 +216,7 @@ static int push_leak(struct cmp_pair *p, size_t *cap, const struct cmp_site_delt
 	return 0;
 }
 
-static int diff_leaks(struct cmp_pair *p)
+static int diff_leaks(struct cmp_pair *p, double tol)
 {
 	size_t cap = 0;
 
@@ -208,15 +225,16 @@ static int diff_leaks(struct cmp_pair *p)
 		size_t k;
 
 		for (k = 0; d->new && k < d->new->nleaks; k++)
-			if (push_leak(p, &cap, d, d->new->leaks[k].cls) < 0)
+			if (push_leak(p, &cap, d, d->new->leaks[k].cls, tol) < 0)
 				return -1;
 		/* classes only BASE had at this site */
 		for (k = 0; d->base && k < d->base->nleaks; k++)
 			if ((!d->new || !cmp_site_leak(d->new, d->base->leaks[k].cls)) &&
-			    push_leak(p, &cap, d, d->base->leaks[k].cls) < 0)
+			    push_leak(p, &cap, d, d->base->leaks[k].cls, tol) < 0)
 				return -1;
 	}
-	qsort(p->leaks, p->nleaks, sizeof *p->leaks, by_leak);
+	if (p->nleaks)
+		qsort(p->leaks, p->nleaks, sizeof *p->leaks, by_leak);
 	return 0;
 }
 
@@ -288,18 +306,18 @@ out:
 
 /* ---------------------------------------------------------------- pairs */
 
-static int build_pair(struct cmp_pair *p)
+static int build_pair(struct cmp_pair *p, double tol)
 {
-	if (cmp_deltas(p->base, p->new, &p->metrics, &p->nmetrics) < 0)
+	if (cmp_deltas(p->base, p->new, tol, &p->metrics, &p->nmetrics) < 0)
 		return -1;
 	for (size_t i = 0; i < p->nmetrics; i++)
 		p->metrics_changed += p->metrics[i].counts;
-	if (diff_sites(p) < 0 || diff_leaks(p) < 0 || diff_items(p) < 0 || diff_open(p) < 0)
+	if (diff_sites(p, tol) < 0 || diff_leaks(p, tol) < 0 || diff_items(p) < 0 || diff_open(p) < 0)
 		return -1;
 	p->end_changed = strcmp(p->base->end_reason, p->new->end_reason) ||
 	                 p->base->exit_code != p->new->exit_code;
-	p->differs = p->metrics_changed || p->nnew || p->ngone || p->ngrown || p->nshrunk || p->nleaks ||
-	             p->nitems || p->nopen || p->end_changed;
+	p->differs = p->metrics_changed || p->sites_counted || p->leaks_counted || p->nitems || p->nopen ||
+	             p->end_changed;
 	return 0;
 }
 
@@ -314,7 +332,7 @@ static size_t occurrence(const struct cmp_run *r, size_t i)
 }
 
 int cmp_diff_build(struct cmp_diff *d, const struct cmp_run *base, const struct cmp_run *new,
-                   char *err, size_t errlen)
+                   double tolerance, char *err, size_t errlen)
 {
 	size_t i, j;
 	char *used = calloc(base->nprocs + 1, 1);
@@ -322,6 +340,7 @@ int cmp_diff_build(struct cmp_diff *d, const struct cmp_run *base, const struct 
 	memset(d, 0, sizeof *d);
 	d->base = base;
 	d->new = new;
+	d->tolerance = tolerance;
 	d->pairs = calloc(new->nprocs + 1, sizeof *d->pairs);
 	d->only_base = calloc(base->nprocs + 1, sizeof *d->only_base);
 	d->only_new = calloc(new->nprocs + 1, sizeof *d->only_new);
@@ -344,7 +363,7 @@ int cmp_diff_build(struct cmp_diff *d, const struct cmp_run *base, const struct 
 		struct cmp_pair *p = &d->pairs[d->npairs++];
 		p->base = &base->procs[hit];
 		p->new = &new->procs[j];
-		if (build_pair(p) < 0)
+		if (build_pair(p, tolerance) < 0)
 			goto out_oom;
 		d->differs |= p->differs;
 	}

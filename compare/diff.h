@@ -13,6 +13,9 @@
  *    sites first, then their growth, then the other classes;
  *  - checklist items whose status changed;
  *  - threads, timers and channels open at exit, by creating stack.
+ * Every change is listed; a change in a count counts (makes the runs
+ * differ) beyond the tolerance only (compare/deltas.h; 0: any change).
+ * New and gone sites always count.
  * The diff points into the two runs, which must outlive it.
  */
 #ifndef MEMLEDGER_COMPARE_DIFF_H
@@ -34,6 +37,7 @@ struct cmp_site_delta {
 	enum cmp_change change;
 	const struct cmp_site *base, *new;
 	double impact; /* the largest of |change| in bytes and in live bytes at exit */
+	int counts;    /* a change beyond the tolerance */
 };
 
 /** One leak class at one site. */
@@ -43,6 +47,7 @@ struct cmp_leak_delta {
 	int definite;
 	const struct cmp_site *base, *new;  /* the site in each run (either may be NULL) */
 	int64_t base_allocs, base_bytes, new_allocs, new_bytes;
+	int counts;                         /* beyond the tolerance */
 };
 
 struct cmp_item_delta {
@@ -61,8 +66,9 @@ struct cmp_pair {
 	size_t nmetrics, metrics_changed; /* changed: beyond noise */
 	struct cmp_site_delta *sites;     /* every site, CMP_SAME included: new, gone, grown, shrunk, same */
 	size_t nsites, nnew, ngone, ngrown, nshrunk, nsame;
+	size_t sites_counted;             /* changes beyond the tolerance */
 	struct cmp_leak_delta *leaks;     /* the changed ones, in the order above */
-	size_t nleaks;
+	size_t nleaks, leaks_counted;
 	struct cmp_item_delta *items;     /* the changed ones, in NEW's order */
 	size_t nitems;
 	struct cmp_open_delta *open;      /* the changed ones */
@@ -77,12 +83,16 @@ struct cmp_diff {
 	size_t npairs;
 	const struct cmp_proc **only_base, **only_new;
 	size_t nonly_base, nonly_new;
+	double tolerance;
 	int differs;                      /* anything at all changed beyond noise */
 };
 
-/** Compare two loaded runs into d. 0, or -1 (out of memory) with err. */
+/**
+ * Compare two loaded runs into d, counting changes in counts beyond
+ * tolerance (a fraction, >= 0). 0, or -1 (out of memory) with err.
+ */
 int cmp_diff_build(struct cmp_diff *d, const struct cmp_run *base, const struct cmp_run *new,
-                   char *err, size_t errlen);
+                   double tolerance, char *err, size_t errlen);
 void cmp_diff_free(struct cmp_diff *d);
 
 /** The site of base matched to s of new in pair p, or NULL (for the gate). */

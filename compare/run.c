@@ -313,7 +313,8 @@ static int load_sites(struct loader *l, struct cmp_proc *p)
 				}
 
 	/* one entry per exact key: stacks that differ only in addresses merge */
-	qsort(v, n, sizeof *v, by_exact);
+	if (n)
+		qsort(v, n, sizeof *v, by_exact);
 	int failed = 0;
 	for (i = 0, k = 0; i < n; i++) {
 		if (k && !strcmp(v[k - 1].exact, v[i].exact)) {
@@ -469,7 +470,8 @@ static int load_open(struct loader *l, struct cmp_proc *p)
 		if (done(l, s, rc) < 0)
 			return -1;
 	}
-	qsort(p->open, p->nopen, sizeof *p->open, by_open);
+	if (p->nopen)
+		qsort(p->open, p->nopen, sizeof *p->open, by_open);
 	for (i = 0, k = 0; i < p->nopen; i++) {
 		if (k && !strcmp(p->open[k - 1].exact, p->open[i].exact)) {
 			p->open[k - 1].count += p->open[i].count;

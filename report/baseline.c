@@ -595,7 +595,7 @@ int baseline_attach(tal_value *root, const char *base_path, const char *new_path
 		snprintf(err, errlen, "%s", e);
 		goto out_base;
 	}
-	if (cmp_diff_build(&d, &base, &new, err, errlen) < 0)
+	if (cmp_diff_build(&d, &base, &new, 0, err, errlen) < 0)
 		goto out_new;
 	if (load(template_dir, &tmpl, &tlen, &css, name, sizeof name, err, errlen) < 0)
 		goto out_diff;
