@@ -98,7 +98,7 @@ static int load_supp(struct check_gate *g)
 {
 	char err[512];
 
-	if (!g->supp_path)
+	if (!g->supp_path || g->o.supp)
 		return 0;
 	if (cmp_supp_load(&g->supp, g->supp_path, err, sizeof err) < 0) {
 		cli_error(g->supp_path, "%s", err);
@@ -106,6 +106,11 @@ static int load_supp(struct check_gate *g)
 	}
 	g->o.supp = &g->supp;
 	return 0;
+}
+
+int check_gate_prepare(struct check_gate *g)
+{
+	return load_supp(g);
 }
 
 /* ---------------------------------------------------------------- text */
@@ -210,7 +215,7 @@ static void print_plain(struct printer *pr, const struct gate_report *r)
 
 			if (c->result == GATE_FAIL)
 				printf("  FAIL  %s: %s: %s\n", title, c->name, out_safe(c->message, safe, sizeof safe));
-			else if (c->status && !strcmp(c->status, "fail"))
+			else if ((c->status && !strcmp(c->status, "fail")) || (!c->status && c->result == GATE_SKIP))
 				printf("  skip  %s: %s: %s\n", title, c->name, out_safe(c->message, safe, 200));
 		}
 	}

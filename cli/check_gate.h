@@ -59,6 +59,12 @@ struct check_gate {
  */
 int check_gate_option(struct check_gate *g, int c, const char *arg);
 
+/**
+ * Read what the options name (the suppressions file) before anything is
+ * printed. 0, or -1 (the error is printed: exit 2).
+ */
+int check_gate_prepare(struct check_gate *g);
+
 /** 1 when check_gate_main() does the whole job (--baseline, --json). */
 int check_gate_takes_over(const struct check_gate *g);
 

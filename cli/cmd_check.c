@@ -106,6 +106,8 @@ int cmd_check(int argc, char **argv)
 	}
 	const char *path = argv[optind];
 	gate.frames = (int)frames;
+	if (check_gate_prepare(&gate) < 0)
+		return 2;
 	if (check_gate_takes_over(&gate)) {
 		int grc = check_gate_main(&gate, path, only);
 
