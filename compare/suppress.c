@@ -39,6 +39,8 @@ static int add_rule(struct cmp_suppressions *s, const char *line, size_t len, in
 
 		if (len < pl || strncmp(line, kinds[k].prefix, pl))
 			continue;
+		while (pl < len && (line[pl] == ' ' || line[pl] == '\t'))
+			pl++;
 		if (len == pl) {
 			snprintf(err, errlen, "line %d: '%s' needs a pattern", lineno, kinds[k].prefix);
 			return -1;

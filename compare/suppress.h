@@ -13,7 +13,7 @@
  * PATTERN is a shell glob (fnmatch(3): *, ?, [...]) matched against the
  * whole name. A stack is suppressed when any of its frames matches any
  * rule, as LeakSanitizer does. Blank lines and lines starting with '#'
- * are ignored.
+ * are ignored; a '#' after a rule is part of its pattern.
  */
 #ifndef MEMLEDGER_COMPARE_SUPPRESS_H
 #define MEMLEDGER_COMPARE_SUPPRESS_H

@@ -181,7 +181,7 @@ static void test_suppressions(void)
 	char err[256];
 	const char *text = "# known leaks\n"
 	                   "\n"
-	                   "fun:third_party_*\n"
+	                   "fun: third_party_*\n"
 	                   "  file:vendor.c  \r\n"
 	                   "file:*/ext/*\n"
 	                   "module:libfoo.so*\n";
