@@ -106,13 +106,15 @@ static int diff_sites(struct cmp_pair *p, double tol)
 		kb[i] = (struct cmp_keyed){ b->sites[i].exact, b->sites[i].loose };
 	if (cmp_match(ka, a->nsites, kb, b->nsites, ma, mb) < 0)
 		goto out;
-	if (!(p->sites = calloc(a->nsites + b->nsites + 1, sizeof *p->sites)))
+	if (!(p->sites = calloc(a->nsites + b->nsites + 1, sizeof *p->sites)) ||
+	    !(p->base_of = calloc(b->nsites + 1, sizeof *p->base_of)))
 		goto out;
 	for (i = 0; i < b->nsites; i++) {
 		struct cmp_site_delta *d = &p->sites[n++];
 
 		d->new = &b->sites[i];
 		d->base = mb[i] >= 0 ? &a->sites[mb[i]] : NULL;
+		p->base_of[i] = d->base;
 		classify(d, tol);
 	}
 	for (i = 0; i < a->nsites; i++)
@@ -385,6 +387,7 @@ void cmp_diff_free(struct cmp_diff *d)
 	for (size_t i = 0; i < d->npairs; i++) {
 		free(d->pairs[i].metrics);
 		free(d->pairs[i].sites);
+		free(d->pairs[i].base_of);
 		free(d->pairs[i].leaks);
 		free(d->pairs[i].items);
 		free(d->pairs[i].open);
@@ -397,8 +400,9 @@ void cmp_diff_free(struct cmp_diff *d)
 
 const struct cmp_site *cmp_pair_base_site(const struct cmp_pair *p, const struct cmp_site *s)
 {
-	for (size_t i = 0; i < p->nsites; i++)
-		if (p->sites[i].new == s)
-			return p->sites[i].base;
-	return NULL;
+	const struct cmp_site *first = p->new->sites;
+
+	if (!p->base_of || s < first || s >= first + p->new->nsites)
+		return NULL;
+	return p->base_of[s - first];
 }

@@ -67,6 +67,7 @@ struct cmp_pair {
 	struct cmp_site_delta *sites;     /* every site, CMP_SAME included: new, gone, grown, shrunk, same */
 	size_t nsites, nnew, ngone, ngrown, nshrunk, nsame;
 	size_t sites_counted;             /* changes beyond the tolerance */
+	const struct cmp_site **base_of;  /* per site of NEW (by index): its BASE site or NULL */
 	struct cmp_leak_delta *leaks;     /* the changed ones, in the order above */
 	size_t nleaks, leaks_counted;
 	struct cmp_item_delta *items;     /* the changed ones, in NEW's order */

@@ -14,7 +14,9 @@
  * processes gives one page: the root process (the first without a loaded
  * parent) keeps the plain ids, every other process has its sections with
  * the suffix "-pN", N being processes.id, and an index at the top links
- * them. At most MODEL_MAX_PROCESSES processes get sections.
+ * them. At most MODEL_MAX_PROCESSES processes get sections. With a
+ * baseline run (report_write_baseline) the page also has the section
+ * id="baseline" comparing the two (report/baseline.h).
  */
 #ifndef MEMLEDGER_REPORT_REPORT_H
 #define MEMLEDGER_REPORT_REPORT_H
