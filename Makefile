@@ -24,18 +24,19 @@ TRACER_SRC := $(wildcard tracer/*.c)
 INGEST_SRC := $(wildcard ingest/*.c)
 REPORT_SRC := $(wildcard report/*.c)
 EXPORT_SRC := $(wildcard export/*.c)
+COMPARE_SRC := $(wildcard compare/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 
 # Files embedded into the memledger binary so an installed copy needs no tree.
-EMBED := ingest/schema.sql templates/report.xhtml templates/style.css
+EMBED := ingest/schema.sql templates/report.xhtml templates/style.css templates/compare.xhtml
 EMBED_C := $(B)/gen/embedded.c
 
 TOOL_LIBS := -lsqlite3 -lxml2 -lz -ldw -lelf -lcurl -lstdc++ -lm -lpthread
 TOOL_INC  := -I/usr/include/libxml2 -I$(B)/gen
 
 LIB_OBJ   := $(patsubst %.c,$(B)/lib/%.o,$(FORMAT_SRC) $(TRACER_SRC))
-TOOL_OBJ  := $(patsubst %.c,$(B)/obj/%.o,$(FORMAT_SRC) $(INGEST_SRC) $(REPORT_SRC) $(EXPORT_SRC) $(CLI_SRC)) $(B)/obj/gen/embedded.o
-SAN_OBJ   := $(patsubst %.c,$(S)/obj/%.o,$(FORMAT_SRC) $(INGEST_SRC) $(REPORT_SRC) $(EXPORT_SRC) $(CLI_SRC)) $(S)/obj/gen/embedded.o
+TOOL_OBJ  := $(patsubst %.c,$(B)/obj/%.o,$(FORMAT_SRC) $(INGEST_SRC) $(REPORT_SRC) $(EXPORT_SRC) $(COMPARE_SRC) $(CLI_SRC)) $(B)/obj/gen/embedded.o
+SAN_OBJ   := $(patsubst %.c,$(S)/obj/%.o,$(FORMAT_SRC) $(INGEST_SRC) $(REPORT_SRC) $(EXPORT_SRC) $(COMPARE_SRC) $(CLI_SRC)) $(S)/obj/gen/embedded.o
 # The tool's objects without main(), for unit tests.
 TOOL_NOMAIN := $(filter-out $(S)/obj/cli/main.o,$(SAN_OBJ))
 
@@ -70,7 +71,7 @@ $(B)/obj/gen/embedded.o: $(EMBED_C)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) -c $< -o $@
 
-$(B)/obj/%.o: %.c $(wildcard format/*.h ingest/*.h report/*.h export/*.h cli/*.h include/*.h)
+$(B)/obj/%.o: %.c $(wildcard format/*.h ingest/*.h report/*.h export/*.h compare/*.h cli/*.h include/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(TOOL_INC) -c $< -o $@
 
@@ -82,7 +83,7 @@ $(S)/obj/gen/embedded.o: $(EMBED_C)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SANFLAGS) -c $< -o $@
 
-$(S)/obj/%.o: %.c $(wildcard format/*.h ingest/*.h report/*.h export/*.h cli/*.h include/*.h)
+$(S)/obj/%.o: %.c $(wildcard format/*.h ingest/*.h report/*.h export/*.h compare/*.h cli/*.h include/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SANFLAGS) $(TOOL_INC) -c $< -o $@
 
@@ -174,7 +175,7 @@ install: all
 	install -m 755 $(B)/memledger $(DESTDIR)$(PREFIX)/bin/memledger
 	install -m 755 $(B)/libmemledger.so $(DESTDIR)$(PREFIX)/lib/memledger/libmemledger.so
 	install -m 644 include/memledger.h $(DESTDIR)$(PREFIX)/include/memledger.h
-	install -m 644 templates/report.xhtml templates/style.css templates/README.md \
+	install -m 644 templates/report.xhtml templates/style.css templates/compare.xhtml templates/README.md \
 	  $(DESTDIR)$(PREFIX)/share/memledger/templates/
 
 clean:

@@ -10,11 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/check_gate.h"
 #include "cli/cli.h"
 #include "ingest/db.h"
 
 static const char usage[] =
-	"usage: memledger check [--process N] [--frames K] DB\n"
+	"usage: memledger check [--process N] [--frames K] [--fail-on ITEMS|--strict]\n"
+	"                       [--suppressions FILE] [--junit FILE] [--json] DB\n"
+	"       memledger check --baseline BASE.db [options] DB\n"
 	"\n"
 	"Run the leak checklist: threads stopped and joined, timers stopped,\n"
 	"containers cleared, channels closed, settle time, GC (n/a in C), global\n"
@@ -25,7 +28,9 @@ static const char usage[] =
 	"  --frames K    frames shown per stack (default 6)\n"
 	"  -h, --help    show this help\n"
 	"\n"
-	"Exit status: 0 no item fails, 1 an item fails, 2 error.\n";
+	"%s"
+	"\n"
+	"Exit status: 0 the gate passes, 1 it fails, 2 error.\n";
 
 static const char *txt(sqlite3_stmt *s, int i, const char *def)
 {
@@ -60,10 +65,12 @@ int cmd_check(int argc, char **argv)
 		{ "process", required_argument, NULL, 'p' },
 		{ "frames", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		CHECK_GATE_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	long only = -1, frames = 6;
 	int c;
+	struct check_gate gate = CHECK_GATE_INIT;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -79,19 +86,34 @@ int cmd_check(int argc, char **argv)
 			}
 			break;
 		case 'h':
-			fputs(usage, stdout);
+			printf(usage, check_gate_usage);
 			return 0;
 		default:
-			fputs(usage, stderr);
+			switch (check_gate_option(&gate, c, optarg)) {
+			case 0:
+				continue;
+			case -1:
+				return 2;
+			}
+			fprintf(stderr, usage, check_gate_usage);
 			return 2;
 		}
 	}
 	if (argc - optind != 1) {
 		cli_error("check", "wants one database");
-		fputs(usage, stderr);
+		fprintf(stderr, usage, check_gate_usage);
 		return 2;
 	}
 	const char *path = argv[optind];
+	gate.frames = (int)frames;
+	if (check_gate_prepare(&gate) < 0)
+		return 2;
+	if (check_gate_takes_over(&gate)) {
+		int grc = check_gate_main(&gate, path, only);
+
+		check_gate_free(&gate);
+		return grc;
+	}
 	char err[1024];
 	sqlite3 *db;
 	if (db_open_ro(path, &db, err, sizeof err) < 0) {
@@ -152,9 +174,12 @@ int cmd_check(int argc, char **argv)
 		cli_error(path, "no checklist in the database");
 		goto out;
 	}
-	printf("%d item%s failed\n", fails, fails == 1 ? "" : "s");
-	rc = fails ? 1 : 0;
+	printf("%d item%s failed\n\n", fails, fails == 1 ? "" : "s");
+	fflush(stdout);
+	/* which failures fail the gate, and the definite leaks */
+	rc = check_gate_finish(&gate, path, only);
 out:
+	check_gate_free(&gate);
 	sqlite3_finalize(procs);
 	sqlite3_finalize(items);
 	sqlite3_finalize(ev);

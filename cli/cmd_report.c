@@ -1,5 +1,5 @@
 /*
- * cmd_report.c - `memledger report [-o OUT.html] [--template DIR] DB`.
+ * cmd_report.c - `memledger report [-o OUT.html] [--template DIR] [--baseline BASE.db] DB`.
  *
  * Writes the HTML report of DB (default output: DB's name with .html) and
  * prints the output path on stdout. Errors are one line on stderr,
@@ -11,10 +11,11 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "ingest/db.h"
 #include "report/report.h"
 
 static const char usage[] =
-	"usage: memledger report [-o OUT.html] [--template DIR] DB\n"
+	"usage: memledger report [-o OUT.html] [--template DIR] [--baseline BASE.db] DB\n"
 	"\n"
 	"Write the HTML report of a memledger database: one self-contained page\n"
 	"(CSS and SVG inline, no network needed) explaining every metric for this\n"
@@ -24,6 +25,8 @@ static const char usage[] =
 	"  -o, --output OUT.html  where to write (default: DB with .html)\n"
 	"  -t, --template DIR     use DIR/report.xhtml and DIR/style.css instead of the\n"
 	"                         built-in templates (see templates/README.md)\n"
+	"  -b, --baseline BASE.db add a section comparing this run with BASE's, as\n"
+	"                         `memledger diff BASE.db DB` does (id=\"baseline\")\n"
 	"  -h, --help             show this help\n";
 
 int cmd_report(int argc, char **argv)
@@ -31,17 +34,21 @@ int cmd_report(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "template", required_argument, NULL, 't' },
+		{ "baseline", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *out = NULL, *tdir = NULL, *db;
+	const char *out = NULL, *tdir = NULL, *db, *baseline = NULL;
 	char err[1024], *def = NULL;
 	int c, ret = 1;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:t:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:t:b:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'b':
+			baseline = optarg;
+			break;
 		case 'o':
 			out = optarg;
 			break;
@@ -52,7 +59,7 @@ int cmd_report(int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		default:
-			if (optopt && strchr("ot", optopt))
+			if (optopt && strchr("otb", optopt))
 				fprintf(stderr, "memledger: report: option -%c needs an argument\n", optopt);
 			else if (optopt)
 				fprintf(stderr, "memledger: report: unknown option -%c\n", optopt);
@@ -70,6 +77,16 @@ int cmd_report(int argc, char **argv)
 		return 2;
 	}
 	db = argv[optind];
+	if (baseline) {
+		/* a bad BASE is named as such, before any work */
+		sqlite3 *bdb;
+
+		if (db_open_ro(baseline, &bdb, err, sizeof err) < 0) {
+			fprintf(stderr, "memledger: %s: %s\n", baseline, err);
+			return 1;
+		}
+		sqlite3_close(bdb);
+	}
 	if (!out) {
 		if (!(def = report_default_output(db))) {
 			fprintf(stderr, "memledger: %s: out of memory\n", db);
@@ -77,7 +94,7 @@ int cmd_report(int argc, char **argv)
 		}
 		out = def;
 	}
-	if (report_write(db, out, tdir, err, sizeof err) < 0) {
+	if (report_write_baseline(db, baseline, out, tdir, err, sizeof err) < 0) {
 		fprintf(stderr, "memledger: %s: %s\n", db, err);
 		goto out_free;
 	}

@@ -22,6 +22,10 @@ static const char usage[] =
 	"  check DB               run the leak checklist (exit 0 pass, 1 fail, 2 error)\n"
 	"  export --format pprof|folded|speedscope|massif [-o FILE] DB\n"
 	"                         write a profile for other viewers (pprof, flamegraph.pl, ...)\n"
+	"  check --baseline BASE.db DB\n"
+	"                         fail only on regressions against BASE\n"
+	"  diff [--json] [--html OUT.html] BASE.db NEW.db\n"
+	"                         compare two runs (exit 0 same, 1 differ, 2 error)\n"
 	"\n"
 	"Run `memledger COMMAND --help` for a command's options.\n";
 
@@ -32,6 +36,7 @@ static const struct {
 	{ "run", cmd_run }, { "ingest", cmd_ingest }, { "report", cmd_report },
 	{ "query", cmd_query }, { "stats", cmd_stats }, { "check", cmd_check },
 	{ "export", cmd_export },
+	{ "diff", cmd_diff },
 };
 
 int main(int argc, char **argv)

@@ -12,6 +12,7 @@
 
 #include <libxml/parser.h>
 
+#include "report/baseline.h"
 #include "report/data.h"
 #include "report/model.h"
 #include "report/tal.h"
@@ -20,8 +21,7 @@
 extern const char embedded_templates_report_xhtml[];
 extern const char embedded_templates_style_css[];
 
-/* Read a whole file; NULL (errno set) on failure. */
-static char *read_file(const char *path, size_t *len)
+char *report_read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL, *nb;
@@ -75,12 +75,12 @@ static int load_templates(const char *template_dir, char **tmpl, size_t *tlen, c
 	}
 	snprintf(path, sizeof path, "%s/report.xhtml", template_dir);
 	snprintf(name, namecap, "%s", path);
-	if (!(*tmpl = read_file(path, tlen))) {
+	if (!(*tmpl = report_read_file(path, tlen))) {
 		snprintf(err, errlen, "template %s: %s", path, strerror(errno));
 		return -1;
 	}
 	snprintf(path, sizeof path, "%s/style.css", template_dir);
-	if (!(*css = read_file(path, &clen))) {
+	if (!(*css = report_read_file(path, &clen))) {
 		if (errno != ENOENT) {
 			snprintf(err, errlen, "template %s: %s", path, strerror(errno));
 			free(*tmpl);
@@ -101,6 +101,12 @@ out_oom:
 
 int report_render(const char *db_path, const char *template_dir, char **html, size_t *len,
 		  char *err, size_t errlen)
+{
+	return report_render_baseline(db_path, NULL, template_dir, html, len, err, errlen);
+}
+
+int report_render_baseline(const char *db_path, const char *baseline_path, const char *template_dir,
+			   char **html, size_t *len, char *err, size_t errlen)
 {
 	struct rp_process *procs = NULL;
 	size_t nprocs = 0, tlen = 0;
@@ -123,6 +129,9 @@ int report_render(const char *db_path, const char *template_dir, char **html, si
 	}
 	if (!(model = model_build(db, procs, nprocs, db_path, css, err, errlen)))
 		goto out_free;
+	if (baseline_path &&
+	    baseline_attach(model, baseline_path, db_path, template_dir, err, errlen) < 0)
+		goto out_free;
 	xmlInitParser();
 	if (tal_render(tmpl, tlen, name, model, html, len, err, errlen) < 0)
 		goto out_free;
@@ -137,35 +146,24 @@ out_close:
 	return ret;
 }
 
-int report_write(const char *db_path, const char *out_path, const char *template_dir,
-		 char *err, size_t errlen)
+int report_save(const char *out_path, const char *html, size_t len, char *err, size_t errlen)
 {
-	char *html, *tmp;
-	struct stat a, b;
-	size_t len;
+	struct stat st;
+	char *tmp;
 	FILE *f;
 	int ret = -1;
 
-	/* "-o run.db run.db" would replace the database with its report */
-	if (stat(db_path, &a) == 0 && stat(out_path, &b) == 0 && a.st_dev == b.st_dev &&
-	    a.st_ino == b.st_ino) {
-		snprintf(err, errlen, "the output %s is the database itself", out_path);
-		return -1;
-	}
-	if (report_render(db_path, template_dir, &html, &len, err, errlen) < 0)
-		return -1;
 	/* a device, pipe or symbolic link is written into: a rename would replace it */
-	if (lstat(out_path, &b) == 0 && !S_ISREG(b.st_mode)) {
-		tmp = NULL;
-		if (!(f = fopen(out_path, "wb")) || fwrite(html, 1, len, f) != len || fclose(f) != 0)
+	if (lstat(out_path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (!(f = fopen(out_path, "wb")) || fwrite(html, 1, len, f) != len || fclose(f) != 0) {
 			snprintf(err, errlen, "cannot write %s: %s", out_path, strerror(errno));
-		else
-			ret = 0;
-		goto out_free;
+			return -1;
+		}
+		return 0;
 	}
 	if (!(tmp = malloc(strlen(out_path) + 32))) {
 		snprintf(err, errlen, "out of memory");
-		goto out_free;
+		return -1;
 	}
 	sprintf(tmp, "%s.tmp%ld", out_path, (long)getpid());
 	if (!(f = fopen(tmp, "wb"))) {
@@ -185,6 +183,37 @@ int report_write(const char *db_path, const char *out_path, const char *template
 	ret = 0;
 out_free:
 	free(tmp);
+	return ret;
+}
+
+int report_write(const char *db_path, const char *out_path, const char *template_dir,
+		 char *err, size_t errlen)
+{
+	return report_write_baseline(db_path, NULL, out_path, template_dir, err, errlen);
+}
+
+int report_write_baseline(const char *db_path, const char *baseline_path, const char *out_path,
+			  const char *template_dir, char *err, size_t errlen)
+{
+	char *html;
+	struct stat a, b;
+	size_t len;
+	int ret;
+
+	/* "-o run.db run.db" would replace the database with its report */
+	if (stat(db_path, &a) == 0 && stat(out_path, &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino) {
+		snprintf(err, errlen, "the output %s is the database itself", out_path);
+		return -1;
+	}
+	if (baseline_path && stat(baseline_path, &a) == 0 && stat(out_path, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+		snprintf(err, errlen, "the output %s is the baseline database", out_path);
+		return -1;
+	}
+	if (report_render_baseline(db_path, baseline_path, template_dir, &html, &len, err, errlen) < 0)
+		return -1;
+	ret = report_save(out_path, html, len, err, errlen);
 	free(html);
 	return ret;
 }

@@ -14,7 +14,9 @@
  * processes gives one page: the root process (the first without a loaded
  * parent) keeps the plain ids, every other process has its sections with
  * the suffix "-pN", N being processes.id, and an index at the top links
- * them. At most MODEL_MAX_PROCESSES processes get sections.
+ * them. At most MODEL_MAX_PROCESSES processes get sections. With a
+ * baseline run (report_write_baseline) the page also has the section
+ * id="baseline" comparing the two (report/baseline.h).
  */
 #ifndef MEMLEDGER_REPORT_REPORT_H
 #define MEMLEDGER_REPORT_REPORT_H
@@ -38,6 +40,25 @@ int report_write(const char *db_path, const char *out_path, const char *template
  */
 int report_render(const char *db_path, const char *template_dir, char **html, size_t *len,
 		  char *err, size_t errlen);
+
+/**
+ * The same with a section id="baseline" comparing the run at
+ * baseline_path (BASE) with this one (see report/baseline.h);
+ * baseline_path NULL: none.
+ */
+int report_write_baseline(const char *db_path, const char *baseline_path, const char *out_path,
+			  const char *template_dir, char *err, size_t errlen);
+int report_render_baseline(const char *db_path, const char *baseline_path, const char *template_dir,
+			   char **html, size_t *len, char *err, size_t errlen);
+
+/**
+ * Write len bytes of html to out_path atomically: a temporary file in the
+ * same folder, then a rename. 0, or -1 with err.
+ */
+int report_save(const char *out_path, const char *html, size_t len, char *err, size_t errlen);
+
+/** Read a whole file, NUL-terminated (*len without the NUL). NULL with errno set. */
+char *report_read_file(const char *path, size_t *len);
 
 /**
  * The default output path for db_path: its name with the extension

@@ -1487,26 +1487,22 @@ static void keep_first_error(void *user, xmlErrorPtr e)
 		fe->msg[--ml] = '\0';
 }
 
-int tal_render(const char *tmpl, size_t len, const char *name, const tal_value *model,
-	       char **out, size_t *outlen, char *err, size_t errlen)
+xmlDocPtr tal_fill_text(const char *tmpl, size_t len, const char *name, const tal_value *model,
+		    char *err, size_t errlen)
 {
 	struct first_error fe = { 0 };
 	xmlParserCtxtPtr pctx;
 	xmlDocPtr doc;
-	xmlChar *html = NULL;
-	int n = 0, ret = -1;
 
-	*out = NULL;
-	*outlen = 0;
 	if (!name)
 		name = "template";
 	if (len > INT32_MAX) {
 		snprintf(err, errlen, "%s: template too large", name);
-		return -1;
+		return NULL;
 	}
 	if (!(pctx = xmlNewParserCtxt())) {
 		snprintf(err, errlen, "%s: out of memory", name);
-		return -1;
+		return NULL;
 	}
 	pctx->_private = &fe;
 	pctx->sax->serror = keep_first_error;
@@ -1521,6 +1517,27 @@ int tal_render(const char *tmpl, size_t len, const char *name, const tal_value *
 	}
 	if (tal_fill(doc, model, name, err, errlen) < 0)
 		goto out_doc;
+	xmlFreeParserCtxt(pctx);
+	return doc;
+out_doc:
+	xmlFreeDoc(doc);
+	xmlFreeParserCtxt(pctx);
+	return NULL;
+}
+
+int tal_render(const char *tmpl, size_t len, const char *name, const tal_value *model,
+	       char **out, size_t *outlen, char *err, size_t errlen)
+{
+	xmlDocPtr doc;
+	xmlChar *html = NULL;
+	int n = 0, ret = -1;
+
+	*out = NULL;
+	*outlen = 0;
+	if (!name)
+		name = "template";
+	if (!(doc = tal_fill_text(tmpl, len, name, model, err, errlen)))
+		return -1;
 	htmlDocDumpMemoryFormat(doc, &html, &n, 1);
 	if (!html || n <= 0) {
 		snprintf(err, errlen, "%s: could not serialize the page", name);
@@ -1537,6 +1554,5 @@ int tal_render(const char *tmpl, size_t len, const char *name, const tal_value *
 out_doc:
 	xmlFree(html);
 	xmlFreeDoc(doc);
-	xmlFreeParserCtxt(pctx);
 	return ret;
 }

@@ -124,6 +124,13 @@ void tal_free(tal_value *v);
 int tal_fill(xmlDocPtr doc, const tal_value *model, const char *name, char *err, size_t errlen);
 
 /**
+ * Parse the template text (len bytes) and fill it: the filled document
+ * (free with xmlFreeDoc), or NULL with one line in err.
+ */
+xmlDocPtr tal_fill_text(const char *tmpl, size_t len, const char *name, const tal_value *model,
+			char *err, size_t errlen);
+
+/**
  * Parse the template text (len bytes), fill it and serialize it as HTML
  * with htmlDocDumpMemoryFormat. On success *out is a malloc'd NUL-terminated
  * buffer of *outlen bytes, owned by the caller. Returns 0 or -1 with err.

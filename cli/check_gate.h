@@ -1,0 +1,87 @@
+/*
+ * check_gate.h - the gate step of `memledger check` (compare/gate.h):
+ * --baseline, --fail-on, --strict, --suppressions, the thresholds,
+ * --leak-classes, --junit and --json.
+ *
+ * cmd_check.c parses its options with getopt_long and hands the ones
+ * below (vals CG_OPT_*) to check_gate_option(). Plain `check` prints the
+ * checklist itself, then calls check_gate_finish() for the leak summary,
+ * the gate's verdict and the exit status. With --baseline or --json,
+ * check_gate_main() does the whole job.
+ */
+#ifndef MEMLEDGER_CLI_CHECK_GATE_H
+#define MEMLEDGER_CLI_CHECK_GATE_H
+
+#include "compare/gate.h"
+#include "compare/suppress.h"
+
+enum {
+	CG_OPT_BASELINE = 0x200,
+	CG_OPT_JUNIT,
+	CG_OPT_JSON,
+	CG_OPT_FAIL_ON,
+	CG_OPT_STRICT,
+	CG_OPT_SUPPRESSIONS,
+	CG_OPT_LEAK_CLASSES,
+	CG_OPT_MAX_LOST,
+	CG_OPT_MAX_PEAK,
+	CG_OPT_MAX_ALLOCS,
+};
+
+/* getopt_long entries for the options above, to copy into check's table. */
+#define CHECK_GATE_LONG_OPTIONS \
+	{ "baseline", required_argument, NULL, CG_OPT_BASELINE }, \
+	{ "junit", required_argument, NULL, CG_OPT_JUNIT }, \
+	{ "json", no_argument, NULL, CG_OPT_JSON }, \
+	{ "fail-on", required_argument, NULL, CG_OPT_FAIL_ON }, \
+	{ "strict", no_argument, NULL, CG_OPT_STRICT }, \
+	{ "suppressions", required_argument, NULL, CG_OPT_SUPPRESSIONS }, \
+	{ "leak-classes", required_argument, NULL, CG_OPT_LEAK_CLASSES }, \
+	{ "max-lost-growth", required_argument, NULL, CG_OPT_MAX_LOST }, \
+	{ "max-peak-growth", required_argument, NULL, CG_OPT_MAX_PEAK }, \
+	{ "max-allocs-growth", required_argument, NULL, CG_OPT_MAX_ALLOCS }
+
+/* The --help text of these options. */
+extern const char check_gate_usage[];
+
+struct check_gate {
+	struct gate_opts o;
+	const char *baseline, *junit, *supp_path;
+	int json;
+	int frames;
+	struct cmp_suppressions supp;
+};
+#define CHECK_GATE_INIT { GATE_OPTS_INIT, NULL, NULL, NULL, 0, 6, CMP_SUPPRESSIONS_INIT }
+
+/**
+ * Take option c (a CG_OPT_* value) with its argument. 0 when taken, 1 if
+ * c is not one of these, -1 for a bad value (the error is printed).
+ */
+int check_gate_option(struct check_gate *g, int c, const char *arg);
+
+/**
+ * Read what the options name (the suppressions file) before anything is
+ * printed. 0, or -1 (the error is printed: exit 2).
+ */
+int check_gate_prepare(struct check_gate *g);
+
+/** 1 when check_gate_main() does the whole job (--baseline, --json). */
+int check_gate_takes_over(const struct check_gate *g);
+
+/**
+ * --baseline (argv: NEW's path) or --json: gate, print, write the JUnit
+ * file. Returns the exit status: 0 pass, 1 the gate fails, 2 error.
+ */
+int check_gate_main(struct check_gate *g, const char *db_path, long only);
+
+/**
+ * Plain check, after the checklist was printed: the leak summary with
+ * the definite leaks' sites and stacks, the gate's verdict, and the JUnit
+ * file. Returns the exit status as check_gate_main().
+ */
+int check_gate_finish(struct check_gate *g, const char *db_path, long only);
+
+/** Release what the options loaded (the suppressions). */
+void check_gate_free(struct check_gate *g);
+
+#endif
