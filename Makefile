@@ -29,7 +29,7 @@ CLI_SRC    := $(wildcard cli/*.c)
 EMBED := ingest/schema.sql templates/report.xhtml templates/style.css
 EMBED_C := $(B)/gen/embedded.c
 
-TOOL_LIBS := -lsqlite3 -lxml2 -lz -ldw -lelf -lstdc++ -lm -lpthread
+TOOL_LIBS := -lsqlite3 -lxml2 -lz -ldw -lelf -ldebuginfod -lstdc++ -lm -lpthread
 TOOL_INC  := -I/usr/include/libxml2 -I$(B)/gen
 
 LIB_OBJ   := $(patsubst %.c,$(B)/lib/%.o,$(FORMAT_SRC) $(TRACER_SRC))
@@ -44,7 +44,7 @@ all: $(B)/libmemledger.so $(B)/memledger
 # ---------------------------------------------------------------- deps
 # Debian packages the build, the tests and the demo need. `make deps`
 # installs the missing ones with apt-get when run as root.
-DEB_BUILD := gcc g++ make pkg-config libsqlite3-dev libxml2-dev zlib1g-dev libunwind-dev libdw-dev libelf-dev
+DEB_BUILD := gcc g++ make pkg-config libsqlite3-dev libxml2-dev zlib1g-dev libunwind-dev libdw-dev libelf-dev libdebuginfod-dev
 DEB_TEST  := sqlite3 libxml2-utils valgrind python3 python3-html5lib chromium file
 DEB_BENCH := heaptrack valgrind
 deps:

@@ -33,4 +33,27 @@ const char *cli_self_dir(void);
 /** Parse a non-negative integer option; -1 on error. */
 long cli_parse_long(const char *s, long max);
 
+/* ---------------------------------------------------------------- symopts.c */
+
+#include "ingest/symbolize.h"
+
+/** --debug-dir DIR... and --sysroot DIR, as given (strings are argv's). */
+struct cli_symopts {
+	const char **dirs;
+	size_t ndirs;
+	const char *sysroot;
+	struct sym_search search;
+};
+
+/** Take opt ("--debug-dir" or "--sysroot") with its argument. 0, or -1 after
+ * an error line (not a directory, ...). */
+int cli_symopts_parse(struct cli_symopts *o, const char *opt, const char *arg);
+/** The search the options describe, valid until cli_symopts_free(). */
+const struct sym_search *cli_symopts_search(struct cli_symopts *o);
+void cli_symopts_free(struct cli_symopts *o);
+/** Print the warning for a module refused for its build-id. */
+void cli_sym_warn(const struct sym_module_status *st);
+/** s with control bytes shown as \xNN (in buf, n bytes), fit for a terminal. */
+const char *cli_safe(const char *s, char *buf, size_t n);
+
 #endif

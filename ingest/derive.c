@@ -288,8 +288,9 @@ int derive_threads(sqlite3 *db, const struct trace_meta *m, struct symbolizer *s
 	}
 
 	s = db_prepare(db, "INSERT OR REPLACE INTO threads(process_id, tid, start_ns, end_ns, state_at_exit,"
-	                   " stack_size, stack_id, start_function, creator_tid, join_ns, detach_ns)"
-	                   " VALUES (?,?,?,?,?,?,?,?,?,?,?)", err, errlen);
+	                   " stack_size, stack_id, start_function, creator_tid, join_ns, detach_ns,"
+	                   " start_module, start_build_id, start_offset)"
+	                   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err, errlen);
 	if (!s)
 		goto out;
 	for (size_t i = 0; i < nth; i++) {
@@ -297,11 +298,13 @@ int derive_threads(sqlite3 *db, const struct trace_meta *m, struct symbolizer *s
 		const char *state = t->tid == m->pid ? "main" : !t->exited ? "running"
 		                    : t->joined ? "joined" : t->detached ? "detached" : "exited-unjoined";
 		const char *fn = NULL;
-		struct sym_frame fr[8];
+		struct sym_frame fr[8], *where = NULL;
 		if (t->start_fn && sym) {
 			int n = symbolizer_lookup(sym, t->start_fn, 0, fr, 8);
-			if (n > 0)
+			if (n > 0) {
 				fn = fr[n - 1].function;
+				where = &fr[n - 1];
+			}
 		}
 		struct tm_stack *st = t->stack ? tm_stack_get(m, t->stack) : NULL;
 		sqlite3_bind_int64(s, 1, pid);
@@ -315,6 +318,10 @@ int derive_threads(sqlite3 *db, const struct trace_meta *m, struct symbolizer *s
 		db_bind_opt(s, 9, t->creator ? t->creator : -1);
 		db_bind_opt(s, 10, t->joined ? t->join_ns : -1);
 		db_bind_opt(s, 11, t->detach_ns ? t->detach_ns : -1);
+		/* kept so that `memledger symbolize` can name it later */
+		db_bind_text(s, 12, where ? where->module : NULL);
+		db_bind_text(s, 13, where ? where->build_id : NULL);
+		db_bind_opt(s, 14, where ? (int64_t)where->offset : -1);
 		if (db_step(db, s, err, errlen) < 0)
 			goto out;
 	}

@@ -113,7 +113,8 @@ CREATE TABLE IF NOT EXISTS frames (
 	line     INTEGER,
 	inlined  INTEGER NOT NULL DEFAULT 0,  -- 1: inlined into the next deeper frame
 	-- extensions
-	runtime  INTEGER NOT NULL DEFAULT 0   -- 1: in the C/C++ runtime (libc, libstdc++, ld.so, ...)
+	runtime  INTEGER NOT NULL DEFAULT 0,  -- 1: in the C/C++ runtime (libc, libstdc++, ld.so, ...)
+	build_id TEXT      -- the module's build-id (hex): with module, which file; NULL if unknown
 );
 
 CREATE TABLE IF NOT EXISTS threads (
@@ -129,6 +130,9 @@ CREATE TABLE IF NOT EXISTS threads (
 	creator_tid    INTEGER,
 	join_ns        INTEGER,
 	detach_ns      INTEGER,
+	start_module   TEXT,      -- where start_function is: file name of the module,
+	start_build_id TEXT,      -- its build-id (hex),
+	start_offset   INTEGER,   -- and the entry point's offset in it (for `memledger symbolize`)
 	PRIMARY KEY (process_id, tid, start_ns)
 ) WITHOUT ROWID;
 
@@ -151,7 +155,15 @@ CREATE TABLE IF NOT EXISTS modules (
 	build_id   TEXT,              -- hex
 	base       INTEGER NOT NULL,  -- load bias
 	load_ns    INTEGER NOT NULL,
-	unload_ns  INTEGER
+	unload_ns  INTEGER,
+	-- extensions
+	symbols      TEXT,  -- what its files gave: 'full' (DWARF: functions, files, lines),
+	                    -- 'names' (symbol table), 'exports' (exported names only),
+	                    -- 'mismatch' (only a file with another build-id: refused),
+	                    -- 'missing' (no file); NULL: no stack passes through it
+	symbols_from TEXT,  -- where from: 'binary', 'debuglink', '/usr/lib/debug',
+	                    -- 'debug-dir', 'sysroot', 'debuginfod'
+	symbols_file TEXT   -- the file the symbols came from
 );
 
 -- One row per allocation site (a distinct call stack). function, file and
