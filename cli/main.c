@@ -20,6 +20,8 @@ static const char usage[] =
 	"                         run SQL over a database\n"
 	"  stats TRACE|DB         print every snapshot like Go's PrintMemStats()\n"
 	"  check DB               run the leak checklist (exit 0 pass, 1 fail, 2 error)\n"
+	"  symbolize [--debug-dir DIR]... [--sysroot DIR] DB\n"
+	"                         look DB's stacks up again, now that symbols can be found\n"
 	"\n"
 	"Run `memledger COMMAND --help` for a command's options.\n";
 
@@ -29,6 +31,7 @@ static const struct {
 } commands[] = {
 	{ "run", cmd_run }, { "ingest", cmd_ingest }, { "report", cmd_report },
 	{ "query", cmd_query }, { "stats", cmd_stats }, { "check", cmd_check },
+	{ "symbolize", cmd_symbolize },
 };
 
 int main(int argc, char **argv)

@@ -96,6 +96,11 @@ static void where(sqlite3 *db, int64_t stack_id, char *out, size_t n)
 	sqlite3_finalize(s);
 }
 
+void checklist_where(sqlite3 *db, int64_t stack_id, char *out, size_t n)
+{
+	where(db, stack_id, out, n);
+}
+
 static void human(char *out, size_t n, int64_t bytes)
 {
 	ml_fmt_bytes(out, n, bytes);

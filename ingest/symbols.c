@@ -304,7 +304,8 @@ int symbols_status(sqlite3 *db, struct symbolizer *sym, int64_t pid, symbols_war
                    char *err, size_t errlen)
 {
 	sqlite3_stmt *s = db_prepare(db, "UPDATE modules SET symbols = ?1, symbols_from = ?2, symbols_file = ?3"
-	                                 " WHERE (?4 < 0 OR process_id = ?4) AND path = ?5 AND build_id IS ?6",
+	                                 " WHERE (?4 < 0 OR process_id = ?4)"
+	                                 " AND (build_id = ?6 OR (?6 IS NULL AND build_id IS NULL AND path = ?5))",
 	                             err, errlen);
 	if (!s)
 		return -1;
