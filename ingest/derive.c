@@ -228,7 +228,7 @@ int derive_threads(sqlite3 *db, const struct trace_meta *m, struct symbolizer *s
 	struct thread_inst *th = NULL;
 	size_t nth = 0, capth = 0;
 	int rc = -1;
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *s = NULL, *where_s = NULL;
 	if (m->ntev && !(ev = malloc(m->ntev * sizeof *ev)))
 		goto out_oom;
 	if (m->ntev)
@@ -288,23 +288,31 @@ int derive_threads(sqlite3 *db, const struct trace_meta *m, struct symbolizer *s
 	}
 
 	s = db_prepare(db, "INSERT OR REPLACE INTO threads(process_id, tid, start_ns, end_ns, state_at_exit,"
-	                   " stack_size, stack_id, start_function, creator_tid, join_ns, detach_ns,"
-	                   " start_module, start_build_id, start_offset)"
-	                   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err, errlen);
-	if (!s)
+	                   " stack_size, stack_id, start_function, creator_tid, join_ns, detach_ns)"
+	                   " VALUES (?,?,?,?,?,?,?,?,?,?,?)", err, errlen);
+	/* where each start function is, so `memledger symbolize` can name it later */
+	where_s = db_prepare(db, "INSERT OR REPLACE INTO thread_starts(process_id, tid, start_ns, module, build_id,"
+	                         " offset) VALUES (?,?,?,?,?,?)", err, errlen);
+	if (!s || !where_s)
 		goto out;
 	for (size_t i = 0; i < nth; i++) {
 		t = &th[i];
 		const char *state = t->tid == m->pid ? "main" : !t->exited ? "running"
 		                    : t->joined ? "joined" : t->detached ? "detached" : "exited-unjoined";
 		const char *fn = NULL;
-		struct sym_frame fr[8], *where = NULL;
+		struct sym_frame fr[8];
 		if (t->start_fn && sym) {
 			int n = symbolizer_lookup(sym, t->start_fn, 0, fr, 8);
-			if (n > 0) {
+			if (n > 0)
 				fn = fr[n - 1].function;
-				where = &fr[n - 1];
-			}
+			sqlite3_bind_int64(where_s, 1, pid);
+			sqlite3_bind_int64(where_s, 2, t->tid);
+			sqlite3_bind_int64(where_s, 3, t->start_ns);
+			db_bind_text(where_s, 4, fr[n - 1].module);
+			db_bind_text(where_s, 5, fr[n - 1].build_id);
+			sqlite3_bind_int64(where_s, 6, (int64_t)fr[n - 1].offset);
+			if (db_step(db, where_s, err, errlen) < 0)
+				goto out;
 		}
 		struct tm_stack *st = t->stack ? tm_stack_get(m, t->stack) : NULL;
 		sqlite3_bind_int64(s, 1, pid);
@@ -318,10 +326,6 @@ int derive_threads(sqlite3 *db, const struct trace_meta *m, struct symbolizer *s
 		db_bind_opt(s, 9, t->creator ? t->creator : -1);
 		db_bind_opt(s, 10, t->joined ? t->join_ns : -1);
 		db_bind_opt(s, 11, t->detach_ns ? t->detach_ns : -1);
-		/* kept so that `memledger symbolize` can name it later */
-		db_bind_text(s, 12, where ? where->module : NULL);
-		db_bind_text(s, 13, where ? where->build_id : NULL);
-		db_bind_opt(s, 14, where ? (int64_t)where->offset : -1);
 		if (db_step(db, s, err, errlen) < 0)
 			goto out;
 	}
@@ -331,6 +335,7 @@ out_oom:
 	snprintf(err, errlen, "out of memory");
 out:
 	sqlite3_finalize(s);
+	sqlite3_finalize(where_s);
 	free(ev);
 	free(th);
 	return rc;

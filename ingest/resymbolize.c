@@ -329,9 +329,9 @@ static int places_update(struct resym *r, struct place *pl, size_t n)
 /* Name each thread's start function again, in `threads` and the evidence. */
 static int threads_update(struct resym *r)
 {
-	sqlite3_stmt *sel = db_prepare(r->db, "SELECT process_id, tid, start_ns, start_function, start_module,"
-	                                      " start_build_id, start_offset FROM threads"
-	                                      " WHERE start_offset IS NOT NULL", r->err, r->errlen);
+	sqlite3_stmt *sel = db_prepare(r->db, "SELECT t.process_id, t.tid, t.start_ns, t.start_function, w.module,"
+	                                      " w.build_id, w.offset FROM threads t JOIN thread_starts w"
+	                                      " USING (process_id, tid, start_ns)", r->err, r->errlen);
 	sqlite3_stmt *upd = db_prepare(r->db, "UPDATE threads SET start_function = ?1 WHERE process_id = ?2"
 	                                      " AND tid = ?3 AND start_ns = ?4", r->err, r->errlen);
 	sqlite3_stmt *ev = db_prepare(r->db, "UPDATE checklist_evidence SET text = replace(text, ?1, ?2)"

@@ -130,9 +130,18 @@ CREATE TABLE IF NOT EXISTS threads (
 	creator_tid    INTEGER,
 	join_ns        INTEGER,
 	detach_ns      INTEGER,
-	start_module   TEXT,      -- where start_function is: file name of the module,
-	start_build_id TEXT,      -- its build-id (hex),
-	start_offset   INTEGER,   -- and the entry point's offset in it (for `memledger symbolize`)
+	PRIMARY KEY (process_id, tid, start_ns)
+) WITHOUT ROWID;
+
+-- Where each thread's start function is (module file name, build-id,
+-- offset), so that `memledger symbolize` can name it again.
+CREATE TABLE IF NOT EXISTS thread_starts (
+	process_id INTEGER NOT NULL,
+	tid        INTEGER NOT NULL,
+	start_ns   INTEGER NOT NULL,
+	module     TEXT,
+	build_id   TEXT,
+	offset     INTEGER NOT NULL,
 	PRIMARY KEY (process_id, tid, start_ns)
 ) WITHOUT ROWID;
 

@@ -72,14 +72,16 @@ static const struct {
 	{ "modules", "symbols", "TEXT" },
 	{ "modules", "symbols_from", "TEXT" },
 	{ "modules", "symbols_file", "TEXT" },
-	{ "threads", "start_module", "TEXT" },
-	{ "threads", "start_build_id", "TEXT" },
-	{ "threads", "start_offset", "INTEGER" },
 };
 
 int symbols_ensure_schema(sqlite3 *db, char *err, size_t errlen)
 {
 	char sql[256];
+	if (db_exec(db, "CREATE TABLE IF NOT EXISTS thread_starts (process_id INTEGER NOT NULL,"
+	                " tid INTEGER NOT NULL, start_ns INTEGER NOT NULL, module TEXT, build_id TEXT,"
+	                " offset INTEGER NOT NULL, PRIMARY KEY (process_id, tid, start_ns)) WITHOUT ROWID",
+	            err, errlen) < 0)
+		return -1;
 	for (size_t i = 0; i < sizeof added_columns / sizeof *added_columns; i++) {
 		snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'",
 		         added_columns[i].table, added_columns[i].column);

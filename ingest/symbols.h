@@ -39,8 +39,8 @@ int64_t symcache_frame_id(struct symcache *c, sqlite3 *db, const struct sym_fram
                           char *err, size_t errlen);
 
 /**
- * Add the columns symbolization writes (frames.build_id, modules.symbols*,
- * threads.start_module/_build_id/_offset) to a database made before they
+ * Add the columns and table symbolization writes (frames.build_id,
+ * modules.symbols*, thread_starts) to a database made before they
  * existed. 0 or -1.
  */
 int symbols_ensure_schema(sqlite3 *db, char *err, size_t errlen);

@@ -5,6 +5,7 @@
  * Every list is bounded (top-N), and every chart is downsampled by svg.c,
  * so the page stays a few MB however large the trace.
  */
+#include "report/symstatus.h"
 #include "report/model.h"
 
 #include <math.h>
@@ -1676,6 +1677,7 @@ static tal_value *process_model(struct proc_ctx *pc)
 	tal_set(d, "flame", flame_model(pc));
 	tal_set(d, "threads", threads_model(pc));
 	tal_set(d, "resources", resources_model(pc));
+	tal_set(d, "symbols", symstatus_model(pc->stacks->db, p->id));
 	tal_set_str(d, "baseline", pc->nkey ? pc->key[pc->b]->label : NULL);
 	tal_set_str(d, "final", pc->nkey ? pc->key[pc->f]->label : NULL);
 
@@ -1690,6 +1692,7 @@ static tal_value *process_model(struct proc_ctx *pc)
 	tal_push(toc, toc_entry("sites", pc->sfx, "Sites"));
 	tal_push(toc, toc_entry("flamegraph", pc->sfx, "Flame graph"));
 	tal_push(toc, toc_entry("threads", pc->sfx, "Threads"));
+	tal_push(toc, toc_entry("symbols", pc->sfx, "Symbols"));
 	tal_push(toc, toc_entry("metric-alloc", pc->sfx, "Metrics"));
 	tal_set(d, "toc", toc);
 	return d;

@@ -52,6 +52,18 @@ expect dd1 "SELECT text LIKE '%svc_reporter_main%svc_start (%mt_common.h:%' FROM
 cmp -s "$WORK/ref.frames" "$WORK/dd1.frames" ||
 	fail "stripped + --debug-dir differs from the unstripped program: $(diff "$WORK/ref.frames" "$WORK/dd1.frames" | head -4 | tr '\n' '|')"
 
+# the status in stats and in the report
+"$ML" stats "$WORK/dd1.db" >"$WORK/dd1.stats" 2>&1 || fail "stats failed: $(tail -1 "$WORK/dd1.stats")"
+grep -q "^  prog .*functions, files, lines .*from debug-dir: $WORK/dd1/.build-id/$BID_PATH.debug" "$WORK/dd1.stats" ||
+	fail "stats does not say where prog's symbols came from: $(grep -A4 Symbols "$WORK/dd1.stats")"
+"$ML" stats "$WORK/none.db" | grep -q "^  prog .*exported names only .*from binary" ||
+	fail "stats does not say prog has exported names only"
+"$ML" report -o "$WORK/dd1.html" "$WORK/dd1.db" >/dev/null 2>&1 || fail "report failed"
+grep -q 'id="symbols"' "$WORK/dd1.html" || fail "the report has no Symbols section"
+sed -n '/id="symbols"/,/<\/section>/p' "$WORK/dd1.html" | tr -d '\n' | sed 's/> *</></g' |
+	grep -q "<code[^>]*>prog</code></td><td>functions, files and lines</td><td><span>debug-dir</span>" ||
+	fail "the report's Symbols section lacks prog's row"
+
 "$ML" ingest -q --debug-dir "$WORK/nowhere-1" --debug-dir "$WORK/dd2" -o "$WORK/dd2.db" "$WORK/dd2.mlt" \
 	2>"$WORK/dd2.ingest" && fail "a --debug-dir that does not exist was accepted"
 grep -q "nowhere-1: --debug-dir" "$WORK/dd2.ingest" || fail "no error naming the missing folder: $(cat "$WORK/dd2.ingest")"

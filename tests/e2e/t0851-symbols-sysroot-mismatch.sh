@@ -40,6 +40,11 @@ expect wrong "SELECT count(*) FROM frames WHERE module = 'prog' AND
 	(function IS NOT NULL OR file IS NOT NULL)" 0 "frames named from the refused file"
 expect wrong "SELECT count(*) > 0 FROM frames WHERE module = 'prog'" 1 "module+offset frames of prog"
 
+"$ML" stats "$WORK/wrong.db" | grep -q "^  prog .*none: build-id differs" ||
+	fail "stats does not say prog's file was refused"
+"$ML" report -o "$WORK/wrong.html" "$WORK/wrong.db" >/dev/null 2>&1 || fail "report failed"
+grep -q '<tr class="sym-mismatch">' "$WORK/wrong.html" || fail "the report does not show the refused module"
+
 "$ML" ingest -q --sysroot "$WORK/root" -o "$WORK/sysroot.db" "$WORK/sysroot.mlt" 2>"$WORK/sysroot.err" ||
 	fail "ingest --sysroot: $(head -1 "$WORK/sysroot.err")"
 grep -q warning "$WORK/sysroot.err" && fail "a warning with the right file in the sysroot: $(cat "$WORK/sysroot.err")"
