@@ -43,6 +43,10 @@ static const char usage[] =
 	"      --sample-bytes N   capture stacks and rows for about one allocation per N\n"
 	"                         bytes (counters stay exact); 0 records every one (default)\n"
 	"      --report           then ingest every trace and write the HTML report\n"
+	"      --snapshot-every SECONDS\n"
+	"                         take a labelled snapshot (\"periodic 1\", \"periodic 2\", ...)\n"
+	"                         every SECONDS, for the phase tables; `memledger snapshot\n"
+	"                         PID` takes one whenever asked\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"Exit status: PROG's, or 128+N when PROG was killed by signal N.\n";
@@ -192,12 +196,14 @@ int cmd_run(int argc, char **argv)
 		{ "no-follow", no_argument, NULL, 'n' },
 		{ "sample-bytes", required_argument, NULL, 's' },
 		{ "report", no_argument, NULL, 'r' },
+		{ "snapshot-every", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL;
 	long interval = 20, depth = 64, sample = 0;
 	int follow = 1, report = 0, c;
+	long every_ms = 0;
 	while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -227,6 +233,16 @@ int cmd_run(int argc, char **argv)
 		case 'r':
 			report = 1;
 			break;
+		case 'E': {
+			char *end;
+			double sec = strtod(optarg, &end);
+			if (end == optarg || *end || !(sec >= 0.001 && sec <= 86400)) {
+				cli_error("run", "--snapshot-every wants seconds from 0.001 to 86400, not '%s'", optarg);
+				return 2;
+			}
+			every_ms = (long)(sec * 1000 + 0.5);
+			break;
+		}
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
@@ -292,6 +308,10 @@ int cmd_run(int argc, char **argv)
 		setenv("MEMLEDGER_FOLLOW", follow ? "1" : "0", 1);
 		snprintf(buf, sizeof buf, "%ld", sample);
 		setenv("MEMLEDGER_SAMPLE_BYTES", buf, 1);
+		if (every_ms) {
+			snprintf(buf, sizeof buf, "%ld", every_ms);
+			setenv("MEMLEDGER_SNAPSHOT_EVERY_MS", buf, 1);
+		}
 		snprintf(buf, sizeof buf, "%d", (int)getpid());
 		setenv("MEMLEDGER_ROOT_PID", buf, 1);
 		execvp(prog[0], prog);

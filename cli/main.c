@@ -20,6 +20,8 @@ static const char usage[] =
 	"                         run SQL over a database\n"
 	"  stats TRACE|DB         print every snapshot like Go's PrintMemStats()\n"
 	"  check DB               run the leak checklist (exit 0 pass, 1 fail, 2 error)\n"
+	"  snapshot [--scan] PID [LABEL]\n"
+	"                         take a labelled snapshot now in a process run by `memledger run`\n"
 	"  symbolize [--debug-dir DIR]... [--sysroot DIR] DB\n"
 	"                         look DB's stacks up again, now that symbols can be found\n"
 	"\n"
@@ -31,7 +33,7 @@ static const struct {
 } commands[] = {
 	{ "run", cmd_run }, { "ingest", cmd_ingest }, { "report", cmd_report },
 	{ "query", cmd_query }, { "stats", cmd_stats }, { "check", cmd_check },
-	{ "symbolize", cmd_symbolize },
+	{ "symbolize", cmd_symbolize }, { "snapshot", cmd_snapshot },
 };
 
 int main(int argc, char **argv)
