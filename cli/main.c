@@ -11,7 +11,7 @@ static const char usage[] =
 	"\n"
 	"Shows where a C/C++ program's memory goes and whether it comes back.\n"
 	"\n"
-	"  run [-o TRACE] [--interval MS] [--depth N] [--no-follow] [--report] -- PROG [ARG...]\n"
+	"  run [-o TRACE] [--interval MS] [--depth N] [--no-follow] [--snapshot-every S] [--report] -- PROG [ARG...]\n"
 	"                         run PROG with the tracer; write TRACE (memledger.PROG.PID.mlt)\n"
 	"  ingest [-o DB] TRACE...  load traces into a SQLite database (TRACE.db)\n"
 	"  report [-o OUT.html] [--template DIR] DB\n"
