@@ -6,9 +6,11 @@
  * a debug folder or a sysroot copied from the machine that made the
  * trace, a debuginfod server. Needs only the database.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "ingest/db.h"
@@ -70,6 +72,11 @@ int cmd_symbolize(int argc, char **argv)
 	sqlite3 *db;
 	rc = 1;
 	cli_safe(path, safe, sizeof safe);
+	/* db_open_rw() would create a new, empty database */
+	if (access(path, F_OK) != 0) {
+		cli_error(safe, "cannot open: %s", strerror(errno));
+		goto out;
+	}
 	if (cli_is_trace(path) == 1) {
 		cli_error(safe, "is a trace: `memledger ingest` it (it takes --debug-dir and --sysroot too)");
 		goto out;

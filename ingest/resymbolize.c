@@ -99,10 +99,18 @@ static size_t ident_find(const struct resym *r, const char *module, const char *
 	if (u64map_get(&r->id_of, ident_hash(module, build_id), &v) &&
 	    same(r->ids[v - 1].module, module) && same(r->ids[v - 1].build_id, build_id))
 		return (size_t)v;
-	for (size_t i = 0; i < r->nids; i++)	/* a hash collision: rare */
+	size_t by_name = 0, named = 0;
+	for (size_t i = 0; i < r->nids; i++) {	/* a hash collision: rare */
 		if (same(r->ids[i].module, module) && same(r->ids[i].build_id, build_id))
 			return i + 1;
-	return 0;
+		if (same(r->ids[i].module, module)) {
+			by_name = i + 1;
+			named++;
+		}
+	}
+	/* A frame from before frames had build_id: its file name will do
+	 * when only one file has it. */
+	return !build_id && named == 1 ? by_name : 0;
 }
 
 static int hex_bytes(const char *hex, uint8_t *out, size_t cap, size_t *len)

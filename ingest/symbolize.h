@@ -143,9 +143,9 @@ struct symbolizer *symbolizer_new(void);
 void symbolizer_free(struct symbolizer *s);
 
 /**
- * Set where files are looked for. Call it before registering modules:
- * a module already registered keeps the files it found. Returns 0, or -1
- * only if out of memory.
+ * Set where files are looked for. Call it once, before registering
+ * modules: a module already registered keeps the files it found. Returns
+ * 0, or -1 only if out of memory.
  */
 int symbolizer_set_search(struct symbolizer *s, const struct sym_search *search);
 

@@ -93,6 +93,8 @@ sum=$(md5sum <"$WORK/bad.db")
 "$ML" symbolize --debug-dir "$WORK/dd1" "$WORK/bad.db" 2>"$WORK/bad.err" && fail "symbolize of a broken database succeeded"
 grep -q "unchanged" "$WORK/bad.err" || fail "symbolize error: $(cat "$WORK/bad.err")"
 [ "$(md5sum <"$WORK/bad.db")" = "$sum" ] || fail "a failed symbolize changed the database"
+"$ML" symbolize "$WORK/nothing.db" 2>"$WORK/nothing.err" && fail "symbolize of a missing database succeeded"
+[ -e "$WORK/nothing.db" ] && fail "symbolize created a database"
 "$ML" symbolize "$WORK/p.mlt" 2>"$WORK/trace.err" && fail "symbolize of a trace succeeded"
 grep -q "is a trace" "$WORK/trace.err" || fail "symbolize of a trace: $(cat "$WORK/trace.err")"
 exit 0
