@@ -31,7 +31,7 @@ CLI_SRC    := $(wildcard cli/*.c)
 EMBED := ingest/schema.sql templates/report.xhtml templates/style.css templates/compare.xhtml
 EMBED_C := $(B)/gen/embedded.c
 
-TOOL_LIBS := -lsqlite3 -lxml2 -lz -ldw -lelf -lcurl -lstdc++ -lm -lpthread
+TOOL_LIBS := -lsqlite3 -lxml2 -lz -ldw -lelf -lcurl -ldebuginfod -lstdc++ -lm -lpthread
 TOOL_INC  := -I/usr/include/libxml2 -I$(B)/gen
 
 LIB_OBJ   := $(patsubst %.c,$(B)/lib/%.o,$(FORMAT_SRC) $(TRACER_SRC))
@@ -46,8 +46,8 @@ all: $(B)/libmemledger.so $(B)/memledger
 # ---------------------------------------------------------------- deps
 # Debian packages the build, the tests and the demo need. `make deps`
 # installs the missing ones with apt-get when run as root.
-DEB_BUILD := gcc g++ make pkg-config libsqlite3-dev libxml2-dev zlib1g-dev libunwind-dev libdw-dev libelf-dev libcurl4-openssl-dev
-DEB_TEST  := sqlite3 libxml2-utils valgrind python3 python3-html5lib chromium file golang-go graphviz
+DEB_BUILD := gcc g++ make pkg-config libsqlite3-dev libxml2-dev zlib1g-dev libunwind-dev libdw-dev libelf-dev libcurl4-openssl-dev libdebuginfod-dev
+DEB_TEST  := sqlite3 libxml2-utils valgrind python3 python3-html5lib chromium file golang-go graphviz debuginfod
 DEB_BENCH := heaptrack valgrind
 deps:
 	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)

@@ -19,6 +19,8 @@ int cmd_stats(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_symbolize(int argc, char **argv);
+int cmd_snapshot(int argc, char **argv);
 
 /** Print "memledger: what: message" on stderr. */
 void cli_error(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -50,5 +52,27 @@ int ingest_go_inputs(struct ingest *ig, char **paths, int n, const struct ingest
  * build info, else 0.
  */
 int run_is_go_binary(const char *path);
+/* ---------------------------------------------------------------- symopts.c */
+
+#include "ingest/symbolize.h"
+
+/** --debug-dir DIR... and --sysroot DIR, as given (strings are argv's). */
+struct cli_symopts {
+	const char **dirs;
+	size_t ndirs;
+	const char *sysroot;
+	struct sym_search search;
+};
+
+/** Take opt ("--debug-dir" or "--sysroot") with its argument. 0, or -1 after
+ * an error line (not a directory, ...). */
+int cli_symopts_parse(struct cli_symopts *o, const char *opt, const char *arg);
+/** The search the options describe, valid until cli_symopts_free(). */
+const struct sym_search *cli_symopts_search(struct cli_symopts *o);
+void cli_symopts_free(struct cli_symopts *o);
+/** Print the warning for a module refused for its build-id. */
+void cli_sym_warn(const struct sym_module_status *st);
+/** s with control bytes shown as \xNN (in buf, n bytes), fit for a terminal. */
+const char *cli_safe(const char *s, char *buf, size_t n);
 
 #endif

@@ -19,7 +19,7 @@
 #include "ingest/ingest.h"
 
 static const char usage[] =
-	"usage: memledger ingest [-o DB] [-q] TRACE...\n"
+	"usage: memledger ingest [-o DB] [-q] [--debug-dir DIR]... [--sysroot DIR] TRACE...\n"
 	"\n"
 	"Load traces written by `memledger run` into a SQLite database; several\n"
 	"traces become several processes. An existing database is appended to.\n"
@@ -28,6 +28,11 @@ static const char usage[] =
 	"\n"
 	"  -o, --output DB   the database (default: the first TRACE with .db)\n"
 	"  -q, --quiet       print errors and warnings only, and no progress bar\n"
+	"      --debug-dir DIR  also look for debug files in DIR (by build-id, by\n"
+	"                    .gnu_debuglink name, or an unstripped copy); repeatable\n"
+	"      --sysroot DIR  the traced machine's files are under DIR (a trace made\n"
+	"                    elsewhere or in a container)\n"
+	"                    Debuginfod is asked too when DEBUGINFOD_URLS is set.\n"
 	"  -h, --help        show this help\n";
 
 int cmd_ingest(int argc, char **argv)
@@ -36,10 +41,13 @@ int cmd_ingest(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "debug-dir", required_argument, NULL, 'D' },
+		{ "sysroot", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL;
 	int quiet = 0, c;
+	struct cli_symopts so = { 0 };
 	while ((c = getopt_long(argc, argv, "+o:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -48,15 +56,25 @@ int cmd_ingest(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'D':
+		case 'S':
+			if (cli_symopts_parse(&so, c == 'D' ? "--debug-dir" : "--sysroot", optarg) < 0) {
+				cli_symopts_free(&so);
+				return 2;
+			}
+			break;
 		case 'h':
+			cli_symopts_free(&so);
 			fputs(usage, stdout);
 			return 0;
 		default:
+			cli_symopts_free(&so);
 			fputs(usage, stderr);
 			return 2;
 		}
 	}
 	if (optind >= argc) {
+		cli_symopts_free(&so);
 		cli_error("ingest", "no trace given");
 		fputs(usage, stderr);
 		return 2;
@@ -71,10 +89,11 @@ int cmd_ingest(int argc, char **argv)
 	if (ingest_open(&ig, out, err, sizeof err) < 0) {
 		cli_error(out, "%s", err);
 		free(def);
+		cli_symopts_free(&so);
 		return 1;
 	}
 	int failed = 0;
-	struct ingest_opts o = { !quiet };
+	struct ingest_opts o = { .progress = !quiet, .search = cli_symopts_search(&so), .sym_warn = cli_sym_warn };
 	if (ingest_go_inputs(&ig, argv + optind, argc - optind, &o, quiet, &failed) > 0)
 		loaded++;
 	for (int i = optind; i < argc; i++) {
@@ -106,5 +125,6 @@ int cmd_ingest(int argc, char **argv)
 		fprintf(stderr, "memledger: database: %s\n", out);
 	}
 	free(def);
+	cli_symopts_free(&so);
 	return failed;
 }

@@ -46,11 +46,15 @@ static const char usage[] =
 	"      --report           then ingest every trace and write the HTML report\n"
 	"      --go-endpoint URL  Go: also poll a service's expvar and net/http/pprof at URL\n"
 	"                         (http://HOST:PORT); without PROG, until SIGINT or SIGTERM\n"
+	"      --snapshot-every SECONDS\n"
+	"                         take a labelled snapshot (\"periodic 1\", \"periodic 2\", ...)\n"
+	"                         every SECONDS, for the phase tables; `memledger snapshot\n"
+	"                         PID` takes one whenever asked\n"
+	"  -h, --help             show this help\n"
 	"\n"
 	"A Go program (found by its Go build info) is not preloaded: its MemStats,\n"
 	"gctrace, goroutine dumps and heap profiles go into TRACE instead (README.md,\n"
 	"\"Go programs\").\n"
-	"  -h, --help             show this help\n"
 	"\n"
 	"Exit status: PROG's, or 128+N when PROG was killed by signal N.\n";
 
@@ -171,7 +175,7 @@ static int ingest_and_report(char **traces, int n, const char *trace)
 		cli_error(db, "%s", err);
 		goto out;
 	}
-	struct ingest_opts o = { 1 };
+	struct ingest_opts o = { .progress = 1, .sym_warn = cli_sym_warn };
 	for (int i = 0; i < n; i++) {
 		struct ingest_stats st;
 		if (ingest_trace(&ig, traces[i], &o, &st, err, sizeof err) < 0)
@@ -200,6 +204,7 @@ int cmd_run(int argc, char **argv)
 		{ "sample-bytes", required_argument, NULL, 's' },
 		{ "report", no_argument, NULL, 'r' },
 		{ "go-endpoint", required_argument, NULL, 'g' },
+		{ "snapshot-every", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -207,6 +212,7 @@ int cmd_run(int argc, char **argv)
 	long interval = 20, depth = 64, sample = 0;
 	int follow = 1, report = 0, c, interval_set = 0;
 	const char *go_endpoint = NULL;
+	long every_ms = 0;
 	while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -240,6 +246,16 @@ int cmd_run(int argc, char **argv)
 		case 'g':
 			go_endpoint = optarg;
 			break;
+		case 'E': {
+			char *end;
+			double sec = strtod(optarg, &end);
+			if (end == optarg || *end || !(sec >= 0.001 && sec <= 86400)) {
+				cli_error("run", "--snapshot-every wants seconds from 0.001 to 86400, not '%s'", optarg);
+				return 2;
+			}
+			every_ms = (long)(sec * 1000 + 0.5);
+			break;
+		}
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
@@ -311,6 +327,10 @@ int cmd_run(int argc, char **argv)
 		setenv("MEMLEDGER_FOLLOW", follow ? "1" : "0", 1);
 		snprintf(buf, sizeof buf, "%ld", sample);
 		setenv("MEMLEDGER_SAMPLE_BYTES", buf, 1);
+		if (every_ms) {
+			snprintf(buf, sizeof buf, "%ld", every_ms);
+			setenv("MEMLEDGER_SNAPSHOT_EVERY_MS", buf, 1);
+		}
 		snprintf(buf, sizeof buf, "%d", (int)getpid());
 		setenv("MEMLEDGER_ROOT_PID", buf, 1);
 		execvp(prog[0], prog);

@@ -22,7 +22,8 @@ static const char usage[] =
 	"\n"
 	"Print the program's snapshots (with start and exit) like Go's\n"
 	"PrintMemStats(): each metric, its change since the previous snapshot,\n"
-	"and the allocation rate in between.\n"
+	"and the allocation rate in between. For a database, then how much each\n"
+	"module's symbols tell and which file they came from.\n"
 	"\n"
 	"  --samples       also print every periodic sample\n"
 	"  --process N     only process N (processes.id) of a database\n"
@@ -39,6 +40,46 @@ static void block(struct ml_memstats *cur, struct ml_memstats *prev, int have_pr
 static int64_t col_opt(sqlite3_stmt *s, int i)
 {
 	return sqlite3_column_type(s, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, i);
+}
+
+/* Per module a stack passes through: how much its files told, and where
+ * they came from (modules.symbols*, absent from older databases). */
+static void symbols_block(sqlite3 *db, int64_t process_id)
+{
+	static const struct {
+		const char *level, *what;
+	} words[] = {
+		{ "full", "functions, files, lines" }, { "names", "function names only" },
+		{ "exports", "exported names only" }, { "mismatch", "none: build-id differs, file refused" },
+		{ "missing", "none: no file found" },
+	};
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT path, symbols, symbols_from, symbols_file FROM modules"
+	                           " WHERE process_id = ? AND symbols IS NOT NULL"
+	                           " GROUP BY coalesce(build_id, path) ORDER BY path", -1, &s, NULL) != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return;
+	}
+	sqlite3_bind_int64(s, 1, process_id);
+	int n = 0;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		char path[1024], file[1024];
+		const char *level = (const char *)sqlite3_column_text(s, 1), *what = level;
+		const char *from = (const char *)sqlite3_column_text(s, 2);
+		const char *base = strrchr(cli_safe((const char *)sqlite3_column_text(s, 0), path, sizeof path), '/');
+		for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+			if (!strcmp(words[i].level, level))
+				what = words[i].what;
+		if (!n++)
+			printf("Symbols, per module the stacks pass through:\n");
+		printf("  %-28s %-36s", base && base[1] ? base + 1 : path, what);
+		if (from)
+			printf(" from %s: %s", from, cli_safe((const char *)sqlite3_column_text(s, 3), file, sizeof file));
+		putchar('\n');
+	}
+	if (n)
+		putchar('\n');
+	sqlite3_finalize(s);
 }
 
 static int stats_db(const char *path, int samples, long only)
@@ -113,6 +154,7 @@ static int stats_db(const char *path, int samples, long only)
 			k ^= 1;
 		}
 		sqlite3_reset(snaps);
+		symbols_block(db, sqlite3_column_int64(procs, 0));
 	}
 	sqlite3_finalize(procs);
 	sqlite3_finalize(snaps);

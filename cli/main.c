@@ -11,7 +11,7 @@ static const char usage[] =
 	"\n"
 	"Shows where a C/C++ program's memory goes and whether it comes back.\n"
 	"\n"
-	"  run [-o TRACE] [--interval MS] [--depth N] [--no-follow] [--report] -- PROG [ARG...]\n"
+	"  run [-o TRACE] [--interval MS] [--depth N] [--no-follow] [--snapshot-every S] [--report] -- PROG [ARG...]\n"
 	"                         run PROG with the tracer; write TRACE (memledger.PROG.PID.mlt)\n"
 	"  ingest [-o DB] TRACE...  load traces into a SQLite database (TRACE.db)\n"
 	"  report [-o OUT.html] [--template DIR] DB\n"
@@ -26,6 +26,10 @@ static const char usage[] =
 	"                         fail only on regressions against BASE\n"
 	"  diff [--json] [--html OUT.html] BASE.db NEW.db\n"
 	"                         compare two runs (exit 0 same, 1 differ, 2 error)\n"
+	"  snapshot [--scan] PID [LABEL]\n"
+	"                         take a labelled snapshot now in a process run by `memledger run`\n"
+	"  symbolize [--debug-dir DIR]... [--sysroot DIR] DB\n"
+	"                         look DB's stacks up again, now that symbols can be found\n"
 	"\n"
 	"Run `memledger COMMAND --help` for a command's options.\n";
 
@@ -37,6 +41,7 @@ static const struct {
 	{ "query", cmd_query }, { "stats", cmd_stats }, { "check", cmd_check },
 	{ "export", cmd_export },
 	{ "diff", cmd_diff },
+	{ "symbolize", cmd_symbolize }, { "snapshot", cmd_snapshot },
 };
 
 int main(int argc, char **argv)

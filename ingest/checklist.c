@@ -96,6 +96,11 @@ static void where(sqlite3 *db, int64_t stack_id, char *out, size_t n)
 	sqlite3_finalize(s);
 }
 
+void checklist_where(sqlite3 *db, int64_t stack_id, char *out, size_t n)
+{
+	where(db, stack_id, out, n);
+}
+
 static void human(char *out, size_t n, int64_t bytes)
 {
 	ml_fmt_bytes(out, n, bytes);
@@ -429,8 +434,10 @@ static int baseline_check(struct item *it)
 void checklist_settle_window(const struct trace_meta *m, int64_t *lo, int64_t *hi)
 {
 	*lo = -1;
+	/* The program's own: one taken from outside (flag 4) says nothing
+	 * about whether the program snapshotted too early. */
 	for (size_t i = 0; i < m->nsnaps; i++)
-		if (m->snaps[i].kind == ML_SNAP_USER && m->snaps[i].ns > *lo)
+		if (m->snaps[i].kind == ML_SNAP_USER && !(m->snaps[i].flags & 4) && m->snaps[i].ns > *lo)
 			*lo = m->snaps[i].ns;
 	*hi = derive_exit_begin_ns(m);
 }

@@ -18,6 +18,12 @@
 int checklist_run(sqlite3 *db, const struct trace_meta *m, int64_t pid, const struct gsite *sites,
                   size_t nsites, int64_t settle_lo, int64_t settle_hi, char *err, size_t errlen);
 
+/**
+ * How the evidence names the place of a stack: "function (file:line)" of
+ * its first frame outside the runtime, else what is known of it.
+ */
+void checklist_where(sqlite3 *db, int64_t stack_id, char *out, size_t n);
+
 /** The settle window: after the program's last own snapshot, before exit. lo < 0: none. */
 void checklist_settle_window(const struct trace_meta *m, int64_t *lo, int64_t *hi);
 

@@ -228,7 +228,7 @@ int derive_threads(sqlite3 *db, const struct trace_meta *m, struct symbolizer *s
 	struct thread_inst *th = NULL;
 	size_t nth = 0, capth = 0;
 	int rc = -1;
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *s = NULL, *where_s = NULL;
 	if (m->ntev && !(ev = malloc(m->ntev * sizeof *ev)))
 		goto out_oom;
 	if (m->ntev)
@@ -290,7 +290,10 @@ int derive_threads(sqlite3 *db, const struct trace_meta *m, struct symbolizer *s
 	s = db_prepare(db, "INSERT OR REPLACE INTO threads(process_id, tid, start_ns, end_ns, state_at_exit,"
 	                   " stack_size, stack_id, start_function, creator_tid, join_ns, detach_ns)"
 	                   " VALUES (?,?,?,?,?,?,?,?,?,?,?)", err, errlen);
-	if (!s)
+	/* where each start function is, so `memledger symbolize` can name it later */
+	where_s = db_prepare(db, "INSERT OR REPLACE INTO thread_starts(process_id, tid, start_ns, module, build_id,"
+	                         " offset) VALUES (?,?,?,?,?,?)", err, errlen);
+	if (!s || !where_s)
 		goto out;
 	for (size_t i = 0; i < nth; i++) {
 		t = &th[i];
@@ -302,6 +305,14 @@ int derive_threads(sqlite3 *db, const struct trace_meta *m, struct symbolizer *s
 			int n = symbolizer_lookup(sym, t->start_fn, 0, fr, 8);
 			if (n > 0)
 				fn = fr[n - 1].function;
+			sqlite3_bind_int64(where_s, 1, pid);
+			sqlite3_bind_int64(where_s, 2, t->tid);
+			sqlite3_bind_int64(where_s, 3, t->start_ns);
+			db_bind_text(where_s, 4, fr[n - 1].module);
+			db_bind_text(where_s, 5, fr[n - 1].build_id);
+			sqlite3_bind_int64(where_s, 6, (int64_t)fr[n - 1].offset);
+			if (db_step(db, where_s, err, errlen) < 0)
+				goto out;
 		}
 		struct tm_stack *st = t->stack ? tm_stack_get(m, t->stack) : NULL;
 		sqlite3_bind_int64(s, 1, pid);
@@ -324,6 +335,7 @@ out_oom:
 	snprintf(err, errlen, "out of memory");
 out:
 	sqlite3_finalize(s);
+	sqlite3_finalize(where_s);
 	free(ev);
 	free(th);
 	return rc;

@@ -168,7 +168,7 @@ int ingest_trace(struct ingest *ig, const char *path, const struct ingest_opts *
 	if (pid < 0)
 		goto out;
 	progress_draw(&pg, 0.25, "symbols");
-	if (!(sym = symbols_for_trace(&m))) {
+	if (!(sym = symbols_for_trace(&m, o ? o->search : NULL))) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -189,6 +189,7 @@ int ingest_trace(struct ingest *ig, const char *path, const struct ingest_opts *
 	if (derive_snapshots(ig->db, &m, pid, err, errlen) < 0 ||
 	    derive_modules(ig->db, &m, pid, err, errlen) < 0 ||
 	    derive_threads(ig->db, &m, sym, pid, err, errlen) < 0 ||
+	    symbols_status(ig->db, sym, pid, o ? o->sym_warn : NULL, err, errlen) < 0 ||
 	    derive_resources(ig->db, &m, pid, err, errlen) < 0 ||
 	    derive_sites(ig->db, sites, nsites, pid, err, errlen) < 0 ||
 	    checklist_run(ig->db, &m, pid, sites, nsites, settle_lo, settle_hi, err, errlen) < 0 ||

@@ -25,8 +25,15 @@ struct ingest {
 	struct symcache cache;
 };
 
+struct sym_search;
+struct sym_module_status;
+
 struct ingest_opts {
 	int progress;           /* draw a progress bar on stderr */
+	/* where else to look for symbol files (NULL: the defaults) */
+	const struct sym_search *search;
+	/* told of each module whose only file has another build-id */
+	void (*sym_warn)(const struct sym_module_status *st);
 };
 
 struct ingest_stats {

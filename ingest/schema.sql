@@ -132,7 +132,8 @@ CREATE TABLE IF NOT EXISTS frames (
 	line     INTEGER,
 	inlined  INTEGER NOT NULL DEFAULT 0,  -- 1: inlined into the next deeper frame
 	-- extensions
-	runtime  INTEGER NOT NULL DEFAULT 0   -- 1: in the C/C++ runtime (libc, libstdc++, ld.so, ...)
+	runtime  INTEGER NOT NULL DEFAULT 0,  -- 1: in the C/C++ runtime (libc, libstdc++, ld.so, ...)
+	build_id TEXT      -- the module's build-id (hex): with module, which file; NULL if unknown
 );
 
 CREATE TABLE IF NOT EXISTS threads (
@@ -148,6 +149,18 @@ CREATE TABLE IF NOT EXISTS threads (
 	creator_tid    INTEGER,
 	join_ns        INTEGER,
 	detach_ns      INTEGER,
+	PRIMARY KEY (process_id, tid, start_ns)
+) WITHOUT ROWID;
+
+-- Where each thread's start function is (module file name, build-id,
+-- offset), so that `memledger symbolize` can name it again.
+CREATE TABLE IF NOT EXISTS thread_starts (
+	process_id INTEGER NOT NULL,
+	tid        INTEGER NOT NULL,
+	start_ns   INTEGER NOT NULL,
+	module     TEXT,
+	build_id   TEXT,
+	offset     INTEGER NOT NULL,
 	PRIMARY KEY (process_id, tid, start_ns)
 ) WITHOUT ROWID;
 
@@ -170,7 +183,15 @@ CREATE TABLE IF NOT EXISTS modules (
 	build_id   TEXT,              -- hex
 	base       INTEGER NOT NULL,  -- load bias
 	load_ns    INTEGER NOT NULL,
-	unload_ns  INTEGER
+	unload_ns  INTEGER,
+	-- extensions
+	symbols      TEXT,  -- what its files gave: 'full' (DWARF: functions, files, lines),
+	                    -- 'names' (symbol table), 'exports' (exported names only),
+	                    -- 'mismatch' (only a file with another build-id: refused),
+	                    -- 'missing' (no file); NULL: no stack passes through it
+	symbols_from TEXT,  -- where from: 'binary', 'debuglink', '/usr/lib/debug',
+	                    -- 'debug-dir', 'sysroot', 'debuginfod'
+	symbols_file TEXT   -- the file the symbols came from
 );
 
 -- One row per allocation site (a distinct call stack). function, file and

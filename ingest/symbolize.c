@@ -7,6 +7,12 @@
  * ranges are the truth, modules may overlap over the life of a process,
  * and a module without a file must still answer with module+offset.
  *
+ * Files are found by our own search (sym_find_main(), sym_find_debug()),
+ * not elfutils' standard callbacks, so that every file is checked against
+ * the recorded build-id and the module's status can say where its
+ * symbols came from. libdwfl asks for a separate debug file through
+ * sym_find_debuginfo(), which runs that search.
+ *
  * Frames of every resolved ip live in one pool; a hash table maps
  * (ip, is_return_address) to its run of frames. All strings are interned
  * in a hash set, so frames hold only borrowed pointers.
@@ -15,11 +21,15 @@
 
 #include <assert.h>
 #include <dwarf.h>
+#include <elfutils/debuginfod.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
 #include <fcntl.h>
+#include <errno.h>
 #include <gelf.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,11 +58,53 @@ struct sym_symbol {
 	int rank;		/* sym_rank() */
 };
 
+/* Where a file was found; sym_source_names[] spells them for users. */
+enum sym_source {
+	SRC_NONE, SRC_BINARY, SRC_DEBUGLINK, SRC_SYSTEM, SRC_DEBUG_DIR,
+	SRC_SYSROOT, SRC_DEBUGINFOD,
+};
+
+static const char *const sym_source_names[] = {
+	NULL, "binary", "debuglink", SYM_DEBUG_DIR, "debug-dir", "sysroot",
+	"debuginfod",
+};
+
+/* What sym_open_elf() learnt about a file. */
+struct sym_elf {
+	int has_symtab, has_dwarf;
+	dev_t dev;
+	ino_t ino;
+	char id[2 * SYM_MAX_BUILD_ID + 1];	/* its build-id, when it differed */
+};
+
+struct symbolizer;
+
+/* libdwfl's per-module user data: how sym_find_debuginfo() finds us. */
+struct sym_modctx {
+	struct symbolizer *s;
+	size_t idx;		/* in s->mods */
+};
+
 struct sym_module {
 	const char *name;	/* interned basename */
 	const char *path;	/* interned, as registered */
 	uint8_t build_id[SYM_MAX_BUILD_ID];
 	size_t build_id_len;
+	const char *build_id_hex;	/* interned, NULL if none */
+	int used;		/* a lookup fell in the module */
+	/* The ELF file reported to libdwfl, when found. */
+	int elf_src;		/* enum sym_source */
+	const char *elf_file;
+	struct sym_elf elf;
+	int remote_tried;	/* debuginfod was asked for it */
+	/* Its separate debug file: 0 not looked for, 1 none, 2 found. */
+	int dbg_state;
+	int dbg_src;
+	const char *dbg_file;
+	struct sym_elf dbg;
+	/* A file at the recorded path (or in the sysroot) with another
+	 * build-id: the reason a module has no symbols. */
+	const char *other_file, *other_id;
 	uint64_t bias, lo, hi;
 	uint64_t reg_lo, reg_hi;	/* lo and hi as registered */
 	Dwfl_Module *dwmod;	/* NULL if no usable file was found */
@@ -91,7 +143,19 @@ struct sym_entry {
 
 struct symbolizer {
 	Dwfl *dwfl;
+	Dwfl_Callbacks cb;	/* libdwfl keeps a pointer to it */
+	char *debuginfo_path;	/* for dwz files: elfutils' search path */
 	unsigned next_id;	/* makes libdwfl module names unique */
+
+	char **debug_dirs;	/* struct sym_search, copied */
+	size_t ndebug_dirs;
+	char *sysroot;
+	int no_debuginfod;
+	debuginfod_client *dfd;	/* created on first use */
+	int dfd_failed;
+
+	struct sym_modctx **ctxs;	/* owned, one per reported file */
+	size_t nctxs, ctxs_cap;
 
 	struct sym_module *mods;
 	size_t nmods, mods_cap;
@@ -107,18 +171,6 @@ struct symbolizer {
 
 	struct sym_unit *units;	/* open addressing by Dwarf_CU pointer */
 	size_t units_cap, units_used;
-};
-
-/*
- * NULL selects elfutils' default search path, ":.debug:/usr/lib/debug".
- * libdwfl keeps a pointer to the callbacks, so they must be static.
- */
-static char *sym_debuginfo_path;
-static const Dwfl_Callbacks sym_callbacks = {
-	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
-	.section_address = dwfl_offline_section_address,
-	.debuginfo_path = &sym_debuginfo_path,
 };
 
 static const char sym_unknown_module[] = "?";
@@ -233,18 +285,54 @@ static int sym_is_runtime(const char *base)
 	return 0;
 }
 
+static void sym_hex(char *out, const uint8_t *id, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		snprintf(out + 2 * i, 3, "%02x", id[i]);
+	out[2 * len] = 0;
+}
+
+/* Which sections `elf` has that a symbolizer wants. */
+static void sym_elf_sections(Elf *elf, struct sym_elf *e)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+		GElf_Shdr shdr;
+
+		if (!gelf_getshdr(scn, &shdr))
+			continue;
+		if (shdr.sh_type == SHT_SYMTAB)
+			e->has_symtab = 1;
+		name = elf_strptr(elf, shstrndx, shdr.sh_name);
+		if (name && shdr.sh_type != SHT_NOBITS &&
+		    (!strcmp(name, ".debug_info") ||
+		     !strcmp(name, ".zdebug_info")))
+			e->has_dwarf = 1;
+	}
+}
+
 /*
  * Open `path` if it is a regular ELF file and, when `id_len` is not 0,
- * carries that build-id. Returns the descriptor, or -1.
+ * carries that build-id; fill *e. Returns the descriptor, -1 if there is
+ * no such ELF file, -2 if it is one with another build-id (in e->id).
  */
-static int sym_open_elf(const char *path, const uint8_t *id, size_t id_len)
+static int sym_open_elf(const char *path, const uint8_t *id, size_t id_len,
+			struct sym_elf *e)
 {
 	const void *file_id;
 	struct stat st;
 	ssize_t n;
 	Elf *elf;
-	int fd;
+	int fd, ret = -1;
 
+	memset(e, 0, sizeof(*e));
 	/* O_NONBLOCK: a FIFO must not hang us before fstat() rejects it. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
@@ -258,9 +346,18 @@ static int sym_open_elf(const char *path, const uint8_t *id, size_t id_len)
 		goto out_end;
 	if (id_len) {
 		n = dwelf_elf_gnu_build_id(elf, &file_id);
-		if (n <= 0 || (size_t)n != id_len || memcmp(file_id, id, id_len))
+		if (n <= 0 || (size_t)n != id_len || memcmp(file_id, id, id_len)) {
+			if (n > 0 && n <= SYM_MAX_BUILD_ID)
+				sym_hex(e->id, file_id, (size_t)n);
+			else
+				snprintf(e->id, sizeof(e->id), "none");
+			ret = -2;
 			goto out_end;
+		}
 	}
+	sym_elf_sections(elf, e);
+	e->dev = st.st_dev;
+	e->ino = st.st_ino;
 	elf_end(elf);
 	return fd;
 
@@ -268,50 +365,53 @@ out_end:
 	elf_end(elf);
 out_close:
 	close(fd);
-	return -1;
+	return ret;
 }
 
-/*
- * Find the file with build-id `id` under SYM_DEBUG_DIR/.build-id: the
- * binary itself (Fedora's layout), else its separate debug file (Debian's),
- * which has the program headers, .symtab and DWARF that we need.
- * On success returns the descriptor and leaves the file's path in `path`.
- */
-static int sym_open_by_build_id(const uint8_t *id, size_t id_len,
-				char *path, size_t path_size)
+/* snprintf() into buf; 0, or -1 when the result did not fit. */
+static int sym_fmt(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int sym_fmt(char *buf, size_t size, const char *fmt, ...)
 {
-	static const char *const suffixes[] = { "", ".debug" };
-	char hex[2 * SYM_MAX_BUILD_ID + 1];
-	size_t i;
-	int fd;
+	va_list ap;
+	int n;
 
-	if (id_len < 2 || id_len > SYM_MAX_BUILD_ID)
-		return -1;
-	for (i = 0; i < id_len; i++)
-		snprintf(hex + 2 * i, 3, "%02x", id[i]);
-	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		int n = snprintf(path, path_size, "%s/.build-id/%.2s/%s%s",
-				 SYM_DEBUG_DIR, hex, hex + 2, suffixes[i]);
-
-		if (n < 0 || (size_t)n >= path_size)
-			return -1;
-		fd = sym_open_elf(path, id, id_len);
-		if (fd >= 0)
-			return fd;
-	}
-	return -1;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
 /*
- * Report the open file `fd` to libdwfl as module `m`, at m->bias. Consumes
- * fd. Leaves m->dwmod NULL if libdwfl will not take the file.
+ * Report the open file `fd` to libdwfl as module `m`, which is or will be
+ * s->mods[idx], at m->bias. Consumes fd. Leaves m->dwmod NULL if libdwfl
+ * will not take the file.
  */
 static void sym_report(struct symbolizer *s, struct sym_module *m,
-		       const char *file, int fd)
+		       size_t idx, const char *file, int fd)
 {
 	Dwarf_Addr start, end, bias;
+	struct sym_modctx *ctx;
 	Dwfl_Module *dwmod;
+	void **userdata;
 	char name[64];
+
+	if (s->nctxs == s->ctxs_cap) {
+		size_t cap = s->ctxs_cap ? 2 * s->ctxs_cap : 64;
+		struct sym_modctx **ctxs = realloc(s->ctxs, cap * sizeof(*ctxs));
+
+		if (!ctxs)
+			goto out_close;
+		s->ctxs = ctxs;
+		s->ctxs_cap = cap;
+	}
+	ctx = malloc(sizeof(*ctx));
+	if (!ctx)
+		goto out_close;
+	ctx->s = s;
+	ctx->idx = idx;
+	s->ctxs[s->nctxs++] = ctx;
 
 	/*
 	 * libdwfl merges modules reported under one name and range, and on a
@@ -323,10 +423,11 @@ static void sym_report(struct symbolizer *s, struct sym_module *m,
 	/* add_p_vaddr: for ET_DYN, `base` is the bias; ET_EXEC ignores it. */
 	dwmod = dwfl_report_elf(s->dwfl, name, file, fd, m->bias, true);
 	dwfl_report_end(s->dwfl, NULL, NULL);
-	if (!dwmod) {
-		close(fd);
-		return;
-	}
+	if (!dwmod)
+		goto out_close;
+	/* Before anything can make libdwfl look for the debug file. */
+	dwfl_module_info(dwmod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
+	*userdata = ctx;
 	if (!dwfl_module_getelf(dwmod, &bias))
 		return;
 	dwfl_module_info(dwmod, NULL, &start, &end, NULL, NULL, NULL, NULL);
@@ -336,6 +437,300 @@ static void sym_report(struct symbolizer *s, struct sym_module *m,
 		m->lo = start - bias + m->bias;
 		m->hi = end - bias + m->bias;
 	}
+	return;
+
+out_close:
+	close(fd);
+}
+
+/* ------------------------------------------------------------ finding files */
+
+/*
+ * A candidate for module m's ELF file (m is or will be s->mods[idx]):
+ * report it when it is the right one. Returns 1 once m has a file.
+ */
+static int sym_try_main(struct symbolizer *s, struct sym_module *m,
+			size_t idx, const char *path, int src)
+{
+	struct sym_elf e;
+	int fd = sym_open_elf(path, m->build_id, m->build_id_len, &e);
+
+	if (fd == -2 && !m->other_file) {
+		m->other_file = sym_intern(s, path);
+		m->other_id = sym_intern(s, e.id);
+	}
+	if (fd < 0)
+		return 0;
+	sym_report(s, m, idx, path, fd);
+	if (!m->dwmod)
+		return 0;
+	m->elf_src = src;
+	m->elf_file = sym_intern(s, path);
+	m->elf = e;
+	return 1;
+}
+
+/* A file standing in for the ELF file under DIR/.build-id. */
+static int sym_try_main_by_id(struct symbolizer *s, struct sym_module *m,
+			      size_t idx, const char *dir, int src)
+{
+	static const char *const suffixes[] = { "", ".debug" };
+	const char *hex = m->build_id_hex;
+	char path[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+		if (!sym_fmt(path, sizeof(path), "%s/.build-id/%.2s/%s%s", dir,
+			     hex, hex + 2, suffixes[i]) &&
+		    sym_try_main(s, m, idx, path, src))
+			return 1;
+	return 0;
+}
+
+/*
+ * Find module m's ELF file on this machine (see symbolize.h for the
+ * order). debuginfod comes later, in sym_find_main_remote(), and only
+ * for a module that a lookup needs.
+ */
+static void sym_find_main(struct symbolizer *s, struct sym_module *m,
+			  size_t idx)
+{
+	char path[PATH_MAX];
+	size_t i;
+
+	if (m->path[0] && sym_try_main(s, m, idx, m->path, SRC_BINARY))
+		return;
+	if (s->sysroot && m->path[0] == '/' &&
+	    !sym_fmt(path, sizeof(path), "%s%s", s->sysroot, m->path) &&
+	    sym_try_main(s, m, idx, path, SRC_SYSROOT))
+		return;
+	/* Without a build-id, nothing found by another name can be trusted. */
+	if (!m->build_id_hex)
+		return;
+	if (sym_try_main_by_id(s, m, idx, SYM_DEBUG_DIR, SRC_SYSTEM))
+		return;
+	for (i = 0; i < s->ndebug_dirs; i++) {
+		const char *dir = s->debug_dirs[i];
+
+		if (sym_try_main_by_id(s, m, idx, dir, SRC_DEBUG_DIR))
+			return;
+		if (!sym_fmt(path, sizeof(path), "%s/%s", dir, m->name) &&
+		    sym_try_main(s, m, idx, path, SRC_DEBUG_DIR))
+			return;
+		if (!sym_fmt(path, sizeof(path), "%s/%s.debug", dir, m->name) &&
+		    sym_try_main(s, m, idx, path, SRC_DEBUG_DIR))
+			return;
+	}
+	if (s->sysroot &&
+	    !sym_fmt(path, sizeof(path), "%s%s", s->sysroot, SYM_DEBUG_DIR))
+		sym_try_main_by_id(s, m, idx, path, SRC_SYSROOT);
+}
+
+/*
+ * Ask debuginfod for module m's executable (else its debug file). NULL
+ * path and -1 unless DEBUGINFOD_URLS is set and the server has it.
+ * Returns the path of the file in libdebuginfod's cache (caller frees).
+ */
+static char *sym_debuginfod(struct symbolizer *s, struct sym_module *m,
+			    int executable)
+{
+	const char *urls = getenv("DEBUGINFOD_URLS");
+	char *path = NULL;
+	int fd;
+
+	if (s->no_debuginfod || !urls || !*urls || !m->build_id_len)
+		return NULL;
+	if (!s->dfd && !s->dfd_failed) {
+		s->dfd = debuginfod_begin();
+		s->dfd_failed = !s->dfd;
+	}
+	if (!s->dfd)
+		return NULL;
+	if (executable)
+		fd = debuginfod_find_executable(s->dfd, m->build_id,
+						(int)m->build_id_len, &path);
+	else
+		fd = debuginfod_find_debuginfo(s->dfd, m->build_id,
+					       (int)m->build_id_len, &path);
+	if (fd < 0) {
+		free(path);
+		return NULL;
+	}
+	/* Opened again, and checked, by path like every other candidate. */
+	close(fd);
+	return path;
+}
+
+/* The last resort for a module a lookup fell in: debuginfod. */
+static void sym_find_main_remote(struct symbolizer *s, struct sym_module *m)
+{
+	size_t idx = (size_t)(m - s->mods);
+	char *path;
+
+	m->remote_tried = 1;
+	path = sym_debuginfod(s, m, 1);
+	if (path && sym_try_main(s, m, idx, path, SRC_DEBUGINFOD)) {
+		free(path);
+		return;
+	}
+	free(path);
+	path = sym_debuginfod(s, m, 0);
+	if (path)
+		sym_try_main(s, m, idx, path, SRC_DEBUGINFOD);
+	free(path);
+}
+
+/*
+ * A candidate for module m's separate debug file: the right build-id,
+ * something to offer (a symbol table or DWARF), and not the ELF file
+ * itself by another name. Returns its descriptor and name for libdwfl.
+ */
+static int sym_try_debug(struct symbolizer *s, struct sym_module *m,
+			 const char *path, int src, char **out)
+{
+	struct sym_elf e;
+	int fd = sym_open_elf(path, m->build_id, m->build_id_len, &e);
+
+	if (fd < 0)
+		return -1;
+	if ((e.dev == m->elf.dev && e.ino == m->elf.ino) ||
+	    (!e.has_symtab && !e.has_dwarf) || !(*out = strdup(path))) {
+		close(fd);
+		return -1;
+	}
+	m->dbg_state = 2;
+	m->dbg_src = src;
+	m->dbg_file = sym_intern(s, path);
+	m->dbg = e;
+	return fd;
+}
+
+#define SYM_TRY_DEBUG(src, ...) do { \
+	if (!sym_fmt(path, sizeof(path), __VA_ARGS__) && \
+	    (fd = sym_try_debug(s, m, path, (src), out)) >= 0) \
+		return fd; \
+} while (0)
+
+/*
+ * Find module m's separate debug file, for its ELF file `file` with
+ * .gnu_debuglink `link` (NULL if none), in the order symbolize.h gives.
+ * Returns the descriptor, or -1 with errno 0: not found.
+ */
+static int sym_find_debug(struct symbolizer *s, struct sym_module *m,
+			  const char *file, const char *link, char **out)
+{
+	char path[PATH_MAX], dir[PATH_MAX], name[PATH_MAX], rdir[PATH_MAX];
+	const char *hex = m->build_id_hex, *slash = strrchr(file, '/');
+	int near = m->elf_src == SRC_SYSROOT ? SRC_SYSROOT : SRC_DEBUGLINK;
+	const char *r = s->sysroot;
+	size_t i;
+	int fd;
+
+	/* The file's folder, and the recorded path's ("" if relative). */
+	if (sym_fmt(dir, sizeof(dir), "%.*s", slash ? (int)(slash - file) : 1,
+		    slash ? file : "."))
+		goto out_none;
+	slash = strrchr(m->path, '/');
+	if (m->path[0] != '/' || sym_fmt(rdir, sizeof(rdir), "%.*s",
+					 (int)(slash - m->path), m->path))
+		rdir[0] = 0;
+	if (link ? sym_fmt(name, sizeof(name), "%s", link)
+		 : sym_fmt(name, sizeof(name), "%s.debug", m->name))
+		goto out_none;
+
+	SYM_TRY_DEBUG(near, "%s/%s", dir, name);
+	SYM_TRY_DEBUG(near, "%s/.debug/%s", dir, name);
+	SYM_TRY_DEBUG(SRC_SYSTEM, "%s/.build-id/%.2s/%s.debug", SYM_DEBUG_DIR,
+		      hex, hex + 2);
+	if (rdir[0])
+		SYM_TRY_DEBUG(SRC_SYSTEM, "%s%s/%s", SYM_DEBUG_DIR, rdir, name);
+	for (i = 0; i < s->ndebug_dirs; i++) {
+		const char *d = s->debug_dirs[i];
+
+		SYM_TRY_DEBUG(SRC_DEBUG_DIR, "%s/.build-id/%.2s/%s.debug", d,
+			      hex, hex + 2);
+		SYM_TRY_DEBUG(SRC_DEBUG_DIR, "%s/%s", d, name);
+		if (rdir[0])
+			SYM_TRY_DEBUG(SRC_DEBUG_DIR, "%s%s/%s", d, rdir, name);
+		/* A copy of the unstripped file, by build-id or by name. */
+		SYM_TRY_DEBUG(SRC_DEBUG_DIR, "%s/.build-id/%.2s/%s", d, hex,
+			      hex + 2);
+		SYM_TRY_DEBUG(SRC_DEBUG_DIR, "%s/%s", d, m->name);
+	}
+	if (r) {
+		SYM_TRY_DEBUG(SRC_SYSROOT, "%s%s/.build-id/%.2s/%s.debug", r,
+			      SYM_DEBUG_DIR, hex, hex + 2);
+		if (rdir[0])
+			SYM_TRY_DEBUG(SRC_SYSROOT, "%s%s%s/%s", r,
+				      SYM_DEBUG_DIR, rdir, name);
+		if (rdir[0] && m->elf_src != SRC_SYSROOT) {
+			SYM_TRY_DEBUG(SRC_SYSROOT, "%s%s/%s", r, rdir, name);
+			SYM_TRY_DEBUG(SRC_SYSROOT, "%s%s/.debug/%s", r, rdir,
+				      name);
+			SYM_TRY_DEBUG(SRC_SYSROOT, "%s%s", r, m->path);
+		}
+	}
+	{
+		char *remote = sym_debuginfod(s, m, 0);
+
+		fd = remote ? sym_try_debug(s, m, remote, SRC_DEBUGINFOD, out) : -1;
+		free(remote);
+		if (fd >= 0)
+			return fd;
+	}
+out_none:
+	errno = 0;
+	return -1;
+}
+
+#undef SYM_TRY_DEBUG
+
+/*
+ * libdwfl's find_debuginfo callback. It is called for the separate debug
+ * file of a module whose ELF file lacks DWARF or .symtab (twice when
+ * neither is found), and again for dwz's shared file once DWARF is
+ * loaded; elfutils' standard search finds that one.
+ */
+static int sym_find_debuginfo(Dwfl_Module *mod, void **userdata,
+			      const char *modname, Dwarf_Addr base,
+			      const char *file_name, const char *debuglink,
+			      GElf_Word crc, char **out)
+{
+	struct sym_modctx *ctx = *userdata;
+	struct sym_module *m;
+	int fd;
+
+	if (!ctx)
+		goto out_standard;
+	m = &ctx->s->mods[ctx->idx];
+	if (m->dbg_state == 2 || m->elf.has_dwarf)
+		goto out_standard;	/* the dwz file */
+	if (m->dbg_state == 1) {
+		errno = 0;
+		return -1;
+	}
+	m->dbg_state = 1;
+	if (m->build_id_hex)
+		return sym_find_debug(ctx->s, m, file_name, debuglink, out);
+	/* No build-id: only elfutils' search checks the debuglink's CRC. */
+	fd = dwfl_standard_find_debuginfo(mod, userdata, modname, base,
+					  file_name, debuglink, crc, out);
+	if (fd >= 0) {
+		int fd2 = sym_open_elf(*out, NULL, 0, &m->dbg);
+
+		if (fd2 >= 0)
+			close(fd2);
+		m->dbg_state = 2;
+		m->dbg_src = !strncmp(*out, SYM_DEBUG_DIR "/",
+				      sizeof(SYM_DEBUG_DIR)) ? SRC_SYSTEM
+							      : SRC_DEBUGLINK;
+		m->dbg_file = sym_intern(ctx->s, *out);
+	}
+	return fd;
+
+out_standard:
+	return dwfl_standard_find_debuginfo(mod, userdata, modname, base,
+					    file_name, debuglink, crc, out);
 }
 
 static struct sym_module *sym_find_module(struct symbolizer *s, uint64_t ip)
@@ -941,7 +1336,7 @@ out_free:
 /* Append the frames for ip to the pool. Returns 0, or -1 if out of memory. */
 static int sym_resolve(struct symbolizer *s, uint64_t ip, int is_ret)
 {
-	struct sym_frame f = { sym_unknown_module, ip, NULL, NULL, 0, 0, 0 };
+	struct sym_frame f = { sym_unknown_module, ip, NULL, NULL, 0, 0, 0, NULL };
 	struct sym_module *m = sym_find_module(s, ip);
 	uint64_t addr;
 
@@ -950,6 +1345,10 @@ static int sym_resolve(struct symbolizer *s, uint64_t ip, int is_ret)
 	f.module = m->name;
 	f.offset = ip - m->bias;
 	f.runtime = m->runtime;
+	f.build_id = m->build_id_hex;
+	m->used = 1;
+	if (!m->dwmod && !m->remote_tried)
+		sym_find_main_remote(s, m);
 	if (!m->dwmod)
 		return sym_push(s, &f);
 	addr = is_ret && ip ? ip - 1 : ip;
@@ -960,12 +1359,13 @@ static int sym_resolve(struct symbolizer *s, uint64_t ip, int is_ret)
 static void sym_fallback(struct symbolizer *s, uint64_t ip, struct sym_frame *out)
 {
 	const struct sym_module *m = sym_find_module(s, ip);
-	struct sym_frame f = { sym_unknown_module, ip, NULL, NULL, 0, 0, 0 };
+	struct sym_frame f = { sym_unknown_module, ip, NULL, NULL, 0, 0, 0, NULL };
 
 	if (m) {
 		f.module = m->name;
 		f.offset = ip - m->bias;
 		f.runtime = m->runtime;
+		f.build_id = m->build_id_hex;
 	}
 	*out = f;
 }
@@ -1016,7 +1416,11 @@ struct symbolizer *symbolizer_new(void)
 	if (!s)
 		return NULL;
 	elf_version(EV_CURRENT);
-	s->dwfl = dwfl_begin(&sym_callbacks);
+	s->cb.find_elf = dwfl_build_id_find_elf;
+	s->cb.find_debuginfo = sym_find_debuginfo;
+	s->cb.section_address = dwfl_offline_section_address;
+	s->cb.debuginfo_path = &s->debuginfo_path;
+	s->dwfl = dwfl_begin(&s->cb);
 	if (!s->dwfl) {
 		free(s);
 		return NULL;
@@ -1031,6 +1435,16 @@ void symbolizer_free(struct symbolizer *s)
 	if (!s)
 		return;
 	dwfl_end(s->dwfl);
+	if (s->dfd)
+		debuginfod_end(s->dfd);
+	for (i = 0; i < s->nctxs; i++)
+		free(s->ctxs[i]);
+	free(s->ctxs);
+	for (i = 0; i < s->ndebug_dirs; i++)
+		free(s->debug_dirs[i]);
+	free(s->debug_dirs);
+	free(s->sysroot);
+	free(s->debuginfo_path);
 	for (i = 0; i < s->nmods; i++) {
 		free(s->mods[i].syms);
 		free(s->mods[i].cus);
@@ -1047,13 +1461,68 @@ void symbolizer_free(struct symbolizer *s)
 	free(s);
 }
 
+/* A folder's absolute name (as given if it has none), without trailing
+ * slashes: paths are joined with "/" after it, so "/" becomes "". */
+static char *sym_dir_dup(const char *dir)
+{
+	char *abs = realpath(dir, NULL), *ret;
+	size_t n;
+
+	if (abs)
+		dir = abs;
+	n = strlen(dir);
+	while (n > 0 && dir[n - 1] == '/')
+		n--;
+	ret = strndup(dir, n);
+	free(abs);
+	return ret;
+}
+
+int symbolizer_set_search(struct symbolizer *s, const struct sym_search *search)
+{
+	size_t i, len;
+	char *p;
+
+	assert(s && search);
+	if (search->ndebug_dirs) {
+		s->debug_dirs = calloc(search->ndebug_dirs, sizeof(*s->debug_dirs));
+		if (!s->debug_dirs)
+			return -1;
+	}
+	for (i = 0; i < search->ndebug_dirs; i++) {
+		if (!(s->debug_dirs[i] = sym_dir_dup(search->debug_dirs[i])))
+			return -1;
+		s->ndebug_dirs = i + 1;
+	}
+	if (search->sysroot && !(s->sysroot = sym_dir_dup(search->sysroot)))
+		return -1;
+	s->no_debuginfod = search->no_debuginfod;
+
+	/* elfutils' path for dwz files: its default, each debug folder,
+	 * and the sysroot's /usr/lib/debug. */
+	len = sizeof(":.debug:" SYM_DEBUG_DIR);
+	for (i = 0; i < s->ndebug_dirs; i++)
+		len += strlen(s->debug_dirs[i]) + 1;
+	if (s->sysroot)
+		len += strlen(s->sysroot) + sizeof(SYM_DEBUG_DIR) + 1;
+	p = s->debuginfo_path = malloc(len);
+	if (!p)
+		return -1;
+	p += sprintf(p, ":.debug:" SYM_DEBUG_DIR);
+	for (i = 0; i < s->ndebug_dirs; i++)
+		if (s->debug_dirs[i][0] == '/')	/* elfutils wants them absolute */
+			p += sprintf(p, ":%s", s->debug_dirs[i]);
+	if (s->sysroot && s->sysroot[0] == '/')
+		sprintf(p, ":%s" SYM_DEBUG_DIR, s->sysroot);
+	return 0;
+}
+
 int symbolizer_add_module(struct symbolizer *s, const char *path,
 			  const uint8_t *build_id, size_t build_id_len,
 			  uint64_t bias, uint64_t lo, uint64_t hi)
 {
-	char found[4096];
+	char hex[2 * SYM_MAX_BUILD_ID + 1];
 	struct sym_module m;
-	int fd;
 
 	assert(s);
 	memset(&m, 0, sizeof(m));
@@ -1065,8 +1534,12 @@ int symbolizer_add_module(struct symbolizer *s, const char *path,
 	m.name = sym_intern(s, sym_basename(path));
 	if (!m.path || !m.name)
 		return -1;
-	if (build_id_len)
+	if (build_id_len) {
 		memcpy(m.build_id, build_id, build_id_len);
+		sym_hex(hex, build_id, build_id_len);
+		if (!(m.build_id_hex = sym_intern(s, hex)))
+			return -1;
+	}
 	m.build_id_len = build_id_len;
 	m.bias = bias;
 	m.lo = m.reg_lo = lo;
@@ -1085,13 +1558,7 @@ int symbolizer_add_module(struct symbolizer *s, const char *path,
 		s->mods_cap = cap;
 	}
 
-	fd = *path ? sym_open_elf(path, build_id, build_id_len) : -1;
-	if (fd >= 0)
-		sym_report(s, &m, path, fd);
-	else if ((fd = sym_open_by_build_id(build_id, build_id_len,
-					    found, sizeof(found))) >= 0)
-		sym_report(s, &m, found, fd);
-
+	sym_find_main(s, &m, s->nmods);
 	s->mods[s->nmods++] = m;
 	sym_cache_clear(s);
 	return 0;
@@ -1134,4 +1601,57 @@ out_copy:
 out_uncached:
 	sym_fallback(s, ip, out);
 	return 1;
+}
+
+size_t symbolizer_module_count(const struct symbolizer *s)
+{
+	return s->nmods;
+}
+
+void symbolizer_module_status(struct symbolizer *s, size_t i,
+			      struct sym_module_status *out)
+{
+	struct sym_module *m;
+	Dwarf_Addr bias;
+	int dwarf;
+
+	assert(s && i < s->nmods && out);
+	m = &s->mods[i];
+	memset(out, 0, sizeof(*out));
+	out->path = m->path;
+	out->build_id = m->build_id_hex;
+	if (!m->used)
+		return;
+	if (!m->dwmod) {
+		out->level = m->other_file ? SYM_MISMATCH : SYM_MISSING;
+		out->other_file = m->other_file;
+		out->other_build_id = m->other_id;
+		return;
+	}
+	/* Loading DWARF makes libdwfl look for the debug file if it has not. */
+	dwarf = dwfl_module_getdwarf(m->dwmod, &bias) != NULL;
+	if (dwarf)
+		out->level = SYM_FULL;
+	else if (m->elf.has_symtab || (m->dbg_state == 2 && m->dbg.has_symtab))
+		out->level = SYM_NAMES;
+	else
+		out->level = SYM_EXPORTS;
+	/* The debug file, when one was found and the level owes it. */
+	if (m->dbg_state == 2 && ((out->level == SYM_FULL && !m->elf.has_dwarf) ||
+				  (out->level == SYM_NAMES && !m->elf.has_symtab))) {
+		out->source = sym_source_names[m->dbg_src];
+		out->file = m->dbg_file;
+	} else {
+		out->source = sym_source_names[m->elf_src];
+		out->file = m->elf_file;
+	}
+}
+
+const char *sym_level_name(enum sym_level level)
+{
+	static const char *const names[] = {
+		NULL, "missing", "mismatch", "exports", "names", "full",
+	};
+
+	return (unsigned)level < sizeof(names) / sizeof(names[0]) ? names[level] : NULL;
 }

@@ -22,19 +22,30 @@
  *  - The module prints nothing and never exits. It is not thread-safe: use
  *    one symbolizer per thread, or lock around it.
  *
- * Where the debugging information comes from:
+ * Where the debugging information comes from. Every file is checked
+ * against the module's recorded build-id; one that differs is never used
+ * (a module recorded without a build-id trusts its path):
  *
- *  - The module's file at the recorded path, if its build-id matches the
- *    recorded one (or none was recorded).
- *  - Otherwise, by build-id, /usr/lib/debug/.build-id/xx/yyyy and then
- *    /usr/lib/debug/.build-id/xx/yyyy.debug (a separate debug file stands
- *    in for the binary: it keeps the program headers, .symtab and DWARF).
- *  - Otherwise the module degrades to module+offset frames.
- *  - For a file that was found, separate DWARF is looked up with elfutils'
- *    standard callback: build-id under /usr/lib/debug, then .gnu_debuglink
- *    next to the file, in .debug/ and under /usr/lib/debug. As everywhere
- *    in elfutils, that callback also asks debuginfod servers when the user
- *    has set DEBUGINFOD_URLS; nothing else goes to the network.
+ *  - The ELF file itself: the recorded path, else the same path under
+ *    the sysroot (a trace made on another machine or in a container),
+ *    else a file that stands in for it, found by build-id: a separate
+ *    debug file keeps the program headers, .symtab and DWARF. Stand-ins
+ *    are looked for under /usr/lib/debug/.build-id, each debug directory
+ *    and the sysroot's /usr/lib/debug; last, from debuginfod.
+ *  - When that file has no DWARF (or no .symtab), a separate debug file,
+ *    in this order: the .gnu_debuglink name (else NAME.debug) next to the
+ *    file and in its .debug/ folder; /usr/lib/debug/.build-id/xx/yyyy.debug
+ *    and /usr/lib/debug/DIR/LINK; each debug directory (its .build-id
+ *    tree, LINK, DIR/LINK, and a copy of the unstripped file by name);
+ *    the sysroot's versions of all of these; then debuginfod.
+ *  - debuginfod is asked through elfutils' libdebuginfod, with its cache,
+ *    only when DEBUGINFOD_URLS is set, and only for a module that a
+ *    lookup needs: nothing is downloaded for modules no stack touches.
+ *  - dwz's shared files (.gnu_debugaltlink) are found by elfutils'
+ *    standard search over the same folders.
+ *  - Otherwise the module degrades to module+offset frames, and its
+ *    status (symbolizer_module_status) says why: no file, or only a file
+ *    with another build-id.
  *  - The real function is named from the symbol table (.symtab, else
  *    .dynsym for stripped libraries) when a sized symbol covers the ip, as
  *    perf does: the public alias (malloc, not __libc_malloc), compiler
@@ -46,11 +57,14 @@
  * Typical use:
  *
  *	struct symbolizer *s = symbolizer_new();
+ *	symbolizer_set_search(s, &search);	(optional: extra folders)
  *	for each module of the trace:
  *		symbolizer_add_module(s, path, id, id_len, bias, lo, hi);
  *	for each ip of a stack, innermost first (depth 0 is not a return
  *	address, every deeper one is):
  *		n = symbolizer_lookup(s, ip, depth > 0, frames, 16);
+ *	for each i < symbolizer_module_count(s):
+ *		symbolizer_module_status(s, i, &status);
  *	symbolizer_free(s);
  */
 #ifndef MEMLEDGER_SYMBOLIZE_H
@@ -75,6 +89,46 @@ struct sym_frame {
 	int runtime;		/* 1 if the module is part of the C/C++ runtime:
 				   libc, ld-linux, libstdc++, libgcc_s, libm,
 				   libpthread, libdl */
+	const char *build_id;	/* the module's recorded build-id in hex, or
+				   NULL: with module, it names the file, so
+				   two builds of one program never share a
+				   frame */
+};
+
+/**
+ * Where to look besides the recorded paths and /usr/lib/debug. Strings
+ * are copied by symbolizer_set_search().
+ */
+struct sym_search {
+	const char *const *debug_dirs;	/* --debug-dir folders, in order */
+	size_t ndebug_dirs;
+	const char *sysroot;		/* --sysroot, or NULL */
+	int no_debuginfod;		/* never ask debuginfod, whatever
+					   DEBUGINFOD_URLS says */
+};
+
+/** How much a module's files tell, worst first. */
+enum sym_level {
+	SYM_UNUSED = 0,	/* no lookup fell in the module: nothing was looked for */
+	SYM_MISSING,	/* no file found: module+offset frames */
+	SYM_MISMATCH,	/* only a file with another build-id: refused */
+	SYM_EXPORTS,	/* .dynsym only: exported function names, no lines */
+	SYM_NAMES,	/* a full symbol table: every function, no lines */
+	SYM_FULL,	/* DWARF: functions, inlining, files and lines */
+};
+
+/** A module's symbols, as symbolizer_module_status() reports them. */
+struct sym_module_status {
+	const char *path;	/* as registered */
+	const char *build_id;	/* recorded build-id in hex, or NULL */
+	enum sym_level level;
+	const char *source;	/* where the symbols came from: "binary",
+				   "debuglink", "/usr/lib/debug",
+				   "debug-dir", "sysroot", "debuginfod";
+				   NULL below SYM_EXPORTS */
+	const char *file;	/* the file they came from, or NULL */
+	const char *other_file;	/* SYM_MISMATCH: the file that was refused */
+	const char *other_build_id; /* and its build-id in hex */
 };
 
 /**
@@ -87,6 +141,13 @@ struct symbolizer *symbolizer_new(void);
  * NULL is allowed.
  */
 void symbolizer_free(struct symbolizer *s);
+
+/**
+ * Set where files are looked for. Call it once, before registering
+ * modules: a module already registered keeps the files it found. Returns
+ * 0, or -1 only if out of memory.
+ */
+int symbolizer_set_search(struct symbolizer *s, const struct sym_search *search);
 
 /**
  * Register a module as it was loaded in the traced process.
@@ -129,5 +190,19 @@ int symbolizer_add_module(struct symbolizer *s, const char *path,
  */
 int symbolizer_lookup(struct symbolizer *s, uint64_t ip, int is_return_address,
 		      struct sym_frame *out, int max);
+
+/** The number of modules registered (a repeated registration is not counted). */
+size_t symbolizer_module_count(const struct symbolizer *s);
+
+/**
+ * What module i (in registration order) gave: how much, from where, and
+ * for a refused file, which one. A module that lookups fell in but whose
+ * separate debug file was not needed yet is looked up now. Strings are
+ * owned by the symbolizer.
+ */
+void symbolizer_module_status(struct symbolizer *s, size_t i, struct sym_module_status *out);
+
+/** "full", "names", "exports", "mismatch", "missing"; NULL for SYM_UNUSED. */
+const char *sym_level_name(enum sym_level level);
 
 #endif

@@ -56,6 +56,7 @@ static uint64_t frame_flags(int runtime, const char *fn)
 static uint64_t frame_key(const struct sym_frame *f)
 {
 	uint64_t h = hash_bytes(f->module ? f->module : "", f->module ? strlen(f->module) : 0, 1);
+	h = hash_bytes(f->build_id ? f->build_id : "\1", f->build_id ? strlen(f->build_id) : 1, h);
 	h = hash_bytes(&f->offset, sizeof f->offset, h);
 	h = hash_bytes(f->function ? f->function : "\1", f->function ? strlen(f->function) : 1, h);
 	h = hash_bytes(f->file ? f->file : "\1", f->file ? strlen(f->file) : 1, h);
@@ -63,12 +64,45 @@ static uint64_t frame_key(const struct sym_frame *f)
 	return hash_bytes(tail, sizeof tail, h);
 }
 
+/* Columns added after schema version 1 was first released. */
+static const struct {
+	const char *table, *column, *type;
+} added_columns[] = {
+	{ "frames", "build_id", "TEXT" },
+	{ "modules", "symbols", "TEXT" },
+	{ "modules", "symbols_from", "TEXT" },
+	{ "modules", "symbols_file", "TEXT" },
+};
+
+int symbols_ensure_schema(sqlite3 *db, char *err, size_t errlen)
+{
+	char sql[256];
+	if (db_exec(db, "CREATE TABLE IF NOT EXISTS thread_starts (process_id INTEGER NOT NULL,"
+	                " tid INTEGER NOT NULL, start_ns INTEGER NOT NULL, module TEXT, build_id TEXT,"
+	                " offset INTEGER NOT NULL, PRIMARY KEY (process_id, tid, start_ns)) WITHOUT ROWID",
+	            err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof added_columns / sizeof *added_columns; i++) {
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'",
+		         added_columns[i].table, added_columns[i].column);
+		if (db_int(db, sql, 1))
+			continue;
+		snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", added_columns[i].table,
+		         added_columns[i].column, added_columns[i].type);
+		if (db_exec(db, sql, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int symcache_load(struct symcache *c, sqlite3 *db, char *err, size_t errlen)
 {
 	if (c->loaded)
 		return 0;
-	sqlite3_stmt *s = db_prepare(db, "SELECT id, module, offset, function, file, line, inlined, runtime FROM frames",
-	                             err, errlen);
+	if (symbols_ensure_schema(db, err, errlen) < 0)
+		return -1;
+	sqlite3_stmt *s = db_prepare(db, "SELECT id, module, offset, function, file, line, inlined, runtime, build_id"
+	                                 " FROM frames", err, errlen);
 	if (!s)
 		return -1;
 	while (sqlite3_step(s) == SQLITE_ROW) {
@@ -79,6 +113,7 @@ int symcache_load(struct symcache *c, sqlite3 *db, char *err, size_t errlen)
 			.file = (const char *)sqlite3_column_text(s, 4),
 			.line = sqlite3_column_int(s, 5),
 			.inlined = sqlite3_column_int(s, 6),
+			.build_id = (const char *)sqlite3_column_text(s, 8),
 		};
 		int64_t id = sqlite3_column_int64(s, 0);
 		if (u64map_put(&c->frames, frame_key(&f), (uint64_t)id) < 0)
@@ -108,8 +143,8 @@ int symcache_load(struct symcache *c, sqlite3 *db, char *err, size_t errlen)
 	sqlite3_finalize(s);
 	c->next_frame = db_int(db, "SELECT max(id) FROM frames", 0) + 1;
 	c->next_stack = db_int(db, "SELECT max(stack_id) FROM stacks", 0) + 1;
-	c->ins_frame = db_prepare(db, "INSERT INTO frames(id, module, offset, function, file, line, inlined, runtime)"
-	                              " VALUES (?,?,?,?,?,?,?,?)", err, errlen);
+	c->ins_frame = db_prepare(db, "INSERT INTO frames(id, module, offset, function, file, line, inlined, runtime,"
+	                              " build_id) VALUES (?,?,?,?,?,?,?,?,?)", err, errlen);
 	c->ins_stack = db_prepare(db, "INSERT INTO stacks(stack_id, depth, frame_id) VALUES (?,?,?)", err, errlen);
 	if (!c->ins_frame || !c->ins_stack)
 		return -1;
@@ -131,11 +166,15 @@ void symcache_free(struct symcache *c)
 	memset(c, 0, sizeof *c);
 }
 
-struct symbolizer *symbols_for_trace(const struct trace_meta *m)
+struct symbolizer *symbols_for_trace(const struct trace_meta *m, const struct sym_search *search)
 {
 	struct symbolizer *s = symbolizer_new();
 	if (!s)
 		return NULL;
+	if (search && symbolizer_set_search(s, search) < 0) {
+		symbolizer_free(s);
+		return NULL;
+	}
 	for (size_t i = 0; i < m->nmods; i++) {
 		const struct tm_module *md = &m->mods[i];
 		if (symbolizer_add_module(s, md->path ? md->path : "?", md->build_id, md->build_id_len,
@@ -147,9 +186,8 @@ struct symbolizer *symbols_for_trace(const struct trace_meta *m)
 	return s;
 }
 
-/* The frames.id for f, inserting it when new. */
-static int64_t frame_id(struct symcache *c, sqlite3 *db, const struct sym_frame *f,
-                        char *err, size_t errlen)
+int64_t symcache_frame_id(struct symcache *c, sqlite3 *db, const struct sym_frame *f,
+                          char *err, size_t errlen)
 {
 	uint64_t key = frame_key(f), id;
 	if (u64map_get(&c->frames, key, &id))
@@ -164,6 +202,7 @@ static int64_t frame_id(struct symcache *c, sqlite3 *db, const struct sym_frame 
 	db_bind_opt(s, 6, f->line > 0 ? f->line : -1);
 	sqlite3_bind_int(s, 7, f->inlined);
 	sqlite3_bind_int(s, 8, f->runtime);
+	db_bind_text(s, 9, f->build_id);
 	if (db_step(db, s, err, errlen) < 0)
 		return -1;
 	uint64_t fl = frame_flags(f->runtime, f->function);
@@ -199,7 +238,7 @@ int symbols_resolve(struct symcache *c, sqlite3 *db, struct symbolizer *sym, str
 				}
 				packed = ((uint64_t)nids << 8) | (uint64_t)n;
 				for (int j = 0; j < n; j++) {
-					int64_t id = frame_id(c, db, &fr[j], err, errlen);
+					int64_t id = symcache_frame_id(c, db, &fr[j], err, errlen);
 					if (id < 0)
 						goto out;
 					ids[nids++] = id;
@@ -260,5 +299,45 @@ out:
 	u64map_free(&ipcache);
 	free(ids);
 	free(chain);
+	return rc;
+}
+
+int symbols_status(sqlite3 *db, struct symbolizer *sym, int64_t pid, symbols_warn_fn *warn,
+                   char *err, size_t errlen)
+{
+	sqlite3_stmt *s = db_prepare(db, "UPDATE modules SET symbols = ?1, symbols_from = ?2, symbols_file = ?3"
+	                                 " WHERE (?4 < 0 OR process_id = ?4)"
+	                                 " AND (build_id = ?6 OR (?6 IS NULL AND build_id IS NULL AND path = ?5))",
+	                             err, errlen);
+	if (!s)
+		return -1;
+	size_t n = symbolizer_module_count(sym);
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct sym_module_status st;
+		symbolizer_module_status(sym, i, &st);
+		if (st.level == SYM_UNUSED)
+			continue;
+		db_bind_text(s, 1, sym_level_name(st.level));
+		db_bind_text(s, 2, st.source);
+		db_bind_text(s, 3, st.file);
+		sqlite3_bind_int64(s, 4, pid);
+		db_bind_text(s, 5, st.path);
+		db_bind_text(s, 6, st.build_id);
+		rc = db_step(db, s, err, errlen);
+		if (st.level != SYM_MISMATCH || !warn)
+			continue;
+		/* Once per file: the same module may be registered at several
+		 * addresses. Strings are interned, so pointers compare. */
+		int seen = 0;
+		for (size_t j = 0; j < i && !seen; j++) {
+			struct sym_module_status o;
+			symbolizer_module_status(sym, j, &o);
+			seen = o.level == SYM_MISMATCH && o.path == st.path && o.build_id == st.build_id;
+		}
+		if (!seen)
+			warn(&st);
+	}
+	sqlite3_finalize(s);
 	return rc;
 }

@@ -5,6 +5,7 @@
  * Every list is bounded (top-N), and every chart is downsampled by svg.c,
  * so the page stays a few MB however large the trace.
  */
+#include "report/symstatus.h"
 #include "report/model.h"
 #include "report/go_gc.h"
 
@@ -1587,6 +1588,7 @@ static tal_value *process_model(struct proc_ctx *pc)
 	tal_set(d, "threads", threads_model(pc));
 	tal_set(d, "resources", resources_model(pc));
 	tal_set(d, "gc", pc->is_go ? go_gc_model(pc->stacks->db, p->id) : tal_null());
+	tal_set(d, "symbols", symstatus_model(pc->stacks->db, p->id));
 	tal_set_str(d, "baseline", pc->nkey ? pc->key[pc->b]->label : NULL);
 	tal_set_str(d, "final", pc->nkey ? pc->key[pc->f]->label : NULL);
 
@@ -1603,6 +1605,7 @@ static tal_value *process_model(struct proc_ctx *pc)
 	tal_push(toc, toc_entry("threads", pc->sfx, "Threads"));
 	if (pc->is_go)
 		tal_push(toc, toc_entry("gc", pc->sfx, "Garbage collection"));
+	tal_push(toc, toc_entry("symbols", pc->sfx, "Symbols"));
 	tal_push(toc, toc_entry("metric-alloc", pc->sfx, "Metrics"));
 	tal_set(d, "toc", toc);
 	return d;

@@ -20,6 +20,7 @@
 #define MEMLEDGER_IMPLEMENTATION
 #include "memledger.h"
 #include "format/memstats.h"
+#include "tracer/control.h"
 #include "tracer/tracer.h"
 
 #define SNAP_FROM_SIGNAL (1u << 31)
@@ -117,7 +118,8 @@ unsigned ml_snapshot(int kind, const char *label, unsigned flags, struct ml_snap
 	uint8_t *p = m.p;
 	p = ml_put_varint(p, v.seq);
 	p = ml_put_varint(p, (uint64_t)kind);
-	p = ml_put_varint(p, flags & (MEMLEDGER_SCAN | SNAP_FROM_SIGNAL) ? (flags & MEMLEDGER_SCAN ? 1 : 0) | (from_signal ? 2 : 0) : 0);
+	p = ml_put_varint(p, (flags & MEMLEDGER_SCAN ? 1 : 0) | (from_signal ? 2 : 0) |
+	                     (flags & ML_SNAP_EXTERNAL ? 4 : 0));
 	p = ml_put_varint(p, v.tsc);
 	p = ml_put_varint(p, (uint64_t)v.ns);
 	p = ml_put_str(p, label, ML_LABEL_MAX);

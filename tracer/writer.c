@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "tracer/control.h"
 #include "tracer/tracer.h"
 
 #define OUT_CAP (256u * 1024)
@@ -372,6 +373,8 @@ static void sink_partial(struct ml_thread *t, void *arg)
 
 void ml_flush_all(int final)
 {
+	if (final)
+		ml_control_close();
 	ml_meta_flush_try();
 	/* Bounded: a writer mid-frame finishes within milliseconds; a lock
 	 * that stays held means the tracer itself crashed while holding it. */
@@ -444,6 +447,7 @@ static void *writer_main(void *arg)
 			atomic_fetch_add_explicit(&ml.round, 1, memory_order_relaxed);
 			if (ml_active())
 				ml_snapshot(ML_SNAP_SAMPLE, "sample", 0, NULL);
+			ml_control_poll();  /* memledger snapshot PID, --snapshot-every */
 			ml_drain_request();
 			ml_threads_reap();
 			ml_meta_flush();

@@ -20,6 +20,7 @@
 #include <link.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -348,7 +349,84 @@ static void test_degraded(const struct module *exe)
 	CHECK_EQ_INT(symbolizer_lookup(s, ip, 1, f, MAX_FRAMES), 1);
 	CHECK_EQ_INT(f[0].offset, ip - exe->bias);
 	CHECK(f[0].function == NULL && f[0].file == NULL);
+	CHECK_EQ_STR(f[0].build_id, "deadbeef00000000000000000000000000000000");
+
+	/* What each module gave, and why not more. */
+	{
+		struct sym_module_status st;
+		char hex[2 * sizeof(exe->build_id) + 1];
+		size_t i;
+
+		CHECK_EQ_INT(symbolizer_module_count(s), 5);
+		symbolizer_module_status(s, 0, &st);
+		CHECK_EQ_INT(st.level, SYM_MISSING);
+		CHECK_EQ_STR(sym_level_name(st.level), "missing");
+		CHECK(st.source == NULL && st.file == NULL && st.other_file == NULL);
+		symbolizer_module_status(s, 2, &st);	/* not ELF: nothing refused */
+		CHECK_EQ_INT(st.level, SYM_MISSING);
+		symbolizer_module_status(s, 3, &st);	/* no path at all */
+		CHECK_EQ_INT(st.level, SYM_MISSING);
+		symbolizer_module_status(s, 4, &st);
+		CHECK_EQ_INT(st.level, SYM_MISMATCH);
+		CHECK_EQ_STR(st.other_file, exe->path);
+		for (i = 0; i < exe->build_id_len; i++)
+			snprintf(hex + 2 * i, 3, "%02x", exe->build_id[i]);
+		CHECK_EQ_STR(st.other_build_id, hex);
+		CHECK_EQ_STR(st.build_id, "deadbeef00000000000000000000000000000000");
+	}
 	symbolizer_free(s);
+}
+
+/* The executable found only in a --debug-dir, as an unstripped copy named
+ * like it, and the status saying so. */
+static void test_debug_dir(const struct module *exe, const char *exe_name)
+{
+	char dir[] = "/tmp/memledger-unit.XXXXXX", copy[PATH_MAX], gone[PATH_MAX];
+	const char *dirs[1] = { dir };
+	struct sym_search search = { dirs, 1, NULL, 1 };
+	struct sym_module_status st;
+	struct sym_frame f[MAX_FRAMES];
+	struct symbolizer *s;
+	FILE *in, *out;
+	char buf[65536];
+	size_t n;
+	int line;
+	uintptr_t ip = test_plain(&line);
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(copy, sizeof(copy), "%s/%s", dir, exe_name);
+	snprintf(gone, sizeof(gone), "/gone/%s", exe_name);
+	in = fopen(exe->path, "rb");
+	out = fopen(copy, "wb");
+	CHECK(in && out);
+	while (in && out && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		CHECK_EQ_INT(fwrite(buf, 1, n, out), n);
+	if (in)
+		fclose(in);
+	if (out)
+		fclose(out);
+
+	s = symbolizer_new();
+	CHECK(s != NULL);
+	if (!s)
+		goto out_rm;
+	CHECK_EQ_INT(symbolizer_set_search(s, &search), 0);
+	CHECK_EQ_INT(symbolizer_add_module(s, gone, exe->build_id, exe->build_id_len,
+					   exe->bias, exe->lo, exe->hi), 0);
+	symbolizer_module_status(s, 0, &st);
+	CHECK_EQ_INT(st.level, SYM_UNUSED);
+	CHECK(sym_level_name(st.level) == NULL);
+	CHECK(symbolizer_lookup(s, ip, 1, f, MAX_FRAMES) >= 1);
+	CHECK_EQ_STR(f[0].function, "test_plain");
+	CHECK_EQ_INT(f[0].line, line);
+	symbolizer_module_status(s, 0, &st);
+	CHECK_EQ_INT(st.level, SYM_FULL);
+	CHECK_EQ_STR(st.source, "debug-dir");
+	CHECK_EQ_STR(st.file, copy);
+	symbolizer_free(s);
+out_rm:
+	unlink(copy);
+	rmdir(dir);
 }
 
 /* libc registered under a path that no longer exists: found again by its
@@ -509,7 +587,16 @@ int main(void)
 	test_own_functions(s, exe_name);
 	test_libc(s, libc);
 	test_garbage(s);
+	{
+		struct sym_module_status st;
+
+		symbolizer_module_status(s, 0, &st);
+		CHECK_EQ_INT(st.level, SYM_FULL);
+		CHECK_EQ_STR(st.source, "binary");
+		CHECK_EQ_STR(st.file, exe->path);
+	}
 	symbolizer_free(s);
+	test_debug_dir(exe, exe_name);
 
 	test_degraded(exe);
 	test_by_build_id(libc);

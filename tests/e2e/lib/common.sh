@@ -28,6 +28,8 @@ if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 # LeakSanitizer checks the tool; the traced programs are not built with it.
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export ASAN_OPTIONS
+# No test asks a debuginfod server unless it starts its own (t0852).
+unset DEBUGINFOD_URLS
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/memledger-e2e.XXXXXX") || exit 1
 trap 'rm -rf "$WORK"' EXIT INT TERM

@@ -1,0 +1,94 @@
+/*
+ * symopts.c - the symbol-search options shared by `ingest` and
+ * `symbolize` (--debug-dir DIR, repeatable, and --sysroot DIR), and how a
+ * module refused for its build-id is reported. See cli.h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "ingest/symbolize.h"
+
+static int is_dir(const char *opt, const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) != 0) {
+		cli_error(dir, "%s: %s", opt, strerror(errno));
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		cli_error(dir, "%s: not a directory", opt);
+		return 0;
+	}
+	return 1;
+}
+
+int cli_symopts_parse(struct cli_symopts *o, const char *opt, const char *arg)
+{
+	if (!is_dir(opt, arg))
+		return -1;
+	if (!strcmp(opt, "--sysroot")) {
+		o->sysroot = arg;
+		return 0;
+	}
+	const char **dirs = realloc(o->dirs, (o->ndirs + 1) * sizeof *dirs);
+	if (!dirs) {
+		cli_error(NULL, "out of memory");
+		return -1;
+	}
+	dirs[o->ndirs++] = arg;
+	o->dirs = dirs;
+	return 0;
+}
+
+const struct sym_search *cli_symopts_search(struct cli_symopts *o)
+{
+	o->search.debug_dirs = o->dirs;
+	o->search.ndebug_dirs = o->ndirs;
+	o->search.sysroot = o->sysroot;
+	return &o->search;
+}
+
+void cli_symopts_free(struct cli_symopts *o)
+{
+	free(o->dirs);
+	memset(o, 0, sizeof *o);
+}
+
+const char *cli_safe(const char *s, char *buf, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t k = 0;
+	if (!s)
+		s = "?";
+	for (; *s && k + 5 < n; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f) {
+			buf[k++] = '\\';
+			buf[k++] = 'x';
+			buf[k++] = hex[c >> 4];
+			buf[k++] = hex[c & 15];
+		} else {
+			buf[k++] = (char)c;
+		}
+	}
+	buf[k] = 0;
+	return buf;
+}
+
+void cli_sym_warn(const struct sym_module_status *st)
+{
+	char path[1024], other[1024];
+	cli_safe(st->path, path, sizeof path);
+	cli_safe(st->other_file, other, sizeof other);
+	if (st->other_file && strcmp(st->other_file, st->path))
+		cli_error(path, "warning: %s has build-id %s, the trace recorded %s: not used, so this module's"
+		          " frames stay module+offset (--sysroot or --debug-dir can point at the right files)",
+		          other, st->other_build_id ? st->other_build_id : "?", st->build_id ? st->build_id : "?");
+	else
+		cli_error(path, "warning: the file has build-id %s, the trace recorded %s: not used, so this"
+		          " module's frames stay module+offset (--sysroot or --debug-dir can point at the right"
+		          " files)", st->other_build_id ? st->other_build_id : "?", st->build_id ? st->build_id : "?");
+}

@@ -1,0 +1,44 @@
+/*
+ * control.h - snapshots on demand: the traced process's private control
+ * channel, which `memledger snapshot PID [LABEL] [--scan]` talks to
+ * (format/control.h has where it lives and what is said on it), and the
+ * periodic snapshots of `memledger run --snapshot-every SECONDS`.
+ *
+ * Invariants:
+ *  - Only the writer thread serves the channel, from ml_control_poll(),
+ *    once per sampling round; a request waits at most one round. There is
+ *    no thread, signal or timer of its own.
+ *  - The listening socket is close-on-exec and sits at a high descriptor
+ *    number, as the trace file's does; where it cannot, there is no
+ *    channel rather than a descriptor in the program's way. A program that
+ *    closes it (closefrom, close_range) gets its number back untouched:
+ *    the channel notices and makes a new socket.
+ *  - Snapshots taken this way are labelled user snapshots marked
+ *    "external" in the trace (FORMAT.md), so the checklist does not take
+ *    them for the program's own.
+ */
+#ifndef MEMLEDGER_TRACER_CONTROL_H
+#define MEMLEDGER_TRACER_CONTROL_H
+
+/**
+ * ml_snapshot() flag: taken from outside the program (control channel or
+ * --snapshot-every). Recorded as snapshot flag 4.
+ */
+#define ML_SNAP_EXTERNAL (1u << 30)
+
+/**
+ * The writer thread's hook, once per round: set the channel up (again,
+ * after fork or when the program closed it), answer waiting requests and
+ * take the periodic snapshot when one is due. Never blocks for more than
+ * a bounded time on a slow client.
+ */
+void ml_control_poll(void) __attribute__((visibility("hidden")));
+
+/**
+ * The trace is ending: remove the socket so no client finds a channel
+ * that will not answer. Async-signal-safe (a fatal-signal handler ends
+ * traces too).
+ */
+void ml_control_close(void) __attribute__((visibility("hidden")));
+
+#endif
