@@ -467,7 +467,7 @@ static int ingest_report(const char *trace)
 	char err[1024], warn[1024];
 	struct ingest ig;
 	struct ingest_stats st;
-	struct ingest_opts o = { 1 };
+	struct ingest_opts o = { .progress = 1, .sym_warn = cli_sym_warn };
 	const char *bad = NULL;
 	char *paths[1] = { (char *)trace };
 	int rc = 1;
