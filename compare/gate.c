@@ -20,7 +20,7 @@ static const char *const known_items[] = {
 /* The items that gate by default; the phase items only with the program's own snapshots. */
 static const char *const default_items[] = {
 	"threads_stopped", "threads_joined", "timers_stopped", "channels_closed",
-	"containers_cleared", "baseline_returned",
+	"settle_time", "containers_cleared", "baseline_returned",
 };
 static const char *const phase_items[] = { "containers_cleared", "baseline_returned" };
 

@@ -8,12 +8,13 @@
  * On its own (gate_plain), a process fails the gate when
  *  - an item that gates fails. By default the items that point at a real
  *    leak gate: threads_stopped, threads_joined, timers_stopped,
- *    channels_closed, and, for a process that took at least two
+ *    channels_closed; settle_time (it is evaluated only when the program
+ *    took its own snapshots, and a failure means the phase verdicts were
+ *    read too early to be trusted); and, for a process that took at least two
  *    snapshots of its own, containers_cleared and baseline_returned
  *    (without the program's own phases those compare start with exit,
  *    and a program that keeps its globals until exit, as ls and sort
- *    do, would fail them). global_references and settle_time never gate
- *    by default. --fail-on chooses the items; --strict makes every item
+ *    do, would fail them). global_references never gates by default. --fail-on chooses the items; --strict makes every item
  *    gate;
  *  - it has definite leaks (gate "leaks"): blocks of class lost or
  *    indirect at exit, at sites that are not the C/C++ runtime's own.

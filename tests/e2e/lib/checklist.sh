@@ -88,7 +88,7 @@ expect_check() {
 	_rc=$?
 	_nf=$(echo "$EXPECT_FAILS" | wc -w)
 	# the items that gate by default; the phase items only with the program's own snapshots
-	_gates="threads_stopped threads_joined timers_stopped channels_closed"
+	_gates="threads_stopped threads_joined timers_stopped channels_closed settle_time"
 	val "$_name" "SELECT count(*) FROM snapshots WHERE kind = 'user'"
 	[ "$V" -ge 2 ] && _gates="$_gates containers_cleared baseline_returned"
 	val "$_name" "SELECT count(*) FROM sites WHERE runtime = 0 AND lost_allocs + indirect_allocs > 0"
