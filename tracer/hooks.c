@@ -351,6 +351,102 @@ static void record_realloc(const struct ml_live *old, int known, void *oldptr,
 		tc_add(t, ML_TC_ALLOC_CYCLES, (ml_rdtsc() - t0) * 16);
 }
 
+/* ---------------------------------------------------------------- small stacks */
+
+/*
+ * Near the end of the thread's own stack (deep recursion), the whole
+ * record runs on the side stack (ml_side_run), so the program keeps the
+ * stack it would have had without the tracer, less the hook's own frame.
+ * Elsewhere the record runs in place, within ML_STACK_BUDGET.
+ */
+static inline int stack_short(void)
+{
+	const struct ml_thread *t = ml_tls.t;
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	return t && sp - t->stack_lo < ML_STACK_ROOM;
+}
+
+enum { REC_ALLOC, REC_FREE, REC_REALLOC };
+
+struct side_rec {
+	int op, kind, known;
+	void *ptr, *old;
+	size_t size;
+	uint64_t t0;
+	const struct ml_live *e;
+	struct ml_thread *t;
+};
+
+static void side_rec_fn(void *arg)
+{
+	struct side_rec *r = arg;
+	switch (r->op) {
+	case REC_ALLOC:
+		record_alloc(r->ptr, r->size, r->kind, r->t0);
+		break;
+	case REC_FREE:
+		r->t = record_free(r->ptr);
+		break;
+	case REC_REALLOC:
+		record_realloc(r->e, r->known, r->old, r->ptr, r->size, r->kind, r->t0);
+		break;
+	}
+}
+
+/*
+ * The same on the side stack. The request lives in TLS, not in the
+ * hook's frame: this path exists to save the program's stack. A signal
+ * handler that interrupts before the switch finds the hook's guard set
+ * and never gets here.
+ */
+static __thread struct side_rec side_req;
+
+static __attribute__((noinline, cold)) int side_alloc(void *ptr, size_t size, int kind, uint64_t t0)
+{
+	side_req = (struct side_rec){ .op = REC_ALLOC, .ptr = ptr, .size = size, .kind = kind, .t0 = t0 };
+	return ml_side_run(side_rec_fn, &side_req);
+}
+
+static __attribute__((noinline, cold)) int side_free(void *ptr, struct ml_thread **t)
+{
+	side_req = (struct side_rec){ .op = REC_FREE, .ptr = ptr };
+	int rc = ml_side_run(side_rec_fn, &side_req);
+	*t = side_req.t;
+	return rc;
+}
+
+static __attribute__((noinline, cold)) int side_realloc(const struct ml_live *e, int known, void *oldptr,
+                                                        void *ptr, size_t size, int kind, uint64_t t0)
+{
+	side_req = (struct side_rec){ .op = REC_REALLOC, .kind = kind, .known = known, .ptr = ptr,
+	                              .old = oldptr, .size = size, .t0 = t0, .e = e };
+	return ml_side_run(side_rec_fn, &side_req);
+}
+
+/* record_alloc, record_free and record_realloc as the hooks call them. */
+static inline void rec_alloc(void *ptr, size_t size, int kind, uint64_t t0)
+{
+	if (ML_UNLIKELY(stack_short()) && side_alloc(ptr, size, kind, t0) == 0)
+		return;
+	record_alloc(ptr, size, kind, t0);
+}
+
+static inline struct ml_thread *rec_free(void *ptr)
+{
+	struct ml_thread *t;
+	if (ML_UNLIKELY(stack_short()) && side_free(ptr, &t) == 0)
+		return t;
+	return record_free(ptr);
+}
+
+static inline void rec_realloc(const struct ml_live *e, int known, void *oldptr,
+                               void *ptr, size_t size, int kind, uint64_t t0)
+{
+	if (ML_UNLIKELY(stack_short()) && side_realloc(e, known, oldptr, ptr, size, kind, t0) == 0)
+		return;
+	record_realloc(e, known, oldptr, ptr, size, kind, t0);
+}
+
 /* ---------------------------------------------------------------- entry */
 
 /* Every 16th call is timed, to estimate the CPU share of the allocator. */
@@ -561,9 +657,11 @@ static inline void ensure_init(void)
 		}                                                 \
 		uint64_t t0 = timing_start();                     \
 		void *p = ml.real.name args;                      \
+		int e = errno;                                    \
 		if (ML_LIKELY(p != NULL))                         \
-			record_alloc(p, (size), (kind), t0);      \
+			rec_alloc(p, (size), (kind), t0);         \
 		hook_leave();                                     \
+		errno = e;                                        \
 		return p;                                         \
 	}
 
@@ -586,12 +684,14 @@ EXPORT void free(void *p)
 			ml.real.free(p);
 		return;
 	}
-	struct ml_thread *t = record_free(p);
+	int e = errno;
+	struct ml_thread *t = rec_free(p);
 	uint64_t t0 = timing_start();
 	ml.real.free(p);
 	if (t0 && t)
 		tc_add(t, ML_TC_ALLOC_CYCLES, (ml_rdtsc() - t0) * 16);
 	hook_leave();
+	errno = e;
 }
 
 EXPORT void *calloc(size_t n, size_t m)
@@ -612,9 +712,11 @@ EXPORT void *calloc(size_t n, size_t m)
 	}
 	uint64_t t0 = timing_start();
 	void *p = ml.real.calloc(n, m);
+	int e = errno;
 	if (ML_LIKELY(p != NULL))
-		record_alloc(p, n * m, ML_KIND_CALLOC, t0);
+		rec_alloc(p, n * m, ML_KIND_CALLOC, t0);
 	hook_leave();
+	errno = e;
 	return p;
 }
 
@@ -674,26 +776,33 @@ static void *realloc_common(void *old, size_t n, size_t m, int kind)
 	if (h != HOOK_RECORD)
 		return ml.real.realloc(old, size);
 	void *p;
+	int err;
 	uint64_t t0 = timing_start();
 	if (!old) {
 		p = ml.real.realloc(NULL, size);
+		err = errno;
 		if (p)
-			record_alloc(p, size, kind, t0);
+			rec_alloc(p, size, kind, t0);
 	} else if (size == 0) {
 		/* realloc(p, 0) frees p (glibc returns NULL). */
-		record_free(old);
+		err = errno;
+		rec_free(old);
+		errno = err;
 		p = ml.real.realloc(old, 0);
+		err = errno;
 	} else {
 		pend_replay();
 		struct ml_live e;
 		int known = ml_live_remove((uintptr_t)old, &e);
 		p = ml.real.realloc(old, size);
+		err = errno;
 		if (p)
-			record_realloc(&e, known, old, p, size, kind, t0);
+			rec_realloc(&e, known, old, p, size, kind, t0);
 		else if (known)
 			ml_live_insert(&e);  /* failed: the old block lives on */
 	}
 	hook_leave();
+	errno = err;
 	return p;
 }
 
@@ -723,9 +832,11 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 	}
 	uint64_t t0 = timing_start();
 	int rc = ml.real.posix_memalign(out, align, n);
+	int e = errno;
 	if (rc == 0 && *out)
-		record_alloc(*out, n, ML_KIND_POSIX_MEMALIGN, t0);
+		rec_alloc(*out, n, ML_KIND_POSIX_MEMALIGN, t0);
 	hook_leave();
+	errno = e;
 	return rc;
 }
 

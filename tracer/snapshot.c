@@ -196,7 +196,8 @@ EXPORT void memledger_print_stats(const char *label)
 	struct ml_snapshot_values v;
 	user_snapshot(label, 0, &v);
 	struct ml_memstats cur, prev;
-	char buf[4096];
+	/* static, not on the stack: the caller may be on a small one */
+	static char buf[4096];
 	ml_lock(&print_lock);
 	to_memstats(&v, label ? label : "", &cur);
 	if (print_have_prev)
@@ -205,13 +206,13 @@ EXPORT void memledger_print_stats(const char *label)
 	print_prev = v;
 	strncpy(print_prev_label, label ? label : "", ML_LABEL_MAX);
 	print_have_prev = 1;
-	ml_unlock(&print_lock);
 	for (size_t off = 0; off < n;) {
 		ssize_t w = write(2, buf + off, n - off);
 		if (w <= 0)
 			break;
 		off += (size_t)w;
 	}
+	ml_unlock(&print_lock);
 	ml_tls.guard--;
 }
 
