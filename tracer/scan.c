@@ -18,13 +18,18 @@
  *
  * The scan allocates with mmap only, sorts with its own radix sort, and
  * survives memory that disappears under it (another thread unmapping a
- * block): a fault in the scanning thread abandons that one range.
+ * block): a fault in the scanning thread abandons that one range. It
+ * reads only pages that are in memory (scan_resident), so it never
+ * faults untouched memory in.
  */
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include "tracer/tracer.h"
@@ -48,7 +53,13 @@ struct scan {
 	uint64_t leader;        /* flood mode: the group's leader index */
 	int flood;
 	uint64_t root_bytes;
+	unsigned char *vec;     /* mincore's answer for VEC_PAGES pages */
+	int swap;               /* swap is in use: non-resident pages may hold data */
+	int pagemap;            /* /proc/self/pagemap, or -1 */
 };
+
+#define RESIDENT_MIN (64u * 1024)  /* smaller ranges are read whole */
+#define VEC_PAGES 4096u
 
 /* ---------------------------------------------------------------- fault guard */
 
@@ -202,11 +213,66 @@ static void scan_range(struct scan *s, uintptr_t lo, uintptr_t hi)
 	scan_jmp = NULL;
 }
 
+/*
+ * Scan only the pages of [lo, hi) that are in memory. A page the program
+ * never touched holds only zeros, and reading it would make the kernel
+ * map it: a leaked, untouched 16 GiB block would take seconds and page
+ * tables of its own. mincore says which pages are resident; without swap
+ * in use, every other page is untouched. With swap in use, a page out on
+ * swap still holds data: /proc/self/pagemap tells those apart (bit 62),
+ * and they are read (which brings them back, as valgrind would).
+ */
+static int swapped(struct scan *s, uintptr_t page)
+{
+	uint64_t e;
+	if (s->pagemap < 0)
+		return 1;  /* cannot tell: read it */
+	if (pread(s->pagemap, &e, sizeof e, (off_t)(page / 4096 * sizeof e)) != (ssize_t)sizeof e)
+		return 1;
+	return (e >> 62) & 1;
+}
+
+static void scan_resident(struct scan *s, uintptr_t lo, uintptr_t hi)
+{
+	if (hi <= lo)
+		return;
+	if (hi - lo < RESIDENT_MIN || !s->vec) {
+		scan_range(s, lo, hi);
+		return;
+	}
+	for (uintptr_t pg = lo & ~(uintptr_t)4095; pg < hi;) {
+		size_t n = (hi - pg + 4095) / 4096;
+		if (n > VEC_PAGES)
+			n = VEC_PAGES;
+		if (mincore((void *)pg, n * 4096, s->vec) != 0) {
+			/* part of it is not mapped: go page by page */
+			n = 1;
+			if (mincore((void *)pg, 4096, s->vec) != 0) {
+				pg += 4096;
+				continue;
+			}
+		}
+		for (size_t i = 0; i < n;) {
+			if (!(s->vec[i] & 1) && !(s->swap && swapped(s, pg + i * 4096))) {
+				i++;
+				continue;
+			}
+			size_t j = i + 1;
+			while (j < n && ((s->vec[j] & 1) || (s->swap && swapped(s, pg + j * 4096))))
+				j++;
+			uintptr_t a = pg + i * 4096, b = pg + j * 4096;
+			scan_range(s, a > lo ? a : lo, b < hi ? b : hi);
+			i = j;
+		}
+		pg += n * 4096;
+	}
+}
+
 static void drain(struct scan *s)
 {
 	while (s->sp) {
 		const struct blk *b = &s->b[s->stack[--s->sp]];
-		scan_range(s, b->addr, b->addr + b->size);
+		scan_resident(s, b->addr, b->addr + b->size);
 	}
 }
 
@@ -215,7 +281,7 @@ static void root(uintptr_t lo, uintptr_t hi, void *arg)
 	struct scan *s = arg;
 	if (hi > lo)
 		s->root_bytes += hi - lo;
-	scan_range(s, lo, hi);
+	scan_resident(s, lo, hi);
 	drain(s);
 }
 
@@ -322,6 +388,13 @@ void ml_scan(unsigned snapshot_seq, uintptr_t caller_sp)
 	if (!caller_sp || here < caller_sp)
 		caller_sp = here;
 
+	s.pagemap = -1;
+	s.vec = ml_map(VEC_PAGES);
+	struct sysinfo si;
+	if (sysinfo(&si) == 0 && si.totalswap > si.freeswap) {
+		s.swap = 1;
+		s.pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	}
 	s.cap = ml_live_count() + 4096;
 	s.b = ml_map(s.cap * sizeof *s.b);
 	s.state = ml_map(s.cap);
@@ -361,6 +434,9 @@ void ml_scan(unsigned snapshot_seq, uintptr_t caller_sp)
 	guard_remove();
 	emit_results(&s, snapshot_seq, ml_mono_ns() - t0);
 out_unmap:
+	if (s.pagemap >= 0)
+		close(s.pagemap);
+	ml_unmap(s.vec, VEC_PAGES);
 	ml_unmap(s.b, s.cap * sizeof *s.b);
 	ml_unmap(s.state, s.cap);
 	ml_unmap(s.stack, 2 * s.cap * sizeof *s.stack);
