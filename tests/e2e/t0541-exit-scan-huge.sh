@@ -15,9 +15,9 @@ same huge -- "$PROGS/leak_huge"
 [ "$RC" -eq 0 ] || fail "status $RC"
 ingest_all huge
 expect huge "SELECT scanned FROM processes" 1
-expect huge "SELECT group_concat(size||' '||leak, ', ') FROM (SELECT size, leak FROM allocations
+expect huge "SELECT group_concat(size||' '||leak, '; ') FROM (SELECT size, leak FROM allocations
 	WHERE size IN (100, 200, 1073741824, 17179869184) ORDER BY size)" \
-	"100 indirect, 200 reachable, 1073741824 reachable, 17179869184 lost"
+	"100 indirect; 200 reachable; 1073741824 reachable; 17179869184 lost"
 scan=$(q "$DB" "SELECT scan_ns FROM processes")
 exit_ns=$(q "$DB" "SELECT end_ns - exit_begin_ns FROM processes")
 echo "exit scan ${scan} ns, exit processing ${exit_ns} ns"
