@@ -155,6 +155,8 @@ enum ml_snap_field {
 	ML_SF_UNKNOWN_FREES, ML_SF_TRIM_CALLS, ML_SF_ALLOC_CPU_NS, ML_SF_CPU_NS,
 	ML_SF_RSS, ML_SF_STACK_INUSE, ML_SF_THREADS,
 	ML_SF_ARENA, ML_SF_HBLKHD, ML_SF_UORDBLKS, ML_SF_FORDBLKS, ML_SF_KEEPCOST,
+	ML_SF_SYS_OTHER,     /* anonymous memory the program mapped itself (tracer/maps.c) */
+	ML_SF_TRACER_CPU_NS, /* CPU time the tracer spent on its own work */
 	ML_SF_COUNT
 };
 

@@ -77,6 +77,8 @@ CREATE TABLE IF NOT EXISTS snapshots (
 	hblkhd             INTEGER,        -- mallinfo2: mmapped chunk bytes
 	keepcost           INTEGER,        -- mallinfo2: releasable top-most free bytes
 	scan               INTEGER NOT NULL DEFAULT 0,  -- a reachability scan ran here
+	sys_other          INTEGER,        -- in sys: anonymous memory the program mapped itself (mmap, sbrk)
+	tracer_cpu_ns      INTEGER,        -- of cpu_ns: the tracer's own work (alloc_cpu_fraction leaves it out)
 	PRIMARY KEY (process_id, seq)
 ) WITHOUT ROWID;
 

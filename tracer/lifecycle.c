@@ -491,11 +491,13 @@ static void atfork_prepare(void)
 	ml_channel_lock_queues();
 	ml_threads_info_lock();
 	ml_arena_lock();
+	ml_maps_lock();
 	fork_locked = 1;
 }
 
 static void unlock_all(void)
 {
+	ml_maps_unlock();
 	ml_arena_unlock();
 	ml_threads_info_unlock();
 	ml_sink_unlock();

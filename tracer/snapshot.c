@@ -106,6 +106,7 @@ unsigned ml_snapshot(int kind, const char *label, unsigned flags, struct ml_snap
 		v.f[ML_SF_UORDBLKS] = mi.uordblks;
 		v.f[ML_SF_FORDBLKS] = mi.fordblks;
 		v.f[ML_SF_KEEPCOST] = mi.keepcost;
+		v.f[ML_SF_SYS_OTHER] = ml_maps_bytes();
 	}
 	v.seq = atomic_fetch_add(&ml.snapshot_seq, 1);
 	ml_clock_fence();
@@ -141,7 +142,7 @@ static void to_memstats(const struct ml_snapshot_values *v, const char *label,
 	s->ts_ns = v->ns;
 	s->alloc = (int64_t)(v->f[ML_SF_TOTAL_ALLOC] - v->f[ML_SF_FREED_BYTES]);
 	s->total_alloc = (int64_t)v->f[ML_SF_TOTAL_ALLOC];
-	s->sys = (int64_t)(v->f[ML_SF_ARENA] + v->f[ML_SF_HBLKHD] + v->f[ML_SF_STACK_INUSE]);
+	s->sys = ml_counters_sys(v->f);
 	s->heap_inuse = (int64_t)(v->f[ML_SF_UORDBLKS] + v->f[ML_SF_HBLKHD]);
 	s->heap_idle = (int64_t)v->f[ML_SF_FORDBLKS];
 	s->heap_released = -1;
@@ -153,8 +154,7 @@ static void to_memstats(const struct ml_snapshot_values *v, const char *label,
 	s->trim_calls = (int64_t)v->f[ML_SF_TRIM_CALLS];
 	s->rss = (int64_t)v->f[ML_SF_RSS];
 	s->threads = (int64_t)v->f[ML_SF_THREADS];
-	s->alloc_cpu_fraction = v->f[ML_SF_CPU_NS]
-		? (double)v->f[ML_SF_ALLOC_CPU_NS] / (double)v->f[ML_SF_CPU_NS] : -1;
+	s->alloc_cpu_fraction = ml_counters_alloc_share(v->f);
 	s->gc_cpu_fraction = -1;
 }
 

@@ -410,6 +410,18 @@ ML_HIDDEN void ml_modules_find_self(void);
 /** Call fn for each writable segment of each module except the tracer's own. */
 ML_HIDDEN void ml_modules_writable(void (*fn)(uintptr_t lo, uintptr_t hi, void *), void *arg);
 
+/* ---------------------------------------------------------------- maps.c */
+
+/** Bytes of the anonymous memory the program mapped itself (Sys "other"). */
+ML_HIDDEN uint64_t ml_maps_bytes(void);
+/** Copy at most max of those ranges that are readable and writable
+ * (roots of the leak scan) into out; return how many. */
+ML_HIDDEN size_t ml_maps_copy(uintptr_t (*out)[2], size_t max);
+ML_HIDDEN size_t ml_maps_count(void);
+/** fork: the maps lock is a leaf (nothing is taken while it is held). */
+ML_HIDDEN void ml_maps_lock(void);
+ML_HIDDEN void ml_maps_unlock(void);
+
 /* ---------------------------------------------------------------- snapshot.c */
 
 /** Record a snapshot; returns its seq. Fills *out when non-NULL. */
