@@ -378,6 +378,13 @@ static void emit_results(struct scan *s, unsigned snap, int64_t dt_ns)
 	}
 }
 
+static atomic_ullong scan_ns;
+
+uint64_t ml_scan_total_ns(void)
+{
+	return atomic_load_explicit(&scan_ns, memory_order_relaxed);
+}
+
 void ml_scan(unsigned snapshot_seq, uintptr_t caller_sp)
 {
 	struct scan s;
@@ -432,7 +439,9 @@ void ml_scan(unsigned snapshot_seq, uintptr_t caller_sp)
 		drain(&s);
 	}
 	guard_remove();
-	emit_results(&s, snapshot_seq, ml_mono_ns() - t0);
+	int64_t dt = ml_mono_ns() - t0;
+	atomic_fetch_add_explicit(&scan_ns, (uint64_t)dt, memory_order_relaxed);
+	emit_results(&s, snapshot_seq, dt);
 out_unmap:
 	if (s.pagemap >= 0)
 		close(s.pagemap);

@@ -14,6 +14,7 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,6 +64,81 @@ static void calibrate(uint64_t tsc, int64_t mono)
 }
 
 
+/*
+ * The writer thread's CPU time: the tracer's work (deflating, writing,
+ * sampling), not the program's. The writer reads its own clock at each
+ * sample; a writer restarted as a new thread adds to what the old one
+ * used, and a forked child starts from nothing, as its CPU clock does.
+ */
+static atomic_ullong writer_cpu;
+static pid_t writer_tid, writer_pid;
+static uint64_t writer_base, writer_last;
+static clockid_t writer_clock;
+static atomic_int writer_clock_ok;
+
+static uint64_t clock_ns(clockid_t c, int *ok)
+{
+	struct timespec ts;
+	*ok = clock_gettime(c, &ts) == 0;
+	return *ok ? (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec : 0;
+}
+
+static void writer_cpu_update(void)
+{
+	int ok;
+	uint64_t now = clock_ns(CLOCK_THREAD_CPUTIME_ID, &ok);
+	if (!ok)
+		return;
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	if (writer_pid != ml.pid) {
+		writer_pid = ml.pid;
+		writer_base = 0;
+	} else if (tid != writer_tid) {
+		writer_base += writer_last;
+	}
+	if (tid != writer_tid) {
+		atomic_store(&writer_clock_ok, 0);
+		if (pthread_getcpuclockid(pthread_self(), &writer_clock) == 0)
+			atomic_store(&writer_clock_ok, 1);
+	}
+	writer_tid = tid;
+	writer_last = now;
+	atomic_store_explicit(&writer_cpu, writer_base + writer_last, memory_order_relaxed);
+}
+
+/* The writer's CPU time now: its clock read from this thread (a sample
+ * may be 20 ms old, which is much in a short run), else the last sample. */
+static uint64_t writer_cpu_now(void)
+{
+	uint64_t last = atomic_load_explicit(&writer_cpu, memory_order_relaxed);
+	int ok = 0;
+	if (atomic_load(&writer_clock_ok)) {
+		uint64_t now = clock_ns(writer_clock, &ok);
+		if (ok && writer_base + now > last)
+			return writer_base + now;
+	}
+	return last;
+}
+
+/* Sampled cycles to ns. The sums may be negative early on (hooks.c,
+ * fence_cost): read as 0. */
+static uint64_t cycles_ns(uint64_t cycles)
+{
+	if ((int64_t)cycles <= 0 || ml.tsc_per_ns <= 0)
+		return 0;
+	return (uint64_t)((double)cycles / ml.tsc_per_ns);
+}
+
+/* CPU ns of the tracer's own work: its sampled recording time, its
+ * writer thread, its scans. */
+static uint64_t tracer_cpu_ns(const uint64_t *c)
+{
+	uint64_t ns = cycles_ns(c[ML_TC_TRACER_CYCLES]);
+	if (writer_pid == ml.pid)
+		ns += writer_cpu_now();
+	return ns + ml_scan_total_ns();
+}
+
 static void sum_one(struct ml_thread *t, void *arg)
 {
 	uint64_t *c = arg;
@@ -94,8 +170,11 @@ unsigned ml_snapshot(int kind, const char *label, unsigned flags, struct ml_snap
 	v.f[ML_SF_FREED_BYTES] = c[ML_TC_FREED];
 	v.f[ML_SF_UNKNOWN_FREES] = c[ML_TC_UNKNOWN];
 	v.f[ML_SF_TRIM_CALLS] = atomic_load(&ml.trim_calls);
-	v.f[ML_SF_ALLOC_CPU_NS] = ml.tsc_per_ns > 0 ? (uint64_t)(c[ML_TC_ALLOC_CYCLES] / ml.tsc_per_ns) : 0;
+	v.f[ML_SF_ALLOC_CPU_NS] = cycles_ns(c[ML_TC_ALLOC_CYCLES]);
+	if (flags & ML_SNAP_BY_WRITER)
+		writer_cpu_update();
 	v.f[ML_SF_CPU_NS] = (uint64_t)cpu_ns();
+	v.f[ML_SF_TRACER_CPU_NS] = tracer_cpu_ns(c);
 	v.f[ML_SF_RSS] = rss_bytes();
 	if (!from_signal) {
 		struct mallinfo2 mi = mallinfo2();

@@ -92,7 +92,9 @@ static inline uint32_t ml_commit_off(uint64_t c, int k)
 
 enum ml_thread_counter {
 	ML_TC_MALLOCS, ML_TC_FREES, ML_TC_BYTES, ML_TC_FREED, ML_TC_UNKNOWN,
-	ML_TC_ALLOC_CYCLES, ML_TC_EVENTS,
+	ML_TC_ALLOC_CYCLES,        /* TSC cycles inside the real allocator (sampled, hooks.c) */
+	ML_TC_EVENTS,
+	ML_TC_TRACER_CYCLES,       /* TSC cycles the hooks spent recording (sampled the same way) */
 	ML_TC_COUNT
 };
 
@@ -168,7 +170,7 @@ struct ml_tls {
 	unsigned pend_head, pend_tail;
 	unsigned pend_lost;
 	struct ml_pending pend[ML_PEND];
-	unsigned t_count;          /* allocator calls, for 1-in-16 timing */
+	unsigned t_count;          /* random state: which allocator calls are timed (hooks.c) */
 	int in_signal;             /* in a fatal-signal handler: locks are only tried */
 	struct ml_thread *t;
 };
@@ -424,7 +426,10 @@ ML_HIDDEN void ml_maps_unlock(void);
 
 /* ---------------------------------------------------------------- snapshot.c */
 
-/** Record a snapshot; returns its seq. Fills *out when non-NULL. */
+/** Record a snapshot; returns its seq. Fills *out when non-NULL. The
+ * writer thread's samples pass ML_SNAP_BY_WRITER in flags, so its own CPU
+ * time is known (it is the tracer's, not the program's). */
+#define ML_SNAP_BY_WRITER (1u << 30)
 struct ml_snapshot_values;
 ML_HIDDEN unsigned ml_snapshot(int kind, const char *label, unsigned flags,
                                struct ml_snapshot_values *out);
@@ -448,6 +453,8 @@ ML_HIDDEN void ml_fds_reset_for_child(void);
 
 /** Classify every live block; emit ML_META_SCAN and ML_META_LEAKS. */
 ML_HIDDEN void ml_scan(unsigned snapshot_seq, uintptr_t caller_sp);
+/** Nanoseconds spent in scans so far (the tracer's own work). */
+ML_HIDDEN uint64_t ml_scan_total_ns(void);
 
 /* ---------------------------------------------------------------- internal plumbing */
 
