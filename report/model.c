@@ -630,10 +630,7 @@ static tal_value *aside_value(const struct rp_snapshot *s, enum metric_id m)
 	case M_STACKINUSE:
 		return tal_str(units_count(b, sizeof b, s->v[SC_THREADS]));
 	case M_LIVE:
-		if (!isnan(s->v[SC_LIVE]) && !isnan(s->v[SC_HEAP_OBJECTS]))
-			return tal_strf("%s %s", units_count(b, sizeof b, s->v[SC_HEAP_OBJECTS]),
-					s->v[SC_LIVE] == s->v[SC_HEAP_OBJECTS] ? "(equal " CHECK_MARK ")" :
-										 "(differs " CROSS_MARK ")");
+		/* the same count as HeapObjects by construction: no verdict mark */
 		return tal_str(units_count(b, sizeof b, s->v[SC_HEAP_OBJECTS]));
 	case M_HEAPIDLE:
 		return tal_str(units_bytes(b, sizeof b, s->v[SC_KEEPCOST]));
