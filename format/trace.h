@@ -147,6 +147,7 @@ enum ml_leak_class {
 	ML_LEAK_LOST = 1,
 	ML_LEAK_INDIRECT = 2,
 	ML_LEAK_REACHABLE = 3,
+	ML_LEAK_POSSIBLE = 4,   /* reached only through interior pointers (valgrind's "possibly lost") */
 };
 
 /* Number of fields in a snapshot's counter block (see FORMAT.md). */

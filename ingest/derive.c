@@ -411,7 +411,7 @@ int derive_sites(sqlite3 *db, const struct gsite *sites, size_t n, int64_t pid, 
 	sqlite3_stmt *s;
 	PREP(s, "INSERT INTO sites(process_id, stack_id, allocs, bytes, live_allocs, live_bytes, temporary,"
 	        " lost_allocs, lost_bytes, indirect_allocs, indirect_bytes, reachable_allocs, reachable_bytes,"
-	        " peak_live_bytes, runtime) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	        " peak_live_bytes, runtime, possible_allocs, possible_bytes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct gsite *g = &sites[i];
@@ -428,6 +428,8 @@ int derive_sites(sqlite3 *db, const struct gsite *sites, size_t n, int64_t pid, 
 		}
 		sqlite3_bind_int64(s, 14, (int64_t)g->peak_bytes);
 		sqlite3_bind_int(s, 15, g->runtime);
+		sqlite3_bind_int64(s, 16, (int64_t)g->n[ML_LEAK_POSSIBLE]);
+		sqlite3_bind_int64(s, 17, (int64_t)g->b[ML_LEAK_POSSIBLE]);
 		rc = db_step(db, s, err, errlen);
 	}
 	sqlite3_finalize(s);

@@ -94,7 +94,8 @@ CREATE TABLE IF NOT EXISTS allocations (
 	alloc_tid   INTEGER,
 	free_tid    INTEGER,
 	stack_id    INTEGER,
-	leak        TEXT CHECK (leak = 'lost' OR leak = 'indirect' OR leak = 'reachable'),  -- NULL if freed
+	leak        TEXT CHECK (leak = 'lost' OR leak = 'indirect' OR leak = 'reachable' OR leak = 'possible'),  -- NULL if freed;
+	                                  -- 'possible': reached only through interior pointers (valgrind's possibly lost)
 	-- extensions
 	temporary   INTEGER NOT NULL DEFAULT 0  -- freed before its thread's next allocation
 );
@@ -178,6 +179,8 @@ CREATE TABLE IF NOT EXISTS sites (
 	reachable_bytes  INTEGER NOT NULL DEFAULT 0,
 	peak_live_bytes  INTEGER NOT NULL DEFAULT 0,
 	runtime          INTEGER NOT NULL DEFAULT 0,  -- allocated by the runtime for itself
+	possible_allocs  INTEGER NOT NULL DEFAULT 0,  -- live at exit, reached only through interior pointers
+	possible_bytes   INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY (process_id, stack_id)
 ) WITHOUT ROWID;
 
@@ -196,7 +199,7 @@ CREATE TABLE IF NOT EXISTS scan_leaks (
 	process_id    INTEGER NOT NULL,
 	snapshot_seq  INTEGER NOT NULL,
 	allocation_id INTEGER NOT NULL,
-	leak          TEXT NOT NULL CHECK (leak = 'lost' OR leak = 'indirect' OR leak = 'reachable')
+	leak          TEXT NOT NULL CHECK (leak = 'lost' OR leak = 'indirect' OR leak = 'reachable' OR leak = 'possible')
 );
 
 CREATE TABLE IF NOT EXISTS checklist (
