@@ -3,7 +3,8 @@
  * snapshots:
  *   BEFORE     nothing mapped yet
  *   MAPPED     64 MiB mmap'd and every page touched
- *   UNMAPPED   munmap'd again
+ *   PARTIAL    16 MiB from its middle munmap'd (48 MiB left, in two parts)
+ *   UNMAPPED   the rest munmap'd
  *   REMAPPED   1 MiB mmap'd, then mremap'd to 4 MiB
  *   PROTECTED  32 MiB reserved PROT_NONE, 16 MiB of it made writable
  *   BRK        256 KiB more break from sbrk
@@ -34,6 +35,8 @@ int main(void)
 	printf("mmap ok, errno %d\n", errno);
 	memset(p, 1, 64 * MiB);
 	memledger_snapshot("MAPPED");
+	printf("munmap middle %d\n", munmap(p + 16 * MiB, 16 * MiB));
+	memledger_snapshot("PARTIAL");
 	printf("munmap %d\n", munmap(p, 64 * MiB));
 	memledger_snapshot("UNMAPPED");
 
