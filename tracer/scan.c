@@ -74,7 +74,7 @@ struct scan {
 };
 
 #define RESIDENT_MIN (64u * 1024)  /* smaller ranges are read whole */
-#define VEC_PAGES 4096u
+#define VEC_PAGES 65536u
 
 /* ---------------------------------------------------------------- fault guard */
 
@@ -352,15 +352,23 @@ static void scan_resident(struct scan *s, uintptr_t lo, uintptr_t hi)
 		size_t n = (hi - pg + 4095) / 4096;
 		if (n > VEC_PAGES)
 			n = VEC_PAGES;
-		if (mincore((void *)pg, n * 4096, s->vec) != 0) {
-			/* part of it is not mapped: go page by page */
-			n = 1;
-			if (mincore((void *)pg, 4096, s->vec) != 0) {
-				pg += 4096;
-				continue;
-			}
+		/* part of it not mapped (ENOMEM): try a shorter range */
+		while (mincore((void *)pg, n * 4096, s->vec) != 0 && n > 1)
+			n /= 2;
+		if (n == 1 && mincore((void *)pg, 4096, s->vec) != 0) {
+			pg += 4096;
+			continue;
 		}
 		for (size_t i = 0; i < n;) {
+			if (!s->swap && !(i & 7) && i + 8 <= n) {
+				/* untouched memory: eight pages a word at a time */
+				uint64_t w;
+				memcpy(&w, s->vec + i, 8);
+				if (!(w & 0x0101010101010101ull)) {
+					i += 8;
+					continue;
+				}
+			}
 			if (!(s->vec[i] & 1) && !(s->swap && swapped(s, pg + i * 4096))) {
 				i++;
 				continue;

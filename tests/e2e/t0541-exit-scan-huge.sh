@@ -23,4 +23,20 @@ exit_ns=$(q "$DB" "SELECT end_ns - exit_begin_ns FROM processes")
 echo "exit scan ${scan} ns, exit processing ${exit_ns} ns"
 [ "$scan" -lt 1000000000 ] || fail "the exit scan took $scan ns"
 [ "$exit_ns" -lt 1000000000 ] || fail "exit processing took $exit_ns ns"
+
+JE=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+[ -f "$JE" ] || { echo "no jemalloc: the 1 TiB case is left out"; exit 0; }
+LD_PRELOAD=$JE "$PROGS/leak_huge" tib >/dev/null 2>&1 || { echo "jemalloc gives no 1 TiB block here"; exit 0; }
+# the tool itself (a sanitizer build) must not run with jemalloc: the
+# traced program gets it through env, after the tracer
+timeout 20 "$ML" run -o "$WORK/tib.mlt" -- env LD_PRELOAD="$MEMLEDGER_LIB:$JE" "$PROGS/leak_huge" tib \
+	>"$WORK/tib.out" 2>"$WORK/tib.err"
+RC=$?
+[ $RC -eq 0 ] || fail "jemalloc, 1 TiB: status $RC: $(head -1 "$WORK/tib.err")"
+[ "$(cat "$WORK/tib.out")" = "tib ok" ] || fail "jemalloc, 1 TiB: output $(head -1 "$WORK/tib.out")"
+ingest_all tib
+scan=$(q "$DB" "SELECT scan_ns FROM processes WHERE exe LIKE '%leak_huge'")
+echo "jemalloc, 1 TiB: exit scan ${scan} ns"
+[ "$scan" -lt 1000000000 ] || fail "jemalloc: the exit scan took $scan ns"
+expect tib "SELECT leak IS NOT NULL FROM allocations WHERE size = 1099511627776" 1
 exit 0

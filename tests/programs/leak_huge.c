@@ -11,6 +11,9 @@
  *           reachable
  * Prints "huge ok" and exits 0; exits 3 (printing why) when the system
  * will not hand out 16 GiB.
+ *
+ * leak_huge tib: one block of 1 TiB instead, untouched but for one byte,
+ * and dropped (for allocators such as jemalloc that reserve it all).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -18,8 +21,19 @@
 
 static void *volatile keep;
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc > 1 && argv[1][0] == 't') {
+		char *t = malloc((size_t)1 << 40);
+		if (!t) {
+			printf("no 1 TiB block\n");
+			return 3;
+		}
+		t[(size_t)1 << 39] = 1;
+		t = NULL;
+		printf("tib ok\n");
+		return 0;
+	}
 	size_t big_size = (size_t)16 << 30, keep_size = (size_t)1 << 30;
 	char *big = malloc(big_size);
 	if (!big) {
