@@ -209,7 +209,7 @@ static int stats_trace(const char *path, int samples)
 		cur.ts_ns = s->ns;
 		cur.alloc = (int64_t)(v[ML_SF_TOTAL_ALLOC] - v[ML_SF_FREED_BYTES]);
 		cur.total_alloc = (int64_t)v[ML_SF_TOTAL_ALLOC];
-		cur.sys = full ? (int64_t)(v[ML_SF_ARENA] + v[ML_SF_HBLKHD] + v[ML_SF_STACK_INUSE]) : -1;
+		cur.sys = full ? ml_counters_sys(v) : -1;
 		cur.heap_inuse = full ? (int64_t)(v[ML_SF_UORDBLKS] + v[ML_SF_HBLKHD]) : -1;
 		cur.heap_idle = full ? (int64_t)v[ML_SF_FORDBLKS] : -1;
 		cur.heap_released = -1;
@@ -221,7 +221,7 @@ static int stats_trace(const char *path, int samples)
 		cur.trim_calls = (int64_t)v[ML_SF_TRIM_CALLS];
 		cur.rss = v[ML_SF_RSS] ? (int64_t)v[ML_SF_RSS] : -1;
 		cur.threads = full ? (int64_t)v[ML_SF_THREADS] : -1;
-		cur.alloc_cpu_fraction = v[ML_SF_CPU_NS] ? (double)v[ML_SF_ALLOC_CPU_NS] / (double)v[ML_SF_CPU_NS] : -1;
+		cur.alloc_cpu_fraction = ml_counters_alloc_share(v);
 		cur.gc_cpu_fraction = -1;
 		block(&cur, &prev, have);
 		prev = cur;

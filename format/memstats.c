@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "format/memstats.h"
+#include "format/trace.h"
 
 struct out {
 	char *p;
@@ -165,7 +166,7 @@ size_t ml_memstats_format(char *dst, size_t cap, const struct ml_memstats *c,
 	put(&o, " ===\n");
 	line(&o, "Alloc", BYTES, c->alloc, PREV(alloc), "live requested bytes");
 	line(&o, "TotalAlloc", BYTES, c->total_alloc, PREV(total_alloc), "requested since start");
-	line(&o, "Sys", BYTES, c->sys, PREV(sys), "heap + stacks from the OS");
+	line(&o, "Sys", BYTES, c->sys, PREV(sys), "heap, stacks, own maps");
 	line(&o, "HeapInuse", BYTES, c->heap_inuse, PREV(heap_inuse), NULL);
 	line(&o, "HeapIdle", BYTES, c->heap_idle, PREV(heap_idle), NULL);
 	line(&o, "HeapReleased", BYTES, c->heap_released, PREV(heap_released), NULL);
@@ -206,4 +207,25 @@ size_t ml_memstats_format(char *dst, size_t cap, const struct ml_memstats *c,
 #undef PREV
 	*o.p = 0;
 	return (size_t)(o.p - dst);
+}
+
+/* ---------------------------------------------------------------- metrics from counters */
+
+int64_t ml_counters_sys(const uint64_t *f)
+{
+	return (int64_t)(f[ML_SF_ARENA] + f[ML_SF_HBLKHD] + f[ML_SF_STACK_INUSE] + f[ML_SF_SYS_OTHER]);
+}
+
+double ml_counters_alloc_share(const uint64_t *f)
+{
+	uint64_t cpu = f[ML_SF_CPU_NS], own = f[ML_SF_TRACER_CPU_NS];
+	if (!cpu)
+		return -1;
+	/* the program's CPU time: the process's, less the tracer's own work */
+	uint64_t prog = own < cpu ? cpu - own : 0;
+	if (!prog)
+		return f[ML_SF_ALLOC_CPU_NS] ? 1 : 0;
+	double share = (double)f[ML_SF_ALLOC_CPU_NS] / (double)prog;
+	/* sampled: a few slow calls early in a short run can overshoot */
+	return share > 1 ? 1 : share;
 }

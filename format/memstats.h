@@ -32,6 +32,22 @@ struct ml_memstats {
 size_t ml_memstats_format(char *dst, size_t cap, const struct ml_memstats *cur,
                           const struct ml_memstats *prev);
 
+/*
+ * The metrics that combine several snapshot counters (format/trace.h,
+ * enum ml_snap_field), in one place for the tracer, ingest and `stats`.
+ */
+
+/** Sys: glibc's arena and mmapped chunks, thread stacks, and the
+ * anonymous memory the program mapped itself. */
+int64_t ml_counters_sys(const uint64_t *f);
+
+/**
+ * alloc_cpu_fraction: the time inside the real allocator over the
+ * process's CPU time less the tracer's own, within [0, 1]; -1 when
+ * unknown (no CPU time yet).
+ */
+double ml_counters_alloc_share(const uint64_t *f);
+
 /** "1.54 MiB" style: bytes in binary units with two decimals. */
 size_t ml_fmt_bytes(char *dst, size_t cap, int64_t bytes);
 

@@ -147,6 +147,7 @@ enum ml_leak_class {
 	ML_LEAK_LOST = 1,
 	ML_LEAK_INDIRECT = 2,
 	ML_LEAK_REACHABLE = 3,
+	ML_LEAK_POSSIBLE = 4,   /* reached only through interior pointers (valgrind's "possibly lost") */
 };
 
 /* Number of fields in a snapshot's counter block (see FORMAT.md). */
@@ -155,6 +156,8 @@ enum ml_snap_field {
 	ML_SF_UNKNOWN_FREES, ML_SF_TRIM_CALLS, ML_SF_ALLOC_CPU_NS, ML_SF_CPU_NS,
 	ML_SF_RSS, ML_SF_STACK_INUSE, ML_SF_THREADS,
 	ML_SF_ARENA, ML_SF_HBLKHD, ML_SF_UORDBLKS, ML_SF_FORDBLKS, ML_SF_KEEPCOST,
+	ML_SF_SYS_OTHER,     /* anonymous memory the program mapped itself (tracer/maps.c) */
+	ML_SF_TRACER_CPU_NS, /* CPU time the tracer spent on its own work */
 	ML_SF_COUNT
 };
 

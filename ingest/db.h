@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ML_SCHEMA_VERSION "1"
+#define ML_SCHEMA_VERSION "2"
 
 /* Created after a trace's allocations are loaded (see schema.sql). */
 #define DB_ALLOCATION_INDEXES \

@@ -38,7 +38,7 @@ static const char *const kind_names[ML_KIND_COUNT] = {
 	"malloc", "calloc", "realloc", "reallocarray", "memalign", "posix_memalign",
 	"aligned_alloc", "valloc", "pvalloc", "inherited",
 };
-static const char *const leak_names[4] = { NULL, "lost", "indirect", "reachable" };
+static const char *const leak_names[8] = { NULL, "lost", "indirect", "reachable", "possible" };
 
 static int exec_op(struct dbq *q, const struct dbq_op *o)
 {
@@ -57,7 +57,7 @@ static int exec_op(struct dbq *q, const struct dbq_op *o)
 		db_bind_opt(s, 9, o->free_tid);
 		db_bind_opt(s, 10, o->stack_id);
 		if (o->leak)
-			sqlite3_bind_text(s, 11, leak_names[o->leak & 3], -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 11, leak_names[o->leak & 7], -1, SQLITE_STATIC);
 		else
 			sqlite3_bind_null(s, 11);
 		sqlite3_bind_int(s, 12, o->temporary);
@@ -74,7 +74,7 @@ static int exec_op(struct dbq *q, const struct dbq_op *o)
 		sqlite3_bind_int64(s, 1, q->process_id);
 		sqlite3_bind_int64(s, 2, o->snap);
 		sqlite3_bind_int64(s, 3, o->id);
-		sqlite3_bind_text(s, 4, leak_names[o->kind & 3], -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, leak_names[o->kind & 7], -1, SQLITE_STATIC);
 		break;
 	}
 	return db_step(q->db, s, q->err, sizeof q->err);

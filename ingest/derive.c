@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format/memstats.h"
 #include "ingest/db.h"
 #include "ingest/derive.h"
 #include "ingest/symbolize.h"
@@ -119,8 +120,8 @@ int derive_snapshots(sqlite3 *db, const struct trace_meta *m, int64_t pid, char 
 	PREP(s, "INSERT OR REPLACE INTO snapshots(process_id, seq, label, ts_ns, alloc, total_alloc, sys,"
 	        " heap_inuse, heap_idle, heap_released, stack_inuse, heap_objects, mallocs, frees, live,"
 	        " num_gc, gc_cpu_fraction, alloc_cpu_fraction, threads, rss, kind, trim_calls, cpu_ns,"
-	        " alloc_cpu_ns, arena, hblkhd, keepcost, scan)"
-	        " VALUES (?,?,?,?,?,?,?,?,?,NULL,?,?,?,?,?,NULL,NULL,?,?,?,?,?,?,?,?,?,?,?)");
+	        " alloc_cpu_ns, arena, hblkhd, keepcost, scan, sys_other, tracer_cpu_ns)"
+	        " VALUES (?,?,?,?,?,?,?,?,?,NULL,?,?,?,?,?,NULL,NULL,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	int rc = 0;
 	for (size_t i = 0; i < m->nsnaps && rc == 0; i++) {
 		const struct tm_snapshot *sn = &m->snaps[i];
@@ -135,7 +136,7 @@ int derive_snapshots(sqlite3 *db, const struct trace_meta *m, int64_t pid, char 
 		sqlite3_bind_int64(s, 4, sn->ns);
 		sqlite3_bind_int64(s, 5, (int64_t)(f[ML_SF_TOTAL_ALLOC] - f[ML_SF_FREED_BYTES]));
 		sqlite3_bind_int64(s, 6, (int64_t)f[ML_SF_TOTAL_ALLOC]);
-		db_bind_opt(s, 7, full ? (int64_t)(f[ML_SF_ARENA] + f[ML_SF_HBLKHD] + f[ML_SF_STACK_INUSE]) : -1);
+		db_bind_opt(s, 7, full ? ml_counters_sys(f) : -1);
 		db_bind_opt(s, 8, full ? (int64_t)(f[ML_SF_UORDBLKS] + f[ML_SF_HBLKHD]) : -1);
 		db_bind_opt(s, 9, full ? (int64_t)f[ML_SF_FORDBLKS] : -1);
 		db_bind_opt(s, 10, full ? (int64_t)f[ML_SF_STACK_INUSE] : -1);
@@ -143,8 +144,8 @@ int derive_snapshots(sqlite3 *db, const struct trace_meta *m, int64_t pid, char 
 		sqlite3_bind_int64(s, 12, (int64_t)f[ML_SF_MALLOCS]);
 		sqlite3_bind_int64(s, 13, (int64_t)f[ML_SF_FREES]);
 		sqlite3_bind_int64(s, 14, objs);
-		if (f[ML_SF_CPU_NS])
-			sqlite3_bind_double(s, 15, (double)f[ML_SF_ALLOC_CPU_NS] / (double)f[ML_SF_CPU_NS]);
+		if (ml_counters_alloc_share(f) >= 0)
+			sqlite3_bind_double(s, 15, ml_counters_alloc_share(f));
 		else
 			sqlite3_bind_null(s, 15);
 		db_bind_opt(s, 16, full ? (int64_t)f[ML_SF_THREADS] : -1);
@@ -157,6 +158,8 @@ int derive_snapshots(sqlite3 *db, const struct trace_meta *m, int64_t pid, char 
 		db_bind_opt(s, 23, full ? (int64_t)f[ML_SF_HBLKHD] : -1);
 		db_bind_opt(s, 24, full ? (int64_t)f[ML_SF_KEEPCOST] : -1);
 		sqlite3_bind_int(s, 25, sn->flags & 1);
+		db_bind_opt(s, 26, full ? (int64_t)f[ML_SF_SYS_OTHER] : -1);
+		sqlite3_bind_int64(s, 27, (int64_t)f[ML_SF_TRACER_CPU_NS]);
 		rc = db_step(db, s, err, errlen);
 	}
 	sqlite3_finalize(s);
@@ -420,7 +423,7 @@ int derive_sites(sqlite3 *db, const struct gsite *sites, size_t n, int64_t pid, 
 	sqlite3_stmt *s;
 	PREP(s, "INSERT INTO sites(process_id, stack_id, allocs, bytes, live_allocs, live_bytes, temporary,"
 	        " lost_allocs, lost_bytes, indirect_allocs, indirect_bytes, reachable_allocs, reachable_bytes,"
-	        " peak_live_bytes, runtime) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	        " peak_live_bytes, runtime, possible_allocs, possible_bytes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct gsite *g = &sites[i];
@@ -437,6 +440,8 @@ int derive_sites(sqlite3 *db, const struct gsite *sites, size_t n, int64_t pid, 
 		}
 		sqlite3_bind_int64(s, 14, (int64_t)g->peak_bytes);
 		sqlite3_bind_int(s, 15, g->runtime);
+		sqlite3_bind_int64(s, 16, (int64_t)g->n[ML_LEAK_POSSIBLE]);
+		sqlite3_bind_int64(s, 17, (int64_t)g->b[ML_LEAK_POSSIBLE]);
 		rc = db_step(db, s, err, errlen);
 	}
 	sqlite3_finalize(s);

@@ -523,8 +523,10 @@ int pass2_finish(struct pass2 *p, char *err, size_t errlen)
 			u64map_get(&p->m->exit_leaks, key, &cls);
 		}
 		struct gsite *g = &p->sites[l->site];
-		g->n[cls & 3]++;
-		g->b[cls & 3] += l->size;
+		if (cls > ML_LEAK_POSSIBLE)
+			cls = 0;
+		g->n[cls]++;
+		g->b[cls] += l->size;
 	}
 	return write_site_phases(p, err, errlen);
 }

@@ -22,7 +22,7 @@ struct gsite {
 	/* unsigned: a hostile trace may overflow them, harmlessly */
 	uint64_t allocs, bytes, temporary;
 	uint64_t live_allocs, live_bytes, peak_bytes;
-	uint64_t n[4], b[4];  /* blocks live at exit, by enum ml_leak_class (0: unclassified) */
+	uint64_t n[5], b[5];  /* blocks live at exit, by enum ml_leak_class (0: unclassified) */
 	uint64_t settle_frees, settle_bytes;  /* freed in the settle window */
 };
 

@@ -234,6 +234,10 @@ static int rec_scan(struct trace_meta *m, struct ml_rd *r, char *err, size_t err
 	}
 	s->dt_ns = ml_rd_u(r);
 	s->root_bytes = ml_rd_u(r);
+	if (r->p < r->end) {  /* since the possibly-lost class */
+		s->n[ML_LEAK_POSSIBLE] = ml_rd_u(r);
+		s->bytes[ML_LEAK_POSSIBLE] = ml_rd_u(r);
+	}
 	return 0;
 }
 
@@ -253,7 +257,7 @@ static int rec_leaks(struct trace_meta *m, struct ml_rd *r, char *err, size_t er
 		l->cls = *r->p++;
 		l->snap = snap;
 		if (idx >= ML_MAX_THREAD_IDX || !seq || seq >= ML_MAX_SEQ || l->cls < ML_LEAK_LOST ||
-		    l->cls > ML_LEAK_INDIRECT)
+		    l->cls > ML_LEAK_POSSIBLE || l->cls == ML_LEAK_REACHABLE)
 			r->err = 1;
 		else
 			l->key = TM_KEY(idx, seq);

@@ -70,7 +70,7 @@ struct tm_res_ev {
 
 struct tm_scan {
 	uint64_t snap;
-	uint64_t blocks, n[4], bytes[4];  /* by enum ml_leak_class */
+	uint64_t blocks, n[5], bytes[5];  /* by enum ml_leak_class */
 	uint64_t dt_ns, root_bytes;
 };
 

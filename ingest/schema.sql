@@ -1,4 +1,4 @@
--- memledger SQL schema, version 1.
+-- memledger SQL schema, version 2.
 --
 -- Every time is nanoseconds since the traced process started.
 -- Every size is in bytes. Ids are unique across the whole database, so
@@ -80,6 +80,8 @@ CREATE TABLE IF NOT EXISTS snapshots (
 	hblkhd             INTEGER,        -- mallinfo2: mmapped chunk bytes
 	keepcost           INTEGER,        -- mallinfo2: releasable top-most free bytes
 	scan               INTEGER NOT NULL DEFAULT 0,  -- a reachability scan ran here
+	sys_other          INTEGER,        -- in sys: anonymous memory the program mapped itself (mmap, sbrk)
+	tracer_cpu_ns      INTEGER,        -- of cpu_ns: the tracer's own work (alloc_cpu_fraction leaves it out)
 	-- extensions for Go (runtime.MemStats fields with no column above; NULL for native)
 	num_forced_gc      INTEGER,
 	pause_total_ns     INTEGER,
@@ -111,7 +113,8 @@ CREATE TABLE IF NOT EXISTS allocations (
 	alloc_tid   INTEGER,
 	free_tid    INTEGER,
 	stack_id    INTEGER,
-	leak        TEXT CHECK (leak = 'lost' OR leak = 'indirect' OR leak = 'reachable'),  -- NULL if freed
+	leak        TEXT CHECK (leak = 'lost' OR leak = 'indirect' OR leak = 'reachable' OR leak = 'possible'),  -- NULL if freed;
+	                                  -- 'possible': reached only through interior pointers (valgrind's possibly lost)
 	-- extensions
 	temporary   INTEGER NOT NULL DEFAULT 0  -- freed before its thread's next allocation
 );
@@ -216,6 +219,8 @@ CREATE TABLE IF NOT EXISTS sites (
 	reachable_bytes  INTEGER NOT NULL DEFAULT 0,
 	peak_live_bytes  INTEGER NOT NULL DEFAULT 0,
 	runtime          INTEGER NOT NULL DEFAULT 0,  -- allocated by the runtime for itself
+	possible_allocs  INTEGER NOT NULL DEFAULT 0,  -- live at exit, reached only through interior pointers
+	possible_bytes   INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY (process_id, stack_id)
 ) WITHOUT ROWID;
 
@@ -234,7 +239,7 @@ CREATE TABLE IF NOT EXISTS scan_leaks (
 	process_id    INTEGER NOT NULL,
 	snapshot_seq  INTEGER NOT NULL,
 	allocation_id INTEGER NOT NULL,
-	leak          TEXT NOT NULL CHECK (leak = 'lost' OR leak = 'indirect' OR leak = 'reachable')
+	leak          TEXT NOT NULL CHECK (leak = 'lost' OR leak = 'indirect' OR leak = 'reachable' OR leak = 'possible')
 );
 
 -- Go: what each goroutine (a `threads` row, tid = goroutine id) was doing

@@ -212,6 +212,8 @@ static int fill_site(sqlite3_stmt *st, void *row)
 	s->reachable_bytes = col_num(st, 14);
 	s->peak_live_bytes = col_num(st, 15);
 	s->runtime = (int)col_ll(st, 16);
+	s->possible_allocs = col_num(st, 17);
+	s->possible_bytes = col_num(st, 18);
 	return 0;
 }
 
@@ -220,7 +222,8 @@ static int load_sites(sqlite3 *db, struct rp_process *p, char *err, size_t errle
 	static const char sql[] =
 		"SELECT stack_id, function, file, line, allocs, bytes, live_allocs, live_bytes,"
 		" temporary, lost_allocs, lost_bytes, indirect_allocs, indirect_bytes,"
-		" reachable_allocs, reachable_bytes, peak_live_bytes, runtime"
+		" reachable_allocs, reachable_bytes, peak_live_bytes, runtime,"
+		" possible_allocs, possible_bytes"
 		" FROM sites WHERE process_id = ?";
 
 	return load_rows(db, p->id, sql, "sites", &p->sites, &p->nsites, sizeof *p->sites,

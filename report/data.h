@@ -62,6 +62,7 @@ struct rp_site {
 	double lost_allocs, lost_bytes, indirect_allocs, indirect_bytes;
 	double reachable_allocs, reachable_bytes, peak_live_bytes;
 	int runtime;
+	double possible_allocs, possible_bytes;
 };
 
 struct rp_thread {

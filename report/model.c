@@ -377,6 +377,8 @@ static int by_leak(const void *a, const void *b)
 	if (!c)
 		c = cmp_desc(x->indirect_bytes, y->indirect_bytes);
 	if (!c)
+		c = cmp_desc(x->possible_bytes, y->possible_bytes);
+	if (!c)
 		c = cmp_desc(x->reachable_bytes, y->reachable_bytes);
 	return c ? c : by_bytes(a, b);
 }
@@ -469,6 +471,9 @@ static tal_value *site_value(struct proc_ctx *pc, const struct rp_site *s, doubl
 	tal_set_bool(d, "has_lost", s->lost_bytes > 0);
 	tal_set_bool(d, "has_indirect", s->indirect_bytes > 0);
 	tal_set_bool(d, "has_reachable", s->reachable_bytes > 0);
+	set_count(d, "possible_allocs", s->possible_allocs);
+	set_bytes(d, "possible_bytes", s->possible_bytes);
+	tal_set_bool(d, "has_possible", s->possible_bytes > 0);
 	tal_set(d, "stack", stack_value(pc->stacks, s->stack_id));
 	return d;
 }
@@ -513,7 +518,8 @@ static double site_temporary(const struct rp_site *s)
 static double site_any_leak(const struct rp_site *s)
 {
 	return (s->lost_bytes > 0 ? s->lost_bytes : 0) + (s->indirect_bytes > 0 ? s->indirect_bytes : 0) +
-	       (s->reachable_bytes > 0 ? s->reachable_bytes : 0);
+	       (s->reachable_bytes > 0 ? s->reachable_bytes : 0) +
+	       (s->possible_bytes > 0 ? s->possible_bytes : 0);
 }
 
 /* ------------------------------------------------------------ metrics */
@@ -617,10 +623,7 @@ static tal_value *aside_value(const struct rp_snapshot *s, enum metric_id m)
 	case M_STACKINUSE:
 		return tal_str(units_count(b, sizeof b, s->v[SC_THREADS]));
 	case M_LIVE:
-		if (!isnan(s->v[SC_LIVE]) && !isnan(s->v[SC_HEAP_OBJECTS]))
-			return tal_strf("%s %s", units_count(b, sizeof b, s->v[SC_HEAP_OBJECTS]),
-					s->v[SC_LIVE] == s->v[SC_HEAP_OBJECTS] ? "(equal " CHECK_MARK ")" :
-										 "(differs " CROSS_MARK ")");
+		/* the same count as HeapObjects by construction: no verdict mark */
 		return tal_str(units_count(b, sizeof b, s->v[SC_HEAP_OBJECTS]));
 	case M_HEAPIDLE:
 		return tal_str(units_bytes(b, sizeof b, s->v[SC_KEEPCOST]));
@@ -1096,7 +1099,7 @@ static tal_value *checklist_model(struct proc_ctx *pc, tal_value **badges, int *
 /* ------------------------------------------------------------ leaks */
 
 struct leak_totals {
-	double lost_a, lost_b, ind_a, ind_b, reach_a, reach_b;
+	double lost_a, lost_b, ind_a, ind_b, reach_a, reach_b, poss_a, poss_b;
 };
 
 static void leak_totals(const struct rp_process *p, struct leak_totals *t)
@@ -1113,6 +1116,8 @@ static void leak_totals(const struct rp_process *p, struct leak_totals *t)
 		t->ind_b += isnan(s->indirect_bytes) ? 0 : s->indirect_bytes;
 		t->reach_a += isnan(s->reachable_allocs) ? 0 : s->reachable_allocs;
 		t->reach_b += isnan(s->reachable_bytes) ? 0 : s->reachable_bytes;
+		t->poss_a += isnan(s->possible_allocs) ? 0 : s->possible_allocs;
+		t->poss_b += isnan(s->possible_bytes) ? 0 : s->possible_bytes;
 	}
 }
 
@@ -1124,7 +1129,10 @@ static void set_leak_totals(tal_value *d, const struct leak_totals *t)
 	set_count(d, "indirect_allocs", t->ind_a);
 	set_bytes(d, "reachable_bytes", t->reach_b);
 	set_count(d, "reachable_allocs", t->reach_a);
-	tal_set_bool(d, "any", t->lost_b + t->ind_b + t->reach_b > 0);
+	set_bytes(d, "possible_bytes", t->poss_b);
+	set_count(d, "possible_allocs", t->poss_a);
+	tal_set_bool(d, "any_possible", t->poss_b > 0);
+	tal_set_bool(d, "any", t->lost_b + t->ind_b + t->reach_b + t->poss_b > 0);
 	tal_set_bool(d, "any_lost", t->lost_b > 0);
 }
 
@@ -1146,7 +1154,7 @@ static tal_value *leaks_model(struct proc_ctx *pc, double tb, double ta)
 			    "No reachability scan ran when this process ended (it did not exit "
 			    "normally, or the tracer could not scan), so blocks live at its end are "
 			    "not classified.");
-	else if (!(t.lost_b + t.ind_b + t.reach_b > 0))
+	else if (!(t.lost_b + t.ind_b + t.reach_b + t.poss_b > 0))
 		tal_set_str(d, "note", "The exit scan found no live blocks: nothing leaked.");
 	else
 		tal_set(d, "note", tal_null());

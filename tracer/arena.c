@@ -3,7 +3,9 @@
  * from the allocator being traced, so the tracer's bookkeeping neither
  * shows up in the program's counts nor disturbs its heap layout.
  */
+#include <errno.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "tracer/tracer.h"
@@ -14,17 +16,21 @@ static size_t page_round(size_t n)
 	return (n + pg - 1) & ~(pg - 1);
 }
 
+/* System calls, not the libc functions: those are the program's, and
+ * maps.c records what the program maps. errno is the program's too. */
 void *ml_map(size_t size)
 {
-	void *p = mmap(NULL, page_round(size), PROT_READ | PROT_WRITE,
-	               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
+	int saved = errno;
+	long p = syscall(SYS_mmap, NULL, page_round(size), PROT_READ | PROT_WRITE,
+	                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	errno = saved;
+	return p == -1 ? NULL : (void *)p;
 }
 
 void ml_unmap(void *p, size_t size)
 {
 	if (p)
-		munmap(p, page_round(size));
+		syscall(SYS_munmap, p, page_round(size));
 }
 
 #define ARENA_CHUNK (1u << 20)

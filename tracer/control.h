@@ -21,12 +21,6 @@
 #define MEMLEDGER_TRACER_CONTROL_H
 
 /**
- * ml_snapshot() flag: taken from outside the program (control channel or
- * --snapshot-every). Recorded as snapshot flag 4.
- */
-#define ML_SNAP_EXTERNAL (1u << 30)
-
-/**
  * The writer thread's hook, once per round: set the channel up (again,
  * after fork or when the program closed it), answer waiting requests and
  * take the periodic snapshot when one is due. Never blocks for more than

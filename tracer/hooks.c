@@ -194,17 +194,15 @@ static inline int sampled(struct ml_thread *t, size_t size)
 
 /* An allocation that was not sampled: counted exactly, entered in the
  * live map (so its free is counted too), but not written. */
-static void record_unsampled(struct ml_thread *t, void *ptr, size_t size, uint64_t t0)
+static void record_unsampled(struct ml_thread *t, void *ptr, size_t size)
 {
 	struct ml_live l = { (uintptr_t)ptr, size, 0, t->idx, ML_UNSAMPLED };
 	ml_live_insert(&l);
 	tc_add(t, ML_TC_MALLOCS, 1);
 	tc_add(t, ML_TC_BYTES, size);
-	if (t0)
-		tc_add(t, ML_TC_ALLOC_CYCLES, (ml_rdtsc() - t0) * 16);
 }
 
-static void record_alloc_stack(void *ptr, size_t size, int kind, uint64_t t0, int with_stack,
+static void record_alloc_stack(void *ptr, size_t size, int kind, int with_stack,
                                int insert)
 {
 	struct ml_thread *t = cur_thread();
@@ -212,7 +210,7 @@ static void record_alloc_stack(void *ptr, size_t size, int kind, uint64_t t0, in
 	if (!t)
 		return;
 	if (!sampled(t, size)) {
-		record_unsampled(t, ptr, size, t0);
+		record_unsampled(t, ptr, size);
 		return;
 	}
 	if (!ev_begin(t, &e))
@@ -231,14 +229,12 @@ static void record_alloc_stack(void *ptr, size_t size, int kind, uint64_t t0, in
 	tc_add(t, ML_TC_MALLOCS, 1);
 	tc_add(t, ML_TC_BYTES, size);
 	tc_add(t, ML_TC_EVENTS, 1);
-	if (t0)
-		tc_add(t, ML_TC_ALLOC_CYCLES, (ml_rdtsc() - t0) * 16);
 }
 
-static void record_alloc(void *ptr, size_t size, int kind, uint64_t t0)
+static void record_alloc(void *ptr, size_t size, int kind)
 {
 	pend_replay();  /* a handler's free may have released this address */
-	record_alloc_stack(ptr, size, kind, t0, 1, 1);
+	record_alloc_stack(ptr, size, kind, 1, 1);
 }
 
 /* Reference to the allocation being freed: own distance, or foreign. */
@@ -305,7 +301,7 @@ static struct ml_thread *record_free(void *ptr)
 
 /* realloc that moved or resized a block: one free plus one allocation. */
 static void record_realloc(const struct ml_live *old, int known, void *oldptr,
-                           void *ptr, size_t size, int kind, uint64_t t0)
+                           void *ptr, size_t size, int kind)
 {
 	struct ml_thread *t = cur_thread();
 	struct ev e;
@@ -316,13 +312,13 @@ static void record_realloc(const struct ml_live *old, int known, void *oldptr,
 		/* the old block was never written: its free is only counted */
 		tc_add(t, ML_TC_FREES, 1);
 		tc_add(t, ML_TC_FREED, old->size);
-		record_alloc(ptr, size, kind, t0);
+		record_alloc(ptr, size, kind);
 		return;
 	}
 	if (!sampled(t, size)) {
 		/* the free half is written; the new block is not sampled */
 		record_free_entry(t, oldptr, known, old);
-		record_unsampled(t, ptr, size, t0);
+		record_unsampled(t, ptr, size);
 		return;
 	}
 	if (!ev_begin(t, &e))
@@ -347,16 +343,180 @@ static void record_realloc(const struct ml_live *old, int known, void *oldptr,
 	tc_add(t, ML_TC_MALLOCS, 1);
 	tc_add(t, ML_TC_BYTES, size);
 	tc_add(t, ML_TC_EVENTS, 1);
-	if (t0)
-		tc_add(t, ML_TC_ALLOC_CYCLES, (ml_rdtsc() - t0) * 16);
+}
+
+/* ---------------------------------------------------------------- small stacks */
+
+/*
+ * Near the end of the thread's own stack (deep recursion), the whole
+ * record runs on the side stack (ml_side_run), so the program keeps the
+ * stack it would have had without the tracer, less the hook's own frame.
+ * Elsewhere the record runs in place, within ML_STACK_BUDGET.
+ */
+static inline int stack_short(void)
+{
+	const struct ml_thread *t = ml_tls.t;
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	return t && sp - t->stack_lo < ML_STACK_ROOM;
+}
+
+enum { REC_ALLOC, REC_FREE, REC_REALLOC };
+
+struct side_rec {
+	int op, kind, known;
+	void *ptr, *old;
+	size_t size;
+	const struct ml_live *e;
+	struct ml_thread *t;
+};
+
+static void side_rec_fn(void *arg)
+{
+	struct side_rec *r = arg;
+	switch (r->op) {
+	case REC_ALLOC:
+		record_alloc(r->ptr, r->size, r->kind);
+		break;
+	case REC_FREE:
+		r->t = record_free(r->ptr);
+		break;
+	case REC_REALLOC:
+		record_realloc(r->e, r->known, r->old, r->ptr, r->size, r->kind);
+		break;
+	}
+}
+
+/*
+ * The same on the side stack. The request lives in TLS, not in the
+ * hook's frame: this path exists to save the program's stack. A signal
+ * handler that interrupts before the switch finds the hook's guard set
+ * and never gets here.
+ */
+static __thread struct side_rec side_req;
+
+static __attribute__((noinline, cold)) int side_alloc(void *ptr, size_t size, int kind)
+{
+	side_req = (struct side_rec){ .op = REC_ALLOC, .ptr = ptr, .size = size, .kind = kind };
+	return ml_side_run(side_rec_fn, &side_req);
+}
+
+static __attribute__((noinline, cold)) int side_free(void *ptr, struct ml_thread **t)
+{
+	side_req = (struct side_rec){ .op = REC_FREE, .ptr = ptr };
+	int rc = ml_side_run(side_rec_fn, &side_req);
+	*t = side_req.t;
+	return rc;
+}
+
+static __attribute__((noinline, cold)) int side_realloc(const struct ml_live *e, int known, void *oldptr,
+                                                        void *ptr, size_t size, int kind)
+{
+	side_req = (struct side_rec){ .op = REC_REALLOC, .kind = kind, .known = known, .ptr = ptr,
+	                              .old = oldptr, .size = size, .e = e };
+	return ml_side_run(side_rec_fn, &side_req);
+}
+
+/* record_alloc, record_free and record_realloc as the hooks call them. */
+static inline void rec_alloc(void *ptr, size_t size, int kind)
+{
+	if (ML_UNLIKELY(stack_short()) && side_alloc(ptr, size, kind) == 0)
+		return;
+	record_alloc(ptr, size, kind);
+}
+
+static inline struct ml_thread *rec_free(void *ptr)
+{
+	struct ml_thread *t;
+	if (ML_UNLIKELY(stack_short()) && side_free(ptr, &t) == 0)
+		return t;
+	return record_free(ptr);
+}
+
+static inline void rec_realloc(const struct ml_live *e, int known, void *oldptr,
+                               void *ptr, size_t size, int kind)
+{
+	if (ML_UNLIKELY(stack_short()) && side_realloc(e, known, oldptr, ptr, size, kind) == 0)
+		return;
+	record_realloc(e, known, oldptr, ptr, size, kind);
 }
 
 /* ---------------------------------------------------------------- entry */
 
-/* Every 16th call is timed, to estimate the CPU share of the allocator. */
+/* The TSC, read once everything before has finished and before anything
+ * after starts: RDTSC alone may run early or late by the tens of cycles
+ * that make a short allocator call look 20% shorter than it is. */
+static inline uint64_t tsc_fenced(void)
+{
+	__builtin_ia32_lfence();
+	uint64_t t = __builtin_ia32_rdtsc();
+	__builtin_ia32_lfence();
+	return t;
+}
+
+/*
+ * The allocator's share of CPU time (alloc_cpu_fraction). One call in 16
+ * on average is timed, chosen at random (a per-thread LCG), so a program
+ * that alternates malloc and free gets both timed alike; each timed call
+ * counts 16 times. Only the real allocator call goes into
+ * ML_TC_ALLOC_CYCLES; the tracer's own recording of that call goes into
+ * ML_TC_TRACER_CYCLES, which the share leaves out of the process's CPU
+ * time (format/memstats.c). Returns the TSC, or 0 for an untimed call.
+ */
 static inline uint64_t timing_start(void)
 {
-	return (++ml_tls.t_count & 15) == 0 ? ml_rdtsc() : 0;
+	uint32_t x = ml_tls.t_count * 1664525u + 1013904223u;
+	ml_tls.t_count = x;
+	return x >> 28 ? 0 : tsc_fenced();
+}
+
+/*
+ * The TSC counts time off the CPU too: a window in which the thread was
+ * preempted would count the other tasks' time slices, and on a loaded
+ * machine that alone made the share several times too large. A slice is
+ * a millisecond or more, an allocator call almost never takes a quarter
+ * of one: longer windows are left out (on both sides: allocator and
+ * recording), which loses little besides the rare very slow call.
+ */
+#define TIMED_MAX (1ull << 20)   /* TSC cycles: 250-500 us */
+
+/*
+ * What the two fenced reads of an empty window cost (about 60 cycles
+ * here, 25 ns): as much as a whole malloc from glibc's tcache. Each
+ * window is counted less this mean, so the sums are unbiased (a single
+ * window may come out negative; the counters add modulo 2^64 and a
+ * snapshot reads a negative total as 0). Measured once, on the first
+ * timed call; interrupted windows (over 1000 cycles) are left out.
+ */
+static uint64_t fence_cost;
+
+static __attribute__((noinline, cold)) uint64_t fence_cost_measure(void)
+{
+	uint64_t sum = 0, n = 0;
+	for (int i = 0; i < 256; i++) {
+		uint64_t a = tsc_fenced(), b = tsc_fenced();
+		if (b - a < 1000) {
+			sum += b - a;
+			n++;
+		}
+	}
+	uint64_t c = n ? sum / n : 0;
+	__atomic_store_n(&fence_cost, c ? c : 1, __ATOMIC_RELAXED);
+	return c;
+}
+
+/* A timed call: [t0, t1) in the allocator, [rec0, rec1) recording. */
+static inline void timing_end(uint64_t t0, uint64_t t1, uint64_t rec0, uint64_t rec1)
+{
+	struct ml_thread *t = ml_tls.t;
+	if (!t)
+		return;
+	uint64_t o = __atomic_load_n(&fence_cost, __ATOMIC_RELAXED);
+	if (ML_UNLIKELY(!o))
+		o = fence_cost_measure();
+	if (t1 - t0 < TIMED_MAX)
+		tc_add(t, ML_TC_ALLOC_CYCLES, (t1 - t0 - o) * 16);
+	if (rec1 - rec0 < TIMED_MAX)
+		tc_add(t, ML_TC_TRACER_CYCLES, (rec1 - rec0 - o) * 16);
 }
 
 /* ---------------------------------------------------------------- signal handlers */
@@ -461,8 +621,7 @@ static void pend_free(void *p)
 	pend_commit();
 }
 
-static void record_alloc_stack(void *ptr, size_t size, int kind, uint64_t t0, int with_stack,
-                               int insert);
+static void record_alloc_stack(void *ptr, size_t size, int kind, int with_stack, int insert);
 static void record_free_entry(struct ml_thread *t, void *ptr, int known, const struct ml_live *l);
 
 /* Record what signal handlers queued. Called inside a hook (guard set),
@@ -479,7 +638,7 @@ static void pend_replay_slow(void)
 		switch (e.op) {
 		case ML_PEND_ALLOC:
 			/* no stack: unwinding in the handler would race the hook */
-			record_alloc_stack(ptr, e.size, e.kind, 0, 0, 1);
+			record_alloc_stack(ptr, e.size, e.kind, 0, 1);
 			break;
 		case ML_PEND_ALLOC_FREED:
 			if (!t)
@@ -491,7 +650,7 @@ static void pend_replay_slow(void)
 				tc_add(t, ML_TC_FREED, e.size);
 				break;
 			}
-			record_alloc_stack(ptr, e.size, e.kind, 0, 0, 0);
+			record_alloc_stack(ptr, e.size, e.kind, 0, 0);
 			l.addr = (uintptr_t)ptr;
 			l.size = e.size;
 			l.seq = t->seq;
@@ -561,9 +720,14 @@ static inline void ensure_init(void)
 		}                                                 \
 		uint64_t t0 = timing_start();                     \
 		void *p = ml.real.name args;                      \
+		uint64_t t1 = t0 ? tsc_fenced() : 0;              \
+		int e = errno;                                    \
 		if (ML_LIKELY(p != NULL))                         \
-			record_alloc(p, (size), (kind), t0);      \
+			rec_alloc(p, (size), (kind));             \
+		if (ML_UNLIKELY(t0 != 0))                         \
+			timing_end(t0, t1, t1, tsc_fenced());     \
 		hook_leave();                                     \
+		errno = e;                                        \
 		return p;                                         \
 	}
 
@@ -586,12 +750,15 @@ EXPORT void free(void *p)
 			ml.real.free(p);
 		return;
 	}
-	struct ml_thread *t = record_free(p);
-	uint64_t t0 = timing_start();
+	int e = errno;
+	uint64_t rec0 = timing_start();
+	rec_free(p);
+	uint64_t t0 = rec0 ? tsc_fenced() : 0;
 	ml.real.free(p);
-	if (t0 && t)
-		tc_add(t, ML_TC_ALLOC_CYCLES, (ml_rdtsc() - t0) * 16);
+	if (ML_UNLIKELY(rec0 != 0))
+		timing_end(t0, tsc_fenced(), rec0, t0);
 	hook_leave();
+	errno = e;
 }
 
 EXPORT void *calloc(size_t n, size_t m)
@@ -612,9 +779,14 @@ EXPORT void *calloc(size_t n, size_t m)
 	}
 	uint64_t t0 = timing_start();
 	void *p = ml.real.calloc(n, m);
+	uint64_t t1 = t0 ? tsc_fenced() : 0;
+	int e = errno;
 	if (ML_LIKELY(p != NULL))
-		record_alloc(p, n * m, ML_KIND_CALLOC, t0);
+		rec_alloc(p, n * m, ML_KIND_CALLOC);
+	if (ML_UNLIKELY(t0 != 0))
+		timing_end(t0, t1, t1, tsc_fenced());
 	hook_leave();
+	errno = e;
 	return p;
 }
 
@@ -674,26 +846,45 @@ static void *realloc_common(void *old, size_t n, size_t m, int kind)
 	if (h != HOOK_RECORD)
 		return ml.real.realloc(old, size);
 	void *p;
-	uint64_t t0 = timing_start();
+	int err;
+	uint64_t rec0 = timing_start(), t0, t1;
 	if (!old) {
+		t0 = rec0;
 		p = ml.real.realloc(NULL, size);
+		t1 = rec0 ? tsc_fenced() : 0;
+		err = errno;
 		if (p)
-			record_alloc(p, size, kind, t0);
+			rec_alloc(p, size, kind);
 	} else if (size == 0) {
 		/* realloc(p, 0) frees p (glibc returns NULL). */
-		record_free(old);
+		err = errno;
+		rec_free(old);
+		errno = err;
+		t0 = rec0 ? tsc_fenced() : 0;
 		p = ml.real.realloc(old, 0);
+		t1 = rec0 ? tsc_fenced() : 0;
+		err = errno;
 	} else {
 		pend_replay();
 		struct ml_live e;
 		int known = ml_live_remove((uintptr_t)old, &e);
+		t0 = rec0 ? tsc_fenced() : 0;
 		p = ml.real.realloc(old, size);
+		t1 = rec0 ? tsc_fenced() : 0;
+		err = errno;
 		if (p)
-			record_realloc(&e, known, old, p, size, kind, t0);
+			rec_realloc(&e, known, old, p, size, kind);
 		else if (known)
 			ml_live_insert(&e);  /* failed: the old block lives on */
 	}
+	if (ML_UNLIKELY(rec0 != 0)) {
+		/* the recording before and after the real call */
+		uint64_t rec1 = tsc_fenced();
+		/* two recording windows, before and after the call */
+		timing_end(t0, t1, rec0, rec1 - (t1 - t0) - __atomic_load_n(&fence_cost, __ATOMIC_RELAXED));
+	}
 	hook_leave();
+	errno = err;
 	return p;
 }
 
@@ -723,9 +914,14 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n)
 	}
 	uint64_t t0 = timing_start();
 	int rc = ml.real.posix_memalign(out, align, n);
+	uint64_t t1 = t0 ? tsc_fenced() : 0;
+	int e = errno;
 	if (rc == 0 && *out)
-		record_alloc(*out, n, ML_KIND_POSIX_MEMALIGN, t0);
+		rec_alloc(*out, n, ML_KIND_POSIX_MEMALIGN);
+	if (ML_UNLIKELY(t0 != 0))
+		timing_end(t0, t1, t1, tsc_fenced());
 	hook_leave();
+	errno = e;
 	return rc;
 }
 

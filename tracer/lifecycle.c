@@ -301,7 +301,7 @@ static void ml_finish(int how, int code, int allow_freeres)
 		atomic_store(&ml.recording, 0);
 		ml_scan(seq, (uintptr_t)__builtin_frame_address(0));
 	} else {
-		ml_snapshot(ML_SNAP_EXIT, "exit", 1u << 31, NULL);
+		ml_snapshot(ML_SNAP_EXIT, "exit", ML_SNAP_FROM_SIGNAL, NULL);
 		atomic_store(&ml.recording, 0);
 	}
 	emit_end(how, code);
@@ -491,11 +491,13 @@ static void atfork_prepare(void)
 	ml_channel_lock_queues();
 	ml_threads_info_lock();
 	ml_arena_lock();
+	ml_maps_lock();
 	fork_locked = 1;
 }
 
 static void unlock_all(void)
 {
+	ml_maps_unlock();
 	ml_arena_unlock();
 	ml_threads_info_unlock();
 	ml_sink_unlock();

@@ -18,13 +18,19 @@
  *
  * The scan allocates with mmap only, sorts with its own radix sort, and
  * survives memory that disappears under it (another thread unmapping a
- * block): a fault in the scanning thread abandons that one range.
+ * block): a fault in the scanning thread abandons that one range. It
+ * reads only pages that are in memory (scan_resident), so it never
+ * faults untouched memory in.
  */
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <link.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include "tracer/tracer.h"
@@ -37,7 +43,18 @@ struct blk {
 	uint32_t pad;
 };
 
-enum { UNSEEN = 0, REACH = ML_LEAK_REACHABLE, LOST = ML_LEAK_LOST, INDIRECT = ML_LEAK_INDIRECT };
+enum {
+	UNSEEN = 0, REACH = ML_LEAK_REACHABLE, LOST = ML_LEAK_LOST, INDIRECT = ML_LEAK_INDIRECT,
+	POSSIBLE = ML_LEAK_POSSIBLE,
+	PENDING = 0x80,         /* on the mark stack (or'ed into the state) */
+};
+
+/* A loaded module's segment, for the multiple-inheritance heuristic. */
+struct seg {
+	uintptr_t lo, hi;
+	int exec;
+};
+#define MAX_SEGS 4096
 
 struct scan {
 	struct blk *b;
@@ -47,8 +64,17 @@ struct scan {
 	uint64_t min, span;
 	uint64_t leader;        /* flood mode: the group's leader index */
 	int flood;
+	int definite;           /* the range being scanned is a root, or a reachable block */
 	uint64_t root_bytes;
+	struct seg *segs;       /* loaded modules' segments, sorted */
+	size_t nsegs;
+	unsigned char *vec;     /* mincore's answer for VEC_PAGES pages */
+	int swap;               /* swap is in use: non-resident pages may hold data */
+	int pagemap;            /* /proc/self/pagemap, or -1 */
 };
+
+#define RESIDENT_MIN (64u * 1024)  /* smaller ranges are read whole */
+#define VEC_PAGES 65536u
 
 /* ---------------------------------------------------------------- fault guard */
 
@@ -165,19 +191,112 @@ static long find_block(const struct scan *s, uint64_t v)
 	return (long)(lo - 1);
 }
 
-static inline void visit(struct scan *s, long k)
+/* ---------------------------------------------------------------- start pointers */
+
+/* The module segment holding a, or NULL. */
+static const struct seg *seg_of(const struct scan *s, uintptr_t a)
 {
-	uint8_t st = s->state[k];
+	size_t lo = 0, hi = s->nsegs;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (s->segs[mid].lo <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && a < s->segs[lo - 1].hi ? &s->segs[lo - 1] : NULL;
+}
+
+/* v looks like a vtable: in a module, and among its first 20 words two
+ * that point into a module's code before any that points elsewhere (null
+ * words are skipped). */
+static int is_vtable(const struct scan *s, uintptr_t v)
+{
+	const struct seg *g = seg_of(s, v);
+	if (!g)
+		return 0;
+	int fns = 0;
+	for (uintptr_t p = v; p < v + 20 * 8 && p + 8 <= g->hi; p += 8) {
+		uintptr_t f = *(const volatile uintptr_t *)p;
+		if (!f)
+			continue;
+		const struct seg *c = seg_of(s, f);
+		if (!c || !c->exec)
+			return 0;
+		if (++fns == 2)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * An interior pointer that counts as a pointer to the block's start, by
+ * valgrind memcheck's four heuristics (on by default since 3.11), so that
+ * our classes match its: a C++ std::string's characters after its
+ * (length, capacity, refcount) header; a length-prefixed block (sqlite3's
+ * allocator); the elements of new[] after their count; a base-class
+ * subobject under multiple inheritance (two vtable pointers).
+ */
+static int start_like(const struct scan *s, const struct blk *b, uint64_t v)
+{
+	const volatile uint64_t *w = (const volatile uint64_t *)(uintptr_t)b->addr;
+	uint64_t off = v - b->addr;
+	if (off == 24 && b->size >= 24) {
+		uint64_t cap = w[1];
+		if (24 + cap + 1 == b->size && w[0] <= cap)
+			return 1;  /* stdstring */
+	}
+	if (off == 8 && b->size >= 8) {
+		uint64_t n = w[0];
+		if (n && b->size - 8 == n)
+			return 1;  /* length64 */
+		if (n && (b->size - 8) % n == 0)
+			return 1;  /* newarray */
+	}
+	if (!(v & 7) && off + 8 <= b->size && b->size >= 8) {
+		uint64_t inner = *(const volatile uint64_t *)(uintptr_t)v, first = w[0];
+		if (!(inner & 7) && inner >= 4096 && !(first & 7) && first >= 4096 &&
+		    is_vtable(s, inner) && is_vtable(s, first))
+			return 1;  /* multipleinheritance */
+	}
+	return 0;
+}
+
+static inline void push(struct scan *s, long k)
+{
+	if (s->state[k] & PENDING)
+		return;
+	s->state[k] |= PENDING;
+	s->stack[s->sp++] = (uint32_t)k;
+}
+
+/*
+ * Block k is pointed to by v. Marking (as valgrind does): a pointer to its
+ * start (or one a heuristic accepts) from a root or a reachable block
+ * makes it reachable; any other pointer makes an unseen block possibly
+ * reachable, and what it points to no better than that. In the flood that
+ * follows, an unreached block reached from a lost one is indirect.
+ */
+static inline void visit(struct scan *s, long k, uint64_t v)
+{
+	uint8_t st = s->state[k] & ~PENDING;
 	if (!s->flood) {
-		if (st != UNSEEN)
+		if (st == REACH)
 			return;
-		s->state[k] = REACH;
+		const struct blk *b = &s->b[k];
+		if (s->definite && (v == b->addr || start_like(s, b, v))) {
+			s->state[k] = (uint8_t)((s->state[k] & PENDING) | REACH);
+			push(s, k);
+		} else if (st == UNSEEN) {
+			s->state[k] = (uint8_t)((s->state[k] & PENDING) | POSSIBLE);
+			push(s, k);
+		}
 	} else {
 		if ((uint64_t)k == s->leader || (st != UNSEEN && st != LOST))
 			return;
-		s->state[k] = INDIRECT;
+		s->state[k] = (uint8_t)((s->state[k] & PENDING) | INDIRECT);
+		push(s, k);
 	}
-	s->stack[s->sp++] = (uint32_t)k;
 }
 
 static void scan_range(struct scan *s, uintptr_t lo, uintptr_t hi)
@@ -196,17 +315,83 @@ static void scan_range(struct scan *s, uintptr_t lo, uintptr_t hi)
 		if (v - s->min < s->span) {
 			long k = find_block(s, v);
 			if (k >= 0)
-				visit(s, k);
+				visit(s, k, v);
 		}
 	}
 	scan_jmp = NULL;
 }
 
+/*
+ * Scan only the pages of [lo, hi) that are in memory. A page the program
+ * never touched holds only zeros, and reading it would make the kernel
+ * map it: a leaked, untouched 16 GiB block would take seconds and page
+ * tables of its own. mincore says which pages are resident; without swap
+ * in use, every other page is untouched. With swap in use, a page out on
+ * swap still holds data: /proc/self/pagemap tells those apart (bit 62),
+ * and they are read (which brings them back, as valgrind would).
+ */
+static int swapped(struct scan *s, uintptr_t page)
+{
+	uint64_t e;
+	if (s->pagemap < 0)
+		return 1;  /* cannot tell: read it */
+	if (pread(s->pagemap, &e, sizeof e, (off_t)(page / 4096 * sizeof e)) != (ssize_t)sizeof e)
+		return 1;
+	return (e >> 62) & 1;
+}
+
+static void scan_resident(struct scan *s, uintptr_t lo, uintptr_t hi)
+{
+	if (hi <= lo)
+		return;
+	if (hi - lo < RESIDENT_MIN || !s->vec) {
+		scan_range(s, lo, hi);
+		return;
+	}
+	for (uintptr_t pg = lo & ~(uintptr_t)4095; pg < hi;) {
+		size_t n = (hi - pg + 4095) / 4096;
+		if (n > VEC_PAGES)
+			n = VEC_PAGES;
+		/* part of it not mapped (ENOMEM): try a shorter range */
+		while (mincore((void *)pg, n * 4096, s->vec) != 0 && n > 1)
+			n /= 2;
+		if (n == 1 && mincore((void *)pg, 4096, s->vec) != 0) {
+			pg += 4096;
+			continue;
+		}
+		for (size_t i = 0; i < n;) {
+			if (!s->swap && !(i & 7) && i + 8 <= n) {
+				/* untouched memory: eight pages a word at a time */
+				uint64_t w;
+				memcpy(&w, s->vec + i, 8);
+				if (!(w & 0x0101010101010101ull)) {
+					i += 8;
+					continue;
+				}
+			}
+			if (!(s->vec[i] & 1) && !(s->swap && swapped(s, pg + i * 4096))) {
+				i++;
+				continue;
+			}
+			size_t j = i + 1;
+			while (j < n && ((s->vec[j] & 1) || (s->swap && swapped(s, pg + j * 4096))))
+				j++;
+			uintptr_t a = pg + i * 4096, b = pg + j * 4096;
+			scan_range(s, a > lo ? a : lo, b < hi ? b : hi);
+			i = j;
+		}
+		pg += n * 4096;
+	}
+}
+
 static void drain(struct scan *s)
 {
 	while (s->sp) {
-		const struct blk *b = &s->b[s->stack[--s->sp]];
-		scan_range(s, b->addr, b->addr + b->size);
+		uint32_t k = s->stack[--s->sp];
+		s->state[k] &= ~PENDING;
+		const struct blk *b = &s->b[k];
+		s->definite = s->state[k] == REACH;
+		scan_resident(s, b->addr, b->addr + b->size);
 	}
 }
 
@@ -215,7 +400,8 @@ static void root(uintptr_t lo, uintptr_t hi, void *arg)
 	struct scan *s = arg;
 	if (hi > lo)
 		s->root_bytes += hi - lo;
-	scan_range(s, lo, hi);
+	s->definite = 1;
+	scan_resident(s, lo, hi);
 	drain(s);
 }
 
@@ -257,11 +443,91 @@ static void thread_root(struct ml_thread *t, void *arg)
 	scan_jmp = NULL;
 }
 
+/* ---------------------------------------------------------------- program mappings */
+
+/* Every readable segment of every module, sorted, for is_vtable. */
+static int collect_segs(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	struct scan *s = arg;
+	for (int i = 0; i < info->dlpi_phnum && s->nsegs < MAX_SEGS; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_R))
+			continue;
+		struct seg g = { info->dlpi_addr + ph->p_vaddr, info->dlpi_addr + ph->p_vaddr + ph->p_memsz,
+		                 (ph->p_flags & PF_X) != 0 };
+		size_t j = s->nsegs++;
+		while (j > 0 && s->segs[j - 1].lo > g.lo) {
+			s->segs[j] = s->segs[j - 1];
+			j--;
+		}
+		s->segs[j] = g;
+	}
+	return 0;
+}
+
+struct stack_ranges {
+	uintptr_t (*r)[2];
+	size_t n, cap;
+};
+
+static void stack_range(struct ml_thread *t, void *arg)
+{
+	struct stack_ranges *sr = arg;
+	if (!t->stack_hi || sr->n == sr->cap)
+		return;
+	size_t j = sr->n++;
+	while (j > 0 && sr->r[j - 1][0] > t->stack_lo) {
+		sr->r[j][0] = sr->r[j - 1][0];
+		sr->r[j][1] = sr->r[j - 1][1];
+		j--;
+	}
+	sr->r[j][0] = t->stack_lo;
+	sr->r[j][1] = t->stack_hi;
+}
+
+/*
+ * The anonymous memory the program mapped itself (maps.c), readable and
+ * writable, as valgrind scans it: GCC's garbage-collected heap, Python's
+ * arenas, a custom allocator's pools. Thread stacks are left out: they
+ * were scanned as stacks (from the stack pointer, for this thread).
+ */
+static void program_maps(struct scan *s)
+{
+	size_t cap = ml_maps_count() + 64, tcap = 4096;
+	uintptr_t (*maps)[2] = ml_map(cap * sizeof *maps);
+	struct stack_ranges sr = { ml_map(tcap * sizeof *sr.r), 0, tcap };
+	if (!maps || !sr.r)
+		goto out_unmap;
+	size_t n = ml_maps_copy(maps, cap);
+	ml_threads_foreach(stack_range, &sr);
+	for (size_t i = 0; i < n; i++) {
+		uintptr_t lo = maps[i][0], hi = maps[i][1];
+		for (size_t k = 0; k < sr.n && lo < hi; k++) {
+			if (sr.r[k][1] <= lo || sr.r[k][0] >= hi)
+				continue;
+			if (sr.r[k][0] > lo)
+				root(lo, sr.r[k][0], s);
+			lo = sr.r[k][1];
+		}
+		if (lo < hi)
+			root(lo, hi, s);
+	}
+out_unmap:
+	ml_unmap(maps, cap * sizeof *maps);
+	ml_unmap(sr.r, tcap * sizeof *sr.r);
+}
+
 /* ---------------------------------------------------------------- results */
+
+static inline int listed(uint8_t st)
+{
+	return st == LOST || st == INDIRECT || st == POSSIBLE;
+}
 
 static void emit_results(struct scan *s, unsigned snap, int64_t dt_ns)
 {
-	uint64_t n[4] = { 0 }, bytes[4] = { 0 };
+	uint64_t n[5] = { 0 }, bytes[5] = { 0 };
 	for (size_t i = 0; i < s->n; i++) {
 		n[s->state[i]]++;
 		bytes[s->state[i]] += s->b[i].size;
@@ -277,21 +543,23 @@ static void emit_results(struct scan *s, unsigned snap, int64_t dt_ns)
 	}
 	p = ml_put_varint(p, (uint64_t)dt_ns);
 	p = ml_put_varint(p, s->root_bytes);
+	p = ml_put_varint(p, n[POSSIBLE]);
+	p = ml_put_varint(p, bytes[POSSIBLE]);
 	m.p = p;
 	ml_meta_end(&m);
 
-	/* Lost and indirect blocks, in records of up to 2048; the rest of the
-	 * blocks live at this point are reachable. */
+	/* Lost, indirect and possibly lost blocks, in records of up to 2048;
+	 * the rest of the blocks live at this point are reachable. */
 	size_t i = 0;
 	while (i < s->n) {
 		/* skip to the next block worth listing */
-		while (i < s->n && ((s->state[i] != LOST && s->state[i] != INDIRECT) || !s->b[i].seq))
+		while (i < s->n && (!listed(s->state[i]) || !s->b[i].seq))
 			i++;
 		if (i == s->n)
 			break;
 		size_t batch = 0, j = i;
 		for (; j < s->n && batch < 2048; j++)
-			if ((s->state[j] == LOST || s->state[j] == INDIRECT) && s->b[j].seq)
+			if (listed(s->state[j]) && s->b[j].seq)
 				batch++;
 		if (!batch)
 			break;
@@ -301,7 +569,7 @@ static void emit_results(struct scan *s, unsigned snap, int64_t dt_ns)
 		p = ml_put_varint(p, batch);
 		for (; i < j; i++) {
 			/* unsampled blocks (seq 0) count in SCAN but have no row */
-			if ((s->state[i] != LOST && s->state[i] != INDIRECT) || !s->b[i].seq)
+			if (!listed(s->state[i]) || !s->b[i].seq)
 				continue;
 			p = ml_put_varint(p, s->b[i].idx);
 			p = ml_put_varint(p, s->b[i].seq);
@@ -310,6 +578,13 @@ static void emit_results(struct scan *s, unsigned snap, int64_t dt_ns)
 		m.p = p;
 		ml_meta_end(&m);
 	}
+}
+
+static atomic_ullong scan_ns;
+
+uint64_t ml_scan_total_ns(void)
+{
+	return atomic_load_explicit(&scan_ns, memory_order_relaxed);
 }
 
 void ml_scan(unsigned snapshot_seq, uintptr_t caller_sp)
@@ -322,6 +597,13 @@ void ml_scan(unsigned snapshot_seq, uintptr_t caller_sp)
 	if (!caller_sp || here < caller_sp)
 		caller_sp = here;
 
+	s.pagemap = -1;
+	s.vec = ml_map(VEC_PAGES);
+	struct sysinfo si;
+	if (sysinfo(&si) == 0 && si.totalswap > si.freeswap) {
+		s.swap = 1;
+		s.pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	}
 	s.cap = ml_live_count() + 4096;
 	s.b = ml_map(s.cap * sizeof *s.b);
 	s.state = ml_map(s.cap);
@@ -336,6 +618,10 @@ void ml_scan(unsigned snapshot_seq, uintptr_t caller_sp)
 		s.span = s.b[s.n - 1].addr + s.b[s.n - 1].size + 1 - s.min;
 	}
 
+	s.segs = ml_map(MAX_SEGS * sizeof *s.segs);
+	if (s.segs)
+		dl_iterate_phdr(collect_segs, &s);
+
 	guard_install();
 	ml_modules_writable(root, &s);
 	struct thread_roots tr = { &s, (pid_t)syscall(SYS_gettid), caller_sp, 0 };
@@ -347,6 +633,7 @@ void ml_scan(unsigned snapshot_seq, uintptr_t caller_sp)
 	if (tr.tls_static > (1u << 20))
 		tr.tls_static = 0;
 	ml_threads_foreach(thread_root, &tr);
+	program_maps(&s);
 
 	/* Unreached blocks: leaders are lost, what they reach is indirect. */
 	s.flood = 1;
@@ -355,12 +642,18 @@ void ml_scan(unsigned snapshot_seq, uintptr_t caller_sp)
 			continue;
 		s.state[i] = LOST;
 		s.leader = i;
-		s.stack[s.sp++] = (uint32_t)i;
+		push(&s, (long)i);
 		drain(&s);
 	}
 	guard_remove();
-	emit_results(&s, snapshot_seq, ml_mono_ns() - t0);
+	int64_t dt = ml_mono_ns() - t0;
+	atomic_fetch_add_explicit(&scan_ns, (uint64_t)dt, memory_order_relaxed);
+	emit_results(&s, snapshot_seq, dt);
 out_unmap:
+	if (s.pagemap >= 0)
+		close(s.pagemap);
+	ml_unmap(s.vec, VEC_PAGES);
+	ml_unmap(s.segs, MAX_SEGS * sizeof *s.segs);
 	ml_unmap(s.b, s.cap * sizeof *s.b);
 	ml_unmap(s.state, s.cap);
 	ml_unmap(s.stack, 2 * s.cap * sizeof *s.stack);

@@ -14,6 +14,7 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,7 +24,9 @@
 #include "tracer/control.h"
 #include "tracer/tracer.h"
 
-#define SNAP_FROM_SIGNAL (1u << 31)
+_Static_assert(((ML_SNAP_FROM_SIGNAL | ML_SNAP_BY_WRITER | ML_SNAP_EXTERNAL) & MEMLEDGER_SCAN) == 0,
+               "private snapshot flags overlap the public ones");
+
 
 struct ml_snapshot_values {
 	uint64_t f[ML_SF_COUNT];
@@ -64,6 +67,81 @@ static void calibrate(uint64_t tsc, int64_t mono)
 }
 
 
+/*
+ * The writer thread's CPU time: the tracer's work (deflating, writing,
+ * sampling), not the program's. The writer reads its own clock at each
+ * sample; a writer restarted as a new thread adds to what the old one
+ * used, and a forked child starts from nothing, as its CPU clock does.
+ */
+static atomic_ullong writer_cpu;
+static pid_t writer_tid, writer_pid;
+static uint64_t writer_base, writer_last;
+static clockid_t writer_clock;
+static atomic_int writer_clock_ok;
+
+static uint64_t clock_ns(clockid_t c, int *ok)
+{
+	struct timespec ts;
+	*ok = clock_gettime(c, &ts) == 0;
+	return *ok ? (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec : 0;
+}
+
+static void writer_cpu_update(void)
+{
+	int ok;
+	uint64_t now = clock_ns(CLOCK_THREAD_CPUTIME_ID, &ok);
+	if (!ok)
+		return;
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	if (writer_pid != ml.pid) {
+		writer_pid = ml.pid;
+		writer_base = 0;
+	} else if (tid != writer_tid) {
+		writer_base += writer_last;
+	}
+	if (tid != writer_tid) {
+		atomic_store(&writer_clock_ok, 0);
+		if (pthread_getcpuclockid(pthread_self(), &writer_clock) == 0)
+			atomic_store(&writer_clock_ok, 1);
+	}
+	writer_tid = tid;
+	writer_last = now;
+	atomic_store_explicit(&writer_cpu, writer_base + writer_last, memory_order_relaxed);
+}
+
+/* The writer's CPU time now: its clock read from this thread (a sample
+ * may be 20 ms old, which is much in a short run), else the last sample. */
+static uint64_t writer_cpu_now(void)
+{
+	uint64_t last = atomic_load_explicit(&writer_cpu, memory_order_relaxed);
+	int ok = 0;
+	if (atomic_load(&writer_clock_ok)) {
+		uint64_t now = clock_ns(writer_clock, &ok);
+		if (ok && writer_base + now > last)
+			return writer_base + now;
+	}
+	return last;
+}
+
+/* Sampled cycles to ns. The sums may be negative early on (hooks.c,
+ * fence_cost): read as 0. */
+static uint64_t cycles_ns(uint64_t cycles)
+{
+	if ((int64_t)cycles <= 0 || ml.tsc_per_ns <= 0)
+		return 0;
+	return (uint64_t)((double)cycles / ml.tsc_per_ns);
+}
+
+/* CPU ns of the tracer's own work: its sampled recording time, its
+ * writer thread, its scans. */
+static uint64_t tracer_cpu_ns(const uint64_t *c)
+{
+	uint64_t ns = cycles_ns(c[ML_TC_TRACER_CYCLES]);
+	if (writer_pid == ml.pid)
+		ns += writer_cpu_now();
+	return ns + ml_scan_total_ns();
+}
+
 static void sum_one(struct ml_thread *t, void *arg)
 {
 	uint64_t *c = arg;
@@ -75,7 +153,7 @@ unsigned ml_snapshot(int kind, const char *label, unsigned flags, struct ml_snap
 {
 	struct ml_snapshot_values v;
 	uint64_t c[ML_TC_COUNT];
-	int from_signal = (flags & SNAP_FROM_SIGNAL) != 0;
+	int from_signal = (flags & ML_SNAP_FROM_SIGNAL) != 0;
 	memset(&v, 0, sizeof v);
 	if (from_signal) {
 		/* no locks in a fatal-signal handler */
@@ -95,8 +173,11 @@ unsigned ml_snapshot(int kind, const char *label, unsigned flags, struct ml_snap
 	v.f[ML_SF_FREED_BYTES] = c[ML_TC_FREED];
 	v.f[ML_SF_UNKNOWN_FREES] = c[ML_TC_UNKNOWN];
 	v.f[ML_SF_TRIM_CALLS] = atomic_load(&ml.trim_calls);
-	v.f[ML_SF_ALLOC_CPU_NS] = ml.tsc_per_ns > 0 ? (uint64_t)(c[ML_TC_ALLOC_CYCLES] / ml.tsc_per_ns) : 0;
+	v.f[ML_SF_ALLOC_CPU_NS] = cycles_ns(c[ML_TC_ALLOC_CYCLES]);
+	if (flags & ML_SNAP_BY_WRITER)
+		writer_cpu_update();
 	v.f[ML_SF_CPU_NS] = (uint64_t)cpu_ns();
+	v.f[ML_SF_TRACER_CPU_NS] = tracer_cpu_ns(c);
 	v.f[ML_SF_RSS] = rss_bytes();
 	if (!from_signal) {
 		struct mallinfo2 mi = mallinfo2();
@@ -107,6 +188,7 @@ unsigned ml_snapshot(int kind, const char *label, unsigned flags, struct ml_snap
 		v.f[ML_SF_UORDBLKS] = mi.uordblks;
 		v.f[ML_SF_FORDBLKS] = mi.fordblks;
 		v.f[ML_SF_KEEPCOST] = mi.keepcost;
+		v.f[ML_SF_SYS_OTHER] = ml_maps_bytes();
 	}
 	v.seq = atomic_fetch_add(&ml.snapshot_seq, 1);
 	ml_clock_fence();
@@ -143,7 +225,7 @@ static void to_memstats(const struct ml_snapshot_values *v, const char *label,
 	s->ts_ns = v->ns;
 	s->alloc = (int64_t)(v->f[ML_SF_TOTAL_ALLOC] - v->f[ML_SF_FREED_BYTES]);
 	s->total_alloc = (int64_t)v->f[ML_SF_TOTAL_ALLOC];
-	s->sys = (int64_t)(v->f[ML_SF_ARENA] + v->f[ML_SF_HBLKHD] + v->f[ML_SF_STACK_INUSE]);
+	s->sys = ml_counters_sys(v->f);
 	s->heap_inuse = (int64_t)(v->f[ML_SF_UORDBLKS] + v->f[ML_SF_HBLKHD]);
 	s->heap_idle = (int64_t)v->f[ML_SF_FORDBLKS];
 	s->heap_released = -1;
@@ -155,8 +237,7 @@ static void to_memstats(const struct ml_snapshot_values *v, const char *label,
 	s->trim_calls = (int64_t)v->f[ML_SF_TRIM_CALLS];
 	s->rss = (int64_t)v->f[ML_SF_RSS];
 	s->threads = (int64_t)v->f[ML_SF_THREADS];
-	s->alloc_cpu_fraction = v->f[ML_SF_CPU_NS]
-		? (double)v->f[ML_SF_ALLOC_CPU_NS] / (double)v->f[ML_SF_CPU_NS] : -1;
+	s->alloc_cpu_fraction = ml_counters_alloc_share(v->f);
 	s->gc_cpu_fraction = -1;
 }
 
@@ -198,7 +279,8 @@ EXPORT void memledger_print_stats(const char *label)
 	struct ml_snapshot_values v;
 	user_snapshot(label, 0, &v);
 	struct ml_memstats cur, prev;
-	char buf[4096];
+	/* static, not on the stack: the caller may be on a small one */
+	static char buf[4096];
 	ml_lock(&print_lock);
 	to_memstats(&v, label ? label : "", &cur);
 	if (print_have_prev)
@@ -207,13 +289,13 @@ EXPORT void memledger_print_stats(const char *label)
 	print_prev = v;
 	strncpy(print_prev_label, label ? label : "", ML_LABEL_MAX);
 	print_have_prev = 1;
-	ml_unlock(&print_lock);
 	for (size_t off = 0; off < n;) {
 		ssize_t w = write(2, buf + off, n - off);
 		if (w <= 0)
 			break;
 		off += (size_t)w;
 	}
+	ml_unlock(&print_lock);
 	ml_tls.guard--;
 }
 

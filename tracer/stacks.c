@@ -207,12 +207,8 @@ int ml_stack_still_emitted(void *stack)
 
 uint32_t ml_stack_capture(void)
 {
-	if (ML_UNLIKELY(unwind_mode)) {
-		uintptr_t ips[ML_MAX_DEPTH + 8];
-		void *st;
-		int n = ml_unwind_libunwind(ips, ml.depth);
-		return n > 0 ? stack_intern(ips, n, &st) : 0;
-	}
+	if (ML_UNLIKELY(unwind_mode))
+		return ml_stack_capture_libunwind(stack_intern, ml.depth);
 	return ml_stack_capture_cached(stack_intern, ml.depth);
 }
 

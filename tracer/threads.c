@@ -311,12 +311,15 @@ static uint64_t resident_bytes(uintptr_t lo, uintptr_t hi, unsigned pages)
 	return bytes;
 }
 
+/* Stacks still allocated: those of live threads, and of threads that
+ * ended but were never joined or detached (glibc frees a stack only then;
+ * on exit it hands most of the pages back, but not the part in use). */
 uint64_t ml_stack_bytes(void)
 {
 	uint64_t sum = 0;
 	ml_registry_lock();
 	for (struct ml_thread *t = atomic_load(&reg_head); t; t = t->next_all) {
-		if (t->tid <= 0 || t->exited || !t->stack_hi)
+		if (t->tid <= 0 || (t->exited && t->settled) || !t->stack_hi)
 			continue;
 		int is_main = t->tid == ml.pid;
 		sum += resident_bytes(t->stack_lo, t->stack_hi, is_main ? 16 : 256);

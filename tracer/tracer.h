@@ -92,7 +92,9 @@ static inline uint32_t ml_commit_off(uint64_t c, int k)
 
 enum ml_thread_counter {
 	ML_TC_MALLOCS, ML_TC_FREES, ML_TC_BYTES, ML_TC_FREED, ML_TC_UNKNOWN,
-	ML_TC_ALLOC_CYCLES, ML_TC_EVENTS,
+	ML_TC_ALLOC_CYCLES,        /* TSC cycles inside the real allocator (sampled, hooks.c) */
+	ML_TC_EVENTS,
+	ML_TC_TRACER_CYCLES,       /* TSC cycles the hooks spent recording (sampled the same way) */
 	ML_TC_COUNT
 };
 
@@ -130,7 +132,7 @@ struct ml_thread {
 	uintptr_t stack_lo, stack_hi;  /* its stack, for the scan and StackInuse */
 	uintptr_t tls_lo, tls_hi;      /* its static TLS block and TCB */
 	void *altstack;
-	struct ml_ucache *ucache;      /* recently seen stacks (unwind.c); kept when the entry is reused */
+	struct ml_ucache *ucache;      /* unwinding state and side stack (unwind.c); kept when the entry is reused */
 };
 
 #define ML_TID_RESERVED (-1)
@@ -168,7 +170,7 @@ struct ml_tls {
 	unsigned pend_head, pend_tail;
 	unsigned pend_lost;
 	struct ml_pending pend[ML_PEND];
-	unsigned t_count;          /* allocator calls, for 1-in-16 timing */
+	unsigned t_count;          /* random state: which allocator calls are timed (hooks.c) */
 	int in_signal;             /* in a fatal-signal handler: locks are only tried */
 	struct ml_thread *t;
 };
@@ -332,17 +334,40 @@ ML_HIDDEN void ml_writer_wake(void);
 /* ---------------------------------------------------------------- stacks.c */
 
 /**
- * unwind.c: the return addresses of the tracer's callers, innermost first.
- * ml_unwind uses cached CFI rules (libunwind for frames it cannot model);
- * ml_unwind_libunwind always uses libunwind. Both return the count.
- */
-ML_HIDDEN int ml_unwind(uintptr_t *ips, int max);
-ML_HIDDEN int ml_unwind_libunwind(uintptr_t *ips, int max);
-/**
- * The caller's stack as an interned id, through the calling thread's cache
- * of recent stacks; intern(ips, n, &stack) interns a freshly unwound one.
+ * unwind.c: the caller's stack as an interned id, through the calling
+ * thread's cache of recent stacks and cached CFI rules (libunwind for
+ * frames they cannot model); intern(ips, n, &stack) interns a freshly
+ * unwound one. ml_stack_capture_libunwind always uses libunwind.
  */
 ML_HIDDEN uint32_t ml_stack_capture_cached(uint32_t (*intern)(const uintptr_t *, int, void **), int max);
+ML_HIDDEN uint32_t ml_stack_capture_libunwind(uint32_t (*intern)(const uintptr_t *, int, void **), int max);
+/**
+ * Stack budget (unwind.c, hooks.c). A hook may be called on a small
+ * stack: a signal handler's sigaltstack, a coroutine's stack, or the end
+ * of a thread's stack. The budget is what the tracer adds to what the
+ * program would use calling the real allocator itself:
+ *  - ML_STACK_BUDGET bytes in general: the hook's frame and the common
+ *    path of a record (a cached stack, or a walk with cached rules; the
+ *    large buffers live in per-thread memory). Measured 500-560 bytes.
+ *  - ML_STACK_BUDGET_SHORT bytes when the thread's own stack has less
+ *    than ML_STACK_ROOM left (deep recursion): the whole record then
+ *    runs on the side stack. Measured about 100 bytes.
+ * The deep work (computing an unwind rule, which runs dl_iterate_phdr
+ * and the CFA programs; libunwind's unw_backtrace) always runs on a
+ * per-thread side stack of ML_SIDE_STACK bytes (libunwind, the deepest,
+ * used 8 KiB of it when measured), with asynchronous
+ * signals blocked meanwhile. tests/e2e/t0540 paints the stacks and
+ * checks these figures.
+ */
+#define ML_STACK_BUDGET 1024
+#define ML_STACK_BUDGET_SHORT 256
+#define ML_STACK_ROOM (32u * 1024)
+#define ML_SIDE_STACK (64u * 1024)
+/**
+ * Run fn(arg) on the calling thread's side stack (directly when already
+ * on it). 0, or -1 when the thread has none (no memory): fn did not run.
+ */
+ML_HIDDEN int ml_side_run(void (*fn)(void *), void *arg);
 /** Make sure an interned stack is written in this trace (after a fork); returns 1. */
 ML_HIDDEN int ml_stack_still_emitted(void *stack);
 
@@ -387,9 +412,30 @@ ML_HIDDEN void ml_modules_find_self(void);
 /** Call fn for each writable segment of each module except the tracer's own. */
 ML_HIDDEN void ml_modules_writable(void (*fn)(uintptr_t lo, uintptr_t hi, void *), void *arg);
 
+/* ---------------------------------------------------------------- maps.c */
+
+/** Bytes of the anonymous memory the program mapped itself (Sys "other"). */
+ML_HIDDEN uint64_t ml_maps_bytes(void);
+/** Copy at most max of those ranges that are readable and writable
+ * (roots of the leak scan) into out; return how many. */
+ML_HIDDEN size_t ml_maps_copy(uintptr_t (*out)[2], size_t max);
+ML_HIDDEN size_t ml_maps_count(void);
+/** fork: the maps lock is a leaf (nothing is taken while it is held). */
+ML_HIDDEN void ml_maps_lock(void);
+ML_HIDDEN void ml_maps_unlock(void);
+
 /* ---------------------------------------------------------------- snapshot.c */
 
-/** Record a snapshot; returns its seq. Fills *out when non-NULL. */
+/** Record a snapshot; returns its seq. Fills *out when non-NULL. flags
+ * holds the public MEMLEDGER_SCAN and these private bits:
+ *  - ML_SNAP_FROM_SIGNAL: taken inside a signal handler (no mallinfo2);
+ *  - ML_SNAP_BY_WRITER: a sample by the writer thread, so its own CPU
+ *    time is known (it is the tracer's, not the program's);
+ *  - ML_SNAP_EXTERNAL: asked from outside the program (control channel,
+ *    --snapshot-every), recorded as snapshot flag 4. */
+#define ML_SNAP_FROM_SIGNAL (1u << 31)
+#define ML_SNAP_BY_WRITER (1u << 30)
+#define ML_SNAP_EXTERNAL (1u << 29)
 struct ml_snapshot_values;
 ML_HIDDEN unsigned ml_snapshot(int kind, const char *label, unsigned flags,
                                struct ml_snapshot_values *out);
@@ -413,6 +459,8 @@ ML_HIDDEN void ml_fds_reset_for_child(void);
 
 /** Classify every live block; emit ML_META_SCAN and ML_META_LEAKS. */
 ML_HIDDEN void ml_scan(unsigned snapshot_seq, uintptr_t caller_sp);
+/** Nanoseconds spent in scans so far (the tracer's own work). */
+ML_HIDDEN uint64_t ml_scan_total_ns(void);
 
 /* ---------------------------------------------------------------- internal plumbing */
 

@@ -22,9 +22,14 @@
  * walked through RBP until the first return address outside it.
  */
 #define UNW_LOCAL_ONLY
+#include <errno.h>
 #include <libunwind.h>
 #include <link.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "tracer/tracer.h"
 
@@ -438,8 +443,10 @@ static void rule_put(struct rule_table *t, const struct rule *r)
 }
 
 /* Compute and publish the rule for ip; readers never wait. Old tables
- * stay mapped: a reader may still be probing one. */
-static struct rule rule_slow(uint64_t ip)
+ * stay mapped: a reader may still be probing one. Runs on the side
+ * stack (rule_compute): dl_iterate_phdr and the CFA programs are the
+ * deepest code of a capture. */
+__attribute__((noinline)) static struct rule rule_slow(uint64_t ip)
 {
 	ml_lock(&rules_lock);
 	struct rule_table *t = atomic_load_explicit(&rules, memory_order_relaxed);
@@ -465,35 +472,43 @@ static struct rule rule_slow(uint64_t ip)
 	return r;
 }
 
-/* ---------------------------------------------------------------- capture */
-
-/* Where the program called into the tracer: its return address and stack
- * pointer, found through the tracer's own frame pointers. 0 on failure. */
-static inline int entry_frame(uintptr_t *fp, uintptr_t *ip, uintptr_t *sp, uintptr_t *bp)
-{
-	for (int guard = 0; guard <= 32; guard++) {
-		if (!fp || ((uintptr_t)fp & 7))
-			return 0;
-		*ip = fp[1];
-		*sp = (uintptr_t)(fp + 2);
-		*bp = fp[0];
-		if (*ip - ml.self_lo >= ml.self_hi - ml.self_lo)
-			return 1;
-		if (*bp <= (uintptr_t)fp)
-			return 0;
-		fp = (uintptr_t *)*bp;
-	}
-	return 0;
-}
+/* ---------------------------------------------------------------- per-thread state and the side stack */
 
 /*
- * Unwind from (ip, sp, bp) into ips (the program's frames, at most max).
- * When chain is non-NULL it also gets every frame walked, the tracer's
- * own included, with its CFA (whose slot at CFA-8 holds the next return
- * address): enough to recognise the same stack later. *pure is set to 0
- * when a program frame's CFA came from RBP (a frame of variable size:
- * then equal slots do not prove an equal stack). Returns the number of
- * program frames, or -1 when a frame needs libunwind.
+ * Stack budget. A hook runs on whatever stack the program called it on:
+ * a thread's own stack, a small sigaltstack, a coroutine's stack, or the
+ * last few hundred bytes before a stack's end. The common path (a
+ * cached stack, or a walk with cached rules) therefore keeps everything
+ * large in this per-thread state instead of on the stack, and the deep
+ * work runs on a per-thread side stack (ml_side_run): computing a rule
+ * (dl_iterate_phdr, the CFA programs) and libunwind's unw_backtrace.
+ *
+ * The state is one mapping per thread, kept when the thread's entry is
+ * reused:
+ *
+ *	[guard page][side stack, ML_SIDE_STACK bytes][struct ml_ucache]
+ */
+#define UC_SETS 8
+#define UC_DEPTH 40
+#define GUARD_PAGE 4096
+#define MINCORE_PAGES 2048          /* a foreign stack is probed up to 8 MiB */
+
+struct uc_entry {
+	uintptr_t ip0, sp0;
+	uint32_t n;                   /* frames walked (the tracer's included) */
+	uint32_t stack_id;
+	uintptr_t tail;               /* value after the last frame (1 for 0), or 0 */
+	uintptr_t top;                /* the highest slot read: must stay below the bound */
+	void *stack;                  /* the interned struct ml_stack */
+	uintptr_t ip[UC_DEPTH];
+	uintptr_t cfa[UC_DEPTH];
+};
+
+/*
+ * Unwinding from (ip, sp, bp): ips gets the program's frames. The chain
+ * gets every frame walked, the tracer's own included, with its CFA (whose
+ * slot at CFA-8 holds the next return address): enough to recognise the
+ * same stack later.
  */
 struct chain {
 	int n;
@@ -502,11 +517,212 @@ struct chain {
 	uintptr_t cfa[ML_MAX_DEPTH + 16];
 };
 
+/* Captures never nest in a thread (the hooks are guarded), so one set
+ * of scratch buffers per thread serves them all. */
+struct ml_ucache {
+	struct uc_entry e[UC_SETS][2];
+	uint8_t next[UC_SETS];        /* which way of a set to replace */
+	uintptr_t ips[ML_MAX_DEPTH + 8];
+	struct chain ch;
+	uintptr_t foreign_lo, foreign_hi;  /* last stack outside the thread's own */
+	unsigned char vec[MINCORE_PAGES];
+};
+
+#define STATE_MAP (GUARD_PAGE + ML_SIDE_STACK + sizeof(struct ml_ucache))
+
+/* The side stack's [lo, hi) of a state. */
+static inline uintptr_t side_hi(const struct ml_ucache *u)
+{
+	return (uintptr_t)u;
+}
+
+static inline uintptr_t side_lo(const struct ml_ucache *u)
+{
+	return (uintptr_t)u - ML_SIDE_STACK;
+}
+
+/* Nonzero while this thread runs on its side stack. */
+static __thread int on_side;
+
+/* The calling thread's state, mapped on first use; NULL without memory. */
+static struct ml_ucache *unwind_state(struct ml_thread *t)
+{
+	if (ML_LIKELY(t->ucache != NULL))
+		return t->ucache;
+	uint8_t *m = ml_map(STATE_MAP);
+	if (!m)
+		return NULL;
+	mprotect(m, GUARD_PAGE, PROT_NONE);
+	t->ucache = (struct ml_ucache *)(m + GUARD_PAGE + ML_SIDE_STACK);
+	return t->ucache;
+}
+
+/*
+ * void ml_side_call(void (*fn)(void *), void *arg, void *top): call
+ * fn(arg) with the stack pointer at top, and come back. A standard
+ * frame-pointer frame, so both our unwinder (through RBP) and libunwind
+ * (through this CFI: CFA = RBP + 16) walk from the side stack back onto
+ * the program's.
+ */
+void ml_side_call(void (*fn)(void *), void *arg, void *top);
+__asm__(
+	".text\n"
+	".p2align 4\n"
+	".type ml_side_call, @function\n"
+	"ml_side_call:\n"
+	".cfi_startproc\n"
+	"	pushq %rbp\n"
+	".cfi_def_cfa_offset 16\n"
+	".cfi_offset %rbp, -16\n"
+	"	movq %rsp, %rbp\n"
+	".cfi_def_cfa_register %rbp\n"
+	"	movq %rdx, %rsp\n"
+	"	movq %rdi, %rax\n"
+	"	movq %rsi, %rdi\n"
+	"	call *%rax\n"
+	"	movq %rbp, %rsp\n"
+	"	popq %rbp\n"
+	".cfi_def_cfa %rsp, 8\n"
+	"	ret\n"
+	".cfi_endproc\n"
+	".size ml_side_call, .-ml_side_call\n");
+
+/* Signals that stay deliverable on the side stack: faults (blocking them
+ * would turn a fault into a kill) and glibc's own two (cancellation and
+ * setxid, which another thread may be waiting on). */
+#define SIGBIT(s) (1ull << ((s) - 1))
+static const uint64_t side_keep = SIGBIT(SIGSEGV) | SIGBIT(SIGBUS) | SIGBIT(SIGILL) | SIGBIT(SIGFPE) |
+                                  SIGBIT(SIGTRAP) | SIGBIT(SIGSYS) | SIGBIT(32) | SIGBIT(33);
+
+static const uint64_t side_block = ~side_keep;
+/* kept in TLS rather than in the frame, for the same reason as the rest */
+static __thread uint64_t side_mask;
+static __thread int side_errno;
+
+int ml_side_run(void (*fn)(void *), void *arg)
+{
+	struct ml_thread *t = ml_tls.t;
+	struct ml_ucache *u;
+	if (on_side) {
+		fn(arg);
+		return 0;
+	}
+	if (!t || !(u = unwind_state(t)))
+		return -1;
+	/*
+	 * No signal may arrive while the thread is on the side stack. A
+	 * handler would run there, with only what is left of it; and one
+	 * with SA_ONSTACK, arriving while a handler on the sigaltstack had
+	 * called into the tracer, would be put at the top of the sigaltstack
+	 * (the kernel sees a stack pointer that is not on it) and overwrite
+	 * the interrupted handler's frames. Blocked, it waits until the
+	 * tracer is back on the program's stack.
+	 */
+	side_errno = errno;
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &side_block, &side_mask, sizeof side_mask);
+	on_side = 1;
+	ml_side_call(fn, arg, (void *)side_hi(u));
+	on_side = 0;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &side_mask, NULL, sizeof side_mask);
+	errno = side_errno;
+	return 0;
+}
+
+/* rule_slow on the side stack. */
+struct rule_req {
+	uint64_t ip;
+	struct rule r;
+};
+
+static void rule_slow_fn(void *arg)
+{
+	struct rule_req *q = arg;
+	q->r = rule_slow(q->ip);
+}
+
+static struct rule rule_compute(uint64_t ip)
+{
+	struct rule_req q = { ip, { ip, 0, 0, R_STOP } };
+	if (ml_side_run(rule_slow_fn, &q) < 0)
+		return q.r;  /* no side stack: end the stack here */
+	return q.r;
+}
+
+/*
+ * The highest address a walk from sp may read. On the thread's own stack
+ * it is the stack's top. Elsewhere (a sigaltstack, a coroutine's stack)
+ * it is the end of the mapped memory above sp, found with mincore: a
+ * range that includes an unmapped page fails with ENOMEM. The answer is
+ * kept for the next capture from the same stack.
+ */
+static uintptr_t foreign_bound(struct ml_ucache *u, uintptr_t sp)
+{
+	if (sp - u->foreign_lo < u->foreign_hi - u->foreign_lo)
+		return u->foreign_hi;
+	uintptr_t pg = sp & ~(uintptr_t)4095;
+	size_t good = 0, bad = 0;
+	int saved = errno;
+	for (size_t len = 4096; len <= (size_t)MINCORE_PAGES * 4096; len *= 2) {
+		if (mincore((void *)pg, len, u->vec) != 0) {
+			bad = len;
+			break;
+		}
+		good = len;
+	}
+	while (bad && bad - good > 4096) {
+		size_t mid = (good + (bad - good) / 2) & ~(size_t)4095;
+		if (mincore((void *)pg, mid, u->vec) == 0)
+			good = mid;
+		else
+			bad = mid;
+	}
+	errno = saved;
+	if (!good)
+		return sp;  /* not even sp's page: read nothing */
+	if (pg + good < u->foreign_hi && pg >= u->foreign_lo)
+		return pg + good;
+	u->foreign_lo = pg;
+	u->foreign_hi = pg + good;
+	return u->foreign_hi;
+}
+
+/* ---------------------------------------------------------------- capture */
+
+/*
+ * Where the program called into the tracer: its return address and stack
+ * pointer, found through the tracer's own frame pointers. 0 on failure.
+ * Frames go up the stack, except once on the side stack: its first frame
+ * links back to ml_side_call's frame on the program's stack.
+ */
+static inline int entry_frame(uintptr_t *fp, uintptr_t *ip, uintptr_t *sp, uintptr_t *bp)
+{
+	int cross = on_side;
+	for (int guard = 0; guard <= 32; guard++) {
+		if (!fp || ((uintptr_t)fp & 7))
+			return 0;
+		*ip = fp[1];
+		*sp = (uintptr_t)(fp + 2);
+		*bp = fp[0];
+		if (*ip - ml.self_lo >= ml.self_hi - ml.self_lo)
+			return 1;
+		if (*bp <= (uintptr_t)fp && !cross--)
+			return 0;
+		fp = (uintptr_t *)*bp;
+	}
+	return 0;
+}
+
+/*
+ * Unwind from (ip, sp, bp) into ips (the program's frames, at most max),
+ * reading nothing above stack_hi. When ch is non-NULL it gets the chain
+ * of frames walked. *pure is set to 0 when a program frame's CFA came
+ * from RBP (a frame of variable size: then equal slots do not prove an
+ * equal stack). Returns the number of program frames, or -1 when a frame
+ * needs libunwind.
+ */
 static int unwind_from(uintptr_t ip, uintptr_t sp, uintptr_t bp, uintptr_t stack_hi,
                        uintptr_t *ips, int max, struct chain *ch, int *pure)
 {
-	if (!stack_hi)
-		stack_hi = sp + (64u << 20);
 	int n = 0, walked = 0;
 	if (ch) {
 		ch->n = 0;
@@ -524,13 +740,14 @@ static int unwind_from(uintptr_t ip, uintptr_t sp, uintptr_t bp, uintptr_t stack
 		if (ML_LIKELY(rp != NULL)) {
 			r = *rp;
 		} else {
-			r = rule_slow(ip);
+			r = rule_compute(ip);
 			t = atomic_load_explicit(&rules, memory_order_acquire);
 		}
 		if (r.flags & R_FALLBACK)
 			return -1;
 		uintptr_t cfa = ((r.flags & R_CFA_RBP) ? bp : sp) + (intptr_t)r.cfa_off;
-		int stop = (r.flags & R_STOP) || cfa <= sp || cfa > stack_hi || (cfa & 7);
+		int stop = (r.flags & R_STOP) || cfa <= sp || cfa > stack_hi || (cfa & 7) ||
+		           ((r.flags & R_RBP_SAVED) && cfa + r.rbp_off < sp);
 		if (keep)
 			ips[n++] = ip;
 		if (ch) {
@@ -559,9 +776,10 @@ static int unwind_from(uintptr_t ip, uintptr_t sp, uintptr_t bp, uintptr_t stack
 	return n;
 }
 
-int ml_unwind_libunwind(uintptr_t *ips, int max)
+/* libunwind, dropping the tracer's own frames. Deep: call it on the side
+ * stack (libunwind_fn). */
+static int unwind_libunwind(uintptr_t *ips, int max)
 {
-	/* libunwind, dropping the tracer's own frames */
 	void *buf[ML_MAX_DEPTH + 8];
 	int got;
 	ML_INTERNAL(got = unw_backtrace(buf, max + 8));
@@ -572,14 +790,33 @@ int ml_unwind_libunwind(uintptr_t *ips, int max)
 	return k;
 }
 
-__attribute__((noinline)) int ml_unwind(uintptr_t *ips, int max)
+struct lu_req {
+	uintptr_t *ips;
+	int max, n;
+};
+
+static void libunwind_fn(void *arg)
+{
+	struct lu_req *q = arg;
+	q->n = unwind_libunwind(q->ips, q->max);
+}
+
+/* A stack by libunwind, into u->ips, interned. */
+static uint32_t capture_libunwind(struct ml_ucache *u,
+                                  uint32_t (*intern)(const uintptr_t *, int, void **), int max)
+{
+	struct lu_req q = { u->ips, max, 0 };
+	void *st = NULL;
+	if (ml_side_run(libunwind_fn, &q) < 0)
+		return 0;
+	return q.n > 0 ? intern(u->ips, q.n, &st) : 0;
+}
+
+uint32_t ml_stack_capture_libunwind(uint32_t (*intern)(const uintptr_t *, int, void **), int max)
 {
 	struct ml_thread *t = ml_tls.t;
-	uintptr_t ip, sp, bp;
-	int pure = 1, n = -1;
-	if (entry_frame(__builtin_frame_address(0), &ip, &sp, &bp))
-		n = unwind_from(ip, sp, bp, t ? t->stack_hi : 0, ips, max, NULL, &pure);
-	return ML_LIKELY(n >= 0) ? n : ml_unwind_libunwind(ips, max);
+	struct ml_ucache *u = t ? unwind_state(t) : NULL;
+	return u ? capture_libunwind(u, intern, max) : 0;
 }
 
 /* ---------------------------------------------------------------- stack cache */
@@ -596,25 +833,6 @@ __attribute__((noinline)) int ml_unwind(uintptr_t *ips, int max)
  * "pure" records: then equal return addresses at equal slots mean equal
  * frames all the way down. Stacks with an RBP-based frame are not cached.
  */
-#define UC_SETS 8
-#define UC_DEPTH 40
-
-struct uc_entry {
-	uintptr_t ip0, sp0;
-	uint32_t n;                   /* frames walked (the tracer's included) */
-	uint32_t stack_id;
-	uintptr_t tail;               /* value after the last frame (1 for 0), or 0 */
-	void *stack;                  /* the interned struct ml_stack */
-	uintptr_t ip[UC_DEPTH];
-	uintptr_t cfa[UC_DEPTH];
-};
-
-/* 8 sets of 2 ways; `next` says which way of a set to replace. */
-struct ml_ucache {
-	struct uc_entry e[UC_SETS][2];
-	uint8_t next[UC_SETS];
-};
-
 static inline unsigned uc_set(uintptr_t ip, uintptr_t sp)
 {
 	return (unsigned)(((ip ^ (sp << 7)) * 0x9e3779b97f4a7c15ull) >> 61);
@@ -634,50 +852,48 @@ static inline int uc_valid(const struct uc_entry *e)
 uint32_t ml_stack_capture_cached(uint32_t (*intern)(const uintptr_t *, int, void **), int max)
 {
 	struct ml_thread *t = ml_tls.t;
+	struct ml_ucache *u = t ? unwind_state(t) : NULL;
 	uintptr_t ip, sp, bp;
-	uintptr_t ips[ML_MAX_DEPTH + 8];
-	struct chain ch;
 	void *st = NULL;
-	if (!t || !entry_frame(__builtin_frame_address(0), &ip, &sp, &bp)) {
-		int n = ml_unwind_libunwind(ips, max);
-		return n > 0 ? intern(ips, n, &st) : 0;
-	}
-	if (!t->ucache)
-		t->ucache = ml_map(sizeof(struct ml_ucache));
-	struct uc_entry *e = NULL;
-	if (t->ucache) {
-		unsigned set = uc_set(ip, sp);
-		for (int w = 0; w < 2; w++) {
-			struct uc_entry *c = &t->ucache->e[set][w];
-			if (c->ip0 == ip && c->sp0 == sp && c->n && uc_valid(c) && ml_stack_still_emitted(c->stack)) {
-				t->ucache->next[set] = (uint8_t)!w;
-				return c->stack_id;
-			}
+	if (!u)
+		return 0;
+	if (!entry_frame(__builtin_frame_address(0), &ip, &sp, &bp))
+		return capture_libunwind(u, intern, max);
+	uintptr_t hi = sp - t->stack_lo < t->stack_hi - t->stack_lo ? t->stack_hi : foreign_bound(u, sp);
+	unsigned set = uc_set(ip, sp);
+	for (int w = 0; w < 2; w++) {
+		struct uc_entry *c = &u->e[set][w];
+		if (c->ip0 == ip && c->sp0 == sp && c->n && c->top <= hi && uc_valid(c) &&
+		    ml_stack_still_emitted(c->stack)) {
+			u->next[set] = (uint8_t)!w;
+			return c->stack_id;
 		}
-		e = &t->ucache->e[set][t->ucache->next[set]];
-		t->ucache->next[set] ^= 1;
 	}
+	struct uc_entry *e = &u->e[set][u->next[set]];
+	u->next[set] ^= 1;
 	int pure = 1;
-	int n = unwind_from(ip, sp, bp, t->stack_hi, ips, max, &ch, &pure);
-	if (n < 0) {
-		n = ml_unwind_libunwind(ips, max);
-		return n > 0 ? intern(ips, n, &st) : 0;
-	}
+	int n = unwind_from(ip, sp, bp, hi, u->ips, max, &u->ch, &pure);
+	if (n < 0)
+		return capture_libunwind(u, intern, max);
 	if (n == 0)
 		return 0;
-	uint32_t id = intern(ips, n, &st);
-	if (e && id && st && pure && ch.n <= UC_DEPTH) {
+	uint32_t id = intern(u->ips, n, &st);
+	const struct chain *ch = &u->ch;
+	if (id && st && pure && ch->n <= UC_DEPTH) {
 		e->ip0 = ip;
 		e->sp0 = sp;
-		e->n = (uint32_t)ch.n;
+		e->n = (uint32_t)ch->n;
 		e->stack_id = id;
 		e->stack = st;
 		/* a stack cut at --depth is checked only down to its cut */
-		e->tail = n == max ? 0 : ch.tail;
-		memcpy(e->ip, ch.ip, (size_t)ch.n * sizeof ch.ip[0]);
-		memcpy(e->cfa, ch.cfa, (size_t)ch.n * sizeof ch.cfa[0]);
+		e->tail = n == max ? 0 : ch->tail;
+		memcpy(e->ip, ch->ip, (size_t)ch->n * sizeof ch->ip[0]);
+		memcpy(e->cfa, ch->cfa, (size_t)ch->n * sizeof ch->cfa[0]);
 		if (n == max)
-			e->cfa[ch.n - 1] = 0;
+			e->cfa[ch->n - 1] = 0;
+		e->top = 0;
+		for (int k = 0; k < ch->n; k++)
+			e->top = e->cfa[k] > e->top ? e->cfa[k] : e->top;
 	}
 	return id;
 }

@@ -446,7 +446,7 @@ static void *writer_main(void *arg)
 		if (round) {
 			atomic_fetch_add_explicit(&ml.round, 1, memory_order_relaxed);
 			if (ml_active())
-				ml_snapshot(ML_SNAP_SAMPLE, "sample", 0, NULL);
+				ml_snapshot(ML_SNAP_SAMPLE, "sample", ML_SNAP_BY_WRITER, NULL);
 			ml_control_poll();  /* memledger snapshot PID, --snapshot-every */
 			ml_drain_request();
 			ml_threads_reap();

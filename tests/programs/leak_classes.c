@@ -1,9 +1,13 @@
 /*
- * leak_classes.c - known numbers of lost, indirectly lost and reachable
- * blocks, each group from its own noinline function (its own call site).
+ * leak_classes.c - known numbers of lost, indirectly lost, possibly lost
+ * and reachable blocks, each group from its own noinline function (its
+ * own call site).
  *
- * Every pointer points at the start of its block, so no block is only
- * "possibly lost". Reachable blocks hang off .bss, .data and TLS. The
+ * Pointers point at the start of their block, except in possible_interior
+ * (only a pointer into the middle of the block survives: "possibly lost")
+ * and reachable_length64 (a pointer past a length word, which valgrind's
+ * length64 heuristic, on by default, counts as a start pointer).
+ * Reachable blocks hang off .bss, .data and TLS. The
  * main thread's stack is not used as a root: at exit its old frames are
  * gone or reused. After creating the leaks main scrubs 64 KiB of dead
  * stack, so no stale copy of a lost pointer survives below it. Prints
@@ -25,6 +29,13 @@
  *   reachable_list   3 x malloc(40), list from     reachable        3    120
  *                    static g_list
  *   reachable_tls    malloc(400) in __thread t_ref reachable        1    400
+ *   possible_interior malloc(120), only g_inner =  possible         1    120
+ *                    block + 16 kept; it points at
+ *                    malloc(56)                    possible         1     56
+ *                    (a block reached from a possibly lost one is no
+ *                    better: valgrind says possibly lost too)
+ *   reachable_length64 malloc(72), first word 64,  reachable        1     72
+ *                    only g_len = block + 8 kept
  *   freed_control    8 blocks malloc'ed and freed  -                0      0
  *
  * The lost cycle: every member is reachable only from a lost block.
@@ -37,8 +48,10 @@
  * gcc 12.2, -O1 as built by the Makefile), recorded:
  *   definitely lost: 196 bytes in 3 blocks      (100 + 32 + 64)
  *   indirectly lost: 240 bytes in 4 blocks      (3 x 48 + 96)
- *     possibly lost: 0 bytes in 0 blocks
- *   still reachable: 1,020 bytes in 6 blocks    (200 + 300 + 3 x 40 + 400)
+ *     possibly lost: 176 bytes in 2 blocks      (120 + 56)
+ *   still reachable: 1,092 bytes in 7 blocks    (200 + 300 + 3 x 40 + 400 + 72)
+ *                      of which reachable via heuristic:
+ *                        length64           : 72 bytes in 1 blocks
  *   per loss record:
  *     100 bytes in 1 block definitely lost        lost_single
  *     176 (32 direct, 144 indirect) bytes in 1 block definitely lost
@@ -49,10 +62,14 @@
  *     300 bytes in 1 block still reachable        reachable_data
  *     120 bytes in 3 blocks still reachable       reachable_list
  *     400 bytes in 1 block still reachable        reachable_tls
+ *     120 bytes in 1 block possibly lost          possible_interior
+ *      56 bytes in 1 block possibly lost          possible_interior
+ *      72 bytes in 1 block still reachable        reachable_length64
  * A memledger trace must show the same per site: lost 3 blocks / 196
- * bytes, indirect 4 / 240, reachable 6 / 1020. global_references fails,
- * with the 6 reachable blocks as evidence.
+ * bytes, indirect 4 / 240, reachable 7 / 1092, possible 2 / 176.
+ * global_references fails, with the reachable blocks as evidence.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +89,8 @@ static void *volatile g_bss;                    /* .bss */
 static void *volatile g_data = (void *)1;       /* .data: initialised non-zero */
 static struct node *volatile g_list;            /* .bss */
 static __thread void *volatile t_ref;           /* main thread's TLS */
+static char *volatile g_inner;                  /* into the middle of a block */
+static char *volatile g_len;                    /* past a length word */
 
 static void *volatile sink;
 
@@ -141,6 +160,22 @@ NOINLINE static void reachable_tls(void)
 	t_ref = xmalloc(400);
 }
 
+NOINLINE static void possible_interior(void)
+{
+	void **p = xmalloc(120);
+
+	p[0] = xmalloc(56);
+	g_inner = (char *)p + 16;
+}
+
+NOINLINE static void reachable_length64(void)
+{
+	uint64_t *p = xmalloc(72);
+
+	p[0] = 64;
+	g_len = (char *)(p + 1);
+}
+
 NOINLINE static void freed_control(void)
 {
 	void *p[8];
@@ -169,6 +204,8 @@ int main(void)
 	reachable_data();
 	reachable_list();
 	reachable_tls();
+	possible_interior();
+	reachable_length64();
 	freed_control();
 	scrub_stack();
 	memledger_snapshot("LEAKS MADE");

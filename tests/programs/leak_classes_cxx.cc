@@ -1,13 +1,16 @@
 /*
  * leak_classes_cxx.cc - the C++ counterpart of leak_classes.c: lost,
- * indirectly lost and reachable blocks made with new, new[] and standard
- * containers, each group from its own noinline function. (Not named
+ * indirectly lost, possibly lost and reachable blocks made with new,
+ * new[] and standard containers, each group from its own noinline function. (Not named
  * leak_classes.cc: the Makefile builds NAME.c and NAME.cc to the same
  * build/programs/NAME.)
  *
- * Every pointer points at the start of its block. new[] is used only for
- * types without a destructor, so there is no array cookie and no
- * interior pointer. Reachable blocks hang off static pointers (volatile, so
+ * Pointers point at the start of their block, except in three places that
+ * valgrind's default heuristics and its "possibly lost" class are about:
+ * reachable_counted keeps a new[] of a type with a destructor (the pointer
+ * is past the element count: newarray), reachable_derived keeps a pointer
+ * to the second base of a class with two (multipleinheritance), and
+ * possible_middle keeps only a pointer into the middle of an int array. Reachable blocks hang off static pointers (volatile, so
  * gcc keeps the stores). No global object with a destructor owns heap
  * memory, since its destructor would run at exit, before the scan. Main
  * scrubs 64 KiB of dead stack after creating the leaks. Prints nothing;
@@ -29,6 +32,11 @@
  *   reachable_vector    new std::vector<long>(10) in      reachable    1     24
  *                       static g_vec; its buffer (80)     reachable    1     80
  *   reachable_doubles   new double[8] in static g_doubles reachable    1     64
+ *   reachable_counted   new Counted[1] (an 8-byte count,  reachable    1     40
+ *                       then the element) in g_counted
+ *   reachable_derived   new Derived, as Right * in        reachable    1     32
+ *                       static g_right (inside the block)
+ *   possible_middle     new int[10], only &a[5] kept      possible     1     40
  *   freed_control       new/delete and a vector that is   -            0      0
  *                       destroyed
  *
@@ -36,8 +44,11 @@
  * as built by the Makefile), recorded:
  *   definitely lost: 212 bytes in 5 blocks      (32 + 100 + 24 + 24 + 32)
  *   indirectly lost: 289 bytes in 4 blocks      (2 x 24 + 200 + 41)
- *     possibly lost: 0 bytes in 0 blocks
- *   still reachable: 216 bytes in 4 blocks      (48 + 24 + 80 + 64)
+ *     possibly lost: 40 bytes in 1 blocks       (40)
+ *   still reachable: 288 bytes in 6 blocks      (48 + 24 + 80 + 64 + 40 + 32)
+ *                      of which reachable via heuristic:
+ *                        newarray           : 40 bytes in 1 blocks
+ *                        multipleinheritance: 32 bytes in 1 blocks
  *   per loss record:
  *      32 bytes in 1 block definitely lost               lost_node
  *     100 bytes in 1 block definitely lost               lost_int_array
@@ -47,6 +58,9 @@
  *      48 bytes in 1 block still reachable               reachable_widget
  *      24 + 80 bytes, 2 blocks still reachable           reachable_vector
  *      64 bytes in 1 block still reachable               reachable_doubles
+ *      40 bytes in 1 block still reachable (newarray)    reachable_counted
+ *      32 bytes in 1 block still reachable (multiple...) reachable_derived
+ *      40 bytes in 1 block possibly lost                 possible_middle
  * libstdc++ also allocates its exception emergency pool before main (one
  * block, 72,704 bytes with gcc 12). valgrind frees it through
  * __gnu_cxx::__freeres before the leak check, so it is not in the summary.
@@ -77,7 +91,31 @@ struct Widget {
 	double weights[5];
 };
 
+struct Counted {
+	~Counted() { sink_count++; }
+	long v[4];
+	static int sink_count;
+};
+int Counted::sink_count;
+
+struct Left {
+	virtual ~Left() {}
+	long l;
+};
+
+struct Right {
+	virtual ~Right() {}
+	long r;
+};
+
+struct Derived : Left, Right {
+	~Derived() override {}
+};
+
 static Widget *volatile g_widget;
+static Counted *volatile g_counted;
+static Right *volatile g_right;
+static int *volatile g_middle;
 static std::vector<long> *volatile g_vec;
 static double *volatile g_doubles;
 static void *volatile sink;
@@ -131,6 +169,21 @@ NOINLINE static void reachable_doubles()
 	g_doubles = new double[8]();
 }
 
+NOINLINE static void reachable_counted()
+{
+	g_counted = new Counted[1]();
+}
+
+NOINLINE static void reachable_derived()
+{
+	g_right = new Derived();
+}
+
+NOINLINE static void possible_middle()
+{
+	g_middle = new int[10]() + 5;
+}
+
 NOINLINE static void freed_control()
 {
 	Node *n = new Node();
@@ -159,6 +212,9 @@ int main()
 	reachable_widget();
 	reachable_vector();
 	reachable_doubles();
+	reachable_counted();
+	reachable_derived();
+	possible_middle();
 	freed_control();
 	scrub_stack();
 	memledger_snapshot("LEAKS MADE");

@@ -207,7 +207,6 @@ static void test_verdicts(const char *db, const char *page)
 	double a_clean = query_num(db, "SELECT alloc FROM snapshots WHERE process_id=1 AND label='AFTER CLEANUP'");
 	double o_start = query_num(db, "SELECT heap_objects FROM snapshots WHERE process_id=1 AND label='START'");
 	double o_clean = query_num(db, "SELECT heap_objects FROM snapshots WHERE process_id=1 AND label='AFTER CLEANUP'");
-	double nsnap = query_num(db, "SELECT count(*) FROM snapshots WHERE process_id=1");
 	double trims = query_num(db, "SELECT trim_calls FROM snapshots WHERE process_id=1 AND label='AFTER CLEANUP'");
 	double lost = query_num(db, "SELECT sum(lost_bytes) FROM sites WHERE process_id=1");
 	double total = query_num(db, "SELECT total_alloc FROM snapshots WHERE process_id=1 AND kind='exit'");
@@ -232,8 +231,8 @@ static void test_verdicts(const char *db, const char *page)
 	free(s);
 
 	s = section(page, "metric-live");
-	snprintf(want, sizeof want, "equals HeapObjects at all %s snapshots", units_count(a, sizeof a, nsnap));
-	HAS(s, want);
+	HAS(s, "the same count as HeapObjects");
+	HAS(s, "It does not show that no event went missing");
 	free(s);
 
 	s = section(page, "metric-numgc");

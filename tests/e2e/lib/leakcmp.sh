@@ -1,8 +1,8 @@
 # Shared by t0320 and t0321. Sourced after common.sh and checklist.sh.
 #
 #   leak_compare NAME PROG   run PROG under valgrind memcheck and under
-#                            memledger, and compare the lost, indirect and
-#                            reachable blocks and bytes per site and in
+#                            memledger, and compare the lost, indirect,
+#                            possible and reachable blocks and bytes per site and in
 #                            total (tests/e2e/lib/leakcmp.py)
 
 leak_compare() {
@@ -16,7 +16,8 @@ leak_compare() {
 	traced "$_name" "$_prog"
 	expect "$_name" "SELECT scanned FROM processes" 1 "an exit scan ran"
 	"$ML" query --json "$WORK/$_name.db" "SELECT stack_id, lost_allocs, lost_bytes, indirect_allocs,
-		indirect_bytes, reachable_allocs, reachable_bytes FROM sites WHERE live_allocs > 0" \
+		indirect_bytes, reachable_allocs, reachable_bytes, possible_allocs, possible_bytes
+		FROM sites WHERE live_allocs > 0" \
 		>"$WORK/$_name.sites.json" 2>"$WORK/q.err" || fail "$_name: query sites: $(head -1 "$WORK/q.err")"
 	"$ML" query --json "$WORK/$_name.db" "SELECT st.stack_id, st.depth, f.module, f.function FROM stacks st
 		JOIN frames f ON f.id = st.frame_id WHERE st.stack_id IN (SELECT stack_id FROM sites WHERE live_allocs > 0)" \
