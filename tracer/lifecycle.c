@@ -197,7 +197,8 @@ static void do_init(void)
 	ml.pid = getpid();
 	start_clocks();
 	ml_modules_find_self();
-	ml_stacks_init();
+	/* libunwind starts up here: what it opens is the tracer's own */
+	ML_INTERNAL(ml_stacks_init());
 	ml_threads_init();
 	atomic_store(&ml.next_thread_idx, 1);  /* 0 is the inherited blocks of a forked child */
 	if (ml_sink_open_as(0) < 0) {
@@ -562,7 +563,9 @@ static void atfork_child(void)
 		ml_tls.guard--;
 		return;
 	}
+	/* The process record comes first; everything else refers to it. */
 	emit_proc();
+	ml_fds_emit_inherited();
 	ml_modules_scan();
 
 	memset(&inherit_thread, 0, sizeof inherit_thread);

@@ -410,6 +410,8 @@ ML_HIDDEN void ml_counters_sum(uint64_t out[ML_TC_COUNT]);
 ML_HIDDEN void ml_res_open(int kind, long handle, int origin);
 ML_HIDDEN void ml_res_close(long handle, int kind);
 ML_HIDDEN void ml_fds_reset_for_child(void);
+/** A forked child: record the descriptors it inherited (after its PROC record). */
+ML_HIDDEN void ml_fds_emit_inherited(void);
 
 /** Classify every live block; emit ML_META_SCAN and ML_META_LEAKS. */
 ML_HIDDEN void ml_scan(unsigned snapshot_seq, uintptr_t caller_sp);
@@ -426,6 +428,10 @@ ML_HIDDEN void ml_sink_lock(void);
 ML_HIDDEN void ml_sink_unlock(void);
 ML_HIDDEN void ml_write_queued(void);
 ML_HIDDEN int ml_writer_running(void);
+/** errno of the failure that stopped the trace (writer.c), 0 if none. */
+ML_HIDDEN int ml_sink_error(void);
+/** Stop and join the writer thread (1 if one was running); ml_writer_start restarts it. */
+ML_HIDDEN int ml_writer_stop(void);
 /** Channel (channel.c): fork support and the crash-path meta flush. */
 ML_HIDDEN void ml_channel_lock_meta(void);
 ML_HIDDEN void ml_channel_lock_queues(void);
