@@ -246,6 +246,9 @@ __attribute__((constructor)) static void ml_constructor(void)
 	install_signal_handlers();
 	ml_fds_init();
 	ctor_done = 1;
+	/* The file exists, with the process record, before main runs: a
+	 * process killed at once still leaves a trace that loads. */
+	ml_flush_all(0);
 	ml_writer_start();
 	ml_tls.guard--;
 }
@@ -414,16 +417,93 @@ __attribute__((visibility("default"), noreturn)) void quick_exit(int code)
 
 /* ---------------------------------------------------------------- signals */
 
-static const int fatal_signals[] = {
-	SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS, SIGXCPU, SIGXFSZ,
-	SIGQUIT, SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2,
+/*
+ * Fatal endings, without taking signals from the program.
+ *
+ * The program must see exactly the dispositions, alternate stack and
+ * masks it would have without us, and whatever it sets must behave the
+ * same. So:
+ *  - Asynchronous signals (SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGKILL, ...)
+ *    are never touched. A process they kill leaves a trace without an END
+ *    record, which ingest loads as 'truncated' (at most one sampling
+ *    interval of records is lost); `memledger run` reports the root's
+ *    signal from waitpid.
+ *  - The faults a thread raises against itself (SIGSEGV, SIGBUS, SIGILL,
+ *    SIGFPE, SIGABRT, SIGTRAP, SIGSYS) get a handler only where the
+ *    program left the default. The handler ends the trace, puts the
+ *    default back and lets the signal do what it would have done. The
+ *    handler is invisible: sigaction, signal and their relatives report
+ *    the disposition the program would see (view[]), and the first time
+ *    the program sets one of these signals, the default is put back
+ *    before its setting is applied, so it owns the signal from then on.
+ *  - No alternate signal stack, no SA_ONSTACK, no change to any mask. A
+ *    fault that overflowed its stack therefore cannot run the handler; the
+ *    kernel kills the process and the trace ends 'truncated'.
+ * Not covered: a program that reads SigCgt in /proc/self/status, or calls
+ * rt_sigaction by raw system call, sees our handler on those signals.
+ */
+static const int fault_signals[] = {
+	SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS,
 };
+static struct sigaction view[NSIG];     /* the disposition each had before ours */
+static atomic_int installed[NSIG];      /* view[sig] is valid */
 
-static void fatal_handler(int sig, siginfo_t *si, void *uc)
+typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
+
+static sigaction_fn real_sigaction_fn(void)
+{
+	static _Atomic(sigaction_fn) real;
+	sigaction_fn f = atomic_load(&real);
+	if (!f) {
+		f = (sigaction_fn)ml_dlsym_next("sigaction");
+		atomic_store(&real, f);
+	}
+	return f;
+}
+
+static void fault_handler(int sig, siginfo_t *si, void *uc);
+
+static int is_ours(const struct sigaction *sa)
+{
+	return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == fault_handler;
+}
+
+static int fault_signal(int sig)
+{
+	return sig > 0 && sig < NSIG && atomic_load_explicit(&installed[sig], memory_order_acquire);
+}
+
+/* What the program should read where the kernel holds our handler: the
+ * fields glibc's sigaction copies out (it leaves the rest of sa_mask
+ * alone, and so do we). */
+static void put_view(int sig, struct sigaction *old)
+{
+	old->sa_sigaction = view[sig].sa_sigaction;
+	memcpy(&old->sa_mask, &view[sig].sa_mask, _NSIG / 8);
+	old->sa_flags = view[sig].sa_flags;
+	old->sa_restorer = view[sig].sa_restorer;
+}
+
+/* If our handler is still installed for sig, put the program's view back
+ * in the kernel. Async-signal-safe. */
+static int give_back(int sig)
+{
+	sigaction_fn real = real_sigaction_fn();
+	struct sigaction cur;
+	if (!real || real(sig, NULL, &cur) != 0 || !is_ours(&cur))
+		return 0;
+	real(sig, &view[sig], NULL);
+	return 1;
+}
+
+static void fault_handler(int sig, siginfo_t *si, void *uc)
 {
 	(void)uc;
 	int saved = errno;
-	if (ml.pid == getpid()) {
+	struct sigaction cur;
+	sigaction_fn real = real_sigaction_fn();
+	int mine = real && real(sig, NULL, &cur) == 0 && is_ours(&cur);
+	if (mine && ml.pid == getpid()) {
 		int g = ml_tls.guard;
 		ml_tls.guard = 1;
 		ml_tls.in_signal = 1;
@@ -431,21 +511,19 @@ static void fatal_handler(int sig, siginfo_t *si, void *uc)
 		ml_tls.in_signal = 0;
 		ml_tls.guard = g;
 	}
-	struct sigaction dfl;
-	memset(&dfl, 0, sizeof dfl);
-	dfl.sa_handler = SIG_DFL;
-	sigemptyset(&dfl.sa_mask);
-	sigaction(sig, &dfl, NULL);
+	if (mine)
+		real(sig, &view[sig], NULL);
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, sig);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	errno = saved;
-	/* A fault raised by the kernel happens again when the handler returns;
-	 * anything else is sent again, now with the default action. */
-	int synchronous = (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) &&
-	                  si && si->si_code > 0;
-	if (!synchronous)
+	/* A fault raised by the kernel happens again when the handler returns,
+	 * now with the default action (and the core dump shows the faulting
+	 * instruction). Anything else is sent again. */
+	int refaults = (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) &&
+	               si && si->si_code > 0;
+	if (!refaults)
 		syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
 }
 
@@ -453,24 +531,177 @@ static void install_signal_handlers(void)
 {
 	if (env_long("MEMLEDGER_SIGNALS", 1, 0, 1) == 0)
 		return;
-	static char altstack[64 * 1024] __attribute__((aligned(16)));
-	stack_t old;
-	if (sigaltstack(NULL, &old) == 0 && (old.ss_flags & SS_DISABLE)) {
-		stack_t ss = { .ss_sp = altstack, .ss_size = sizeof altstack };
-		sigaltstack(&ss, NULL);
-	}
-	for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++) {
-		struct sigaction old_sa, sa;
-		if (sigaction(fatal_signals[i], NULL, &old_sa) != 0)
+	sigaction_fn real = real_sigaction_fn();
+	if (!real)
+		return;
+	for (size_t i = 0; i < sizeof fault_signals / sizeof fault_signals[0]; i++) {
+		int sig = fault_signals[i];
+		struct sigaction old, sa;
+		memset(&old, 0, sizeof old);
+		if (real(sig, NULL, &old) != 0)
 			continue;
-		if (old_sa.sa_handler != SIG_DFL || (old_sa.sa_flags & SA_SIGINFO))
+		if (old.sa_handler != SIG_DFL || (old.sa_flags & SA_SIGINFO))
 			continue;  /* the program's own handler or SIG_IGN stays */
+		view[sig] = old;
+		atomic_store_explicit(&installed[sig], 1, memory_order_release);
 		memset(&sa, 0, sizeof sa);
-		sa.sa_sigaction = fatal_handler;
-		sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+		sa.sa_sigaction = fault_handler;
+		sa.sa_flags = SA_SIGINFO;
 		sigfillset(&sa.sa_mask);
-		sigaction(fatal_signals[i], &sa, NULL);
+		real(sig, &sa, NULL);
 	}
+}
+
+#define EXPORT __attribute__((visibility("default")))
+
+EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	sigaction_fn real = real_sigaction_fn();
+	if (!real) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (!fault_signal(sig))
+		return real(sig, act, old);
+	if (act)
+		give_back(sig);  /* from now on the signal is the program's */
+	int rc = real(sig, act, old);
+	if (rc == 0 && old && is_ours(old))
+		put_view(sig, old);
+	return rc;
+}
+
+int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	return sigaction(sig, act, old);
+}
+
+/* The signal() family sets dispositions through glibc's internal
+ * sigaction, past the hook above: give the signal back first. */
+typedef sighandler_t (*signal_fn)(int, sighandler_t);
+
+static sighandler_t signal_common(signal_fn real, int sig, sighandler_t h)
+{
+	if (!real) {
+		errno = ENOSYS;
+		return SIG_ERR;
+	}
+	if (!fault_signal(sig))
+		return real(sig, h);
+	give_back(sig);
+	sighandler_t r = real(sig, h);
+	return (uintptr_t)r == (uintptr_t)fault_handler ? view[sig].sa_handler : r;
+}
+
+EXPORT sighandler_t signal(int sig, sighandler_t h)
+{
+	ML_REAL(signal);
+	return signal_common(real_signal, sig, h);
+}
+
+sighandler_t bsd_signal(int sig, sighandler_t h);
+sighandler_t __sysv_signal(int sig, sighandler_t h);
+
+EXPORT sighandler_t bsd_signal(int sig, sighandler_t h)
+{
+	ML_REAL(bsd_signal);
+	return signal_common(real_bsd_signal, sig, h);
+}
+
+EXPORT sighandler_t ssignal(int sig, sighandler_t h)
+{
+	ML_REAL(ssignal);
+	return signal_common(real_ssignal, sig, h);
+}
+
+EXPORT sighandler_t sysv_signal(int sig, sighandler_t h)
+{
+	ML_REAL(sysv_signal);
+	return signal_common(real_sysv_signal, sig, h);
+}
+
+EXPORT sighandler_t __sysv_signal(int sig, sighandler_t h)
+{
+	ML_REAL(__sysv_signal);
+	return signal_common(real___sysv_signal, sig, h);
+}
+
+/* Old interfaces the program may still call. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
+EXPORT sighandler_t sigset(int sig, sighandler_t h)
+{
+	ML_REAL(sigset);
+	return signal_common(real_sigset, sig, h);
+}
+
+EXPORT int sigignore(int sig)
+{
+	ML_REAL(sigignore);
+	if (fault_signal(sig))
+		give_back(sig);
+	return real_sigignore(sig);
+}
+
+EXPORT int siginterrupt(int sig, int flag)
+{
+	ML_REAL(siginterrupt);
+	if (fault_signal(sig))
+		give_back(sig);
+	return real_siginterrupt(sig, flag);
+}
+
+#pragma GCC diagnostic pop
+
+/* ---------------------------------------------------------------- namespaces */
+
+/*
+ * unshare(CLONE_NEWUSER) and setns() into a user namespace work only in a
+ * single-threaded process, and the writer thread would make every
+ * program multi-threaded (EINVAL). Around unshare and setns the writer
+ * writes what is queued and stops; it starts again after the call. (The
+ * writer has its own filesystem context, so setns into a mount namespace
+ * would work anyway; stopping costs little and covers every case.)
+ */
+static int writer_pause(void)
+{
+	if (!ml_active() || ml_tls.guard)
+		return 0;
+	ml_tls.guard++;
+	int stopped = ml_writer_stop();
+	ml_tls.guard--;
+	return stopped;
+}
+
+static void writer_resume(int stopped)
+{
+	if (!stopped)
+		return;
+	int saved = errno;
+	ml_tls.guard++;
+	ml_writer_start();
+	ml_tls.guard--;
+	errno = saved;
+}
+
+EXPORT int unshare(int flags)
+{
+	ML_REAL(unshare);
+	int stopped = writer_pause();
+	int rc = real_unshare(flags);
+	writer_resume(stopped);
+	return rc;
+}
+
+EXPORT int setns(int fd, int nstype)
+{
+	ML_REAL(setns);
+	int stopped = writer_pause();
+	int rc = real_setns(fd, nstype);
+	writer_resume(stopped);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- fork */
@@ -591,6 +822,7 @@ static void atfork_child(void)
 		ml_meta_end(&m);
 	}
 	ml_snapshot(ML_SNAP_START, "start", 0, NULL);
+	ml_flush_all(0);
 	if (ctor_done)
 		ml_writer_start();
 	ml_tls.guard--;

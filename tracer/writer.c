@@ -641,11 +641,12 @@ static void *writer_main(void *arg)
 	in_writer = 1;
 	writer_private = writer_own_table() == 0;
 
-	/* Create the file now, so it exists as soon as the program runs. */
+	/* Create the file now and write what is recorded so far (the process
+	 * record, its modules, the start snapshot), so that a process killed
+	 * at once still leaves a trace that loads. */
+	ml_meta_flush();
 	ml_lock(&sink.lock);
-	if (sink.ready && !sink.closed)
-		sink_fd_get();
-	sink_batch_end();
+	sink_flush_locked(0);
 	ml_unlock(&sink.lock);
 
 	int64_t next = ml_mono_ns() + ml.interval_ns;
