@@ -126,23 +126,58 @@ static int resolve_real(void)
 
 /* ---------------------------------------------------------------- records */
 
-/* The process record: who we are, when we started, how we trace. */
+/*
+ * The whole command line, from /proc/self/cmdline, into memory mapped for
+ * it (the kernel allows several MiB). *cap is the mapping's size for
+ * ml_unmap; NULL when nothing could be read.
+ */
+static char *read_cmdline(size_t *len, size_t *cap)
+{
+	*len = *cap = 0;
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	size_t n = 0, size = 64 * 1024;
+	char *buf = ml_map(size);
+	while (buf) {
+		ssize_t r = read(fd, buf + n, size - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		if (n == size) {
+			char *bigger = ml_map(size * 2);
+			if (bigger)
+				memcpy(bigger, buf, n);
+			ml_unmap(buf, size);
+			buf = bigger;
+			size *= 2;
+		}
+	}
+	close(fd);
+	if (!buf)
+		return NULL;
+	*len = n;
+	*cap = size;
+	return buf;
+}
+
+/* The process record: who we are, when we started, how we trace. The
+ * command line is recorded whole, however long. */
 static void emit_proc(void)
 {
 	char exe[PATH_MAX] = "";
-	char cmd[16384];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	exe[n > 0 ? n : 0] = 0;
-	size_t clen = 0;
-	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		ssize_t r;
-		while (clen < sizeof cmd && (r = read(fd, cmd + clen, sizeof cmd - clen)) > 0)
-			clen += (size_t)r;
-		close(fd);
-	}
+	size_t clen, ccap;
+	char *cmd = read_cmdline(&clen, &ccap);
 	struct ml_meta m;
-	ml_meta_begin(&m, ML_META_PROC, 200 + sizeof exe + sizeof cmd);
+	ml_meta_begin(&m, ML_META_PROC, 200 + sizeof exe + clen);
+	if (!m.p) {
+		/* no memory for an oversized record: what fits in a buffer */
+		ml_meta_end(&m);
+		clen = clen < 32 * 1024 ? clen : 32 * 1024;
+		ml_meta_begin(&m, ML_META_PROC, 200 + sizeof exe + clen);
+	}
 	uint8_t *p = m.p;
 	p = ml_put_str(p, "memledger 1.0", 64);
 	p = ml_put_varint(p, (uint64_t)getpid());
@@ -155,9 +190,11 @@ static void emit_proc(void)
 	p = ml_put_varint(p, (uint64_t)ml.depth);
 	p = ml_put_varint(p, ml.sample_bytes);
 	p = ml_put_str(p, exe, sizeof exe);
-	p = ml_put_bytes(p, cmd, clen);
+	p = ml_put_bytes(p, cmd ? cmd : "", cmd ? clen : 0);
 	m.p = p;
 	ml_meta_end(&m);
+	if (cmd)
+		ml_unmap(cmd, ccap);
 }
 
 static void emit_end(int reason, int code)

@@ -68,6 +68,7 @@ struct ml_buf {
 	uint64_t base_tick;        /* events: thread's tick before the first record */
 	uint32_t len;              /* meta: bytes used, set when submitted */
 	uint32_t clen[3];          /* events: bytes used in each column */
+	size_t big;                /* meta: mapped size of a buffer made for one oversized record; 0 in the pool */
 	uint8_t data[ML_BUF_SIZE];
 };
 
@@ -304,8 +305,15 @@ struct ml_meta {
 	uint8_t *p;                /* where the body goes; ml_meta_end computes the length */
 	uint8_t *start;
 	int locked;                /* the meta lock is held (always, outside signal handlers) */
+	int len_bytes;             /* room reserved for the length: 3, or 4 for an oversized record */
+	struct ml_buf *big;        /* the buffer of an oversized record */
 };
-/** Reserve room for a meta record of at most `max` body bytes. */
+/**
+ * Reserve room for a meta record of at most `max` body bytes. A record
+ * larger than a buffer (a long command line) gets a buffer of its own;
+ * if none can be mapped, m->p is NULL: write nothing, still call
+ * ml_meta_end.
+ */
 ML_HIDDEN void ml_meta_begin(struct ml_meta *m, int type, size_t max);
 ML_HIDDEN void ml_meta_end(struct ml_meta *m);
 ML_HIDDEN uint8_t *ml_put_str(uint8_t *p, const char *s, size_t max);
