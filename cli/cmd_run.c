@@ -205,7 +205,7 @@ struct written {
 	char **paths;       /* traces created, in the order they were */
 	int n;
 	struct werr {
-		int pid, err;
+		int pid, err;   /* err 0: a warning that the hooks were bypassed */
 		char *path;
 	} *errs;
 	int nerr;
@@ -225,7 +225,20 @@ static void push_path(struct written *w, const char *p)
 		w->n++;
 }
 
-/* The tracers' lines: "trace PID PATH" and "error PID ERRNO PATH". */
+static void push_err(struct written *w, int pid, int err, const char *path)
+{
+	struct werr *e = realloc(w->errs, sizeof *e * (size_t)(w->nerr + 1));
+	if (!e)
+		return;
+	w->errs = e;
+	e[w->nerr].pid = pid;
+	e[w->nerr].err = err;
+	if ((e[w->nerr].path = strdup(path)))
+		w->nerr++;
+}
+
+/* The tracers' lines: "trace PID PATH", "error PID ERRNO PATH" and
+ * "bypassed PID MODULE" (the program calls MODULE's malloc, not ours). */
 static void read_status(const char *status, struct written *w)
 {
 	FILE *f = fopen(status, "re");
@@ -242,15 +255,10 @@ static void read_status(const char *status, struct written *w)
 		if (sscanf(line, "trace %d %n", &pid, &off) == 1 && off > 0 && line[off] == '/') {
 			push_path(w, line + off);
 		} else if (sscanf(line, "error %d %d %n", &pid, &err, &off) == 2 && off > 0 &&
-		           line[off] == '/') {
-			struct werr *e = realloc(w->errs, sizeof *e * (size_t)(w->nerr + 1));
-			if (!e)
-				continue;
-			w->errs = e;
-			e[w->nerr].pid = pid;
-			e[w->nerr].err = err;
-			if ((e[w->nerr].path = strdup(line + off)))
-				w->nerr++;
+		           line[off] == '/' && err > 0) {
+			push_err(w, pid, err, line + off);
+		} else if (sscanf(line, "bypassed %d %n", &pid, &off) == 1 && off > 0 && line[off]) {
+			push_err(w, pid, 0, line + off);
 		}
 	}
 	fclose(f);
@@ -306,21 +314,26 @@ static int report_written(const struct written *w, const char *trace, const char
 		fprintf(stderr, "memledger: wrote %d traces: %s and %d more beside it (-v lists them)\n",
 		        w->n, first, w->n - 1);
 	}
+	int bad = 0;
 	for (int i = 0; i < w->nerr; i++) {
 		const struct werr *e = &w->errs[i];
-		if (was_created(w, e->path))
+		bad += e->err != 0;
+		if (!e->err)
+			cli_error(e->path, "warning: pid %d calls this module's malloc, not memledger's: its"
+			          " allocations are not recorded", e->pid);
+		else if (was_created(w, e->path))
 			cli_error(e->path, "the trace is incomplete: %s (pid %d)", strerror(e->err), e->pid);
 		else
 			cli_error(e->path, "cannot create the trace: %s (pid %d)", strerror(e->err), e->pid);
 	}
-	if (!w->n && !w->nerr) {
+	if (!w->n && !bad) {
 		if (static_prog)
 			cli_error(prog, "no trace was written");
 		else
 			cli_error(prog, "no trace was written (the tracer did not start: a setuid "
 			                "program, or one that cleared LD_PRELOAD?)");
 	}
-	return w->n && !w->nerr ? 0 : -1;
+	return w->n && !bad ? 0 : -1;
 }
 
 static void written_free(struct written *w)

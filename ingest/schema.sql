@@ -44,7 +44,12 @@ CREATE TABLE IF NOT EXISTS processes (
 	exit_begin_ns     INTEGER,  -- main returned or exit() was called: exit processing starts
 	scanned           INTEGER NOT NULL DEFAULT 0,  -- an exit reachability scan ran
 	scan_ns           INTEGER,  -- how long the exit scan took
-	scan_blocks       INTEGER   -- live blocks it classified
+	scan_blocks       INTEGER,  -- live blocks it classified
+	hooks_bypassed    INTEGER,  -- 1: the program calls another malloc than memledger's (its own,
+	                            -- a static or preloaded allocator), so its allocations are not
+	                            -- recorded; 0: they are; NULL: not known (older trace)
+	allocator         TEXT,     -- the module whose malloc the program calls
+	allocator_glibc   INTEGER   -- 1: glibc's malloc; 0: another, so heap_inuse and heap_idle are NULL
 );
 
 CREATE TABLE IF NOT EXISTS snapshots (

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -122,6 +123,73 @@ static int resolve_real(void)
 	return ml.real.malloc && ml.real.free && ml.real.calloc && ml.real.realloc &&
 	       ml.real.memalign && ml.real.posix_memalign &&
 	       ml.real.aligned_alloc && ml.real.valloc && ml.real.pvalloc ? 0 : -1;
+}
+
+/* ---------------------------------------------------------------- the allocator */
+
+/*
+ * Whose malloc does the program call? The executable's own (a custom
+ * allocator, a statically linked jemalloc) or an allocator preloaded ahead
+ * of us wins the symbol lookup, and then the hooks never run: the trace
+ * would show no allocations as if there were none. And whose malloc do the
+ * hooks call? If it is not glibc's, mallinfo2 (HeapInuse, HeapIdle)
+ * describes a heap nobody uses. Both facts go into the trace; the first
+ * is also told to `memledger run`, which warns.
+ */
+static struct {
+	unsigned flags;
+	char calls[PATH_MAX];     /* module whose malloc the program calls */
+	char under[PATH_MAX];     /* module whose malloc the hooks call */
+} alloc_info;
+
+static void module_name(const void *addr, char *out, size_t n)
+{
+	Dl_info di, main_di;
+	out[0] = 0;
+	if (!addr || !dladdr(addr, &di) || !di.dli_fname)
+		return;
+	/* the loader names the main program as it was typed, or not at all */
+	const void *phdr = (const void *)getauxval(AT_PHDR);
+	if (phdr && dladdr(phdr, &main_di) && main_di.dli_fbase == di.dli_fbase) {
+		ssize_t r = readlink("/proc/self/exe", out, n - 1);
+		out[r > 0 ? r : 0] = 0;
+		return;
+	}
+	snprintf(out, n, "%s", di.dli_fname);
+}
+
+static void allocator_check(void)
+{
+	static const char *const names[] = { "malloc", "free", "calloc", "realloc" };
+	char self[PATH_MAX], who[PATH_MAX];
+	module_name((const void *)allocator_check, self, sizeof self);
+	module_name((const void *)ml.real.malloc, alloc_info.under, sizeof alloc_info.under);
+	snprintf(alloc_info.calls, sizeof alloc_info.calls, "%s", alloc_info.under);
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		void *p = ml_dlsym_default(names[i]);
+		module_name(p, who, sizeof who);
+		if (p && self[0] && who[0] && strcmp(who, self) != 0) {
+			alloc_info.flags |= ML_ALLOC_BYPASSED;
+			snprintf(alloc_info.calls, sizeof alloc_info.calls, "%s", who);
+			break;
+		}
+	}
+	const char *base = strrchr(alloc_info.calls, '/');
+	base = base ? base + 1 : alloc_info.calls;
+	if (strncmp(base, "libc.so", 7) != 0)
+		alloc_info.flags |= ML_ALLOC_NOT_GLIBC;
+}
+
+static void emit_allocator(void)
+{
+	struct ml_meta m;
+	ml_meta_begin(&m, ML_META_ALLOCATOR, 32 + 2 * PATH_MAX);
+	m.p = ml_put_varint(m.p, alloc_info.flags);
+	m.p = ml_put_str(m.p, alloc_info.calls, PATH_MAX);
+	m.p = ml_put_str(m.p, alloc_info.under, PATH_MAX);
+	ml_meta_end(&m);
+	if (alloc_info.flags & ML_ALLOC_BYPASSED)
+		ml_status_note("bypassed", 0, alloc_info.calls);
 }
 
 /* ---------------------------------------------------------------- records */
@@ -243,6 +311,8 @@ static void do_init(void)
 		return;
 	}
 	emit_proc();
+	allocator_check();
+	emit_allocator();
 	ml_modules_scan();
 	atomic_store(&ml.recording, 1);
 	atomic_store(&ml.state, ML_READY);
@@ -833,6 +903,7 @@ static void atfork_child(void)
 	}
 	/* The process record comes first; everything else refers to it. */
 	emit_proc();
+	emit_allocator();
 	ml_fds_emit_inherited();
 	ml_modules_scan();
 

@@ -436,6 +436,8 @@ ML_HIDDEN void ml_sink_lock(void);
 ML_HIDDEN void ml_sink_unlock(void);
 ML_HIDDEN void ml_write_queued(void);
 ML_HIDDEN int ml_writer_running(void);
+/** A line for `memledger run` in $MEMLEDGER_STATUS (writer.c): "WHAT PID [ERRNO] PATH". */
+ML_HIDDEN void ml_status_note(const char *what, int err, const char *path);
 /** errno of the failure that stopped the trace (writer.c), 0 if none. */
 ML_HIDDEN int ml_sink_error(void);
 /** Stop and join the writer thread (1 if one was running); ml_writer_start restarts it. */

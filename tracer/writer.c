@@ -161,6 +161,12 @@ static void status_line(const char *what, int err, const char *path)
 	sys_close(fd);
 }
 
+/** A line for `memledger run` ($MEMLEDGER_STATUS): "WHAT PID [ERRNO] PATH". */
+void ml_status_note(const char *what, int err, const char *path)
+{
+	status_line(what, err, path);
+}
+
 /* Stop tracing for good after an I/O error (disk full, ...): the program
  * must go on as if nothing happened; `run` is told why. */
 static void sink_broken(int err, const char *path)
