@@ -8,6 +8,8 @@
  * ingest can tell an exit from a crash from a kill (no end record).
  */
 #include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -168,6 +170,13 @@ static void allocator_check(void)
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		void *p = ml_dlsym_default(names[i]);
 		module_name(p, who, sizeof who);
+		/* An executable that takes malloc's address has a "canonical PLT"
+		 * entry: an undefined symbol with a value, which the lookup finds
+		 * first, but whose calls still reach the definition after it. */
+		Dl_info di;
+		const ElfW(Sym) *sym = NULL;
+		if (p && dladdr1(p, &di, (void **)&sym, RTLD_DL_SYMENT) && sym && sym->st_shndx == SHN_UNDEF)
+			continue;
 		if (p && self[0] && who[0] && strcmp(who, self) != 0) {
 			alloc_info.flags |= ML_ALLOC_BYPASSED;
 			snprintf(alloc_info.calls, sizeof alloc_info.calls, "%s", who);
@@ -552,8 +561,22 @@ __attribute__((visibility("default"), noreturn)) void quick_exit(int code)
 static const int fault_signals[] = {
 	SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS,
 };
-static struct sigaction view[NSIG];     /* the disposition each had before ours */
+/* The kernel's own record of a disposition (rt_sigaction's layout), so
+ * that what we put back is bit for bit what was there, without the
+ * SA_RESTORER that glibc's sigaction adds. */
+struct k_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+static struct k_sigaction view[NSIG];   /* the disposition each had before ours */
 static atomic_int installed[NSIG];      /* view[sig] is valid */
+
+static int k_sigaction(int sig, const struct k_sigaction *act, struct k_sigaction *old)
+{
+	return (int)syscall(SYS_rt_sigaction, sig, act, old, sizeof(uint64_t));
+}
 
 typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
 
@@ -585,10 +608,10 @@ static int fault_signal(int sig)
  * alone, and so do we). */
 static void put_view(int sig, struct sigaction *old)
 {
-	old->sa_sigaction = view[sig].sa_sigaction;
-	memcpy(&old->sa_mask, &view[sig].sa_mask, _NSIG / 8);
-	old->sa_flags = view[sig].sa_flags;
-	old->sa_restorer = view[sig].sa_restorer;
+	old->sa_handler = view[sig].handler;
+	memcpy(&old->sa_mask, &view[sig].mask, sizeof view[sig].mask);
+	old->sa_flags = (int)view[sig].flags;
+	old->sa_restorer = view[sig].restorer;
 }
 
 /* If our handler is still installed for sig, put the program's view back
@@ -599,7 +622,7 @@ static int give_back(int sig)
 	struct sigaction cur;
 	if (!real || real(sig, NULL, &cur) != 0 || !is_ours(&cur))
 		return 0;
-	real(sig, &view[sig], NULL);
+	k_sigaction(sig, &view[sig], NULL);
 	return 1;
 }
 
@@ -619,7 +642,7 @@ static void fault_handler(int sig, siginfo_t *si, void *uc)
 		ml_tls.guard = g;
 	}
 	if (mine)
-		real(sig, &view[sig], NULL);
+		k_sigaction(sig, &view[sig], NULL);
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, sig);
@@ -643,11 +666,12 @@ static void install_signal_handlers(void)
 		return;
 	for (size_t i = 0; i < sizeof fault_signals / sizeof fault_signals[0]; i++) {
 		int sig = fault_signals[i];
-		struct sigaction old, sa;
+		struct k_sigaction old;
+		struct sigaction sa;
 		memset(&old, 0, sizeof old);
-		if (real(sig, NULL, &old) != 0)
+		if (k_sigaction(sig, NULL, &old) != 0)
 			continue;
-		if (old.sa_handler != SIG_DFL || (old.sa_flags & SA_SIGINFO))
+		if (old.handler != SIG_DFL || (old.flags & SA_SIGINFO))
 			continue;  /* the program's own handler or SIG_IGN stays */
 		view[sig] = old;
 		atomic_store_explicit(&installed[sig], 1, memory_order_release);
@@ -698,7 +722,7 @@ static sighandler_t signal_common(signal_fn real, int sig, sighandler_t h)
 		return real(sig, h);
 	give_back(sig);
 	sighandler_t r = real(sig, h);
-	return (uintptr_t)r == (uintptr_t)fault_handler ? view[sig].sa_handler : r;
+	return (uintptr_t)r == (uintptr_t)fault_handler ? view[sig].handler : r;
 }
 
 EXPORT sighandler_t signal(int sig, sighandler_t h)
