@@ -17,7 +17,7 @@ for m in unshare setns; do
 	[ "$RC" -eq 0 ] || fail "$m: status $RC: $(cat "$WORK/$m.out")"
 	ingest_all "$m"
 	# the 10 blocks made after the call are recorded, in the right process
-	expect "$m" "SELECT count(*) FROM allocations a JOIN processes p ON p.id = a.process_id
-		WHERE a.size = 4242 AND p.exe LIKE '%lc_unshare' AND p.end_reason = 'exit'" 10
+	expect "$m" "SELECT sum(s.allocs) FROM sites s JOIN processes p ON p.id = s.process_id
+		WHERE s.bytes = s.allocs * 4242 AND p.exe LIKE '%lc_unshare' AND p.end_reason = 'exit'" 10
 done
 exit 0
