@@ -8,12 +8,6 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/transparent.sh"
 
-all_load() {  # NAME: each trace is one process in the database
-	ingest_all "$1"
-	files=$(ls "$WORK/$1".*mlt | wc -l)
-	expect "$1" "SELECT count(*) FROM processes" "$files"
-}
-
 same forkpipe -- "$PROGS/lc_forkpipe"
 [ "$RC" -eq 0 ] || fail "fork with a pipe: status $RC"
 [ "$(cat "$WORK/forkpipe.out")" = "child said hello" ] || fail "fork with a pipe: $(cat "$WORK/forkpipe.out")"
