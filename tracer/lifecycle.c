@@ -351,6 +351,7 @@ int ml_init_slow(void)
 static void atfork_prepare(void);
 static void atfork_parent(void);
 static void atfork_child(void);
+static void setxid_note(void);
 
 __attribute__((constructor)) static void ml_constructor(void)
 {
@@ -365,6 +366,7 @@ __attribute__((constructor)) static void ml_constructor(void)
 	/* The file exists, with the process record, before main runs: a
 	 * process killed at once still leaves a trace that loads. */
 	ml_flush_all(0);
+	setxid_note();
 	ml_writer_start();
 	ml_tls.guard--;
 }
@@ -556,7 +558,8 @@ __attribute__((visibility("default"), noreturn)) void quick_exit(int code)
  *    fault that overflowed its stack therefore cannot run the handler; the
  *    kernel kills the process and the trace ends 'truncated'.
  * Not covered: a program that reads SigCgt in /proc/self/status, or calls
- * rt_sigaction by raw system call, sees our handler on those signals.
+ * rt_sigaction by raw system call, sees our handler on those signals; and
+ * glibc's internal SIGSETXID has glibc's handler (see setxid_note).
  */
 static const int fault_signals[] = {
 	SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS,
@@ -785,6 +788,45 @@ EXPORT int siginterrupt(int sig, int flag)
 }
 
 #pragma GCC diagnostic pop
+
+/*
+ * glibc's SIGSETXID, the second real-time signal, is how it makes every
+ * thread change credentials together. The first pthread_create of a
+ * process (here: the writer's) installs glibc's handler for it. A program
+ * that started with it ignored would pass SIG_IGN on to what it executes;
+ * it still does: the tracer ignores it again just for the exec, and puts
+ * glibc's handler back if the exec fails. (The traced process itself
+ * shows the handler in /proc/self/status SigCgt: it needs it.)
+ */
+#define ML_SIGSETXID (__SIGRTMIN + 1)
+static struct k_sigaction setxid_before;
+static int setxid_was_ignored;
+
+static void setxid_note(void)
+{
+	struct k_sigaction k;
+	memset(&k, 0, sizeof k);
+	if (k_sigaction(ML_SIGSETXID, NULL, &k) == 0 && k.handler == SIG_IGN) {
+		setxid_before = k;
+		setxid_was_ignored = 1;
+	}
+}
+
+/* Just before exec: SIGSETXID as the program had it. 1 if changed, with
+ * glibc's handler in *saved. */
+static int setxid_for_exec(struct k_sigaction *saved)
+{
+	return setxid_was_ignored && k_sigaction(ML_SIGSETXID, &setxid_before, saved) == 0;
+}
+
+static void setxid_after_failed_exec(int changed, const struct k_sigaction *saved)
+{
+	if (changed) {
+		int e = errno;
+		k_sigaction(ML_SIGSETXID, saved, NULL);
+		errno = e;
+	}
+}
 
 /* ---------------------------------------------------------------- namespaces */
 
@@ -1036,8 +1078,12 @@ int execve(const char *path, char *const argv[], char *const envp[])
 {
 	ML_REAL(execve);
 	struct env_copy c;
+	struct k_sigaction setxid;
 	before_exec(path);
-	return real_execve(path, argv, env_without_tracer(envp, &c));
+	int changed = setxid_for_exec(&setxid);
+	int rc = real_execve(path, argv, env_without_tracer(envp, &c));
+	setxid_after_failed_exec(changed, &setxid);
+	return rc;
 }
 
 __attribute__((visibility("default")))
@@ -1051,8 +1097,12 @@ int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	ML_REAL(execvpe);
 	struct env_copy c;
+	struct k_sigaction setxid;
 	before_exec(file);
-	return real_execvpe(file, argv, env_without_tracer(envp, &c));
+	int changed = setxid_for_exec(&setxid);
+	int rc = real_execvpe(file, argv, env_without_tracer(envp, &c));
+	setxid_after_failed_exec(changed, &setxid);
+	return rc;
 }
 
 __attribute__((visibility("default")))
@@ -1066,8 +1116,12 @@ int fexecve(int fd, char *const argv[], char *const envp[])
 {
 	ML_REAL(fexecve);
 	struct env_copy c;
+	struct k_sigaction setxid;
 	before_exec("(fexecve)");
-	return real_fexecve(fd, argv, env_without_tracer(envp, &c));
+	int changed = setxid_for_exec(&setxid);
+	int rc = real_fexecve(fd, argv, env_without_tracer(envp, &c));
+	setxid_after_failed_exec(changed, &setxid);
+	return rc;
 }
 
 /* The execl family: gather the arguments on the stack, then exec. */
