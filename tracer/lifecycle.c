@@ -365,7 +365,7 @@ __attribute__((constructor)) static void ml_constructor(void)
 	ctor_done = 1;
 	/* The file exists, with the process record, before main runs: a
 	 * process killed at once still leaves a trace that loads. */
-	ml_flush_all(0);
+	ml_flush_early();
 	setxid_note();
 	ml_writer_start();
 	ml_tls.guard--;
@@ -996,7 +996,7 @@ static void atfork_child(void)
 		ml_meta_end(&m);
 	}
 	ml_snapshot(ML_SNAP_START, "start", 0, NULL);
-	ml_flush_all(0);
+	ml_flush_early();
 	if (ctor_done)
 		ml_writer_start();
 	ml_tls.guard--;

@@ -335,6 +335,9 @@ ML_HIDDEN void ml_drain_request(void);
  * for locks only a bounded time.
  */
 ML_HIDDEN void ml_flush_all(int final);
+/** Before the writer runs: write what is recorded so far, unless the
+ * program has no descriptor to spare (then the writer will). */
+ML_HIDDEN void ml_flush_early(void);
 ML_HIDDEN void ml_writer_wake(void);
 
 /* ---------------------------------------------------------------- stacks.c */

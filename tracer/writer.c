@@ -62,6 +62,7 @@ static struct {
 	int ready;        /* deflate initialised */
 	int closed;       /* Z_FINISH written, or broken: nothing more goes in */
 	int err;          /* errno of the failure that broke the trace, 0 if none */
+	int soft;         /* this batch may wait for the writer when no descriptor is free */
 	z_stream z;
 	uint8_t *out;
 	uint64_t raw_bytes;
@@ -259,6 +260,8 @@ static int sink_fd_get(void)
 	int fd;
 	if (!sink.created) {
 		fd = create_trace();
+		if (fd < 0 && sink.soft && (errno == EMFILE || errno == ENFILE))
+			return -2;  /* no number to spare here: the writer will create it */
 		if (fd < 0 || write_header(fd) < 0) {
 			int e = errno;
 			if (fd >= 0)
@@ -270,6 +273,8 @@ static int sink_fd_get(void)
 		status_line("trace", 0, ml.trace_path);
 	} else {
 		fd = sys_open(ml.trace_path, O_WRONLY | O_APPEND | O_CLOEXEC, 0);
+		if (fd < 0 && sink.soft && (errno == EMFILE || errno == ENFILE))
+			return -2;
 		if (fd < 0) {
 			sink_broken(errno, ml.trace_path);
 			return -1;
@@ -551,6 +556,24 @@ static int flush_by_writer(int final)
 			return -1;
 		ml_futex_wait(&flush_done, done, 10 * 1000 * 1000);
 	}
+}
+
+/**
+ * Write what is recorded so far from the calling thread, before the
+ * writer runs, so that a process killed at once leaves a trace that
+ * loads. If the program's descriptor table is full, leave it to the
+ * writer, which has a table of its own.
+ */
+void ml_flush_early(void)
+{
+	ml_meta_flush();
+	ml_lock(&sink.lock);
+	sink.soft = 1;
+	if (sink.ready && !sink.closed && sink_fd_get() >= 0)
+		sink_flush_locked(0);
+	sink.soft = 0;
+	sink_batch_end();
+	ml_unlock(&sink.lock);
 }
 
 void ml_flush_all(int final)

@@ -6,7 +6,7 @@
 #  - under `ulimit -n 6` it still works, with the same output;
 #  - a program that lowers RLIMIT_NOFILE to leave itself exactly one free
 #    descriptor opens it, gets EMFILE on the next, and its trace is still
-#    written in full.
+#    written in full; so is the trace of a child it forks in that state.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/transparent.sh"
 
@@ -23,7 +23,8 @@ same nofile -- "$PROGS/lc_nofile"
 [ "$(sed -n 1,2p "$WORK/nofile.out" | tr '\n' '|')" = "first: ok|second: Too many open files|" ] ||
 	fail "lowered limit: $(tr '\n' '|' <"$WORK/nofile.out")"
 ingest_all nofile
-expect nofile "SELECT end_reason||' '||exit_code FROM processes" "exit 0"
+expect nofile "SELECT group_concat(end_reason||' '||exit_code, ' / ') FROM processes" "exit 0 / exit 0"
 # sites are aggregates, the same in every ingest mode
 expect nofile "SELECT sum(allocs) FROM sites WHERE bytes = allocs * 777 AND allocs >= 20000" 20000
+expect nofile "SELECT sum(s.allocs) FROM sites s JOIN processes p ON p.id = s.process_id WHERE p.parent_process_id IS NOT NULL AND s.bytes = s.allocs * 555" 100
 exit 0

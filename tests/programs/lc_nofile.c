@@ -6,7 +6,9 @@
  * "second: Too many open files", as it would without the tracer. Then it
  * makes 20000 mallocs of 777 bytes and frees them, so that the tracer has
  * to write while the program has no descriptor to spare, and prints
- * "done". Exit status 0.
+ * "done". Then, still without a free descriptor, it forks a child that
+ * makes 100 mallocs of 555 bytes and exits 0; the parent waits for it.
+ * Exit status 0.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int main(void)
@@ -37,5 +40,15 @@ int main(void)
 		free(p);
 	}
 	printf("done\n");
-	return 0;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		void *keep[100];
+		for (int i = 0; i < 100; i++)
+			keep[i] = malloc(555);
+		exit(keep[99] ? 0 : 1);
+	}
+	int st = 0;
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 }
