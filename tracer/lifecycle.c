@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/nsfs.h>
+#include <sched.h>
 #include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -833,14 +835,20 @@ static void setxid_after_failed_exec(int changed, const struct k_sigaction *save
 /*
  * unshare(CLONE_NEWUSER) and setns() into a user namespace work only in a
  * single-threaded process, and the writer thread would make every
- * program multi-threaded (EINVAL). Around unshare and setns the writer
- * writes what is queued and stops; it starts again after the call. (The
- * writer has its own filesystem context, so setns into a mount namespace
- * would work anyway; stopping costs little and covers every case.)
+ * program multi-threaded (EINVAL). Around those calls the writer writes
+ * what is queued and stops; it starts again after the call. Other
+ * namespaces need no pause: the writer has its own filesystem context
+ * (so setns into a mount namespace works) and keeps the mounts, and the
+ * open trace, it had.
  */
-static int writer_pause(void)
+static int needs_one_thread(int flags)
 {
-	if (!ml_active() || ml_tls.guard)
+	return (flags & (CLONE_NEWUSER | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM)) != 0;
+}
+
+static int writer_pause(int needed)
+{
+	if (!needed || !ml_active() || ml_tls.guard)
 		return 0;
 	ml_tls.guard++;
 	int stopped = ml_writer_stop();
@@ -862,7 +870,7 @@ static void writer_resume(int stopped)
 EXPORT int unshare(int flags)
 {
 	ML_REAL(unshare);
-	int stopped = writer_pause();
+	int stopped = writer_pause(needs_one_thread(flags));
 	int rc = real_unshare(flags);
 	writer_resume(stopped);
 	return rc;
@@ -871,7 +879,9 @@ EXPORT int unshare(int flags)
 EXPORT int setns(int fd, int nstype)
 {
 	ML_REAL(setns);
-	int stopped = writer_pause();
+	/* nstype 0 joins whatever fd is: ask the kernel which kind it is */
+	int type = nstype ? nstype : (int)syscall(SYS_ioctl, fd, NS_GET_NSTYPE);
+	int stopped = writer_pause(type < 0 || needs_one_thread(type));
 	int rc = real_setns(fd, nstype);
 	writer_resume(stopped);
 	return rc;

@@ -82,6 +82,7 @@ static atomic_int flush_final;    /* a request wants the stream finished */
 static atomic_int flush_finished; /* the writer has finished the stream */
 static pthread_t writer_th;
 static atomic_int writer_tid;
+static atomic_int writer_setup;   /* the writer has its own table and fs context */
 static __thread int in_writer __attribute__((tls_model("initial-exec")));  /* this is the writer thread */
 static int writer_private;   /* and it has a descriptor table of its own */
 #define OWN_TABLE (in_writer && writer_private)
@@ -669,6 +670,9 @@ static void *writer_main(void *arg)
 	atomic_store(&writer_tid, (int)syscall(SYS_gettid));
 	in_writer = 1;
 	writer_private = writer_own_table() == 0;
+	/* the program's thread waits for this (see ml_writer_start) */
+	atomic_store(&writer_setup, 1);
+	syscall(SYS_futex, &writer_setup, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 
 	/* Create the file now and write what is recorded so far (the process
 	 * record, its modules, the start snapshot), so that a process killed
@@ -743,6 +747,7 @@ int ml_writer_start(void)
 	pthread_attr_setstacksize(&attr, 256 * 1024);
 	ml_tls.guard++;
 	atomic_store(&writer_stop, 0);
+	atomic_store(&writer_setup, 0);
 	atomic_store(&writer_running, 1);
 	int rc;
 	ML_INTERNAL(rc = ml_real_pthread_create(&writer_th, &attr, writer_main, NULL));
@@ -752,6 +757,10 @@ int ml_writer_start(void)
 		atomic_store(&writer_running, 0);
 		return -1;
 	}
+	/* Until the writer has a filesystem context of its own, the program's
+	 * setns() into a mount namespace would fail: wait for it (bounded). */
+	for (int i = 0; i < 100 && !atomic_load(&writer_setup); i++)
+		ml_futex_wait(&writer_setup, 0, 10 * 1000 * 1000);
 	return 0;
 }
 

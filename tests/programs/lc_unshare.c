@@ -1,12 +1,14 @@
 /*
  * lc_unshare.c - calls that need a single-threaded process (t0502).
  *
- * Usage: lc_unshare unshare|setns
+ * Usage: lc_unshare unshare|setns|mntns
  *   unshare  unshare(CLONE_NEWUSER): prints "unshare: ok" or the error;
  *   setns    forks a child that enters a new user namespace of its own and
  *            waits; the parent joins that namespace with
  *            setns(CLONE_NEWUSER) and prints "setns: ok" or the error; the
  *            child then exits (its stdin-like pipe closes).
+ *   mntns    setns() into its own mount namespace, which needs a
+ *            filesystem context no other thread shares: "mntns: ok".
  * Then 10 mallocs of 4242 bytes (kept), so the trace shows that recording
  * went on. Exit status 0 when the call succeeded, 1 otherwise.
  */
@@ -71,13 +73,23 @@ static int do_setns(void)
 	return ok;
 }
 
+static int do_mntns(void)
+{
+	int fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	int ok = fd >= 0 && setns(fd, CLONE_NEWNS) == 0;
+	printf("mntns: %s\n", ok ? "ok" : strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 2 || (strcmp(argv[1], "unshare") && strcmp(argv[1], "setns"))) {
-		fprintf(stderr, "usage: lc_unshare unshare|setns\n");
+	if (argc != 2 || (strcmp(argv[1], "unshare") && strcmp(argv[1], "setns") && strcmp(argv[1], "mntns"))) {
+		fprintf(stderr, "usage: lc_unshare unshare|setns|mntns\n");
 		return 2;
 	}
-	int ok = !strcmp(argv[1], "unshare") ? do_unshare() : do_setns();
+	int ok = !strcmp(argv[1], "unshare") ? do_unshare() : !strcmp(argv[1], "setns") ? do_setns() : do_mntns();
 	fflush(stdout);
 	for (int i = 0; i < 10; i++)
 		keep[i] = malloc(4242);
