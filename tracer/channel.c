@@ -8,7 +8,9 @@
  * The meta channel is one shared buffer behind the meta lock, for the
  * rare records any thread may produce (stacks, modules, snapshots, thread
  * and descriptor events). A meta record's length is written as a padded
- * 3-byte varint once its body is complete.
+ * 3-byte varint once its body is complete. A record too large for a
+ * buffer (a command line of several MiB) gets a mapped buffer of its own,
+ * queued in order, with a 4-byte length.
  */
 #include <stddef.h>
 #include <string.h>

@@ -3,9 +3,13 @@
  * initialisation on the first allocator call, the constructor and
  * destructor, fork, exec, exit/_exit/quick_exit, and fatal signals.
  *
- * Every way out of a process ends its trace with an ML_META_END record
- * (or, for exec, an ML_META_EXEC record) and flushes the stream, so that
- * ingest can tell an exit from a crash from a kill (no end record).
+ * Every way out of a process that the process takes itself (exit, _exit,
+ * quick_exit, a fault, abort) ends its trace with an ML_META_END record,
+ * exec with an ML_META_EXEC record, and the stream is flushed, so that
+ * ingest can tell an exit from a crash from a kill from outside (no end
+ * record: 'truncated'). See "signals" for why kills from outside are not
+ * caught, and "the allocator" for the check that the hooks are the ones
+ * the program calls. unshare/setns pause the writer (see "namespaces").
  */
 #include <dlfcn.h>
 #include <elf.h>
