@@ -47,7 +47,7 @@ all: $(B)/libmemledger.so $(B)/memledger
 # Debian packages the build, the tests and the demo need. `make deps`
 # installs the missing ones with apt-get when run as root.
 DEB_BUILD := gcc g++ make pkg-config libsqlite3-dev libxml2-dev zlib1g-dev libunwind-dev libdw-dev libelf-dev libcurl4-openssl-dev libdebuginfod-dev
-DEB_TEST  := sqlite3 libxml2-utils valgrind python3 python3-html5lib chromium file golang-go graphviz debuginfod
+DEB_TEST  := sqlite3 libxml2-utils valgrind python3 python3-html5lib chromium file golang-go graphviz debuginfod libjemalloc2
 DEB_BENCH := heaptrack valgrind
 deps:
 	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)

@@ -1,12 +1,24 @@
 /*
  * cmd_run.c - `memledger run [-o TRACE] [--interval MS] [--depth N]
- * [--no-follow] [--sample-bytes N] [--report] -- PROG [ARG...]`.
+ * [--no-follow] [--sample-bytes N] [--report] [-v] -- PROG [ARG...]`.
  *
  * Runs PROG with libmemledger.so preloaded. PROG's stdin, stdout and
  * stderr pass through; run exits with PROG's status, or 128+signal when
- * PROG was killed, as a shell does. The files written (the root
- * process's TRACE and one per traced child, all sharing TRACE's stem) are
- * listed on stderr.
+ * PROG was killed, as a shell does (126: PROG cannot be run, 127: not
+ * found).
+ *
+ * Files. `-o TRACE` names exactly the file the root process writes; each
+ * traced child writes STEM.PID.mlt beside it (STEM: TRACE without a
+ * trailing ".mlt"). An existing TRACE is replaced only if it is a
+ * memledger trace; any other file, and a directory, is an error and
+ * nothing runs.
+ *
+ * What was written. The tracer in every process appends to a status file
+ * ($MEMLEDGER_STATUS, made here) the traces it created and the errors that
+ * stopped one (EACCES, ENOSPC, ...). run prints one summary line (-v: one
+ * line per file), every error with its path and reason, and exits 125
+ * when PROG succeeded but a trace could not be written or, with
+ * --report, could not be loaded.
  */
 #include <dirent.h>
 #include <elf.h>
@@ -28,6 +40,9 @@
 #include "ingest/ingest.h"
 #include "report/report.h"
 
+/* PROG succeeded, memledger did not (as timeout(1) and env(1) use it). */
+#define RUN_TRACE_FAILED 125
+
 static const char usage[] =
 	"usage: memledger run [OPTIONS] [--] PROG [ARG...]\n"
 	"\n"
@@ -35,15 +50,20 @@ static const char usage[] =
 	"with its call stack, periodic samples, the program's own snapshots, and\n"
 	"its threads, timers, pipes and sockets.\n"
 	"\n"
-	"  -o, --output TRACE     the root process's trace (default memledger.PROG.PID.mlt);\n"
-	"                         traced children write TRACE's stem + .PID.mlt beside it\n"
+	"  -o, --output TRACE     the root process's trace, exactly this file (default\n"
+	"                         memledger.PROG.PID.mlt); traced children write\n"
+	"                         STEM.PID.mlt beside it, STEM being TRACE without .mlt.\n"
+	"                         An existing TRACE is replaced only if it is a memledger\n"
+	"                         trace; another file or a directory is an error\n"
 	"      --interval MS      sample the counters every MS milliseconds (default 20)\n"
 	"      --depth N          keep at most N frames per stack (default 64)\n"
 	"      --no-follow        do not trace programs PROG executes (forked children\n"
 	"                         are still traced)\n"
 	"      --sample-bytes N   capture stacks and rows for about one allocation per N\n"
 	"                         bytes (counters stay exact); 0 records every one (default)\n"
-	"      --report           then ingest every trace and write the HTML report\n"
+	"      --report           then ingest every trace, write the HTML report and\n"
+	"                         print the root process's checklist\n"
+	"  -v, --verbose          list every trace written, one per line\n"
 	"      --go-endpoint URL  Go: also poll a service's expvar and net/http/pprof at URL\n"
 	"                         (http://HOST:PORT); without PROG, until SIGINT or SIGTERM\n"
 	"      --snapshot-every SECONDS\n"
@@ -56,7 +76,9 @@ static const char usage[] =
 	"gctrace, goroutine dumps and heap profiles go into TRACE instead (README.md,\n"
 	"\"Go programs\").\n"
 	"\n"
-	"Exit status: PROG's, or 128+N when PROG was killed by signal N.\n";
+	"Exit status: PROG's, or 128+N when PROG was killed by signal N; 126 when PROG\n"
+	"cannot be run, 127 when it is not found, 2 for a usage error, 125 when PROG\n"
+	"succeeded but a trace could not be written (or, with --report, loaded).\n";
 
 /* libmemledger.so next to this binary, or in ../lib/memledger when installed. */
 static int find_lib(char *out, size_t n)
@@ -79,21 +101,58 @@ static int find_lib(char *out, size_t n)
 	return -1;
 }
 
-/* Where PROG resolves in PATH, for the static-binary warning. */
+/* An executable regular file? Otherwise errno says why not. */
+static int runnable(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return 0;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		return 0;
+	}
+	if (access(path, X_OK) != 0 || !S_ISREG(st.st_mode)) {
+		errno = EACCES;
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Where PROG resolves, as a shell finds it: a name with a slash is used as
+ * it is; otherwise the first executable file of that name in PATH. 0, or
+ * the shell's status with its message printed: 127 when nothing is found,
+ * 126 when what is found cannot be executed.
+ */
 static int resolve_prog(const char *prog, char *out, size_t n)
 {
-	if (strchr(prog, '/'))
-		return snprintf(out, n, "%s", prog) < (int)n && access(out, X_OK) == 0 ? 0 : -1;
+	if (strchr(prog, '/')) {
+		if (snprintf(out, n, "%s", prog) < (int)n && runnable(out))
+			return 0;
+		int e = errno;
+		cli_error(prog, "%s", strerror(e));
+		return e == ENOENT || e == ENOTDIR ? 127 : 126;
+	}
 	const char *path = getenv("PATH");
 	if (!path)
 		path = "/usr/local/bin:/usr/bin:/bin";
+	int seen = 0;
 	while (*path) {
 		size_t len = strcspn(path, ":");
-		if (snprintf(out, n, "%.*s/%s", (int)len, path, prog) < (int)n && access(out, X_OK) == 0)
-			return 0;
+		if (snprintf(out, n, "%.*s%s%s", (int)len, path, len ? "/" : "", prog) < (int)n) {
+			if (runnable(out))
+				return 0;
+			if (errno == EACCES || errno == EISDIR)
+				seen = errno;
+		}
 		path += len + (path[len] == ':');
 	}
-	return -1;
+	if (seen) {
+		cli_error(prog, "%s", strerror(seen));
+		return 126;
+	}
+	cli_error(prog, "command not found");
+	return 127;
 }
 
 /* A dynamically linked ELF has PT_INTERP; LD_PRELOAD means nothing otherwise. */
@@ -118,6 +177,43 @@ static int is_static_elf(const char *path)
 	return stat_elf;
 }
 
+/*
+ * -o TRACE names exactly the file written. A trace left by an earlier
+ * run is replaced; nothing else is ever removed. 0, or -1 with the
+ * reason printed.
+ */
+/* A Go run's trace (cli/run_go.c, FORMAT.md "Go runs"). */
+static int is_go_run_file(const char *path)
+{
+	char buf[9];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf);
+	close(fd);
+	return n == (ssize_t)sizeof buf && !memcmp(buf, "MLGORUN1\n", sizeof buf);
+}
+
+static int check_output(const char *trace, const char *arg)
+{
+	struct stat st;
+	if (lstat(trace, &st) != 0)
+		return 0;
+	if (S_ISDIR(st.st_mode)) {
+		cli_error(arg, "is a directory; -o names the trace file (e.g. -o %s/app.mlt)", arg);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || (cli_is_trace(trace) != 1 && !is_go_run_file(trace))) {
+		cli_error(arg, "exists and is not a memledger trace; not overwriting it");
+		return -1;
+	}
+	if (unlink(trace) != 0) {
+		cli_error(arg, "cannot replace the old trace: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static pid_t child_pid;
 
 static void forward(int sig)
@@ -126,23 +222,84 @@ static void forward(int sig)
 		kill(child_pid, sig);
 }
 
-/* Traces of this run: TRACE and STEM.*.mlt written since it started. */
-static int list_traces(const char *trace, time_t since, char ***out)
+/* ---------------------------------------------------------------- what was written */
+
+struct written {
+	char **paths;       /* traces created, in the order they were */
+	int n;
+	struct werr {
+		int pid, err;   /* err 0: a warning that the hooks were bypassed */
+		char *path;
+	} *errs;
+	int nerr;
+	int known;          /* the status file was read */
+};
+
+static void push_path(struct written *w, const char *p)
 {
-	char dir[PATH_MAX], stem[PATH_MAX];
+	for (int i = 0; i < w->n; i++)
+		if (!strcmp(w->paths[i], p))
+			return;
+	char **v = realloc(w->paths, sizeof *v * (size_t)(w->n + 1));
+	if (!v)
+		return;
+	w->paths = v;
+	if ((w->paths[w->n] = strdup(p)))
+		w->n++;
+}
+
+static void push_err(struct written *w, int pid, int err, const char *path)
+{
+	struct werr *e = realloc(w->errs, sizeof *e * (size_t)(w->nerr + 1));
+	if (!e)
+		return;
+	w->errs = e;
+	e[w->nerr].pid = pid;
+	e[w->nerr].err = err;
+	if ((e[w->nerr].path = strdup(path)))
+		w->nerr++;
+}
+
+/* The tracers' lines: "trace PID PATH", "error PID ERRNO PATH" and
+ * "bypassed PID MODULE" (the program calls MODULE's malloc, not ours). */
+static void read_status(const char *status, struct written *w)
+{
+	FILE *f = fopen(status, "re");
+	char line[PATH_MAX + 128];
+	if (!f)
+		return;
+	w->known = 1;
+	while (fgets(line, sizeof line, f)) {
+		size_t l = strlen(line);
+		if (!l || line[l - 1] != '\n')
+			continue;  /* cut short: the disk may be full */
+		line[l - 1] = 0;
+		int pid, err, off = 0;
+		if (sscanf(line, "trace %d %n", &pid, &off) == 1 && off > 0 && line[off] == '/') {
+			push_path(w, line + off);
+		} else if (sscanf(line, "error %d %d %n", &pid, &err, &off) == 2 && off > 0 &&
+		           line[off] == '/' && err > 0) {
+			push_err(w, pid, err, line + off);
+		} else if (sscanf(line, "bypassed %d %n", &pid, &off) == 1 && off > 0 && line[off]) {
+			push_err(w, pid, 0, line + off);
+		}
+	}
+	fclose(f);
+}
+
+/* Without a status file: TRACE and STEM.*.mlt written since the run began. */
+static void scan_traces(const char *trace, time_t since, struct written *w)
+{
+	char dir[PATH_MAX * 2], stem[PATH_MAX * 2];
 	const char *slash = strrchr(trace, '/');
 	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - trace) : 1, slash ? trace : ".");
 	snprintf(stem, sizeof stem, "%s", slash ? slash + 1 : trace);
 	size_t sl = strlen(stem);
 	if (sl > 4 && !strcmp(stem + sl - 4, ".mlt"))
 		stem[sl -= 4] = 0;
-	char **v = NULL;
-	int n = 0;
 	struct stat st;
-	if (stat(trace, &st) == 0) {
-		v = realloc(v, sizeof *v * (size_t)(n + 1));
-		v[n++] = strdup(trace);
-	}
+	if (stat(trace, &st) == 0)
+		push_path(w, trace);
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
@@ -150,48 +307,168 @@ static int list_traces(const char *trace, time_t since, char ***out)
 		if (strncmp(e->d_name, stem, sl) || e->d_name[sl] != '.' || l < sl + 6 ||
 		    strcmp(e->d_name + l - 4, ".mlt"))
 			continue;
-		char full[PATH_MAX * 2];
+		char full[PATH_MAX * 3];
 		snprintf(full, sizeof full, "%s/%s", dir, e->d_name);
-		if (!strcmp(full, trace) || stat(full, &st) != 0 || st.st_mtime < since)
+		if (stat(full, &st) != 0 || st.st_mtime < since)
 			continue;
-		v = realloc(v, sizeof *v * (size_t)(n + 1));
-		v[n++] = strdup(full);
+		push_path(w, full);
 	}
 	if (d)
 		closedir(d);
-	*out = v;
-	return n;
 }
 
-static int ingest_and_report(char **traces, int n, const char *trace)
+static int was_created(const struct written *w, const char *path)
+{
+	for (int i = 0; i < w->n; i++)
+		if (!strcmp(w->paths[i], path))
+			return 1;
+	return 0;
+}
+
+/* Say what was written and what went wrong; 0 when every trace is whole. */
+static int report_written(const struct written *w, const char *trace, const char *prog,
+                          int verbose, int static_prog)
+{
+	if (verbose || w->n == 1) {
+		for (int i = 0; i < w->n; i++)
+			fprintf(stderr, "memledger: wrote %s\n", w->paths[i]);
+	} else if (w->n) {
+		const char *first = was_created(w, trace) ? trace : w->paths[0];
+		fprintf(stderr, "memledger: wrote %d traces: %s and %d more beside it (-v lists them)\n",
+		        w->n, first, w->n - 1);
+	}
+	int bad = 0;
+	for (int i = 0; i < w->nerr; i++) {
+		const struct werr *e = &w->errs[i];
+		bad += e->err != 0;
+		if (!e->err)
+			cli_error(e->path, "warning: pid %d calls this module's malloc, not memledger's: its"
+			          " allocations are not recorded", e->pid);
+		else if (was_created(w, e->path))
+			cli_error(e->path, "the trace is incomplete: %s (pid %d)", strerror(e->err), e->pid);
+		else
+			cli_error(e->path, "cannot create the trace: %s (pid %d)", strerror(e->err), e->pid);
+	}
+	if (!w->n && !bad) {
+		if (static_prog)
+			cli_error(prog, "no trace was written");
+		else
+			cli_error(prog, "no trace was written (the tracer did not start: a setuid "
+			                "program, or one that cleared LD_PRELOAD?)");
+	}
+	return w->n && !bad ? 0 : -1;
+}
+
+static void written_free(struct written *w)
+{
+	for (int i = 0; i < w->n; i++)
+		free(w->paths[i]);
+	for (int i = 0; i < w->nerr; i++)
+		free(w->errs[i].path);
+	free(w->paths);
+	free(w->errs);
+}
+
+/* The root trace first, so it is process 1 in the database. */
+static void root_first(struct written *w, const char *trace)
+{
+	for (int i = 1; i < w->n; i++) {
+		if (!strcmp(w->paths[i], trace)) {
+			char *t = w->paths[i];
+			memmove(w->paths + 1, w->paths, sizeof *w->paths * (size_t)i);
+			w->paths[0] = t;
+			return;
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- --report */
+
+/* The checklist of one process, on stderr: stdout is the program's. */
+static void print_checklist(const char *db, int64_t process_id)
+{
+	char id[32], *args[5];
+	snprintf(id, sizeof id, "%lld", (long long)process_id);
+	args[0] = (char *)"check";
+	args[1] = (char *)"--process";
+	args[2] = id;
+	args[3] = (char *)db;
+	args[4] = NULL;
+	fflush(stdout);
+	int saved = dup(1);
+	if (saved < 0 || dup2(2, 1) < 0)
+		return;
+	int opt = optind;
+	optind = 0;
+	cmd_check(4, args);
+	optind = opt;
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+}
+
+/* Ingest every trace and write the report: 0, or -1 when a trace did not
+ * load (each is named) or the report could not be written. */
+static int ingest_and_report(const struct written *w, const char *trace, pid_t root_pid)
 {
 	char err[1024];
 	char *db = cli_replace_ext(trace, ".mlt", ".db");
 	char *html = cli_replace_ext(trace, ".mlt", ".html");
 	struct ingest ig;
-	int rc = 1;
+	int rc = -1, failed = 0;
+	int64_t root_id = -1;
 	unlink(db);
 	if (ingest_open(&ig, db, err, sizeof err) < 0) {
 		cli_error(db, "%s", err);
 		goto out;
 	}
 	struct ingest_opts o = { .progress = 1, .sym_warn = cli_sym_warn };
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < w->n; i++) {
 		struct ingest_stats st;
-		if (ingest_trace(&ig, traces[i], &o, &st, err, sizeof err) < 0)
-			cli_error(traces[i], "%s", err);
+		memset(&st, 0, sizeof st);
+		if (ingest_trace(&ig, w->paths[i], &o, &st, err, sizeof err) < 0) {
+			cli_error(w->paths[i], "%s", err);
+			failed++;
+			continue;
+		}
+		/* the root's last image: the program the user asked for */
+		if (st.pid == root_pid && (root_id < 0 || !st.end_reason || strcmp(st.end_reason, "exec")))
+			root_id = st.process_id;
 	}
 	ingest_close(&ig);
+	if (failed)
+		cli_error(db, "%d of %d traces did not load; the report leaves them out", failed, w->n);
+	if (failed == w->n)
+		goto out;
 	if (report_write(db, html, NULL, err, sizeof err) < 0) {
 		cli_error(db, "%s", err);
 		goto out;
 	}
+	if (root_id >= 0)
+		print_checklist(db, root_id);
 	fprintf(stderr, "memledger: database: %s\nmemledger: report: %s\n", db, html);
-	rc = 0;
+	rc = failed ? -1 : 0;
 out:
 	free(db);
 	free(html);
 	return rc;
+}
+
+/* ---------------------------------------------------------------- run */
+
+/* The status file the tracers append to; "" when none could be made. */
+static void make_status(char *out, size_t n)
+{
+	const char *tmp = getenv("TMPDIR");
+	if (!tmp || tmp[0] != '/')
+		tmp = "/tmp";
+	snprintf(out, n, "%s/memledger-run.XXXXXX", tmp);
+	int fd = mkstemp(out);
+	if (fd < 0) {
+		out[0] = 0;
+		return;
+	}
+	close(fd);
 }
 
 int cmd_run(int argc, char **argv)
@@ -205,15 +482,16 @@ int cmd_run(int argc, char **argv)
 		{ "report", no_argument, NULL, 'r' },
 		{ "go-endpoint", required_argument, NULL, 'g' },
 		{ "snapshot-every", required_argument, NULL, 'E' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL;
 	long interval = 20, depth = 64, sample = 0;
-	int follow = 1, report = 0, c, interval_set = 0;
+	int follow = 1, report = 0, verbose = 0, c, interval_set = 0;
 	const char *go_endpoint = NULL;
 	long every_ms = 0;
-	while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
@@ -256,6 +534,9 @@ int cmd_run(int argc, char **argv)
 			every_ms = (long)(sec * 1000 + 0.5);
 			break;
 		}
+		case 'v':
+			verbose = 1;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
@@ -266,60 +547,70 @@ int cmd_run(int argc, char **argv)
 	}
 	char lib[PATH_MAX], resolved[PATH_MAX];
 	/* Go programs and Go services: cli/run_go.c */
+	if (out && !*out) {
+		cli_error("run", "-o wants a file name");
+		return 2;
+	}
+	/* before anything runs, Go or not: never overwrite what is not a trace */
+	if (out && check_output(out, out) < 0)
+		return 2;
 	if (go_endpoint && optind >= argc)
 		return run_go(NULL, NULL, out, interval, interval_set, go_endpoint, report);
-	if (optind < argc && resolve_prog(argv[optind], resolved, sizeof resolved) == 0 &&
-	    (go_endpoint || run_is_go_binary(resolved)))
-		return run_go(argv + optind, resolved, out, interval, interval_set, go_endpoint, report);
 	if (optind >= argc) {
 		cli_error("run", "no program given (memledger run -- PROG [ARG...])");
 		return 2;
 	}
 	char **prog = argv + optind;
+	int rc = resolve_prog(prog[0], resolved, sizeof resolved);
+	if (rc)
+		return rc;
+	if (go_endpoint || run_is_go_binary(resolved))
+		return run_go(prog, resolved, out, interval, interval_set, go_endpoint, report);
 	if (find_lib(lib, sizeof lib) < 0) {
 		cli_error("run", "cannot find libmemledger.so next to %s/memledger (set MEMLEDGER_LIB)",
 		          cli_self_dir());
 		return 2;
 	}
-	if (resolve_prog(prog[0], resolved, sizeof resolved) < 0) {
-		cli_error(prog[0], "command not found");
-		return 127;
-	}
-	if (is_static_elf(resolved))
+	int static_prog = is_static_elf(resolved);
+	if (static_prog)
 		cli_error(prog[0], "warning: statically linked, so the tracer cannot be preloaded: no trace will be written");
 
 	/* The trace path is absolute, so a program that changes directory
 	 * still writes where the user asked. */
-	char trace[PATH_MAX];
+	char cwd[PATH_MAX], trace[PATH_MAX * 2];
+	if (!getcwd(cwd, sizeof cwd))
+		strcpy(cwd, ".");
+	if (out) {
+		snprintf(trace, sizeof trace, "%s%s%s", out[0] == '/' ? "" : cwd, out[0] == '/' ? "" : "/", out);
+	}
+	char status[PATH_MAX];
+	make_status(status, sizeof status);
 	time_t started = time(NULL);
 	int pipefd[2];
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		cli_error("run", "pipe: %s", strerror(errno));
 		return 2;
 	}
+	fflush(NULL);
 	child_pid = fork();
 	if (child_pid < 0) {
 		cli_error("run", "fork: %s", strerror(errno));
 		return 2;
 	}
-	char cwd[PATH_MAX];
-	if (!getcwd(cwd, sizeof cwd))
-		strcpy(cwd, ".");
 	pid_t pid = child_pid ? child_pid : getpid();
-	if (out)
-		snprintf(trace, sizeof trace, "%s%s%s", out[0] == '/' ? "" : cwd, out[0] == '/' ? "" : "/", out);
-	else {
+	if (!out) {
 		const char *base = strrchr(prog[0], '/');
 		snprintf(trace, sizeof trace, "%s/memledger.%s.%d.mlt", cwd, base ? base + 1 : prog[0], (int)pid);
 	}
 	if (child_pid == 0) {
 		char buf[64], preload[PATH_MAX * 2];
 		close(pipefd[0]);
-		unlink(trace);
 		const char *old = getenv("LD_PRELOAD");
 		snprintf(preload, sizeof preload, "%s%s%s", lib, old && *old ? ":" : "", old && *old ? old : "");
 		setenv("LD_PRELOAD", preload, 1);
 		setenv("MEMLEDGER_TRACE", trace, 1);
+		if (status[0])
+			setenv("MEMLEDGER_STATUS", status, 1);
 		snprintf(buf, sizeof buf, "%ld", interval);
 		setenv("MEMLEDGER_INTERVAL", buf, 1);
 		snprintf(buf, sizeof buf, "%ld", depth);
@@ -342,9 +633,11 @@ int cmd_run(int argc, char **argv)
 	close(pipefd[1]);
 	int exec_errno = 0;
 	if (read(pipefd[0], &exec_errno, sizeof exec_errno) == (ssize_t)sizeof exec_errno) {
-		cli_error(prog[0], "cannot run: %s", strerror(exec_errno));
+		cli_error(prog[0], "%s", strerror(exec_errno));
 		waitpid(child_pid, NULL, 0);
 		close(pipefd[0]);
+		if (status[0])
+			unlink(status);
 		return exec_errno == ENOENT ? 127 : 126;
 	}
 	close(pipefd[0]);
@@ -355,21 +648,25 @@ int cmd_run(int argc, char **argv)
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGTERM, forward);
 	signal(SIGHUP, forward);
-	int status = 0;
-	while (waitpid(child_pid, &status, 0) < 0 && errno == EINTR)
+	int wstatus = 0;
+	while (waitpid(child_pid, &wstatus, 0) < 0 && errno == EINTR)
 		;
-	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
+	rc = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : WIFSIGNALED(wstatus) ? 128 + WTERMSIG(wstatus) : 1;
 
-	char **traces;
-	int n = list_traces(trace, started, &traces);
-	if (!n)
-		cli_error(prog[0], "no trace was written (was the tracer preloaded?)");
-	for (int i = 0; i < n; i++)
-		fprintf(stderr, "memledger: wrote %s\n", traces[i]);
-	if (report && n)
-		ingest_and_report(traces, n, trace);
-	for (int i = 0; i < n; i++)
-		free(traces[i]);
-	free(traces);
+	struct written w;
+	memset(&w, 0, sizeof w);
+	if (status[0]) {
+		read_status(status, &w);
+		unlink(status);
+	}
+	if (!w.known)
+		scan_traces(trace, started, &w);
+	root_first(&w, trace);
+	int ok = report_written(&w, trace, prog[0], verbose, static_prog) == 0;
+	if (report && w.n && ingest_and_report(&w, trace, child_pid) < 0)
+		ok = 0;
+	written_free(&w);
+	if (!ok && rc == 0)
+		rc = RUN_TRACE_FAILED;
 	return rc;
 }

@@ -119,6 +119,14 @@ enum ml_meta_type {
 	ML_META_LEAKS = 18,
 	ML_META_FREERES = 19,
 	ML_META_EXIT_BEGIN = 20,   /* main returned or exit() was called: tsc */
+	ML_META_ALLOCATOR = 32,    /* flags (ML_ALLOC_*), str module of the malloc the program calls,
+	                            * str module of the malloc under the hooks */
+};
+
+/* ML_META_ALLOCATOR flags. */
+enum {
+	ML_ALLOC_BYPASSED = 1,     /* the program's malloc is not the tracer's: its calls are not seen */
+	ML_ALLOC_NOT_GLIBC = 2,    /* the allocator in use is not glibc's: mallinfo2 says nothing about it */
 };
 
 enum ml_snapshot_kind {

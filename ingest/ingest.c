@@ -131,6 +131,38 @@ static int pass2_run(struct ml_reader *r, struct pass2 *p, struct progress *pg, 
 	return 0;
 }
 
+/*
+ * Whose allocator the program used. When the hooks were bypassed the
+ * trace has no allocations to speak of; when the allocator is not glibc's,
+ * mallinfo2's figures (HeapInuse, HeapIdle) describe a heap nobody used:
+ * they are NULL ("n/a"), never 0.
+ */
+static int store_allocator(sqlite3 *db, const struct trace_meta *m, int64_t pid, char *err, size_t errlen)
+{
+	if (!m->have_alloc)
+		return 0;
+	sqlite3_stmt *s = db_prepare(db, "UPDATE processes SET hooks_bypassed = ?, allocator = ?,"
+	                                 " allocator_glibc = ? WHERE id = ?", err, errlen);
+	if (!s)
+		return -1;
+	sqlite3_bind_int(s, 1, (m->alloc_flags & ML_ALLOC_BYPASSED) != 0);
+	db_bind_text(s, 2, m->alloc_calls);
+	sqlite3_bind_int(s, 3, !(m->alloc_flags & ML_ALLOC_NOT_GLIBC));
+	sqlite3_bind_int64(s, 4, pid);
+	int rc = db_step(db, s, err, errlen);
+	sqlite3_finalize(s);
+	if (rc < 0 || !(m->alloc_flags & ML_ALLOC_NOT_GLIBC))
+		return rc < 0 ? -1 : 0;
+	s = db_prepare(db, "UPDATE snapshots SET heap_inuse = NULL, heap_idle = NULL, heap_released = NULL"
+	                   " WHERE process_id = ?", err, errlen);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, pid);
+	rc = db_step(db, s, err, errlen);
+	sqlite3_finalize(s);
+	return rc < 0 ? -1 : 0;
+}
+
 int ingest_trace(struct ingest *ig, const char *path, const struct ingest_opts *o,
                  struct ingest_stats *st, char *err, size_t errlen)
 {
@@ -187,6 +219,7 @@ int ingest_trace(struct ingest *ig, const char *path, const struct ingest_opts *
 	size_t nsites;
 	const struct gsite *sites = pass2_sites(p, &nsites);
 	if (derive_snapshots(ig->db, &m, pid, err, errlen) < 0 ||
+	    store_allocator(ig->db, &m, pid, err, errlen) < 0 ||
 	    derive_modules(ig->db, &m, pid, err, errlen) < 0 ||
 	    derive_threads(ig->db, &m, sym, pid, err, errlen) < 0 ||
 	    symbols_status(ig->db, sym, pid, o ? o->sym_warn : NULL, err, errlen) < 0 ||

@@ -274,7 +274,7 @@ static const char *const meta_names[] = {
 	[ML_META_RES_CLOSE] = "descriptor-close", [ML_META_TRIM] = "malloc_trim",
 	[ML_META_FORK] = "fork", [ML_META_EXEC] = "exec", [ML_META_END] = "end",
 	[ML_META_SCAN] = "scan", [ML_META_LEAKS] = "leaks", [ML_META_FREERES] = "freeres",
-	[ML_META_EXIT_BEGIN] = "exit-begin",
+	[ML_META_EXIT_BEGIN] = "exit-begin", [ML_META_ALLOCATOR] = "allocator",
 };
 
 int trace_meta_frame(struct trace_meta *m, const uint8_t *data, size_t len, char *err, size_t errlen)
@@ -331,6 +331,15 @@ int trace_meta_frame(struct trace_meta *m, const uint8_t *data, size_t len, char
 		case ML_META_TRIM:
 			m->trims++;
 			break;
+		case ML_META_ALLOCATOR: {
+			size_t l;
+			m->alloc_flags = (unsigned)ml_rd_u(&r);
+			const uint8_t *s = ml_rd_bytes(&r, &l);
+			if (s && !r.err && !m->alloc_calls && !(m->alloc_calls = dup_bytes(s, l)))
+				return oom(err, errlen);
+			m->have_alloc = !r.err;
+			break;
+		}
 		case ML_META_FORK:
 			break;
 		case ML_META_EXEC:
@@ -486,6 +495,7 @@ void trace_meta_free(struct trace_meta *m)
 	free(m->version);
 	free(m->exe);
 	free(m->argv_json);
+	free(m->alloc_calls);
 	for (size_t i = 0; i < m->nsnaps; i++)
 		free(m->snaps[i].label);
 	free(m->snaps);

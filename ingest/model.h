@@ -124,6 +124,10 @@ struct trace_meta {
 	uint64_t freeres_tsc;
 	uint64_t exit_begin_tsc;     /* 0: not recorded */
 	int truncated;
+	/* the allocator (ML_META_ALLOCATOR; have_alloc 0 in older traces) */
+	int have_alloc;
+	unsigned alloc_flags;        /* ML_ALLOC_* */
+	char *alloc_calls;           /* module whose malloc the program calls */
 	uint64_t meta_records;
 	uint64_t event_frames;
 	/* derived after pass 1 */

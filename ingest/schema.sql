@@ -47,7 +47,12 @@ CREATE TABLE IF NOT EXISTS processes (
 	scan_blocks       INTEGER,  -- live blocks it classified
 	-- extensions for Go
 	go_inputs         TEXT,     -- JSON: [{"file":..., "kind":...}] the inputs of a Go process
-	go_skipped_lines  INTEGER   -- gctrace inputs: lines that were the program's own
+	go_skipped_lines  INTEGER,  -- gctrace inputs: lines that were the program's own
+	hooks_bypassed    INTEGER,  -- 1: the program calls another malloc than memledger's (its own,
+	                            -- a static or preloaded allocator), so its allocations are not
+	                            -- recorded; 0: they are; NULL: not known (older trace)
+	allocator         TEXT,     -- the module whose malloc the program calls
+	allocator_glibc   INTEGER   -- 1: glibc's malloc; 0: another, so heap_inuse and heap_idle are NULL
 );
 
 CREATE TABLE IF NOT EXISTS snapshots (

@@ -353,7 +353,8 @@ int rp_load(sqlite3 *db, struct rp_process **procs, size_t *nprocs, char *err, s
 		"SELECT id, pid, ppid, exe, argv, start_ns, end_ns, end_reason, exit_code, signal,"
 		" trace_file, start_unix_ns, parent_process_id, runtime, sample_interval_ns,"
 		" stack_depth, sample_bytes, unknown_frees, events, tracer_version,"
-		" freeres_called, scanned FROM processes ORDER BY id";
+		" freeres_called, scanned, hooks_bypassed, allocator, allocator_glibc"
+		" FROM processes ORDER BY id";
 	struct rp_process *ps = NULL;
 	size_t n = 0, cap = 0, i;
 	sqlite3_stmt *st;
@@ -395,6 +396,9 @@ int rp_load(sqlite3 *db, struct rp_process **procs, size_t *nprocs, char *err, s
 		p->tracer_version = col_str(st, 19);
 		p->freeres_called = (int)col_ll(st, 20);
 		p->scanned = (int)col_ll(st, 21);
+		p->hooks_bypassed = (int)col_ll(st, 22);
+		p->allocator = col_str(st, 23);
+		p->allocator_other = sqlite3_column_type(st, 24) != SQLITE_NULL && !col_ll(st, 24);
 	}
 	if (rc != SQLITE_DONE) {
 		set_err(err, errlen, db, "processes");
@@ -432,6 +436,7 @@ void rp_free_processes(struct rp_process *procs, size_t n)
 		free(p->runtime);
 		free(p->trace_file);
 		free(p->tracer_version);
+		free(p->allocator);
 		for (k = 0; k < p->nsnaps; k++)
 			free(p->snaps[k].label);
 		free(p->snaps);

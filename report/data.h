@@ -99,6 +99,9 @@ struct rp_process {
 	double sample_interval_ns, stack_depth, sample_bytes, unknown_frees, events;
 	int freeres_called, scanned;
 	char *exe, *argv, *end_reason, *runtime, *trace_file, *tracer_version;
+	int hooks_bypassed;        /* the program's malloc is not memledger's: no allocations seen */
+	int allocator_other;       /* the allocator is not glibc's: heap_inuse/heap_idle are NULL */
+	char *allocator;           /* the module whose malloc the program calls */
 
 	struct rp_snapshot *snaps;
 	size_t nsnaps;

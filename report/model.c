@@ -1149,6 +1149,9 @@ static tal_value *leaks_model(struct proc_ctx *pc, double tb, double ta)
 		if (site_any_leak(&p->sites[i]) > 0)
 			nleak++;
 	tal_set_bool(d, "scanned", p->scanned);
+	tal_set_bool(d, "hooks_bypassed", p->hooks_bypassed);
+	tal_set_bool(d, "allocator_other", p->allocator_other && !p->hooks_bypassed);
+	tal_set_str(d, "allocator", p->allocator ? p->allocator : "another module");
 	if (!p->scanned)
 		tal_set_str(d, "note",
 			    "No reachability scan ran when this process ended (it did not exit "
@@ -1567,6 +1570,9 @@ static tal_value *process_model(struct proc_ctx *pc)
 	tal_set_bool(d, "sampled", p->sample_bytes > 0);
 	set_bytes(d, "sample_bytes", p->sample_bytes);
 	tal_set_bool(d, "scanned", p->scanned);
+	tal_set_bool(d, "hooks_bypassed", p->hooks_bypassed);
+	tal_set_bool(d, "allocator_other", p->allocator_other && !p->hooks_bypassed);
+	tal_set_str(d, "allocator", p->allocator ? p->allocator : "another module");
 	tal_set_bool(d, "freeres", p->freeres_called);
 	if (pc->parent_sfx)
 		tal_set_strf(d, "parent_href", "#overview%s", pc->parent_sfx);

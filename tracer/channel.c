@@ -8,8 +8,11 @@
  * The meta channel is one shared buffer behind the meta lock, for the
  * rare records any thread may produce (stacks, modules, snapshots, thread
  * and descriptor events). A meta record's length is written as a padded
- * 3-byte varint once its body is complete.
+ * 3-byte varint once its body is complete. A record too large for a
+ * buffer (a command line of several MiB) gets a mapped buffer of its own,
+ * queued in order, with a 4-byte length.
  */
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -54,6 +57,10 @@ struct ml_buf *ml_buf_get(void)
 
 void ml_buf_put(struct ml_buf *b)
 {
+	if (b->big) {
+		ml_unmap(b, b->big);
+		return;
+	}
 	ml_lock(&pool_lock);
 	b->next = pool;
 	pool = b;
@@ -178,12 +185,38 @@ void ml_thread_refill(struct ml_thread *t)
 /* ---------------------------------------------------------------- meta */
 
 #define META_LEN_BYTES 3
+#define BIG_LEN_BYTES 4
+
+/* A record too large for a buffer: one of its own, queued in order with
+ * the records before it. Meta lock held. */
+static void meta_begin_big(struct ml_meta *m, int type, size_t max)
+{
+	size_t need = 1 + BIG_LEN_BYTES + max;
+	size_t size = offsetof(struct ml_buf, data) + need;
+	struct ml_buf *b = need < (1u << 28) ? ml_map(size) : NULL;
+	m->start = m->p = NULL;
+	if (!b)
+		return;
+	if (meta_buf && meta_buf->len) {
+		ml_buf_submit(meta_buf);
+		meta_buf = NULL;
+	}
+	b->big = size;
+	b->frame = ML_FRAME_META;
+	b->data[0] = (uint8_t)type;
+	m->big = b;
+	m->len_bytes = BIG_LEN_BYTES;
+	m->start = b->data + 1;
+	m->p = m->start + BIG_LEN_BYTES;
+}
 
 void ml_meta_begin(struct ml_meta *m, int type, size_t max)
 {
 	static uint8_t scratch[ML_BUF_SIZE];
 	size_t need = 1 + META_LEN_BYTES + max;
 	m->locked = 1;
+	m->big = NULL;
+	m->len_bytes = META_LEN_BYTES;
 	if (ML_UNLIKELY(ml_tls.in_signal)) {
 		if (!ml_trylock_spin(&meta_lock, 200000)) {
 			/* Held by the thread that crashed: write nowhere. */
@@ -194,6 +227,10 @@ void ml_meta_begin(struct ml_meta *m, int type, size_t max)
 		}
 	} else {
 		ml_lock(&meta_lock);
+	}
+	if (need > ML_BUF_SIZE && m->locked) {
+		meta_begin_big(m, type, max);
+		return;
 	}
 	if (meta_buf && ML_BUF_SIZE - meta_buf->len < need) {
 		ml_buf_submit(meta_buf);
@@ -220,6 +257,16 @@ void ml_meta_end(struct ml_meta *m)
 {
 	if (!m->locked)
 		return;
+	if (m->big) {
+		size_t len = m->p ? (size_t)(m->p - m->start) - BIG_LEN_BYTES : 0;
+		for (int i = 0; i < BIG_LEN_BYTES; i++)
+			m->start[i] = (uint8_t)(((len >> (7 * i)) & 0x7f) | (i < BIG_LEN_BYTES - 1 ? 0x80 : 0));
+		m->big->len = (uint32_t)(m->p - m->big->data);
+		ml_buf_submit(m->big);
+		m->big = NULL;
+		ml_unlock(&meta_lock);
+		return;
+	}
 	if (meta_buf && m->start > meta_buf->data && m->start < meta_buf->data + ML_BUF_SIZE) {
 		size_t len = (size_t)(m->p - m->start) - META_LEN_BYTES;
 		m->start[0] = (uint8_t)(0x80 | (len & 0x7f));

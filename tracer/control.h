@@ -8,11 +8,10 @@
  *  - Only the writer thread serves the channel, from ml_control_poll(),
  *    once per sampling round; a request waits at most one round. There is
  *    no thread, signal or timer of its own.
- *  - The listening socket is close-on-exec and sits at a high descriptor
- *    number, as the trace file's does; where it cannot, there is no
- *    channel rather than a descriptor in the program's way. A program that
- *    closes it (closefrom, close_range) gets its number back untouched:
- *    the channel notices and makes a new socket.
+ *  - The listening socket is close-on-exec and lives in the writer
+ *    thread's own descriptor table (writer.c), never in the program's. It
+ *    still sits at a high number; should it ever be closed under us, the
+ *    channel notices and makes a new socket.
  *  - Snapshots taken this way are labelled user snapshots marked
  *    "external" in the trace (FORMAT.md), so the checklist does not take
  *    them for the program's own.

@@ -8,8 +8,11 @@
  * open, so that a descriptor number reused by another thread at once
  * still pairs in the right order (the meta channel is one ordered stream).
  *
- * The trace file's own descriptor is protected: close() of it reports
- * success without closing, and dup2() onto it first moves it away.
+ * The tracer keeps no descriptor in the program's table (writer.c): the
+ * writer thread has a table of its own. When a program thread has to
+ * write the trace itself, it holds a descriptor for one batch; meanwhile
+ * close() of it reports success without closing, and dup2() onto it first
+ * moves it away. The tracer's own pipes are refused (see pipe()).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -23,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tracer/lu_probe.h"
 #include "tracer/tracer.h"
 
 #define FD_MAX 65536
@@ -127,44 +131,45 @@ void ml_fds_init(void)
 {
 }
 
-/* A forked child inherits the open descriptors: its trace starts with them. */
+/* A forked child: POSIX timers do not survive fork. */
 void ml_fds_reset_for_child(void)
+{
+	for (int i = 0; i < TIMER_MAX; i++)
+		atomic_store(&timers[i], 0);
+}
+
+/* A forked child inherits the open descriptors: its trace starts with
+ * them, right after its process record. */
+void ml_fds_emit_inherited(void)
 {
 	for (int fd = 0; fd < FD_MAX; fd++) {
 		uint8_t k = atomic_load(&fd_kind[fd]);
 		if (k)
 			emit_open(k - 1, fd, ML_ORIGIN_INHERITED, 0);
 	}
-	for (int i = 0; i < TIMER_MAX; i++)
-		atomic_store(&timers[i], 0);  /* POSIX timers do not survive fork */
 }
 
 /* ---------------------------------------------------------------- creation hooks */
 
 /*
- * A pipe the tracer's own code asked for (libunwind opens one to validate
- * memory) must not take the program's lowest free descriptors: move it
- * out of the way, as the trace file's descriptor is.
+ * A pipe the tracer's own code asks for is not a real one. libunwind opens
+ * one at start-up to probe addresses; in the program's descriptor table it
+ * would show in /proc/self/fd and count against RLIMIT_NOFILE. It gets two
+ * numbers no descriptor can have, served by tracer/lu_probe.c.
  */
-static void move_high(int fds[2])
+static int tracer_own_call(void)
 {
-	if (!ml_tls.guard)
-		return;
-	for (int i = 0; i < 2; i++) {
-		int high = (int)syscall(SYS_fcntl, fds[i], F_DUPFD_CLOEXEC, 900);
-		if (high >= 0) {
-			syscall(SYS_close, fds[i]);
-			fds[i] = high;
-		}
-	}
+	return ml_tls.guard && ml_tls.internal;
 }
 
 EXPORT int pipe(int fds[2])
 {
 	ML_REAL(pipe);
+	if (tracer_own_call()) {
+		ml_lu_probe_pipe(fds);
+		return 0;
+	}
 	int rc = real_pipe(fds);
-	if (rc == 0)
-		move_high(fds);
 	if (rc == 0) {
 		ml_res_open(ML_RES_PIPE, fds[0], ML_ORIGIN_PIPE);
 		ml_res_open(ML_RES_PIPE, fds[1], ML_ORIGIN_PIPE);
@@ -175,9 +180,11 @@ EXPORT int pipe(int fds[2])
 EXPORT int pipe2(int fds[2], int flags)
 {
 	ML_REAL(pipe2);
+	if (tracer_own_call()) {
+		ml_lu_probe_pipe(fds);
+		return 0;
+	}
 	int rc = real_pipe2(fds, flags);
-	if (rc == 0)
-		move_high(fds);
 	if (rc == 0) {
 		ml_res_open(ML_RES_PIPE, fds[0], ML_ORIGIN_PIPE2);
 		ml_res_open(ML_RES_PIPE, fds[1], ML_ORIGIN_PIPE2);

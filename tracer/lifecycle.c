@@ -3,11 +3,17 @@
  * initialisation on the first allocator call, the constructor and
  * destructor, fork, exec, exit/_exit/quick_exit, and fatal signals.
  *
- * Every way out of a process ends its trace with an ML_META_END record
- * (or, for exec, an ML_META_EXEC record) and flushes the stream, so that
- * ingest can tell an exit from a crash from a kill (no end record).
+ * Every way out of a process that the process takes itself (exit, _exit,
+ * quick_exit, a fault, abort) ends its trace with an ML_META_END record,
+ * exec with an ML_META_EXEC record, and the stream is flushed, so that
+ * ingest can tell an exit from a crash from a kill from outside (no end
+ * record: 'truncated'). See "signals" for why kills from outside are not
+ * caught, and "the allocator" for the check that the hooks are the ones
+ * the program calls. unshare/setns pause the writer (see "namespaces").
  */
 #include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,6 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -124,25 +133,134 @@ static int resolve_real(void)
 	       ml.real.aligned_alloc && ml.real.valloc && ml.real.pvalloc ? 0 : -1;
 }
 
+/* ---------------------------------------------------------------- the allocator */
+
+/*
+ * Whose malloc does the program call? The executable's own (a custom
+ * allocator, a statically linked jemalloc) or an allocator preloaded ahead
+ * of us wins the symbol lookup, and then the hooks never run: the trace
+ * would show no allocations as if there were none. And whose malloc do the
+ * hooks call? If it is not glibc's, mallinfo2 (HeapInuse, HeapIdle)
+ * describes a heap nobody uses. Both facts go into the trace; the first
+ * is also told to `memledger run`, which warns.
+ */
+static struct {
+	unsigned flags;
+	char calls[PATH_MAX];     /* module whose malloc the program calls */
+	char under[PATH_MAX];     /* module whose malloc the hooks call */
+} alloc_info;
+
+static void module_name(const void *addr, char *out, size_t n)
+{
+	Dl_info di, main_di;
+	out[0] = 0;
+	if (!addr || !dladdr(addr, &di) || !di.dli_fname)
+		return;
+	/* the loader names the main program as it was typed, or not at all */
+	const void *phdr = (const void *)getauxval(AT_PHDR);
+	if (phdr && dladdr(phdr, &main_di) && main_di.dli_fbase == di.dli_fbase) {
+		ssize_t r = readlink("/proc/self/exe", out, n - 1);
+		out[r > 0 ? r : 0] = 0;
+		return;
+	}
+	snprintf(out, n, "%s", di.dli_fname);
+}
+
+static void allocator_check(void)
+{
+	static const char *const names[] = { "malloc", "free", "calloc", "realloc" };
+	char self[PATH_MAX], who[PATH_MAX];
+	module_name((const void *)allocator_check, self, sizeof self);
+	module_name((const void *)ml.real.malloc, alloc_info.under, sizeof alloc_info.under);
+	snprintf(alloc_info.calls, sizeof alloc_info.calls, "%s", alloc_info.under);
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		void *p = ml_dlsym_default(names[i]);
+		module_name(p, who, sizeof who);
+		/* An executable that takes malloc's address has a "canonical PLT"
+		 * entry: an undefined symbol with a value, which the lookup finds
+		 * first, but whose calls still reach the definition after it. */
+		Dl_info di;
+		const ElfW(Sym) *sym = NULL;
+		if (p && dladdr1(p, &di, (void **)&sym, RTLD_DL_SYMENT) && sym && sym->st_shndx == SHN_UNDEF)
+			continue;
+		if (p && self[0] && who[0] && strcmp(who, self) != 0) {
+			alloc_info.flags |= ML_ALLOC_BYPASSED;
+			snprintf(alloc_info.calls, sizeof alloc_info.calls, "%s", who);
+			break;
+		}
+	}
+	const char *base = strrchr(alloc_info.calls, '/');
+	base = base ? base + 1 : alloc_info.calls;
+	if (strncmp(base, "libc.so", 7) != 0)
+		alloc_info.flags |= ML_ALLOC_NOT_GLIBC;
+}
+
+static void emit_allocator(void)
+{
+	struct ml_meta m;
+	ml_meta_begin(&m, ML_META_ALLOCATOR, 32 + 2 * PATH_MAX);
+	m.p = ml_put_varint(m.p, alloc_info.flags);
+	m.p = ml_put_str(m.p, alloc_info.calls, PATH_MAX);
+	m.p = ml_put_str(m.p, alloc_info.under, PATH_MAX);
+	ml_meta_end(&m);
+	if (alloc_info.flags & ML_ALLOC_BYPASSED)
+		ml_status_note("bypassed", 0, alloc_info.calls);
+}
+
 /* ---------------------------------------------------------------- records */
 
-/* The process record: who we are, when we started, how we trace. */
+/*
+ * The whole command line, from /proc/self/cmdline, into memory mapped for
+ * it (the kernel allows several MiB). *cap is the mapping's size for
+ * ml_unmap; NULL when nothing could be read.
+ */
+static char *read_cmdline(size_t *len, size_t *cap)
+{
+	*len = *cap = 0;
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	size_t n = 0, size = 64 * 1024;
+	char *buf = ml_map(size);
+	while (buf) {
+		ssize_t r = read(fd, buf + n, size - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		if (n == size) {
+			char *bigger = ml_map(size * 2);
+			if (bigger)
+				memcpy(bigger, buf, n);
+			ml_unmap(buf, size);
+			buf = bigger;
+			size *= 2;
+		}
+	}
+	close(fd);
+	if (!buf)
+		return NULL;
+	*len = n;
+	*cap = size;
+	return buf;
+}
+
+/* The process record: who we are, when we started, how we trace. The
+ * command line is recorded whole, however long. */
 static void emit_proc(void)
 {
 	char exe[PATH_MAX] = "";
-	char cmd[16384];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	exe[n > 0 ? n : 0] = 0;
-	size_t clen = 0;
-	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		ssize_t r;
-		while (clen < sizeof cmd && (r = read(fd, cmd + clen, sizeof cmd - clen)) > 0)
-			clen += (size_t)r;
-		close(fd);
-	}
+	size_t clen, ccap;
+	char *cmd = read_cmdline(&clen, &ccap);
 	struct ml_meta m;
-	ml_meta_begin(&m, ML_META_PROC, 200 + sizeof exe + sizeof cmd);
+	ml_meta_begin(&m, ML_META_PROC, 200 + sizeof exe + clen);
+	if (!m.p) {
+		/* no memory for an oversized record: what fits in a buffer */
+		ml_meta_end(&m);
+		clen = clen < 32 * 1024 ? clen : 32 * 1024;
+		ml_meta_begin(&m, ML_META_PROC, 200 + sizeof exe + clen);
+	}
 	uint8_t *p = m.p;
 	p = ml_put_str(p, "memledger 1.0", 64);
 	p = ml_put_varint(p, (uint64_t)getpid());
@@ -155,9 +273,11 @@ static void emit_proc(void)
 	p = ml_put_varint(p, (uint64_t)ml.depth);
 	p = ml_put_varint(p, ml.sample_bytes);
 	p = ml_put_str(p, exe, sizeof exe);
-	p = ml_put_bytes(p, cmd, clen);
+	p = ml_put_bytes(p, cmd ? cmd : "", cmd ? clen : 0);
 	m.p = p;
 	ml_meta_end(&m);
+	if (cmd)
+		ml_unmap(cmd, ccap);
 }
 
 static void emit_end(int reason, int code)
@@ -197,7 +317,8 @@ static void do_init(void)
 	ml.pid = getpid();
 	start_clocks();
 	ml_modules_find_self();
-	ml_stacks_init();
+	/* libunwind starts up here: what it opens is the tracer's own */
+	ML_INTERNAL(ml_stacks_init());
 	ml_threads_init();
 	atomic_store(&ml.next_thread_idx, 1);  /* 0 is the inherited blocks of a forked child */
 	if (ml_sink_open_as(0) < 0) {
@@ -205,6 +326,8 @@ static void do_init(void)
 		return;
 	}
 	emit_proc();
+	allocator_check();
+	emit_allocator();
 	ml_modules_scan();
 	atomic_store(&ml.recording, 1);
 	atomic_store(&ml.state, ML_READY);
@@ -234,6 +357,7 @@ int ml_init_slow(void)
 static void atfork_prepare(void);
 static void atfork_parent(void);
 static void atfork_child(void);
+static void setxid_note(void);
 
 __attribute__((constructor)) static void ml_constructor(void)
 {
@@ -245,6 +369,10 @@ __attribute__((constructor)) static void ml_constructor(void)
 	install_signal_handlers();
 	ml_fds_init();
 	ctor_done = 1;
+	/* The file exists, with the process record, before main runs: a
+	 * process killed at once still leaves a trace that loads. */
+	ml_flush_early();
+	setxid_note();
 	ml_writer_start();
 	ml_tls.guard--;
 }
@@ -413,16 +541,108 @@ __attribute__((visibility("default"), noreturn)) void quick_exit(int code)
 
 /* ---------------------------------------------------------------- signals */
 
-static const int fatal_signals[] = {
-	SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS, SIGXCPU, SIGXFSZ,
-	SIGQUIT, SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2,
+/*
+ * Fatal endings, without taking signals from the program.
+ *
+ * The program must see exactly the dispositions, alternate stack and
+ * masks it would have without us, and whatever it sets must behave the
+ * same. So:
+ *  - Asynchronous signals (SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGKILL, ...)
+ *    are never touched. A process they kill leaves a trace without an END
+ *    record, which ingest loads as 'truncated' (at most one sampling
+ *    interval of records is lost); `memledger run` reports the root's
+ *    signal from waitpid.
+ *  - The faults a thread raises against itself (SIGSEGV, SIGBUS, SIGILL,
+ *    SIGFPE, SIGABRT, SIGTRAP, SIGSYS) get a handler only where the
+ *    program left the default. The handler ends the trace, puts the
+ *    default back and lets the signal do what it would have done. The
+ *    handler is invisible: sigaction, signal and their relatives report
+ *    the disposition the program would see (view[]), and the first time
+ *    the program sets one of these signals, the default is put back
+ *    before its setting is applied, so it owns the signal from then on.
+ *  - No alternate signal stack, no SA_ONSTACK, no change to any mask. A
+ *    fault that overflowed its stack therefore cannot run the handler; the
+ *    kernel kills the process and the trace ends 'truncated'.
+ * Not covered: a program that reads SigCgt in /proc/self/status, or calls
+ * rt_sigaction by raw system call, sees our handler on those signals; and
+ * glibc's internal SIGSETXID has glibc's handler (see setxid_note).
+ */
+static const int fault_signals[] = {
+	SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS,
 };
+/* The kernel's own record of a disposition (rt_sigaction's layout), so
+ * that what we put back is bit for bit what was there, without the
+ * SA_RESTORER that glibc's sigaction adds. */
+struct k_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+static struct k_sigaction view[NSIG];   /* the disposition each had before ours */
+static atomic_int installed[NSIG];      /* view[sig] is valid */
 
-static void fatal_handler(int sig, siginfo_t *si, void *uc)
+static int k_sigaction(int sig, const struct k_sigaction *act, struct k_sigaction *old)
+{
+	return (int)syscall(SYS_rt_sigaction, sig, act, old, sizeof(uint64_t));
+}
+
+typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
+
+static sigaction_fn real_sigaction_fn(void)
+{
+	static _Atomic(sigaction_fn) real;
+	sigaction_fn f = atomic_load(&real);
+	if (!f) {
+		f = (sigaction_fn)ml_dlsym_next("sigaction");
+		atomic_store(&real, f);
+	}
+	return f;
+}
+
+static void fault_handler(int sig, siginfo_t *si, void *uc);
+
+static int is_ours(const struct sigaction *sa)
+{
+	return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == fault_handler;
+}
+
+static int fault_signal(int sig)
+{
+	return sig > 0 && sig < NSIG && atomic_load_explicit(&installed[sig], memory_order_acquire);
+}
+
+/* What the program should read where the kernel holds our handler: the
+ * fields glibc's sigaction copies out (it leaves the rest of sa_mask
+ * alone, and so do we). */
+static void put_view(int sig, struct sigaction *old)
+{
+	old->sa_handler = view[sig].handler;
+	memcpy(&old->sa_mask, &view[sig].mask, sizeof view[sig].mask);
+	old->sa_flags = (int)view[sig].flags;
+	old->sa_restorer = view[sig].restorer;
+}
+
+/* If our handler is still installed for sig, put the program's view back
+ * in the kernel. Async-signal-safe. */
+static int give_back(int sig)
+{
+	sigaction_fn real = real_sigaction_fn();
+	struct sigaction cur;
+	if (!real || real(sig, NULL, &cur) != 0 || !is_ours(&cur))
+		return 0;
+	k_sigaction(sig, &view[sig], NULL);
+	return 1;
+}
+
+static void fault_handler(int sig, siginfo_t *si, void *uc)
 {
 	(void)uc;
 	int saved = errno;
-	if (ml.pid == getpid()) {
+	struct sigaction cur;
+	sigaction_fn real = real_sigaction_fn();
+	int mine = real && real(sig, NULL, &cur) == 0 && is_ours(&cur);
+	if (mine && ml.pid == getpid()) {
 		int g = ml_tls.guard;
 		ml_tls.guard = 1;
 		ml_tls.in_signal = 1;
@@ -430,21 +650,19 @@ static void fatal_handler(int sig, siginfo_t *si, void *uc)
 		ml_tls.in_signal = 0;
 		ml_tls.guard = g;
 	}
-	struct sigaction dfl;
-	memset(&dfl, 0, sizeof dfl);
-	dfl.sa_handler = SIG_DFL;
-	sigemptyset(&dfl.sa_mask);
-	sigaction(sig, &dfl, NULL);
+	if (mine)
+		k_sigaction(sig, &view[sig], NULL);
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, sig);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	errno = saved;
-	/* A fault raised by the kernel happens again when the handler returns;
-	 * anything else is sent again, now with the default action. */
-	int synchronous = (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) &&
-	                  si && si->si_code > 0;
-	if (!synchronous)
+	/* A fault raised by the kernel happens again when the handler returns,
+	 * now with the default action (and the core dump shows the faulting
+	 * instruction). Anything else is sent again. */
+	int refaults = (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) &&
+	               si && si->si_code > 0;
+	if (!refaults)
 		syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
 }
 
@@ -452,24 +670,225 @@ static void install_signal_handlers(void)
 {
 	if (env_long("MEMLEDGER_SIGNALS", 1, 0, 1) == 0)
 		return;
-	static char altstack[64 * 1024] __attribute__((aligned(16)));
-	stack_t old;
-	if (sigaltstack(NULL, &old) == 0 && (old.ss_flags & SS_DISABLE)) {
-		stack_t ss = { .ss_sp = altstack, .ss_size = sizeof altstack };
-		sigaltstack(&ss, NULL);
-	}
-	for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++) {
-		struct sigaction old_sa, sa;
-		if (sigaction(fatal_signals[i], NULL, &old_sa) != 0)
+	sigaction_fn real = real_sigaction_fn();
+	if (!real)
+		return;
+	for (size_t i = 0; i < sizeof fault_signals / sizeof fault_signals[0]; i++) {
+		int sig = fault_signals[i];
+		struct k_sigaction old;
+		struct sigaction sa;
+		memset(&old, 0, sizeof old);
+		if (k_sigaction(sig, NULL, &old) != 0)
 			continue;
-		if (old_sa.sa_handler != SIG_DFL || (old_sa.sa_flags & SA_SIGINFO))
+		if (old.handler != SIG_DFL || (old.flags & SA_SIGINFO))
 			continue;  /* the program's own handler or SIG_IGN stays */
+		view[sig] = old;
+		atomic_store_explicit(&installed[sig], 1, memory_order_release);
 		memset(&sa, 0, sizeof sa);
-		sa.sa_sigaction = fatal_handler;
-		sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+		sa.sa_sigaction = fault_handler;
+		sa.sa_flags = SA_SIGINFO;
 		sigfillset(&sa.sa_mask);
-		sigaction(fatal_signals[i], &sa, NULL);
+		real(sig, &sa, NULL);
 	}
+}
+
+#define EXPORT __attribute__((visibility("default")))
+
+EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	sigaction_fn real = real_sigaction_fn();
+	if (!real) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (!fault_signal(sig))
+		return real(sig, act, old);
+	if (act)
+		give_back(sig);  /* from now on the signal is the program's */
+	int rc = real(sig, act, old);
+	if (rc == 0 && old && is_ours(old))
+		put_view(sig, old);
+	return rc;
+}
+
+int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+EXPORT int __sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	return sigaction(sig, act, old);
+}
+
+/* The signal() family sets dispositions through glibc's internal
+ * sigaction, past the hook above: give the signal back first. */
+typedef sighandler_t (*signal_fn)(int, sighandler_t);
+
+static sighandler_t signal_common(signal_fn real, int sig, sighandler_t h)
+{
+	if (!real) {
+		errno = ENOSYS;
+		return SIG_ERR;
+	}
+	if (!fault_signal(sig))
+		return real(sig, h);
+	give_back(sig);
+	sighandler_t r = real(sig, h);
+	return (uintptr_t)r == (uintptr_t)fault_handler ? view[sig].handler : r;
+}
+
+EXPORT sighandler_t signal(int sig, sighandler_t h)
+{
+	ML_REAL(signal);
+	return signal_common(real_signal, sig, h);
+}
+
+sighandler_t bsd_signal(int sig, sighandler_t h);
+sighandler_t __sysv_signal(int sig, sighandler_t h);
+
+EXPORT sighandler_t bsd_signal(int sig, sighandler_t h)
+{
+	ML_REAL(bsd_signal);
+	return signal_common(real_bsd_signal, sig, h);
+}
+
+EXPORT sighandler_t ssignal(int sig, sighandler_t h)
+{
+	ML_REAL(ssignal);
+	return signal_common(real_ssignal, sig, h);
+}
+
+EXPORT sighandler_t sysv_signal(int sig, sighandler_t h)
+{
+	ML_REAL(sysv_signal);
+	return signal_common(real_sysv_signal, sig, h);
+}
+
+EXPORT sighandler_t __sysv_signal(int sig, sighandler_t h)
+{
+	ML_REAL(__sysv_signal);
+	return signal_common(real___sysv_signal, sig, h);
+}
+
+/* Old interfaces the program may still call. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
+EXPORT sighandler_t sigset(int sig, sighandler_t h)
+{
+	ML_REAL(sigset);
+	return signal_common(real_sigset, sig, h);
+}
+
+EXPORT int sigignore(int sig)
+{
+	ML_REAL(sigignore);
+	if (fault_signal(sig))
+		give_back(sig);
+	return real_sigignore(sig);
+}
+
+EXPORT int siginterrupt(int sig, int flag)
+{
+	ML_REAL(siginterrupt);
+	if (fault_signal(sig))
+		give_back(sig);
+	return real_siginterrupt(sig, flag);
+}
+
+#pragma GCC diagnostic pop
+
+/*
+ * glibc's SIGSETXID, the second real-time signal, is how it makes every
+ * thread change credentials together. The first pthread_create of a
+ * process (here: the writer's) installs glibc's handler for it. A program
+ * that started with it ignored would pass SIG_IGN on to what it executes;
+ * it still does: the tracer ignores it again just for the exec, and puts
+ * glibc's handler back if the exec fails. (The traced process itself
+ * shows the handler in /proc/self/status SigCgt: it needs it.)
+ */
+#define ML_SIGSETXID (__SIGRTMIN + 1)
+static struct k_sigaction setxid_before;
+static int setxid_was_ignored;
+
+static void setxid_note(void)
+{
+	struct k_sigaction k;
+	memset(&k, 0, sizeof k);
+	if (k_sigaction(ML_SIGSETXID, NULL, &k) == 0 && k.handler == SIG_IGN) {
+		setxid_before = k;
+		setxid_was_ignored = 1;
+	}
+}
+
+/* Just before exec: SIGSETXID as the program had it. 1 if changed, with
+ * glibc's handler in *saved. */
+static int setxid_for_exec(struct k_sigaction *saved)
+{
+	return setxid_was_ignored && k_sigaction(ML_SIGSETXID, &setxid_before, saved) == 0;
+}
+
+static void setxid_after_failed_exec(int changed, const struct k_sigaction *saved)
+{
+	if (changed) {
+		int e = errno;
+		k_sigaction(ML_SIGSETXID, saved, NULL);
+		errno = e;
+	}
+}
+
+/* ---------------------------------------------------------------- namespaces */
+
+/*
+ * unshare(CLONE_NEWUSER) and setns() into a user namespace work only in a
+ * single-threaded process, and the writer thread would make every
+ * program multi-threaded (EINVAL). Around those calls the writer writes
+ * what is queued and stops; it starts again after the call. Other
+ * namespaces need no pause: the writer has its own filesystem context
+ * (so setns into a mount namespace works) and keeps the mounts, and the
+ * open trace, it had.
+ */
+static int needs_one_thread(int flags)
+{
+	return (flags & (CLONE_NEWUSER | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM)) != 0;
+}
+
+static int writer_pause(int needed)
+{
+	if (!needed || !ml_active() || ml_tls.guard)
+		return 0;
+	ml_tls.guard++;
+	int stopped = ml_writer_stop();
+	ml_tls.guard--;
+	return stopped;
+}
+
+static void writer_resume(int stopped)
+{
+	if (!stopped)
+		return;
+	int saved = errno;
+	ml_tls.guard++;
+	ml_writer_start();
+	ml_tls.guard--;
+	errno = saved;
+}
+
+EXPORT int unshare(int flags)
+{
+	ML_REAL(unshare);
+	int stopped = writer_pause(needs_one_thread(flags));
+	int rc = real_unshare(flags);
+	writer_resume(stopped);
+	return rc;
+}
+
+EXPORT int setns(int fd, int nstype)
+{
+	ML_REAL(setns);
+	/* nstype 0 joins whatever fd is: ask the kernel which kind it is */
+	int type = nstype ? nstype : (int)syscall(SYS_ioctl, fd, NS_GET_NSTYPE);
+	int stopped = writer_pause(type < 0 || needs_one_thread(type));
+	int rc = real_setns(fd, nstype);
+	writer_resume(stopped);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- fork */
@@ -564,7 +983,10 @@ static void atfork_child(void)
 		ml_tls.guard--;
 		return;
 	}
+	/* The process record comes first; everything else refers to it. */
 	emit_proc();
+	emit_allocator();
+	ml_fds_emit_inherited();
 	ml_modules_scan();
 
 	memset(&inherit_thread, 0, sizeof inherit_thread);
@@ -590,6 +1012,7 @@ static void atfork_child(void)
 		ml_meta_end(&m);
 	}
 	ml_snapshot(ML_SNAP_START, "start", 0, NULL);
+	ml_flush_early();
 	if (ctor_done)
 		ml_writer_start();
 	ml_tls.guard--;
@@ -671,8 +1094,12 @@ int execve(const char *path, char *const argv[], char *const envp[])
 {
 	ML_REAL(execve);
 	struct env_copy c;
+	struct k_sigaction setxid;
 	before_exec(path);
-	return real_execve(path, argv, env_without_tracer(envp, &c));
+	int changed = setxid_for_exec(&setxid);
+	int rc = real_execve(path, argv, env_without_tracer(envp, &c));
+	setxid_after_failed_exec(changed, &setxid);
+	return rc;
 }
 
 __attribute__((visibility("default")))
@@ -686,8 +1113,12 @@ int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	ML_REAL(execvpe);
 	struct env_copy c;
+	struct k_sigaction setxid;
 	before_exec(file);
-	return real_execvpe(file, argv, env_without_tracer(envp, &c));
+	int changed = setxid_for_exec(&setxid);
+	int rc = real_execvpe(file, argv, env_without_tracer(envp, &c));
+	setxid_after_failed_exec(changed, &setxid);
+	return rc;
 }
 
 __attribute__((visibility("default")))
@@ -701,8 +1132,12 @@ int fexecve(int fd, char *const argv[], char *const envp[])
 {
 	ML_REAL(fexecve);
 	struct env_copy c;
+	struct k_sigaction setxid;
 	before_exec("(fexecve)");
-	return real_fexecve(fd, argv, env_without_tracer(envp, &c));
+	int changed = setxid_for_exec(&setxid);
+	int rc = real_fexecve(fd, argv, env_without_tracer(envp, &c));
+	setxid_after_failed_exec(changed, &setxid);
+	return rc;
 }
 
 /* The execl family: gather the arguments on the stack, then exec. */

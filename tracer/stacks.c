@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tracer/lu_probe.h"
 #include "tracer/tracer.h"
 
 struct ml_stack {
@@ -62,6 +63,7 @@ static int unwind_mode;  /* 1: always libunwind (MEMLEDGER_UNWIND=libunwind) */
 
 void ml_stacks_init(void)
 {
+	ml_lu_probe_install();  /* before libunwind starts: see lu_probe.h */
 	unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
 	const char *m = getenv("MEMLEDGER_UNWIND");
 	unwind_mode = m && !strcmp(m, "libunwind");

@@ -221,12 +221,6 @@ static void key_destructor(void *arg)
 		return;
 	ml_tls.guard++;
 	ml_thread_exit_record(t);
-	if (t->altstack) {
-		stack_t ss = { .ss_flags = SS_DISABLE };
-		sigaltstack(&ss, NULL);
-		munmap(t->altstack, SIGSTKSZ * 4);
-		t->altstack = NULL;
-	}
 	ml_tls.guard--;
 }
 
@@ -418,22 +412,6 @@ static void thread_start_record(struct ml_thread *t, const struct start_info *si
 	ml_meta_end(&m);
 }
 
-static void install_altstack(struct ml_thread *t)
-{
-	stack_t old;
-	if (sigaltstack(NULL, &old) == 0 && !(old.ss_flags & SS_DISABLE))
-		return;  /* the program has its own */
-	void *mem = mmap(NULL, SIGSTKSZ * 4, PROT_READ | PROT_WRITE,
-	                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
-		return;
-	stack_t ss = { .ss_sp = mem, .ss_size = SIGSTKSZ * 4 };
-	if (sigaltstack(&ss, NULL) == 0)
-		t->altstack = mem;
-	else
-		munmap(mem, SIGSTKSZ * 4);
-}
-
 static void *thread_trampoline(void *arg)
 {
 	struct start_info si = *(struct start_info *)arg;
@@ -445,7 +423,6 @@ static void *thread_trampoline(void *arg)
 		 * report (see pthread_detach). */
 		if (atomic_load(&t->detach_req))
 			si.detached = 1;
-		install_altstack(t);
 		thread_start_record(t, &si);
 		ml_tls.guard--;
 	} else if (si.entry) {

@@ -68,6 +68,7 @@ struct ml_buf {
 	uint64_t base_tick;        /* events: thread's tick before the first record */
 	uint32_t len;              /* meta: bytes used, set when submitted */
 	uint32_t clen[3];          /* events: bytes used in each column */
+	size_t big;                /* meta: mapped size of a buffer made for one oversized record; 0 in the pool */
 	uint8_t data[ML_BUF_SIZE];
 };
 
@@ -131,7 +132,6 @@ struct ml_thread {
 	pthread_t self;
 	uintptr_t stack_lo, stack_hi;  /* its stack, for the scan and StackInuse */
 	uintptr_t tls_lo, tls_hi;      /* its static TLS block and TCB */
-	void *altstack;
 	struct ml_ucache *ucache;      /* unwinding state and side stack (unwind.c); kept when the entry is reused */
 };
 
@@ -306,8 +306,15 @@ struct ml_meta {
 	uint8_t *p;                /* where the body goes; ml_meta_end computes the length */
 	uint8_t *start;
 	int locked;                /* the meta lock is held (always, outside signal handlers) */
+	int len_bytes;             /* room reserved for the length: 3, or 4 for an oversized record */
+	struct ml_buf *big;        /* the buffer of an oversized record */
 };
-/** Reserve room for a meta record of at most `max` body bytes. */
+/**
+ * Reserve room for a meta record of at most `max` body bytes. A record
+ * larger than a buffer (a long command line) gets a buffer of its own;
+ * if none can be mapped, m->p is NULL: write nothing, still call
+ * ml_meta_end.
+ */
 ML_HIDDEN void ml_meta_begin(struct ml_meta *m, int type, size_t max);
 ML_HIDDEN void ml_meta_end(struct ml_meta *m);
 ML_HIDDEN uint8_t *ml_put_str(uint8_t *p, const char *s, size_t max);
@@ -329,6 +336,9 @@ ML_HIDDEN void ml_drain_request(void);
  * for locks only a bounded time.
  */
 ML_HIDDEN void ml_flush_all(int final);
+/** Before the writer runs: write what is recorded so far, unless the
+ * program has no descriptor to spare (then the writer will). */
+ML_HIDDEN void ml_flush_early(void);
 ML_HIDDEN void ml_writer_wake(void);
 
 /* ---------------------------------------------------------------- stacks.c */
@@ -456,6 +466,8 @@ ML_HIDDEN void ml_counters_sum(uint64_t out[ML_TC_COUNT]);
 ML_HIDDEN void ml_res_open(int kind, long handle, int origin);
 ML_HIDDEN void ml_res_close(long handle, int kind);
 ML_HIDDEN void ml_fds_reset_for_child(void);
+/** A forked child: record the descriptors it inherited (after its PROC record). */
+ML_HIDDEN void ml_fds_emit_inherited(void);
 
 /** Classify every live block; emit ML_META_SCAN and ML_META_LEAKS. */
 ML_HIDDEN void ml_scan(unsigned snapshot_seq, uintptr_t caller_sp);
@@ -474,6 +486,12 @@ ML_HIDDEN void ml_sink_lock(void);
 ML_HIDDEN void ml_sink_unlock(void);
 ML_HIDDEN void ml_write_queued(void);
 ML_HIDDEN int ml_writer_running(void);
+/** A line for `memledger run` in $MEMLEDGER_STATUS (writer.c): "WHAT PID [ERRNO] PATH". */
+ML_HIDDEN void ml_status_note(const char *what, int err, const char *path);
+/** errno of the failure that stopped the trace (writer.c), 0 if none. */
+ML_HIDDEN int ml_sink_error(void);
+/** Stop and join the writer thread (1 if one was running); ml_writer_start restarts it. */
+ML_HIDDEN int ml_writer_stop(void);
 /** Channel (channel.c): fork support and the crash-path meta flush. */
 ML_HIDDEN void ml_channel_lock_meta(void);
 ML_HIDDEN void ml_channel_lock_queues(void);

@@ -1,5 +1,5 @@
 /*
- * writer.c - the trace file: opening it, deflating frames into it, and
+ * writer.c - the trace file: creating it, deflating frames into it, and
  * the writer thread that does so in the background.
  *
  * One zlib stream (level 1) carries every frame. The writer flushes it
@@ -10,10 +10,29 @@
  * The writer thread also takes the periodic samples, and asks every
  * thread to hand over its partial buffer, so idle threads do not hold
  * records back for long.
+ *
+ * Descriptors. The program must never see one of ours: not in
+ * /proc/self/fd, not against its RLIMIT_NOFILE, not under a number it
+ * expects open() to return, not closed by its closefrom(). So the writer
+ * thread gives itself a descriptor table and a filesystem context of its
+ * own (close_range(CLOSE_RANGE_UNSHARE), unshare(CLONE_FS)) and does all
+ * the file work there: it creates the trace, keeps it open, writes it, and
+ * serves the flushes that exit, exec and fork wait for. Only when there is
+ * no writer (before the constructor, if it cannot start, while it is
+ * stopped around unshare/setns, in a fatal-signal handler) does a program
+ * thread write, and then it opens the file, writes and closes it again
+ * within one batch.
+ *
+ * Failures. When the trace cannot be created or written (EACCES, ENOSPC,
+ * EMFILE, ...), tracing stops, the program goes on untouched, and the
+ * error with the path is appended to $MEMLEDGER_STATUS, the file through
+ * which `memledger run` learns which traces were written and what went
+ * wrong (lines "trace PID PATH" and "error PID ERRNO PATH").
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,21 +48,45 @@
 
 #define OUT_CAP (256u * 1024)
 
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#endif
+
 static struct {
 	ml_lock_t lock;
-	int fd;
-	dev_t dev;        /* what fd must still be: a program that closed */
-	ino_t ino;        /* every descriptor may have reused its number */
-	int ready;        /* header written, deflate initialised */
-	int closed;       /* Z_FINISH written: nothing more goes in */
+	int wfd;          /* the writer thread's descriptor, in its own table; -1 if none */
+	int sfd;          /* a program thread's descriptor, open for one batch only */
+	dev_t dev;        /* what sfd must still be: another thread may have */
+	ino_t ino;        /* closed every descriptor and reused the number */
+	int is_child;     /* the name is STEM.PID.mlt, not TRACE itself */
+	int created;      /* the file exists and holds the header */
+	int ready;        /* deflate initialised */
+	int closed;       /* Z_FINISH written, or broken: nothing more goes in */
+	int err;          /* errno of the failure that broke the trace, 0 if none */
+	int soft;         /* this batch may wait for the writer when no descriptor is free */
 	z_stream z;
 	uint8_t *out;
 	uint64_t raw_bytes;
-} sink = { .fd = -1 };
+} sink = { .wfd = -1, .sfd = -1 };
+
+static char stem[PATH_MAX];          /* TRACE without ".mlt", absolute */
+static char root_path[PATH_MAX];     /* TRACE itself, for the first image */
+static char status_path[PATH_MAX];   /* $MEMLEDGER_STATUS, or "" */
 
 static atomic_int writer_running;
 static atomic_int writer_word;
 static atomic_int writer_waiting;
+static atomic_int writer_stop;
+static atomic_int flush_ticket;   /* flush requests taken */
+static atomic_int flush_done;     /* the last ticket the writer has served */
+static atomic_int flush_final;    /* a request wants the stream finished */
+static atomic_int flush_finished; /* the writer has finished the stream */
+static pthread_t writer_th;
+static atomic_int writer_tid;
+static atomic_int writer_setup;   /* the writer has its own table and fs context */
+static __thread int in_writer __attribute__((tls_model("initial-exec")));  /* this is the writer thread */
+static int writer_private;   /* and it has a descriptor table of its own */
+#define OWN_TABLE (in_writer && writer_private)
 
 /* ---------------------------------------------------------------- zlib memory */
 
@@ -67,51 +110,31 @@ static void z_free(voidpf opaque, voidpf ptr)
 	ml_unmap(p, *(size_t *)p);
 }
 
-/* ---------------------------------------------------------------- output */
+/* ---------------------------------------------------------------- system calls */
 
-/* Our own close: the exported close() protects the trace's descriptor. */
+/* Our own open and close: the exported hooks record and protect. */
+static int sys_open(const char *path, int flags, int mode)
+{
+	return (int)syscall(SYS_openat, AT_FDCWD, path, flags, mode);
+}
+
 static int sys_close(int fd)
 {
 	return (int)syscall(SYS_close, fd);
 }
 
-/*
- * Make sure sink.fd is still the trace file. A program can close every
- * descriptor behind the tracer's back (closefrom() calls the close_range
- * system call directly) and then reuse the number: writing there would
- * corrupt the program's own file. If it is no longer ours, reopen the
- * trace by path, appending, and leave that number to the program.
- */
-static int sink_check_fd(void)
+static int write_all(int fd, const void *buf, size_t n)
 {
-	struct stat st;
-	if (fstat(sink.fd, &st) == 0 && st.st_dev == sink.dev && st.st_ino == sink.ino)
-		return 0;
-	int fd = open(ml.trace_path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int high = fcntl(fd, F_DUPFD_CLOEXEC, 900);
-	if (high >= 0) {
-		sys_close(fd);
-		fd = high;
-	}
-	if (fstat(fd, &st) != 0) {
-		sys_close(fd);
-		return -1;
-	}
-	sink.fd = fd;
-	sink.dev = st.st_dev;
-	sink.ino = st.st_ino;
-	return 0;
-}
-
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
+	const uint8_t *p = buf;
 	while (n) {
 		ssize_t w = write(fd, p, n);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
+			return -1;
+		}
+		if (w == 0) {
+			errno = ENOSPC;
 			return -1;
 		}
 		p += w;
@@ -120,17 +143,169 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* Stop tracing for good after an I/O error (disk full, ...): the program
- * must go on as if nothing happened. */
-static void sink_broken(void)
+/* ---------------------------------------------------------------- status */
+
+/* One line to $MEMLEDGER_STATUS; errors here are not errors of the trace. */
+static void status_line(const char *what, int err, const char *path)
 {
+	char line[PATH_MAX + 64];
+	if (!status_path[0])
+		return;
+	int n = err ? snprintf(line, sizeof line, "%s %d %d %s\n", what, (int)getpid(), err, path)
+	            : snprintf(line, sizeof line, "%s %d %s\n", what, (int)getpid(), path);
+	if (n <= 0 || (size_t)n >= sizeof line)
+		return;
+	int fd = sys_open(status_path, O_WRONLY | O_APPEND | O_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (write_all(fd, line, (size_t)n) < 0) {
+		/* nothing to do: run falls back to looking at the files */
+	}
+	sys_close(fd);
+}
+
+/** A line for `memledger run` ($MEMLEDGER_STATUS): "WHAT PID [ERRNO] PATH". */
+void ml_status_note(const char *what, int err, const char *path)
+{
+	status_line(what, err, path);
+}
+
+/* Stop tracing for good after an I/O error (disk full, ...): the program
+ * must go on as if nothing happened; `run` is told why. */
+static void sink_broken(int err, const char *path)
+{
+	if (!sink.err) {
+		sink.err = err ? err : EIO;
+		status_line("error", sink.err, path);
+	}
 	sink.closed = 1;
 	atomic_store(&ml.recording, 0);
 }
 
+/* ---------------------------------------------------------------- the file */
+
+static void set_trace_path(const char *p)
+{
+	size_t n = strnlen(p, sizeof ml.trace_path - 1);
+	memcpy(ml.trace_path, p, n);
+	ml.trace_path[n] = 0;
+}
+
+/* Create path exclusively; 0, or -1 with errno. */
+static int create_one(const char *path)
+{
+	int fd = sys_open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	set_trace_path(path);
+	return fd;
+}
+
+/*
+ * The trace's name: TRACE itself for the first process image of a run; a
+ * forked child or an exec'd image gets STEM.PID.mlt (then STEM.PID.N.mlt),
+ * so every file of a run shares the stem.
+ */
+static int create_trace(void)
+{
+	char cand[PATH_MAX + 64];
+	const char *first = NULL;
+	int fd = -1;
+	if (!sink.is_child) {
+		first = root_path;
+		if ((fd = create_one(root_path)) >= 0 || errno != EEXIST)
+			goto out;
+	}
+	for (int n = 0; n < 1000; n++) {
+		if (n == 0)
+			snprintf(cand, sizeof cand, "%s.%d.mlt", stem, (int)getpid());
+		else
+			snprintf(cand, sizeof cand, "%s.%d.%d.mlt", stem, (int)getpid(), n);
+		if (!first)
+			first = cand;
+		if ((fd = create_one(cand)) >= 0 || errno != EEXIST)
+			break;
+	}
+out:
+	if (fd < 0)
+		set_trace_path(first ? first : stem);
+	return fd;
+}
+
+/* The header: magic, version, flags. */
+static int write_header(int fd)
+{
+	uint8_t hdr[ML_HEADER_LEN];
+	memcpy(hdr, ML_MAGIC, ML_MAGIC_LEN);
+	uint32_t v = ML_VERSION, f = 0;
+	memcpy(hdr + 8, &v, 4);
+	memcpy(hdr + 12, &f, 4);
+	return write_all(fd, hdr, sizeof hdr);
+}
+
+/*
+ * A descriptor for the trace in the calling thread: the writer keeps its
+ * own; a program thread opens one for the current batch (sink_batch_end
+ * closes it). Creates the file on first use. -1 when the trace is broken.
+ */
+static int sink_fd_get(void)
+{
+	struct stat st;
+	if (OWN_TABLE && sink.wfd >= 0)
+		return sink.wfd;
+	if (!OWN_TABLE && sink.sfd >= 0) {
+		/* still ours? (closefrom() in another thread, then a reuse) */
+		if (fstat(sink.sfd, &st) == 0 && st.st_dev == sink.dev && st.st_ino == sink.ino)
+			return sink.sfd;
+		sink.sfd = -1;
+	}
+	int fd;
+	if (!sink.created) {
+		fd = create_trace();
+		if (fd < 0 && sink.soft && (errno == EMFILE || errno == ENFILE))
+			return -2;  /* no number to spare here: the writer will create it */
+		if (fd < 0 || write_header(fd) < 0) {
+			int e = errno;
+			if (fd >= 0)
+				sys_close(fd);
+			sink_broken(e, ml.trace_path);
+			return -1;
+		}
+		sink.created = 1;
+		status_line("trace", 0, ml.trace_path);
+	} else {
+		fd = sys_open(ml.trace_path, O_WRONLY | O_APPEND | O_CLOEXEC, 0);
+		if (fd < 0 && sink.soft && (errno == EMFILE || errno == ENFILE))
+			return -2;
+		if (fd < 0) {
+			sink_broken(errno, ml.trace_path);
+			return -1;
+		}
+	}
+	if (OWN_TABLE) {
+		sink.wfd = fd;
+		return fd;
+	}
+	if (fstat(fd, &st) == 0) {
+		sink.dev = st.st_dev;
+		sink.ino = st.st_ino;
+	}
+	sink.sfd = fd;
+	return fd;
+}
+
+/* The end of a batch of writes in a program thread: give the number back. */
+static void sink_batch_end(void)
+{
+	if (!OWN_TABLE && sink.sfd >= 0) {
+		sys_close(sink.sfd);
+		sink.sfd = -1;
+	}
+}
+
 static int sink_deflate(const void *data, size_t n, int flush)
 {
-	if (sink.closed)
+	if (sink.closed || !sink.ready)
 		return -1;
 	sink.z.next_in = (Bytef *)(uintptr_t)data;
 	sink.z.avail_in = (uInt)n;
@@ -139,13 +314,18 @@ static int sink_deflate(const void *data, size_t n, int flush)
 		sink.z.avail_out = OUT_CAP;
 		int rc = deflate(&sink.z, flush);
 		if (rc == Z_STREAM_ERROR) {
-			sink_broken();
+			sink_broken(EIO, ml.trace_path);
 			return -1;
 		}
 		size_t have = OUT_CAP - sink.z.avail_out;
-		if (have && (sink_check_fd() < 0 || write_all(sink.fd, sink.out, have) < 0)) {
-			sink_broken();
-			return -1;
+		if (have) {
+			int fd = sink_fd_get();
+			if (fd < 0)
+				return -1;
+			if (write_all(fd, sink.out, have) < 0) {
+				sink_broken(errno, ml.trace_path);
+				return -1;
+			}
 		}
 	} while (sink.z.avail_out == 0);
 	sink.raw_bytes += n;
@@ -205,114 +385,70 @@ static void sink_write_queue(void)
 	}
 }
 
+/* No writer thread: the calling program thread writes what is queued. */
 void ml_write_queued(void)
 {
 	ml_lock(&sink.lock);
-	if (sink.ready)
+	if (sink.ready && !sink.closed)
 		sink_write_queue();
+	sink_batch_end();
 	ml_unlock(&sink.lock);
 }
 
 /* ---------------------------------------------------------------- opening */
 
-/* Create path exclusively and move the descriptor out of the program's
- * way: a high number, close-on-exec. */
-static int try_open(const char *path)
+/* STEM and TRACE from $MEMLEDGER_TRACE (or memledger.PROG.PID.mlt in the
+ * current directory), made absolute so a program that changes directory
+ * still writes where the user asked. */
+static void names_init(void)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	int high = fcntl(fd, F_DUPFD_CLOEXEC, 900);
-	if (high >= 0) {
-		sys_close(fd);
-		fd = high;
-	}
-	snprintf(ml.trace_path, sizeof ml.trace_path, "%s", path);
-	return fd;
-}
-
-/* The trace's path: $MEMLEDGER_TRACE for the first process image of a
- * run; a forked child or an exec'd image gets STEM.PID.mlt (then
- * STEM.PID.N.mlt), so every file of a run shares the stem. */
-static int open_trace(int is_child)
-{
-	static char stem[PATH_MAX];
-	char cand[PATH_MAX + 64];
-	if (!stem[0]) {
-		const char *env = getenv("MEMLEDGER_TRACE");
-		char cwd[PATH_MAX] = ".";
-		if (!getcwd(cwd, sizeof cwd))
-			strcpy(cwd, ".");
-		if (env && *env) {
-			if (env[0] == '/')
-				snprintf(stem, sizeof stem, "%s", env);
-			else
-				snprintf(stem, sizeof stem, "%s/%s", cwd, env);
-		} else {
-			char exe[PATH_MAX] = "prog";
-			ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-			if (n > 0)
-				exe[n] = 0;
-			const char *base = strrchr(exe, '/');
-			snprintf(stem, sizeof stem, "%s/memledger.%s.%d.mlt", cwd,
-			         base ? base + 1 : exe, (int)getpid());
-		}
-		size_t l = strlen(stem);
-		if (l > 4 && !strcmp(stem + l - 4, ".mlt"))
-			stem[l - 4] = 0;
-	}
-	if (!is_child) {
-		snprintf(cand, sizeof cand, "%s.mlt", stem);
-		int fd = try_open(cand);
-		if (fd >= 0 || errno != EEXIST)
-			return fd;
-	}
-	for (int n = 0; n < 1000; n++) {
-		if (n == 0)
-			snprintf(cand, sizeof cand, "%s.%d.mlt", stem, (int)getpid());
+	const char *env = getenv("MEMLEDGER_TRACE");
+	const char *st = getenv("MEMLEDGER_STATUS");
+	char cwd[PATH_MAX] = ".";
+	if (!getcwd(cwd, sizeof cwd))
+		strcpy(cwd, ".");
+	if (env && *env) {
+		if (env[0] == '/')
+			snprintf(root_path, sizeof root_path, "%s", env);
 		else
-			snprintf(cand, sizeof cand, "%s.%d.%d.mlt", stem, (int)getpid(), n);
-		int fd = try_open(cand);
-		if (fd >= 0 || errno != EEXIST)
-			return fd;
+			snprintf(root_path, sizeof root_path, "%s/%s", cwd, env);
+	} else {
+		char exe[PATH_MAX] = "prog";
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+		if (n > 0)
+			exe[n] = 0;
+		const char *base = strrchr(exe, '/');
+		snprintf(root_path, sizeof root_path, "%s/memledger.%s.%d.mlt", cwd,
+		         base ? base + 1 : exe, (int)getpid());
 	}
-	return -1;
+	snprintf(stem, sizeof stem, "%s", root_path);
+	size_t l = strlen(stem);
+	if (l > 4 && !strcmp(stem + l - 4, ".mlt"))
+		stem[l - 4] = 0;
+	snprintf(status_path, sizeof status_path, "%s", st && *st == '/' ? st : "");
 }
 
-/** Open a new trace (a forked child passes is_child=1) and write its header. */
+/**
+ * Start a new trace for this process image (is_child: a forked child,
+ * named STEM.PID.mlt). Nothing touches the disk yet: the writer creates
+ * the file. 0, or -1 when the stream cannot be set up.
+ */
 int ml_sink_open_as(int is_child)
 {
-	int fd = open_trace(is_child);
-	if (fd < 0)
+	if (!stem[0])
+		names_init();
+	if (!sink.out && !(sink.out = ml_map(OUT_CAP)))
 		return -1;
-	if (!sink.out && !(sink.out = ml_map(OUT_CAP))) {
-		sys_close(fd);
-		return -1;
-	}
 	memset(&sink.z, 0, sizeof sink.z);
 	sink.z.zalloc = z_alloc;
 	sink.z.zfree = z_free;
-	if (deflateInit2(&sink.z, 1, Z_DEFLATED, 15, 8, Z_HUFFMAN_ONLY) != Z_OK) {
-		sys_close(fd);
+	if (deflateInit2(&sink.z, 1, Z_DEFLATED, 15, 8, Z_HUFFMAN_ONLY) != Z_OK)
 		return -1;
-	}
-	uint8_t hdr[ML_HEADER_LEN];
-	memcpy(hdr, ML_MAGIC, ML_MAGIC_LEN);
-	uint32_t v = ML_VERSION, f = 0;
-	memcpy(hdr + 8, &v, 4);
-	memcpy(hdr + 12, &f, 4);
-	if (write_all(fd, hdr, sizeof hdr) < 0) {
-		deflateEnd(&sink.z);
-		sys_close(fd);
-		return -1;
-	}
-	struct stat st;
-	if (fstat(fd, &st) == 0) {
-		sink.dev = st.st_dev;
-		sink.ino = st.st_ino;
-	}
-	sink.fd = fd;
+	set_trace_path(is_child ? stem : root_path);
+	sink.is_child = is_child;
+	sink.created = 0;
 	sink.closed = 0;
+	sink.err = 0;
 	sink.ready = 1;
 	sink.raw_bytes = 0;
 	return 0;
@@ -323,22 +459,34 @@ int ml_sink_open(void)
 	return ml_sink_open_as(0);
 }
 
+/** The descriptor a program thread holds open for the trace right now, or -1. */
 int ml_sink_fd(void)
 {
-	return sink.fd;
+	return sink.sfd;
 }
 
-/** In a forked child: forget the parent's stream without touching its file. */
+/** In a forked child: forget the parent's stream and its writer. The
+ * writer's descriptor lived in the writer's own table, which the child
+ * does not have: its number may be one of the program's. */
 void ml_sink_reset_for_child(void)
 {
 	if (sink.ready)
 		deflateEnd(&sink.z);
-	if (sink.fd >= 0)
-		sys_close(sink.fd);
-	sink.fd = -1;
+	sink.wfd = -1;
+	if (sink.sfd >= 0)
+		sys_close(sink.sfd);
+	sink.sfd = -1;
 	sink.ready = 0;
 	sink.closed = 0;
+	sink.created = 0;
+	sink.err = 0;
 	atomic_store(&writer_running, 0);
+	atomic_store(&writer_stop, 0);
+	atomic_store(&flush_ticket, 0);
+	atomic_store(&flush_done, 0);
+	atomic_store(&flush_final, 0);
+	atomic_store(&flush_finished, 0);
+	atomic_store(&writer_tid, 0);
 }
 
 void ml_sink_lock(void)
@@ -370,16 +518,12 @@ static void sink_partial(struct ml_thread *t, void *arg)
 	atomic_store_explicit(&t->lim0, NULL, memory_order_relaxed);
 }
 
-
-void ml_flush_all(int final)
+/* Everything queued, then a sync point (final: the end of the stream).
+ * Sink lock held. */
+static void sink_flush_locked(int final)
 {
 	if (final)
-		ml_control_close();
-	ml_meta_flush_try();
-	/* Bounded: a writer mid-frame finishes within milliseconds; a lock
-	 * that stays held means the tracer itself crashed while holding it. */
-	if (!ml_trylock_spin(&sink.lock, 2000000))
-		return;
+		ml_control_close();  /* unlinks the socket's path: safe from any thread */
 	if (sink.ready && !sink.closed) {
 		sink_write_queue();
 		if (final)
@@ -390,12 +534,74 @@ void ml_flush_all(int final)
 			deflateEnd(&sink.z);
 		}
 	}
+	sink_batch_end();
+}
+
+/*
+ * Hand a flush to the writer and wait for it; 0 when it was served.
+ * Tickets order requests against what they must cover: the caller's
+ * records are in the queues before it takes its ticket, and the writer
+ * reads the ticket before it starts writing.
+ */
+static int flush_by_writer(int final)
+{
+	if (!atomic_load(&writer_running) || in_writer || ml_tls.in_signal)
+		return -1;
+	if (final)
+		atomic_store(&flush_final, 1);
+	int ticket = atomic_fetch_add(&flush_ticket, 1) + 1;
+	atomic_fetch_add(&writer_word, 1);
+	ml_futex_wake(&writer_word);
+	for (;;) {
+		int done = atomic_load(&flush_done);
+		if (done - ticket >= 0 || atomic_load(&flush_finished))
+			return 0;
+		if (!atomic_load(&writer_running))
+			return -1;
+		ml_futex_wait(&flush_done, done, 10 * 1000 * 1000);
+	}
+}
+
+/**
+ * Write what is recorded so far from the calling thread, before the
+ * writer runs, so that a process killed at once leaves a trace that
+ * loads. If the program's descriptor table is full, leave it to the
+ * writer, which has a table of its own.
+ */
+void ml_flush_early(void)
+{
+	ml_meta_flush();
+	ml_lock(&sink.lock);
+	sink.soft = 1;
+	if (sink.ready && !sink.closed && sink_fd_get() >= 0)
+		sink_flush_locked(0);
+	sink.soft = 0;
+	sink_batch_end();
 	ml_unlock(&sink.lock);
+}
+
+void ml_flush_all(int final)
+{
+	if (flush_by_writer(final) == 0)
+		return;
+	ml_meta_flush_try();
+	/* Bounded: a writer mid-frame finishes within milliseconds; a lock
+	 * that stays held means the tracer itself crashed while holding it. */
+	if (!ml_trylock_spin(&sink.lock, 2000000))
+		return;
+	sink_flush_locked(final);
+	ml_unlock(&sink.lock);
+}
+
+/** errno of the failure that stopped the trace, 0 if none. */
+int ml_sink_error(void)
+{
+	return sink.err;
 }
 
 /* ---------------------------------------------------------------- writer thread */
 
-ML_HIDDEN int ml_writer_running(void)
+int ml_writer_running(void)
 {
 	return atomic_load_explicit(&writer_running, memory_order_relaxed);
 }
@@ -420,6 +626,40 @@ void ml_drain_request(void)
 	ml_threads_foreach_unlocked(drain_one, NULL);
 }
 
+/*
+ * A descriptor table and filesystem context of the writer's own, holding
+ * nothing of the program's (so a pipe the program closes really closes).
+ * If the kernel refuses, the writer shares the program's table and opens
+ * the trace only for each batch, like a program thread.
+ */
+static int writer_own_table(void)
+{
+	if (syscall(SYS_close_range, 0U, ~0U, CLOSE_RANGE_UNSHARE) != 0) {
+		if (syscall(SYS_unshare, CLONE_FILES) != 0)
+			return -1;
+		if (syscall(SYS_close_range, 0U, ~0U, 0U) != 0)
+			return -1;  /* a private table holding copies: harmless but wasteful; rare */
+	}
+	/* Our own cwd and root: the program's setns() into a mount namespace
+	 * needs its filesystem context unshared, and its chdir() and chroot()
+	 * must not move the trace. */
+	syscall(SYS_unshare, CLONE_FS);
+	return 0;
+}
+
+/* Serve flush requests up to `ticket`: write everything, sync (or
+ * finish), wake the waiters. */
+static void writer_serve(int ticket, int final)
+{
+	ml_meta_flush();
+	ml_lock(&sink.lock);
+	sink_flush_locked(final);
+	ml_unlock(&sink.lock);
+	if (final)
+		atomic_store(&flush_finished, 1);
+	atomic_store(&flush_done, ticket);
+	syscall(SYS_futex, &flush_done, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
 
 static void *writer_main(void *arg)
 {
@@ -430,20 +670,44 @@ static void *writer_main(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	prctl(PR_SET_NAME, "memledger", 0, 0, 0);
+	atomic_store(&writer_tid, (int)syscall(SYS_gettid));
+	in_writer = 1;
+	writer_private = writer_own_table() == 0;
+	/* the program's thread waits for this (see ml_writer_start) */
+	atomic_store(&writer_setup, 1);
+	syscall(SYS_futex, &writer_setup, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+
+	/* Create the file now and write what is recorded so far (the process
+	 * record, its modules, the start snapshot), so that a process killed
+	 * at once still leaves a trace that loads. */
+	ml_meta_flush();
+	ml_lock(&sink.lock);
+	sink_flush_locked(0);
+	ml_unlock(&sink.lock);
 
 	int64_t next = ml_mono_ns() + ml.interval_ns;
-	while (!atomic_load(&ml.finished)) {
+	for (;;) {
 		int seq = atomic_load(&writer_word);
+		int ticket = atomic_load(&flush_ticket);
+		if (ticket != atomic_load(&flush_done)) {
+			int final = atomic_exchange(&flush_final, 0);
+			writer_serve(ticket, final);
+			if (final)
+				break;
+			continue;
+		}
+		if (atomic_load(&writer_stop)) {
+			writer_serve(ticket, 0);
+			break;
+		}
 		atomic_store(&writer_waiting, 1);
 		int64_t now = ml_mono_ns();
 		if (ml_queue_length() == 0 && now < next)
 			ml_futex_wait(&writer_word, seq, (long)(next - now));
 		atomic_store(&writer_waiting, 0);
-		if (atomic_load(&ml.finished))
-			break;
 		now = ml_mono_ns();
 		int round = now >= next;
-		if (round) {
+		if (round && !atomic_load(&ml.finished)) {
 			atomic_fetch_add_explicit(&ml.round, 1, memory_order_relaxed);
 			if (ml_active())
 				ml_snapshot(ML_SNAP_SAMPLE, "sample", ML_SNAP_BY_WRITER, NULL);
@@ -451,6 +715,8 @@ static void *writer_main(void *arg)
 			ml_drain_request();
 			ml_threads_reap();
 			ml_meta_flush();
+		}
+		if (round) {
 			next += ml.interval_ns;
 			if (next < now)
 				next = now + ml.interval_ns;
@@ -461,9 +727,18 @@ static void *writer_main(void *arg)
 			if (round)
 				sink_deflate(NULL, 0, Z_SYNC_FLUSH);
 		}
+		sink_batch_end();
 		ml_unlock(&sink.lock);
 	}
+	ml_lock(&sink.lock);
+	if (OWN_TABLE && sink.wfd >= 0)
+		sys_close(sink.wfd);
+	sink.wfd = -1;
+	ml_unlock(&sink.lock);
+	in_writer = 0;
+	writer_private = 0;
 	atomic_store(&writer_running, 0);
+	syscall(SYS_futex, &flush_done, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 	return NULL;
 }
 
@@ -472,21 +747,54 @@ int ml_writer_start(void)
 	if (atomic_load(&writer_running) || ml.interval_ns <= 0)
 		return 0;
 	pthread_attr_t attr;
-	pthread_t th;
 	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
 	ml_tls.guard++;
+	atomic_store(&writer_stop, 0);
+	atomic_store(&writer_setup, 0);
 	atomic_store(&writer_running, 1);
 	int rc;
-	ML_INTERNAL(rc = ml_real_pthread_create(&th, &attr, writer_main, NULL));
+	ML_INTERNAL(rc = ml_real_pthread_create(&writer_th, &attr, writer_main, NULL));
 	ml_tls.guard--;
 	pthread_attr_destroy(&attr);
 	if (rc != 0) {
 		atomic_store(&writer_running, 0);
 		return -1;
 	}
+	/* Until the writer has a filesystem context of its own, the program's
+	 * setns() into a mount namespace would fail: wait for it (bounded). */
+	for (int i = 0; i < 100 && !atomic_load(&writer_setup); i++)
+		ml_futex_wait(&writer_setup, 0, 10 * 1000 * 1000);
 	return 0;
+}
+
+/**
+ * Stop the writer and wait until the kernel no longer counts its thread,
+ * for calls that need a single-threaded process (unshare(CLONE_NEWUSER),
+ * setns into a user namespace). Everything queued is written first.
+ * Returns 1 if a writer was stopped (ml_writer_start brings it back).
+ */
+int ml_writer_stop(void)
+{
+	if (!atomic_load(&writer_running) || in_writer)
+		return 0;
+	atomic_store(&writer_stop, 1);
+	atomic_fetch_add(&writer_word, 1);
+	ml_futex_wake(&writer_word);
+	static int (*join)(pthread_t, void **);
+	if (!join)
+		join = (int (*)(pthread_t, void **))ml_dlsym_next("pthread_join");
+	int rc = join ? join(writer_th, NULL) : -1;
+	/* pthread_join returns when the thread's tid is cleared, a little
+	 * before the kernel takes it out of the thread group. */
+	int tid = atomic_load(&writer_tid);
+	for (int i = 0; rc == 0 && tid > 0 && i < 100000; i++) {
+		if (syscall(SYS_tgkill, getpid(), tid, 0) != 0 && errno == ESRCH)
+			break;
+		sched_yield();
+	}
+	atomic_store(&writer_stop, 0);
+	return rc == 0;
 }
 
 /** Move the trace to another descriptor number (the program wants ours). */
@@ -494,11 +802,11 @@ int ml_sink_move_fd(void)
 {
 	ml_lock(&sink.lock);
 	int rc = -1;
-	if (sink.fd >= 0 && sink_check_fd() == 0) {
-		int nfd = fcntl(sink.fd, F_DUPFD_CLOEXEC, sink.fd + 1);
+	if (sink.sfd >= 0) {
+		int nfd = (int)syscall(SYS_fcntl, sink.sfd, F_DUPFD_CLOEXEC, sink.sfd + 1);
 		if (nfd >= 0) {
-			sys_close(sink.fd);
-			sink.fd = nfd;
+			sys_close(sink.sfd);
+			sink.sfd = nfd;
 			rc = 0;
 		}
 	}
@@ -506,10 +814,10 @@ int ml_sink_move_fd(void)
 	return rc;
 }
 
-/** Is fd the trace file's descriptor right now (not a reused number)? */
+/** Is fd the trace's descriptor in a program thread right now (not a reused number)? */
 int ml_sink_owns_fd(int fd)
 {
 	struct stat st;
-	return fd >= 0 && fd == sink.fd && fstat(fd, &st) == 0 && st.st_dev == sink.dev &&
+	return fd >= 0 && fd == sink.sfd && fstat(fd, &st) == 0 && st.st_dev == sink.dev &&
 	       st.st_ino == sink.ino;
 }

@@ -2,8 +2,10 @@
 # Ways out of a traced process: _exit(3), abort(), SIGTERM sent by the
 # program to itself, and SIGTERM sent to `memledger run` (passed on to the
 # program). Each behaves exactly as without the tracer (stdout, stderr,
-# status 3, 134, 143, 143), and each trace ingests without a warning and
-# says how the process ended, with the blocks it made before.
+# status 3, 134, 143, 143). _exit and abort end their traces (abort is a
+# fault the thread raises itself: the tracer's invisible handler records
+# it); an asynchronous SIGTERM is not taken from the program, so its trace
+# loads as 'truncated', with what was written up to the kill.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/transparent.sh"
 P=$PROGS/rob_exits
@@ -25,9 +27,9 @@ expect abort "$BLOCKS" "5 3"
 
 same term -- "$P" term
 [ "$RC" -eq 143 ] || fail "SIGTERM: status $RC, want 143"
-ingest_all term
-expect SIGTERM "$ENDQ" "signal - 15"
-expect SIGTERM "$BLOCKS" "5 3"
+load term
+DB=$WORK/term.db
+expect SIGTERM "$ENDQ" "truncated - -"
 
 # SIGTERM to memledger run itself: it passes the signal on, as a shell
 # does for its foreground job, and exits 143
@@ -45,7 +47,8 @@ wait $runner
 rc=$?
 [ $rc -eq 143 ] || fail "forwarded SIGTERM: memledger run exited $rc, want 143"
 [ "$(cat "$WORK/fwd.out")" = ready ] || fail "forwarded SIGTERM: stdout '$(cat "$WORK/fwd.out")'"
-ingest_all fwd
-expect "forwarded SIGTERM" "$ENDQ" "signal - 15"
+load fwd
+DB=$WORK/fwd.db
+expect "forwarded SIGTERM" "$ENDQ" "truncated - -"
 expect "forwarded SIGTERM" "$BLOCKS" "5 3"
 exit 0

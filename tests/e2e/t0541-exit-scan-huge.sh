@@ -3,9 +3,9 @@
 # leak_huge.c): a leaked 16 GiB block, untouched but for one page, and a
 # reachable 1 GiB one. Exit processing (exit_begin_ns to end_ns) and the
 # scan each take under 1 s (reading every page took 20 s), and every
-# block is still classified: the 16 GiB block lost, the block only its
-# touched page points to indirect, the 1 GiB block and the block its page
-# points to reachable.
+# block is still classified: the 16 GiB block lost (or possibly lost, see
+# below), the block only its touched page points to indirect, the 1 GiB
+# block and the block its page points to reachable.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/transparent.sh"
 [ "$(cat /proc/sys/vm/overcommit_memory 2>/dev/null)" != 2 ] || skip "overcommit_memory is 2: no 16 GiB block"
@@ -15,9 +15,18 @@ same huge -- "$PROGS/leak_huge"
 [ "$RC" -eq 0 ] || fail "status $RC"
 ingest_all huge
 expect huge "SELECT scanned FROM processes" 1
-expect huge "SELECT group_concat(size||' '||leak, '; ') FROM (SELECT size, leak FROM allocations
-	WHERE size IN (100, 200, 1073741824, 17179869184) ORDER BY size)" \
-	"100 indirect; 200 reachable; 1073741824 reachable; 17179869184 lost"
+# A 16 GiB block spans so much address space that a stray word in a live
+# frame (a saved register of the C library's start-up, say) can fall
+# inside it: a conservative scan, valgrind's too, then calls it possibly
+# lost, and the block hanging off it with it. Either answer is sound; an
+# unclassified block, or a mixed pair, is not.
+got=$(q "$DB" "SELECT group_concat(size||' '||leak, '; ') FROM (SELECT size, leak FROM allocations
+	WHERE size IN (100, 200, 1073741824, 17179869184) ORDER BY size)")
+case "$got" in
+"100 indirect; 200 reachable; 1073741824 reachable; 17179869184 lost") ;;
+"100 possible; 200 reachable; 1073741824 reachable; 17179869184 possible") echo "a stray word points into the 16 GiB block" ;;
+*) fail "huge: classes '$got', want 100 indirect, 200 reachable, 1 GiB reachable, 16 GiB lost (or 100 and 16 GiB possible)" ;;
+esac
 scan=$(q "$DB" "SELECT scan_ns FROM processes")
 exit_ns=$(q "$DB" "SELECT end_ns - exit_begin_ns FROM processes")
 echo "exit scan ${scan} ns, exit processing ${exit_ns} ns"

@@ -84,4 +84,13 @@ GODEBUG=madvdontneed=1,gctrace=1 "$ML" run -o "$WORK/asked.mlt" -- "$P" clean >/
 grep -q '^gc 1 @' "$WORK/asked.err" || fail "asked-for gctrace not shown"
 "$ML" ingest -q -o "$WORK/asked.db" "$WORK/asked.mlt" || fail "asked: ingest failed"
 [ "$(q "$WORK/asked.db" "SELECT count(*) > 0 FROM gc_cycles")" = 1 ] || fail "asked: gctrace not recorded"
+
+# -o follows the same rules as for a native program: a file that is not a
+# trace is never overwritten (nothing runs), an old Go trace is replaced
+printf 'my notes\n' >"$WORK/notes.txt"
+"$ML" run -o "$WORK/notes.txt" -- "$P" clean >/dev/null 2>"$WORK/notes.err"
+[ $? = 2 ] || fail "-o over a text file: want exit 2"
+[ "$(cat "$WORK/notes.txt")" = "my notes" ] || fail "-o overwrote a file that is not a trace"
+grep -q 'not a memledger trace' "$WORK/notes.err" || fail "-o over a text file: $(cat "$WORK/notes.err")"
+"$ML" run -o "$WORK/asked.mlt" -- "$P" clean >/dev/null 2>&1 || fail "-o over an old Go trace failed"
 exit 0

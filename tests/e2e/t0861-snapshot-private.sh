@@ -100,15 +100,22 @@ od_snapshot "$PID" after-exec
 od_step closefrom 2
 od_snapshot "$PID" after-closefrom
 [ $SRC -eq 0 ] || fail "snapshot after closefrom: $(cat "$WORK/snap.err")"
-socks=$(ls -l /proc/$PID/fd | grep 'socket:' | awk '{print $9}')
-[ -n "$socks" ] || fail "no socket descriptor in the traced process"
-for fd in $socks; do
-	[ "$fd" -ge 900 ] || fail "control socket at descriptor $fd, below 900"
-	flags=$(sed -n 's/^flags:[[:space:]]*//p' /proc/$PID/fdinfo/$fd)
-	[ $(( 0$flags & 02000000 )) -ne 0 ] || fail "control socket descriptor $fd is not close-on-exec (flags $flags)"
+# The control socket is the writer thread's: it has a descriptor table of
+# its own, so the program's table holds no socket of ours at all
+[ -z "$(ls -l /proc/$PID/fd | grep 'socket:')" ] || fail "a socket in the program's descriptor table"
+socks=""
+for task in /proc/$PID/task/*; do
+	for fd in $(ls -l $task/fd 2>/dev/null | grep 'socket:' | awk '{print $9}'); do
+		socks="$socks $task/fdinfo/$fd"
+	done
 done
-low=$(ls /proc/$PID/fd | awk '$1 >= 3 && $1 < 900' | tr '\n' ' ')
-[ -z "$low" ] || fail "descriptors left in the program's range after closefrom: $low"
+[ -n "$socks" ] || fail "no control socket in any thread of the traced process"
+for info in $socks; do
+	flags=$(sed -n 's/^flags:[[:space:]]*//p' "$info")
+	[ $(( 0$flags & 02000000 )) -ne 0 ] || fail "control socket $info is not close-on-exec (flags $flags)"
+done
+low=$(ls /proc/$PID/fd | awk '$1 >= 3' | tr '\n' ' ')
+[ -z "$low" ] || fail "descriptors left in the program's table after closefrom: $low"
 od_finish
 load ex
 expect ex "SELECT group_concat(label) FROM (SELECT label FROM snapshots WHERE kind = 'user' ORDER BY process_id, seq)" \

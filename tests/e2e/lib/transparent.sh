@@ -1,16 +1,20 @@
-# Transparency checks for the tracer robustness tests (t0220-t0239).
-# Sourced after common.sh. Defines:
+# Transparency checks for the tracer robustness tests (t0220-t0239) and
+# the transparency suite (t0500-t0539). Sourced after common.sh. Defines:
 #   same NAME [RUNOPT...] -- PROG [ARG...]
 #       Runs PROG once directly and once under `memledger run [RUNOPT...]
 #       -o $WORK/NAME.mlt`, both with stdin from /dev/null and under
 #       `timeout` ($SAME_TIMEOUT seconds, default 60), and fails unless the
-#       exit status, stdout and stderr are the same (memledger's own
-#       "memledger: wrote ..." lines are left out of the comparison).
-#       Sets RC to the status. The traces are $WORK/NAME*.mlt.
+#       exit status, stdout and stderr are the same. memledger's own line
+#       "memledger: wrote ..." (one summary line, however many traces) is
+#       left out of the comparison; any other line of memledger's, such as
+#       an error about the trace, makes stderr differ. Sets RC to the
+#       status. The traces are $WORK/NAME*.mlt.
 #   ingest_all NAME
 #       Loads every $WORK/NAME*.mlt into $WORK/NAME.db (like load, but
 #       reports the first stderr line of a failure and checks that no
 #       warning about a truncated trace was printed). Sets DB.
+#   all_load NAME
+#       ingest_all, then fails unless every trace is one process in $DB.
 #   expect NAME SQL WANT
 #       q $DB SQL must print WANT.
 
@@ -55,6 +59,13 @@ ingest_all() {
 	"$ML" ingest -q -o "$DB" "$WORK/$1".*mlt >"$WORK/$1.ingest" 2>&1 ||
 		fail "ingest of $1 failed: $(head -3 "$WORK/$1.ingest")"
 	[ ! -s "$WORK/$1.ingest" ] || fail "ingest of $1 complained: $(head -3 "$WORK/$1.ingest")"
+}
+
+all_load() {  # NAME: ingest_all, and every trace file is one process
+	ingest_all "$1"
+	files=$(ls "$WORK/$1".*mlt | wc -l)
+	got=$(q "$DB" "SELECT count(*) FROM processes")
+	[ "$got" = "$files" ] || fail "$1: $got processes loaded from $files traces"
 }
 
 expect() {
