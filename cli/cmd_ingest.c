@@ -25,6 +25,9 @@ static const char usage[] =
 	"\n"
 	"  -o, --output DB   the database (default: the first TRACE with .db)\n"
 	"  -q, --quiet       print errors and warnings only, and no progress bar\n"
+	"  --alloc-fn NAME   a function of the program that only wraps malloc: sites\n"
+	"                    are named after its caller (repeatable; NAME* matches a\n"
+	"                    prefix; xmalloc, g_malloc, operator new... are built in)\n"
 	"  -h, --help        show this help\n";
 
 int cmd_ingest(int argc, char **argv)
@@ -32,13 +35,23 @@ int cmd_ingest(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "alloc-fn", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL;
 	int quiet = 0, c;
+	const char **alloc_fns = calloc((size_t)argc + 1, sizeof *alloc_fns);
+	size_t nalloc_fns = 0;
+	if (!alloc_fns) {
+		cli_error("ingest", "out of memory");
+		return 1;
+	}
 	while ((c = getopt_long(argc, argv, "+o:qh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'A':
+			alloc_fns[nalloc_fns++] = optarg;
+			break;
 		case 'o':
 			out = optarg;
 			break;
@@ -47,15 +60,18 @@ int cmd_ingest(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage, stdout);
+			free(alloc_fns);
 			return 0;
 		default:
 			fputs(usage, stderr);
+			free(alloc_fns);
 			return 2;
 		}
 	}
 	if (optind >= argc) {
 		cli_error("ingest", "no trace given");
 		fputs(usage, stderr);
+		free(alloc_fns);
 		return 2;
 	}
 	char *def = NULL, err[1024];
@@ -68,10 +84,11 @@ int cmd_ingest(int argc, char **argv)
 	if (ingest_open(&ig, out, err, sizeof err) < 0) {
 		cli_error(out, "%s", err);
 		free(def);
+		free(alloc_fns);
 		return 1;
 	}
 	int failed = 0;
-	struct ingest_opts o = { !quiet };
+	struct ingest_opts o = { .progress = !quiet, .alloc_fns = alloc_fns, .nalloc_fns = nalloc_fns };
 	for (int i = optind; i < argc; i++) {
 		struct ingest_stats st;
 		struct timespec t0, t1;
@@ -99,5 +116,6 @@ int cmd_ingest(int argc, char **argv)
 		fprintf(stderr, "memledger: database: %s\n", out);
 	}
 	free(def);
+	free(alloc_fns);
 	return failed;
 }

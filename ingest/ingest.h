@@ -27,6 +27,10 @@ struct ingest {
 
 struct ingest_opts {
 	int progress;           /* draw a progress bar on stderr */
+	/* more allocation wrappers to look through when naming sites
+	 * (--alloc-fn; see sitename.h), not copied */
+	const char *const *alloc_fns;
+	size_t nalloc_fns;
 };
 
 struct ingest_stats {
