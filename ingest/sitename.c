@@ -82,39 +82,76 @@ int sitename_skip(const struct sitename_rules *r, const char *fn, const char *fi
 	return runtime || sitename_is_system_file(file) || sitename_is_wrapper(r, fn);
 }
 
-int sitename_pick(const struct sitename_rules *r, const struct sitename_frame *fr, int n)
-{
-	int i;
+/* What a frame is to the rule. */
+enum { FC_KEEP = 1, FC_UNNAMED, FC_WRAPPER, FC_SKIP };
 
+static int frame_class(const struct sitename_rules *r, const char *fn, const char *file, int runtime)
+{
+	if (sitename_is_wrapper(r, fn))
+		return FC_WRAPPER;
+	if (runtime || sitename_is_system_file(file))
+		return FC_SKIP;
+	return fn && fn[0] ? FC_KEEP : FC_UNNAMED;
+}
+
+/*
+ * The rule over the classes of a stack's frames, depth 0 first. A frame
+ * without a name (a stripped static function) may be the site, but only
+ * if no wrapper comes after it: a wrapper's callees are the allocator's
+ * own (SQLite's static sqlite3MemMalloc under sqlite3Malloc).
+ */
+static int pick_classes(const unsigned char *cls, const unsigned char *runtime, int n)
+{
+	int i, cand = -1;
+
+	for (i = 0; i < n; i++) {
+		if (cls[i] == FC_KEEP)
+			return cand >= 0 ? cand : i;
+		if (cls[i] == FC_UNNAMED && cand < 0)
+			cand = i;
+		else if (cls[i] == FC_WRAPPER)
+			cand = -1;
+	}
+	if (cand >= 0)
+		return cand;
 	for (i = 0; i < n; i++)
-		if (!sitename_skip(r, fr[i].function, fr[i].file, fr[i].runtime))
-			return i;
-	for (i = 0; i < n; i++)
-		if (!fr[i].runtime)
+		if (!runtime[i])
 			return i;
 	return n > 0 ? 0 : -1;
 }
 
+int sitename_pick(const struct sitename_rules *r, const struct sitename_frame *fr, int n)
+{
+	unsigned char cls[256], rt[256];
+	int i;
+
+	if (n > 256)
+		n = 256; /* the tracer's depth is smaller; a site is never that deep */
+	for (i = 0; i < n; i++) {
+		cls[i] = (unsigned char)frame_class(r, fr[i].function, fr[i].file, fr[i].runtime);
+		rt[i] = (unsigned char)(fr[i].runtime != 0);
+	}
+	return pick_classes(cls, rt, n);
+}
+
 /* ---------------------------------------------------------------- sites */
 
-/* Per frame id, cached: 1 skip, 2 keep; plus 4 when it is in the runtime. */
-#define F_SKIP 1
-#define F_KEEP 2
-#define F_RUNTIME 4
-
+/* The frames of the stack being read, with their classes. */
 struct pending {
 	int64_t stack_id;
-	int64_t first_kept, first_program, first; /* frame ids, 0: none yet */
+	int n;
+	int64_t ids[256];
+	unsigned char cls[256], rt[256];
 };
 
 static int flush_site(sqlite3 *db, sqlite3_stmt *up, int64_t pid, const struct pending *p,
                       char *err, size_t errlen)
 {
-	int64_t id = p->first_kept ? p->first_kept : p->first_program ? p->first_program : p->first;
+	int k = pick_classes(p->cls, p->rt, p->n);
 
-	if (!p->stack_id || !id)
+	if (!p->stack_id || k < 0)
 		return 0;
-	sqlite3_bind_int64(up, 1, id);
+	sqlite3_bind_int64(up, 1, p->ids[k]);
 	sqlite3_bind_int64(up, 2, pid);
 	sqlite3_bind_int64(up, 3, p->stack_id);
 	return db_step(db, up, err, errlen);
@@ -123,11 +160,15 @@ static int flush_site(sqlite3 *db, sqlite3_stmt *up, int64_t pid, const struct p
 int sitename_update_sites(sqlite3 *db, int64_t pid, const struct sitename_rules *r,
                           char *err, size_t errlen)
 {
-	struct u64map flags = U64MAP_INIT;
-	struct pending p = { 0 };
-	sqlite3_stmt *q, *up = NULL;
+	struct u64map classes = U64MAP_INIT; /* frame id -> class | runtime << 8 */
+	struct pending *p = calloc(1, sizeof *p);
+	sqlite3_stmt *q = NULL, *up = NULL;
 	int rc = -1, step;
 
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
 	q = db_prepare(db, "SELECT s.stack_id, f.id, f.function, f.file, f.runtime FROM sites s"
 	                   " JOIN stacks st ON st.stack_id = s.stack_id JOIN frames f ON f.id = st.frame_id"
 	                   " WHERE s.process_id = ? ORDER BY s.stack_id, st.depth", err, errlen);
@@ -142,43 +183,42 @@ int sitename_update_sites(sqlite3 *db, int64_t pid, const struct sitename_rules 
 		int64_t stack = sqlite3_column_int64(q, 0), fid = sqlite3_column_int64(q, 1);
 		uint64_t fl = 0;
 
-		if (stack != p.stack_id) {
-			if (flush_site(db, up, pid, &p, err, errlen) < 0)
+		if (stack != p->stack_id) {
+			if (flush_site(db, up, pid, p, err, errlen) < 0)
 				goto out;
-			memset(&p, 0, sizeof p);
-			p.stack_id = stack;
+			p->stack_id = stack;
+			p->n = 0;
 		}
-		if (p.first_kept || fid <= 0)
+		if (fid <= 0 || p->n >= 256)
 			continue;
-		if (!u64map_get(&flags, (uint64_t)fid, &fl)) {
-			int runtime = sqlite3_column_int(q, 4);
+		if (!u64map_get(&classes, (uint64_t)fid, &fl)) {
+			int runtime = sqlite3_column_int(q, 4) != 0;
 
-			fl = sitename_skip(r, (const char *)sqlite3_column_text(q, 2),
-			                   (const char *)sqlite3_column_text(q, 3), runtime) ? F_SKIP : F_KEEP;
-			fl |= runtime ? F_RUNTIME : 0;
-			if (u64map_put(&flags, (uint64_t)fid, fl) < 0) {
+			fl = (uint64_t)frame_class(r, (const char *)sqlite3_column_text(q, 2),
+			                           (const char *)sqlite3_column_text(q, 3), runtime) |
+			     (uint64_t)runtime << 8;
+			if (u64map_put(&classes, (uint64_t)fid, fl) < 0) {
 				snprintf(err, errlen, "out of memory");
 				goto out;
 			}
 		}
-		if (!p.first)
-			p.first = fid;
-		if (!p.first_program && !(fl & F_RUNTIME))
-			p.first_program = fid;
-		if (fl & F_KEEP)
-			p.first_kept = fid;
+		p->ids[p->n] = fid;
+		p->cls[p->n] = (unsigned char)(fl & 0xff);
+		p->rt[p->n] = (unsigned char)(fl >> 8);
+		p->n++;
 	}
 	if (step != SQLITE_DONE) {
 		snprintf(err, errlen, "naming sites: %s", sqlite3_errmsg(db));
 		goto out;
 	}
-	if (flush_site(db, up, pid, &p, err, errlen) < 0)
+	if (flush_site(db, up, pid, p, err, errlen) < 0)
 		goto out;
 	rc = 0;
 out:
 	sqlite3_finalize(q);
 	sqlite3_finalize(up);
-	u64map_free(&flags);
+	u64map_free(&classes);
+	free(p);
 	return rc;
 }
 

@@ -17,6 +17,12 @@
  * arguments or clone suffix), which must equal the listed name, or start
  * with it when the listed name ends in '*' ("sqlite3Malloc*").
  *
+ * A frame without a name (a static function of a stripped binary) can
+ * name a site, but not when a wrapper comes after it: what a wrapper calls
+ * belongs to the allocator (SQLite's static sqlite3MemMalloc, under
+ * sqlite3Malloc). The report shows such a site as module+offset with the
+ * nearest named function that called it.
+ *
  * When every frame is skipped, the first frame outside the runtime names
  * the site, else frame 0, so a site always has a name when its stack has
  * frames.

@@ -361,7 +361,7 @@ static void judge_back(struct ctx *c, struct verdict *v, int m, double discount,
 		    is_bytes(m) ? units_bytes(ds, sizeof ds, d) : units_count(ds, sizeof ds, d), f->label,
 		    b->label, fs, bs);
 		if (bv > 0)
-			say(v, ", +%s", units_percent(ps, sizeof ps, d / bv));
+			say(v, ", %s", units_growth(ps, sizeof ps, d / bv));
 		say(v, ")");
 		if (discount > 0)
 			say(v, ", of which %s is the C/C++ runtime's own caches and does not count", rs);
@@ -515,10 +515,10 @@ static int judge_baseline(struct ctx *c)
 	} else {
 		v.status = "fail";
 		v.see = "leaks";
-		snprintf(v.text, sizeof v.text, "Against %s: %s and %s objects above baseline%s%s%s: memory did"
-		         " not come back.", b->label, bd, od, b->v[C_ALLOC] > 0 ? " (" : "",
-		         b->v[C_ALLOC] > 0 ? units_percent(pct, sizeof pct, pa / b->v[C_ALLOC]) : "",
-		         b->v[C_ALLOC] > 0 ? " of Alloc)" : "");
+		snprintf(v.text, sizeof v.text, "Against %s: %s and %s object%s above baseline%s%s%s: memory did"
+		         " not come back.", b->label, bd, od, fabs(po) == 1 ? "" : "s", b->v[C_ALLOC] > 0 ? " (Alloc " : "",
+		         b->v[C_ALLOC] > 0 ? units_growth(pct, sizeof pct, pa / b->v[C_ALLOC]) : "",
+		         b->v[C_ALLOC] > 0 ? ")" : "");
 	}
 	if (write_verdict(c, "baseline", &v) < 0)
 		return -1;
@@ -599,7 +599,7 @@ static void judge_numgc_native(struct ctx *c, struct verdict *v)
 	say(v, "The closest thing is malloc_trim, which hands free heap memory back to the OS: the program"
 	       " had called it %s time%s by %s", units_count(a, sizeof a, fv), fv == 1 ? "" : "s", f->label);
 	if (b != f && !isnan(bv))
-		say(v, ", %s of them after %s", units_count(d, sizeof d, fv - bv), b->label);
+		say(v, ", %s since %s", units_count(d, sizeof d, fv - bv), b->label);
 	say(v, ".");
 }
 
@@ -702,8 +702,11 @@ static void judge_live(struct ctx *c, struct verdict *v)
 	if (n == 0)
 		return;
 	if (bad == 0) {
-		say(v, " Live (Mallocs \xe2\x88\x92 Frees) equals HeapObjects at all %s snapshots.",
-		    units_count(a, sizeof a, (double)n));
+		if (n == 1)
+			say(v, " Live (Mallocs \xe2\x88\x92 Frees) equals HeapObjects at the only snapshot.");
+		else
+			say(v, " Live (Mallocs \xe2\x88\x92 Frees) equals HeapObjects at all %s snapshots.",
+			    units_count(a, sizeof a, (double)n));
 	} else {
 		v->status = "fail";
 		say(v, " Live differs from HeapObjects at %s of %s snapshots (first at %s: %s against %s): some"

@@ -15,6 +15,7 @@
 #include "report/data.h"
 #include "report/model.h"
 #include "report/tal.h"
+#include "ingest/sitename.h"
 
 /* Built into the program by tests/embed.sh (build/gen/embedded.c). */
 extern const char embedded_templates_report_xhtml[];
@@ -102,6 +103,16 @@ out_oom:
 int report_render(const char *db_path, const char *template_dir, char **html, size_t *len,
 		  char *err, size_t errlen)
 {
+	struct report_opts o = { .template_dir = template_dir };
+
+	return report_render_opts(db_path, &o, html, len, err, errlen);
+}
+
+int report_render_opts(const char *db_path, const struct report_opts *o, char **html, size_t *len,
+		       char *err, size_t errlen)
+{
+	const char *template_dir = o ? o->template_dir : NULL;
+	struct sitename_rules rules = { o ? o->alloc_fns : NULL, o ? o->nalloc_fns : 0 };
 	struct rp_process *procs = NULL;
 	size_t nprocs = 0, tlen = 0;
 	char *tmpl = NULL, *css = NULL, name[4200];
@@ -121,7 +132,7 @@ int report_render(const char *db_path, const char *template_dir, char **html, si
 		snprintf(err, errlen, "the database holds no process: nothing to report");
 		goto out_free;
 	}
-	if (!(model = model_build(db, procs, nprocs, db_path, css, err, errlen)))
+	if (!(model = model_build(db, procs, nprocs, db_path, css, &rules, err, errlen)))
 		goto out_free;
 	xmlInitParser();
 	if (tal_render(tmpl, tlen, name, model, html, len, err, errlen) < 0)
@@ -140,6 +151,14 @@ out_close:
 int report_write(const char *db_path, const char *out_path, const char *template_dir,
 		 char *err, size_t errlen)
 {
+	struct report_opts o = { .template_dir = template_dir };
+
+	return report_write_opts(db_path, out_path, &o, err, errlen);
+}
+
+int report_write_opts(const char *db_path, const char *out_path, const struct report_opts *o,
+		      char *err, size_t errlen)
+{
 	char *html, *tmp;
 	struct stat a, b;
 	size_t len;
@@ -152,7 +171,7 @@ int report_write(const char *db_path, const char *out_path, const char *template
 		snprintf(err, errlen, "the output %s is the database itself", out_path);
 		return -1;
 	}
-	if (report_render(db_path, template_dir, &html, &len, err, errlen) < 0)
+	if (report_render_opts(db_path, o, &html, &len, err, errlen) < 0)
 		return -1;
 	if (!(tmp = malloc(strlen(out_path) + 32))) {
 		snprintf(err, errlen, "out of memory");

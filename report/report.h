@@ -39,6 +39,21 @@ int report_write(const char *db_path, const char *out_path, const char *template
 int report_render(const char *db_path, const char *template_dir, char **html, size_t *len,
 		  char *err, size_t errlen);
 
+/** More choices for the page; zero state gives the defaults. */
+struct report_opts {
+	const char *template_dir;      /* NULL: the built-in templates */
+	/* more allocation wrappers to look through when naming sites
+	 * (--alloc-fn; ingest/sitename.h), on top of those ingest used */
+	const char *const *alloc_fns;
+	size_t nalloc_fns;
+};
+
+/** report_write and report_render with options (o may be NULL). */
+int report_write_opts(const char *db_path, const char *out_path, const struct report_opts *o,
+		      char *err, size_t errlen);
+int report_render_opts(const char *db_path, const struct report_opts *o, char **html, size_t *len,
+		       char *err, size_t errlen);
+
 /**
  * The default output path for db_path: its name with the extension
  * replaced by ".html" (or ".html" appended). malloc'd; NULL if out of memory.
