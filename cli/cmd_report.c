@@ -1,5 +1,5 @@
 /*
- * cmd_report.c - `memledger report [-o OUT.html] [--template DIR] DB`.
+ * cmd_report.c - `memledger report [-o OUT.html] [--template DIR] [--alloc-fn NAME]... DB`.
  *
  * Writes the HTML report of DB (default output: DB's name with .html) and
  * prints the output path on stdout. Errors are one line on stderr,
@@ -14,7 +14,7 @@
 #include "report/report.h"
 
 static const char usage[] =
-	"usage: memledger report [-o OUT.html] [--template DIR] DB\n"
+	"usage: memledger report [-o OUT.html] [--template DIR] [--alloc-fn NAME]... DB\n"
 	"\n"
 	"Write the HTML report of a memledger database: one self-contained page\n"
 	"(CSS and SVG inline, no network needed) explaining every metric for this\n"
@@ -24,6 +24,9 @@ static const char usage[] =
 	"  -o, --output OUT.html  where to write (default: DB with .html)\n"
 	"  -t, --template DIR     use DIR/report.xhtml and DIR/style.css instead of the\n"
 	"                         built-in templates (see templates/README.md)\n"
+	"  --alloc-fn NAME        a function of the program that only wraps malloc: the\n"
+	"                         sites shown are named after its caller (repeatable;\n"
+	"                         NAME* matches a prefix; adds to those ingest used)\n"
 	"  -h, --help             show this help\n";
 
 int cmd_report(int argc, char **argv)
@@ -31,12 +34,20 @@ int cmd_report(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "template", required_argument, NULL, 't' },
+		{ "alloc-fn", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL, *tdir = NULL, *db;
 	char err[1024], *def = NULL;
 	int c, ret = 1;
+	const char **alloc_fns = calloc((size_t)argc + 1, sizeof *alloc_fns);
+	size_t nalloc_fns = 0;
+
+	if (!alloc_fns) {
+		fprintf(stderr, "memledger: report: out of memory\n");
+		return 1;
+	}
 
 	optind = 1;
 	opterr = 0;
@@ -48,11 +59,17 @@ int cmd_report(int argc, char **argv)
 		case 't':
 			tdir = optarg;
 			break;
+		case 'A':
+			alloc_fns[nalloc_fns++] = optarg;
+			break;
 		case 'h':
 			fputs(usage, stdout);
+			free(alloc_fns);
 			return 0;
 		default:
-			if (optopt && strchr("ot", optopt))
+			if (optopt == 'A')
+				fprintf(stderr, "memledger: report: option --alloc-fn needs an argument\n");
+			else if (optopt && strchr("ot", optopt))
 				fprintf(stderr, "memledger: report: option -%c needs an argument\n", optopt);
 			else if (optopt)
 				fprintf(stderr, "memledger: report: unknown option -%c\n", optopt);
@@ -60,6 +77,7 @@ int cmd_report(int argc, char **argv)
 				fprintf(stderr, "memledger: report: unknown or incomplete option %s\n",
 					argv[optind - 1]);
 			fputs(usage, stderr);
+			free(alloc_fns);
 			return 2;
 		}
 	}
@@ -67,17 +85,21 @@ int cmd_report(int argc, char **argv)
 		fprintf(stderr, "memledger: report: %s\n",
 			argc - optind == 0 ? "no database given" : "give exactly one database");
 		fputs(usage, stderr);
+		free(alloc_fns);
 		return 2;
 	}
 	db = argv[optind];
 	if (!out) {
 		if (!(def = report_default_output(db))) {
 			fprintf(stderr, "memledger: %s: out of memory\n", db);
+			free(alloc_fns);
 			return 1;
 		}
 		out = def;
 	}
-	if (report_write(db, out, tdir, err, sizeof err) < 0) {
+	struct report_opts ro = { .template_dir = tdir, .alloc_fns = alloc_fns, .nalloc_fns = nalloc_fns };
+
+	if (report_write_opts(db, out, &ro, err, sizeof err) < 0) {
 		fprintf(stderr, "memledger: %s: %s\n", db, err);
 		goto out_free;
 	}
@@ -85,5 +107,6 @@ int cmd_report(int argc, char **argv)
 	ret = 0;
 out_free:
 	free(def);
+	free(alloc_fns);
 	return ret;
 }

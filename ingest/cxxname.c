@@ -148,7 +148,9 @@ char *cxxname_bare(const char *fn, char *dst, size_t cap)
 	end = strlen(fn);
 	while (fn[i]) {
 		if ((t = token_len(fn, i))) {
-			i += t;
+			/* "operator< <int>": the space belongs to the name */
+			for (i += t; fn[i] == ' '; i++)
+				;
 			continue;
 		}
 		char c = fn[i];
