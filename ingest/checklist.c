@@ -19,6 +19,7 @@
 #include "ingest/derive.h"
 #include "ingest/sitename.h"
 #include "ingest/verdicts.h"
+#include "report/units.h"
 
 struct item {
 	sqlite3 *db;
@@ -184,6 +185,41 @@ static int load_phases(sqlite3 *db, int64_t pid, int own_only, struct phase *ph,
 
 #define MAX_PH 256
 
+/*
+ * "START 0 B -> AFTER RUN 1.20 KiB -> AFTER CLEANUP 1.20 KiB": a site's live
+ * bytes at each phase. When the phases are periodic samples (or many), only
+ * the first, the last and those where the value changed are named, samples
+ * by their time, at most six in all: a program without snapshots of its own
+ * would otherwise repeat "sample 0 B" dozens of times.
+ */
+static void growth_path(const struct phase *ph, const int64_t *v, int n, int compact, char *out,
+                        size_t cap)
+{
+	int keep[MAX_PH], nk = 0, k;
+	size_t off = 0;
+	char b[32], t[UNITS_BUF];
+
+	for (k = 0; k < n; k++)
+		if (!compact || k == 0 || k == n - 1 || v[k] != v[k - 1])
+			keep[nk++] = k;
+	out[0] = 0;
+	for (int i = 0; i < nk && off + 64 < cap; i++) {
+		const struct phase *p = &ph[keep[i]];
+
+		if (compact && nk > 6 && i == 2) {
+			off += (size_t)snprintf(out + off, cap - off, " -> (%d more changes)", nk - 5);
+			i = nk - 4;
+			continue;
+		}
+		human(b, sizeof b, v[keep[i]]);
+		if (!strcmp(p->label, "sample"))
+			off += (size_t)snprintf(out + off, cap - off, "%s%s at %s", i ? " -> " : "", b,
+			                        units_duration(t, sizeof t, (double)p->ns));
+		else
+			off += (size_t)snprintf(out + off, cap - off, "%s%s %s", i ? " -> " : "", p->label, b);
+	}
+}
+
 static int containers_check(struct item *it)
 {
 	struct phase ph[MAX_PH];
@@ -244,13 +280,7 @@ static int containers_check(struct item *it)
 		fails++;
 		grown += v[n - 1] - v[0];
 		if (fails <= 50) {
-			size_t off = 0;
-			path[0] = 0;
-			for (int k = 0; k < n && off + 48 < sizeof path; k++) {
-				human(b1, sizeof b1, v[k]);
-				off += (size_t)snprintf(path + off, sizeof path - off, "%s%s %s",
-				                        k ? " -> " : "", ph[k].label, b1);
-			}
+			growth_path(ph, v, n, !own || n > 6, path, sizeof path);
 			human(b1, sizeof b1, at_exit);
 			where_at(it, stack, w, sizeof w);
 			evidence(it, stack, v[n - 1] - v[0], "%s grew: %s; %s still held at exit", w, path, b1);

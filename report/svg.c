@@ -78,6 +78,7 @@ static char *tick_label(char *dst, size_t cap, double v, enum svg_unit unit)
 /* The mark labels' font size (style.css says the same), and their rows. */
 #define LABEL_SIZE 11.0
 #define LABEL_ROWS 3
+#define LABEL_STEP 14.0 /* between rows: a line of 11-unit text is about 13 tall */
 
 /*
  * A generous estimate of the width of s at font size `size`, in user
@@ -457,7 +458,7 @@ xmlNodePtr svg_line_chart(const struct svg_line_chart *c)
 				continue;
 			el = svg_el(svg, "text");
 			svg_attr(el, "x", "%.1f", slot[k].x);
-			svg_attr(el, "y", "%.1f", y1 + 9 + (double)slot[k].row * (LABEL_SIZE + 1));
+			svg_attr(el, "y", "%.1f", y1 + 9 + (double)slot[k].row * LABEL_STEP);
 			svg_attr(el, "class", "mark-label");
 			svg_attr(el, "font-size", "%.0f", LABEL_SIZE);
 			if (slot[k].end)
@@ -613,12 +614,21 @@ static const char *seg_fill(const char *cls)
 xmlNodePtr svg_stacked_bars(const char *title, const struct svg_stack_row *rows, size_t n,
 			    const char *beside_name, enum svg_unit unit)
 {
-	double lw = 130, rw = 80, barh = 20, thin = 7, rowh = 44, top = 36, max = 0;
+	double lw = 90, rw = 80, barh = 20, thin = 7, rowh = 44, top = 36, max = 0;
 	double h = top + rowh * (double)(n ? n : 1) + 20;
 	xmlNodePtr svg = svg_root(CW, h, "chart composition", title), el, g;
-	char buf[UNITS_BUF], tip[600];
-	double lx = lw;
+	char buf[UNITS_BUF], tip[600], label[256];
+	double lx;
 	size_t i, s;
+
+	/* room on the left for the longest label, up to a third of the width */
+	for (i = 0; i < n; i++) {
+		double w = text_width(rows[i].label, 11) + 12;
+
+		if (w > lw)
+			lw = w < CW / 3 ? w : CW / 3;
+	}
+	lx = 10; /* the legend: from the left edge, so a wide label column cannot push it out */
 
 	for (i = 0; i < n; i++) {
 		double sum = 0;
@@ -659,7 +669,11 @@ xmlNodePtr svg_stacked_bars(const char *title, const struct svg_stack_row *rows,
 		svg_attr(el, "x", "%.1f", lw - 6);
 		svg_attr(el, "y", "%.1f", y + barh / 2 + 4);
 		svg_attr(el, "text-anchor", "end");
-		svg_text(el, rows[i].label);
+		if (text_width(rows[i].label, 11) + 12 > lw)
+			svg_text(svg_el(g, "title"), rows[i].label);
+		svg_text(el, text_width(rows[i].label, 11) + 12 > lw ?
+				     fit_label(rows[i].label, (size_t)((lw - 12) / (0.8 * 11)), label, sizeof label) :
+				     rows[i].label);
 		for (s = 0; s < rows[i].nseg; s++) {
 			double v = rows[i].seg[s].value > 0 ? rows[i].seg[s].value : 0;
 			xmlNodePtr r;
@@ -729,7 +743,7 @@ xmlNodePtr svg_timeline(const char *title, const struct svg_span *spans, size_t 
 			double t1, const double *mark_ts, const char *const *mark_labels,
 			size_t nmarks)
 {
-	double lw = 170, rowh = 18, top = 12 + LABEL_ROWS * (LABEL_SIZE + 1);
+	double lw = 170, rowh = 18, top = 14 + LABEL_ROWS * LABEL_STEP;
 	double h = top + rowh * (double)(n ? n : 1) + 24;
 	double x0 = lw, x1 = CW - MR;
 	xmlNodePtr svg = svg_root(CW, h, "chart timeline", title), el, g;
@@ -765,7 +779,7 @@ xmlNodePtr svg_timeline(const char *title, const struct svg_span *spans, size_t 
 				continue;
 			el = svg_el(svg, "text");
 			svg_attr(el, "x", "%.1f", slot[i].x);
-			svg_attr(el, "y", "%.1f", 11 + (double)slot[i].row * (LABEL_SIZE + 1));
+			svg_attr(el, "y", "%.1f", 11 + (double)slot[i].row * LABEL_STEP);
 			svg_attr(el, "class", "mark-label");
 			svg_attr(el, "font-size", "%.0f", LABEL_SIZE);
 			if (slot[i].end)
