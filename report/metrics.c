@@ -24,7 +24,7 @@ const struct metric_def metric_defs[M_COUNT] = {
 			 "No: it rises as HeapInuse falls" },
 	[M_STACKINUSE] = { "stackinuse", "StackInuse", MK_RETURNS, SVG_BYTES,
 			   "Stacks of the threads alive, main thread included",
-			   "Yes, once the threads have ended" },
+			   "Yes, once the threads have ended; the main thread's only grows" },
 	[M_HEAPOBJECTS] = { "heapobjects", "HeapObjects", MK_RETURNS, SVG_COUNT,
 			    "Blocks allocated and not yet freed", "Yes" },
 	[M_MALLOCS] = { "mallocs", "Mallocs", MK_GROWS, SVG_COUNT, "Allocations so far",

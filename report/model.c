@@ -1164,7 +1164,10 @@ static const struct {
 	  "Lists blocks live at exit that the exit scan reached from globals (.data and .bss), "
 	  "thread stacks or thread-local storage. They are not lost, but nothing released them." },
 	{ "baseline_returned", "Back to baseline", "Did memory come back to where it started?",
-	  "Compares Alloc and HeapObjects at the program's last own snapshot with its first." },
+	  "Compares Alloc and HeapObjects at the program's last own snapshot with its first (with "
+	  "the start when it took only one, start and exit when it took none), setting aside what "
+	  "the C/C++ runtime allocated for itself. The same verdict, made once when the trace was "
+	  "loaded, is shown for Alloc, HeapObjects, Live and HeapInuse and in the Phases table." },
 };
 
 static tal_value *checklist_model(struct proc_ctx *pc, tal_value **badges, int *nfail)
