@@ -13,6 +13,9 @@
 #include "ingest/verdicts.h"
 #include "report/units.h"
 
+/* ingest/schema.sql, built in (tests/embed.sh) */
+extern const char embedded_ingest_schema_sql[];
+
 const char *const verdicts_metrics[] = {
 	"alloc", "totalalloc", "sys", "heapinuse", "heapidle", "stackinuse", "heapobjects",
 	"mallocs", "frees", "live", "numgc", "gccpufraction", NULL,
@@ -879,6 +882,10 @@ int verdicts_run(sqlite3 *db, int64_t pid, char *err, size_t errlen)
 	int rc = -1, m;
 	sqlite3_stmt *s;
 
+	/* a database made before the verdicts table existed gets it now: every
+	 * statement of the schema is CREATE ... IF NOT EXISTS */
+	if (db_exec(db, embedded_ingest_schema_sql, err, errlen) < 0)
+		goto out;
 	if (load(&c) < 0 || choose(&c) < 0)
 		goto out;
 	if (!(s = db_prepare(db, "DELETE FROM verdicts WHERE process_id = ?", err, errlen)))
