@@ -25,6 +25,8 @@ static size_t token_len(const char *s, size_t i)
 {
 	size_t k;
 
+	if (s[i] != 'o' && s[i] != '(')
+		return 0;
 	if (s[i] == '(' && !strncmp(s + i, anon_ns, sizeof anon_ns - 1))
 		return sizeof anon_ns - 1;
 	if (strncmp(s + i, "operator", 8) != 0 || (i > 0 && is_ident(s[i - 1])) || is_ident(s[i + 8]))
@@ -55,13 +57,19 @@ static size_t token_len(const char *s, size_t i)
 	return k > i + 8 ? k - i : 0;
 }
 
-/* Index just past the '>' that closes the '<' at s + i, or 0 if none does. */
+/* How far a '<' is followed to find its '>': names of megabytes exist. */
+#define TEMPLATE_SCAN (256 * 1024)
+
+/*
+ * Index just past the '>' that closes the '<' at s + i, or 0 if none does
+ * within TEMPLATE_SCAN bytes.
+ */
 static size_t template_end(const char *s, size_t i)
 {
 	int depth = 0;
-	size_t t;
+	size_t t, lim = i + TEMPLATE_SCAN;
 
-	while (s[i]) {
+	while (s[i] && i < lim) {
 		if ((t = token_len(s, i))) {
 			i += t;
 			continue;
@@ -95,6 +103,11 @@ size_t cxxname_abbrev(const char *fn, char *dst, size_t cap)
 		return 0;
 	}
 	while (fn[i]) {
+		if (o + 1 >= cap) {
+			/* full: the rest only counts (as it is; a bound is enough) */
+			need += strlen(fn + i);
+			break;
+		}
 		if ((t = token_len(fn, i))) {
 			put(dst, cap, &o, &need, fn + i, t);
 			i += t;

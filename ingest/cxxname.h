@@ -35,7 +35,9 @@ char *cxxname_bare(const char *fn, char *dst, size_t cap);
  * ellipsis) into dst (cap >= 1, always NUL-terminated). A name longer than
  * dst is cut and ends with "…". Returns the number of bytes the whole
  * abbreviation would take (without the NUL), like snprintf, so a caller
- * can tell whether anything was cut.
+ * can tell whether anything was cut; once dst is full the rest is counted
+ * unabbreviated, so the figure is then an upper bound. Work stops there:
+ * a name of megabytes costs no more than the buffer.
  */
 size_t cxxname_abbrev(const char *fn, char *dst, size_t cap);
 
