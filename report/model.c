@@ -555,16 +555,6 @@ static void site_where(struct proc_ctx *pc, const struct rp_site *s, const char 
 	*fn = buf;
 }
 
-/* A site's name (whole, not abbreviated): see site_where. */
-static const char *site_name(struct proc_ctx *pc, const struct rp_site *s, char *buf, size_t cap)
-{
-	const char *fn, *file;
-	double line;
-
-	site_where(pc, s, &fn, &file, &line, buf, cap);
-	return fn;
-}
-
 static tal_value *site_value(struct proc_ctx *pc, const struct rp_site *s, double total_bytes,
 			     double total_allocs)
 {
@@ -912,6 +902,28 @@ out_free:
 	return svg;
 }
 
+/*
+ * A short label for a bar: the site's name abbreviated, and for an unnamed
+ * frame the named caller first ("sqlite3VdbeMemGrow: libsqlite3.so.0+0xa72f5"),
+ * so what a cut label keeps is the part that means something.
+ */
+static void site_bar_label(struct proc_ctx *pc, const struct rp_site *s, char *out, size_t cap)
+{
+	char tmp[1024], moved[1100];
+	const char *n, *file, *via;
+	double line;
+
+	site_where(pc, s, &n, &file, &line, tmp, sizeof tmp);
+	via = strstr(n, ", called from ");
+
+	if (via) {
+		snprintf(moved, sizeof moved, "%s: %.*s", via + 14, (int)(via - n), n);
+		cxxname_abbrev(moved, out, cap);
+	} else {
+		cxxname_abbrev(n, out, cap);
+	}
+}
+
 static tal_value *rate_model(struct proc_ctx *pc, double total_bytes, double total_allocs)
 {
 	struct rp_process *p = pc->p;
@@ -920,7 +932,7 @@ static tal_value *rate_model(struct proc_ctx *pc, double total_bytes, double tot
 	const struct rp_snapshot *last = p->nsnaps ? &p->snaps[p->nsnaps - 1] : NULL;
 	double secs = first ? (last->ts - first->ts) / 1e9 : 0, peak = NAN, peak_t = NAN;
 	struct svg_bar bars[TOP_BUSY];
-	char buf[UNITS_BUF], names[TOP_BUSY][512], tmp[512];
+	char buf[UNITS_BUF], names[TOP_BUSY][512];
 	size_t i, nb = 0;
 
 	tal_set(d, "chart_bytes",
@@ -972,7 +984,7 @@ static tal_value *rate_model(struct proc_ctx *pc, double total_bytes, double tot
 	for (i = 0; i < pc->p->nsites && nb < TOP_BUSY; i++) {
 		if (!(pc->by[i]->allocs > 0))
 			break;
-		cxxname_abbrev(site_name(pc, pc->by[i], tmp, sizeof tmp), names[nb], sizeof names[nb]);
+		site_bar_label(pc, pc->by[i], names[nb], sizeof names[nb]);
 		bars[nb] = (struct svg_bar){ names[nb], pc->by[i]->allocs };
 		nb++;
 	}
