@@ -145,22 +145,26 @@ static const struct gate_case *find_case(const struct gate_suite *s, const char 
 	return NULL;
 }
 
-/* valgrind's summary: "definitely lost: 200 bytes in 1 blocks". */
-static void leak_summary(const struct gate_suite *s)
+/* One line of the summary, in valgrind's words but with plurals right. */
+static void summary_line(const char *what, double bytes, double allocs, const char *tail)
 {
 	char b[UNITS_BUF], n[UNITS_BUF];
 
+	printf("  %18s: %s byte%s in %s block%s%s\n", what, units_count(b, sizeof b, bytes), bytes == 1 ? "" : "s",
+	       units_count(n, sizeof n, allocs), allocs == 1 ? "" : "s", tail);
+}
+
+/* valgrind's summary: "definitely lost: 200 bytes in 1 block". */
+static void leak_summary(const struct gate_suite *s)
+{
 	printf("  LEAK SUMMARY:\n");
 	for (size_t k = 0; k < s->ntotals; k++)
-		printf("  %18s: %s bytes in %s blocks\n", gate_class_words(s->totals[k].cls),
-		       units_count(b, sizeof b, (double)s->totals[k].bytes),
-		       units_count(n, sizeof n, (double)s->totals[k].allocs));
-	printf("  %18s: %s bytes in %s blocks\n", "suppressed", units_count(b, sizeof b, (double)s->supp_bytes),
-	       units_count(n, sizeof n, (double)s->supp_allocs));
+		summary_line(gate_class_words(s->totals[k].cls), (double)s->totals[k].bytes,
+		             (double)s->totals[k].allocs, "");
+	summary_line("suppressed", (double)s->supp_bytes, (double)s->supp_allocs, "");
 	if (s->runtime_allocs)
-		printf("  %18s: %s bytes in %s blocks (not counted)\n", "the runtime's own",
-		       units_count(b, sizeof b, (double)s->runtime_bytes),
-		       units_count(n, sizeof n, (double)s->runtime_allocs));
+		summary_line("the runtime's own", (double)s->runtime_bytes, (double)s->runtime_allocs,
+		             " (not counted)");
 }
 
 static void print_gating(const struct gate_report *r)

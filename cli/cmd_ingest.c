@@ -33,6 +33,10 @@ static const char usage[] =
 	"      --sysroot DIR  the traced machine's files are under DIR (a trace made\n"
 	"                    elsewhere or in a container)\n"
 	"                    Debuginfod is asked too when DEBUGINFOD_URLS is set.\n"
+	"      --alloc-fn NAME  a function of the program that only wraps malloc:\n"
+	"                    sites are named after its caller (repeatable; NAME*\n"
+	"                    matches a prefix; xmalloc, g_malloc, operator new...\n"
+	"                    are built in)\n"
 	"  -h, --help        show this help\n";
 
 int cmd_ingest(int argc, char **argv)
@@ -40,6 +44,7 @@ int cmd_ingest(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "alloc-fn", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "debug-dir", required_argument, NULL, 'D' },
 		{ "sysroot", required_argument, NULL, 'S' },
@@ -48,8 +53,17 @@ int cmd_ingest(int argc, char **argv)
 	const char *out = NULL;
 	int quiet = 0, c;
 	struct cli_symopts so = { 0 };
+	const char **alloc_fns = calloc((size_t)argc + 1, sizeof *alloc_fns);
+	size_t nalloc_fns = 0;
+	if (!alloc_fns) {
+		cli_error("ingest", "out of memory");
+		return 1;
+	}
 	while ((c = getopt_long(argc, argv, "+o:qh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'A':
+			alloc_fns[nalloc_fns++] = optarg;
+			break;
 		case 'o':
 			out = optarg;
 			break;
@@ -60,16 +74,19 @@ int cmd_ingest(int argc, char **argv)
 		case 'S':
 			if (cli_symopts_parse(&so, c == 'D' ? "--debug-dir" : "--sysroot", optarg) < 0) {
 				cli_symopts_free(&so);
+				free(alloc_fns);
 				return 2;
 			}
 			break;
 		case 'h':
 			cli_symopts_free(&so);
 			fputs(usage, stdout);
+			free(alloc_fns);
 			return 0;
 		default:
 			cli_symopts_free(&so);
 			fputs(usage, stderr);
+			free(alloc_fns);
 			return 2;
 		}
 	}
@@ -77,6 +94,7 @@ int cmd_ingest(int argc, char **argv)
 		cli_symopts_free(&so);
 		cli_error("ingest", "no trace given");
 		fputs(usage, stderr);
+		free(alloc_fns);
 		return 2;
 	}
 	char *def = NULL, err[1024];
@@ -90,10 +108,12 @@ int cmd_ingest(int argc, char **argv)
 		cli_error(out, "%s", err);
 		free(def);
 		cli_symopts_free(&so);
+		free(alloc_fns);
 		return 1;
 	}
 	int failed = 0;
-	struct ingest_opts o = { .progress = !quiet, .search = cli_symopts_search(&so), .sym_warn = cli_sym_warn };
+	struct ingest_opts o = { .progress = !quiet, .search = cli_symopts_search(&so), .sym_warn = cli_sym_warn,
+	                         .alloc_fns = alloc_fns, .nalloc_fns = nalloc_fns };
 	if (ingest_go_inputs(&ig, argv + optind, argc - optind, &o, quiet, &failed) > 0)
 		loaded++;
 	for (int i = optind; i < argc; i++) {
@@ -126,5 +146,6 @@ int cmd_ingest(int argc, char **argv)
 	}
 	free(def);
 	cli_symopts_free(&so);
+	free(alloc_fns);
 	return failed;
 }

@@ -1,5 +1,6 @@
 /*
- * cmd_report.c - `memledger report [-o OUT.html] [--template DIR] [--baseline BASE.db] DB`.
+ * cmd_report.c - `memledger report [-o OUT.html] [--template DIR] [--baseline BASE.db]
+ *   [--alloc-fn NAME]... DB`.
  *
  * Writes the HTML report of DB (default output: DB's name with .html) and
  * prints the output path on stdout. Errors are one line on stderr,
@@ -15,7 +16,8 @@
 #include "report/report.h"
 
 static const char usage[] =
-	"usage: memledger report [-o OUT.html] [--template DIR] [--baseline BASE.db] DB\n"
+	"usage: memledger report [-o OUT.html] [--template DIR] [--baseline BASE.db]\n"
+	"                        [--alloc-fn NAME]... DB\n"
 	"\n"
 	"Write the HTML report of a memledger database: one self-contained page\n"
 	"(CSS and SVG inline, no network needed) explaining every metric for this\n"
@@ -27,6 +29,9 @@ static const char usage[] =
 	"                         built-in templates (see templates/README.md)\n"
 	"  -b, --baseline BASE.db add a section comparing this run with BASE's, as\n"
 	"                         `memledger diff BASE.db DB` does (id=\"baseline\")\n"
+	"      --alloc-fn NAME    a function of the program that only wraps malloc: the\n"
+	"                         sites shown are named after its caller (repeatable;\n"
+	"                         NAME* matches a prefix; adds to those ingest used)\n"
 	"  -h, --help             show this help\n";
 
 int cmd_report(int argc, char **argv)
@@ -35,12 +40,20 @@ int cmd_report(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "template", required_argument, NULL, 't' },
 		{ "baseline", required_argument, NULL, 'b' },
+		{ "alloc-fn", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL, *tdir = NULL, *db, *baseline = NULL;
 	char err[1024], *def = NULL;
 	int c, ret = 1;
+	const char **alloc_fns = calloc((size_t)argc + 1, sizeof *alloc_fns);
+	size_t nalloc_fns = 0;
+
+	if (!alloc_fns) {
+		fprintf(stderr, "memledger: report: out of memory\n");
+		return 1;
+	}
 
 	optind = 1;
 	opterr = 0;
@@ -55,11 +68,17 @@ int cmd_report(int argc, char **argv)
 		case 't':
 			tdir = optarg;
 			break;
+		case 'A':
+			alloc_fns[nalloc_fns++] = optarg;
+			break;
 		case 'h':
 			fputs(usage, stdout);
+			free(alloc_fns);
 			return 0;
 		default:
-			if (optopt && strchr("otb", optopt))
+			if (optopt == 'A')
+				fprintf(stderr, "memledger: report: option --alloc-fn needs an argument\n");
+			else if (optopt && strchr("otb", optopt))
 				fprintf(stderr, "memledger: report: option -%c needs an argument\n", optopt);
 			else if (optopt)
 				fprintf(stderr, "memledger: report: unknown option -%c\n", optopt);
@@ -67,6 +86,7 @@ int cmd_report(int argc, char **argv)
 				fprintf(stderr, "memledger: report: unknown or incomplete option %s\n",
 					argv[optind - 1]);
 			fputs(usage, stderr);
+			free(alloc_fns);
 			return 2;
 		}
 	}
@@ -74,6 +94,7 @@ int cmd_report(int argc, char **argv)
 		fprintf(stderr, "memledger: report: %s\n",
 			argc - optind == 0 ? "no database given" : "give exactly one database");
 		fputs(usage, stderr);
+		free(alloc_fns);
 		return 2;
 	}
 	db = argv[optind];
@@ -83,6 +104,7 @@ int cmd_report(int argc, char **argv)
 
 		if (db_open_ro(baseline, &bdb, err, sizeof err) < 0) {
 			fprintf(stderr, "memledger: %s: %s\n", baseline, err);
+			free(alloc_fns);
 			return 1;
 		}
 		sqlite3_close(bdb);
@@ -90,11 +112,15 @@ int cmd_report(int argc, char **argv)
 	if (!out) {
 		if (!(def = report_default_output(db))) {
 			fprintf(stderr, "memledger: %s: out of memory\n", db);
+			free(alloc_fns);
 			return 1;
 		}
 		out = def;
 	}
-	if (report_write_baseline(db, baseline, out, tdir, err, sizeof err) < 0) {
+	struct report_opts ro = { .template_dir = tdir, .alloc_fns = alloc_fns, .nalloc_fns = nalloc_fns,
+	                          .baseline_path = baseline };
+
+	if (report_write_opts(db, out, &ro, err, sizeof err) < 0) {
 		fprintf(stderr, "memledger: %s: %s\n", db, err);
 		goto out_free;
 	}
@@ -102,5 +128,6 @@ int cmd_report(int argc, char **argv)
 	ret = 0;
 out_free:
 	free(def);
+	free(alloc_fns);
 	return ret;
 }

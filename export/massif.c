@@ -10,8 +10,9 @@
  * our peak Alloc. The snapshots that are not samples are detailed: their
  * heap trees come from site_snapshots. The peak (the snapshot with the
  * largest Alloc, a labelled one on a tie) is the "peak" tree; when it is
- * a sample its tree is read from the allocations table, and when that
- * table has no rows the tree says so in one line.
+ * a sample its tree is read from the allocations table (scaled to Alloc,
+ * since event times near a sample may run a few events late), and when
+ * that table has no rows the tree says so in one line.
  *
  * A heap tree is massif's: the root is all heap bytes, its children the
  * code locations that called the allocator, their children the callers,
@@ -259,18 +260,32 @@ static int detailed(const struct ex_data *d, struct jbuf *out, size_t num,
 
 	if ((known = live_at(d, s, live, tmp, err, errlen)) < 0)
 		return -1;
+	/*
+	 * At a periodic sample the blocks live are found from event times,
+	 * which may run a few events late (FORMAT.md), so their sum can pass
+	 * Alloc, the exact counter. mem_heap_B stays Alloc (ms_print refuses
+	 * a tree larger than its snapshot): the sites are scaled down to it.
+	 */
+	long long rows = 0;
+	int scaled = 0;
+	for (size_t i = 0; known && i < d->nsites; i++)
+		rows += live[i] > 0 ? live[i] : 0;
+	if (rows > heap && heap >= 0) {
+		for (size_t i = 0; i < d->nsites; i++)
+			live[i] = live[i] > 0 ? (long long)((double)live[i] * (double)heap / (double)rows) : 0;
+		scaled = 1;
+	}
 	if (!(root = tnode_new(&t, -1)))
 		goto out_oom;
 	for (size_t i = 0; known && i < d->nsites; i++)
 		if (live[i] > 0 && tree_add(&t, root, &d->sites[i], live[i]) < 0)
 			goto out_oom;
 	sum = root->bytes;
-	if (sum > heap)
-		heap = sum; /* never a tree larger than its snapshot: ms_print refuses it */
 	snapshot_head(out, num, s, heap);
 	jbuf_adds(out, peak ? "heap_tree=peak\n" : "heap_tree=detailed\n");
 	if (write_node(d, out, root, 0, heap,
 		       sum == heap ? NULL
+		       : scaled	   ? "(not attributed: event times near a periodic sample are approximate)"
 		       : known	   ? "(not attributed to a site: a sampled run)"
 				   : "(no per-site figures at this sample: the database keeps no "
 				     "allocations rows)",

@@ -17,6 +17,9 @@
 #include "ingest/checklist.h"
 #include "ingest/db.h"
 #include "ingest/derive.h"
+#include "ingest/sitename.h"
+#include "ingest/verdicts.h"
+#include "report/units.h"
 
 struct item {
 	sqlite3 *db;
@@ -27,6 +30,8 @@ struct item {
 	char *err;
 	size_t errlen;
 	int failed;   /* a database error */
+	const struct sitename_rules *rules;
+	sqlite3_stmt *where_stmt;
 };
 
 static void evidence(struct item *it, int64_t stack_id, int64_t value, const char *fmt, ...)
@@ -72,33 +77,18 @@ static const char *col(sqlite3_stmt *s, int i, const char *def)
 	return t ? t : def;
 }
 
-/* "function (file:line)" of a stack, the first frame outside the runtime. */
-static void where(sqlite3 *db, int64_t stack_id, char *out, size_t n)
+/* Where a stack comes from: the frame sitename.h's rule picks. */
+static void where_at(struct item *it, int64_t stack_id, char *out, size_t n)
 {
-	snprintf(out, n, "an unknown place");
-	if (stack_id <= 0)
-		return;
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT f.function, f.file, f.line, f.module, f.offset FROM stacks st"
-	                           " JOIN frames f ON f.id = st.frame_id WHERE st.stack_id = ?"
-	                           " ORDER BY f.runtime, st.depth LIMIT 1", -1, &s, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_int64(s, 1, stack_id);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		const char *fn = col(s, 0, NULL), *file = col(s, 1, NULL);
-		if (fn && file)
-			snprintf(out, n, "%s (%s:%d)", fn, file, sqlite3_column_int(s, 2));
-		else if (fn)
-			snprintf(out, n, "%s (%s)", fn, col(s, 3, "?"));
-		else
-			snprintf(out, n, "%s+0x%llx", col(s, 3, "?"), (unsigned long long)sqlite3_column_int64(s, 4));
-	}
-	sqlite3_finalize(s);
+	sitename_where(it->db, &it->where_stmt, it->rules, stack_id, out, n);
 }
 
 void checklist_where(sqlite3 *db, int64_t stack_id, char *out, size_t n)
 {
-	where(db, stack_id, out, n);
+	sqlite3_stmt *stmt = NULL;
+
+	sitename_where(db, &stmt, NULL, stack_id, out, n);
+	sqlite3_finalize(stmt);
 }
 
 static void human(char *out, size_t n, int64_t bytes)
@@ -122,7 +112,7 @@ static int threads_check(struct item *it, const char *state, const char *what, c
 	char w[512];
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		int64_t stack = sqlite3_column_int64(s, 2);
-		where(it->db, stack, w, sizeof w);
+		where_at(it, stack, w, sizeof w);
 		if (n < 200)
 			evidence(it, stack, sqlite3_column_int64(s, 0),
 			         "thread %lld (%s) %s, created at %s", (long long)sqlite3_column_int64(s, 0),
@@ -151,7 +141,7 @@ static int open_resources(struct item *it, const char *kinds_sql, const char *no
 	char w[512];
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		int64_t stack = sqlite3_column_int64(s, 2);
-		where(it->db, stack, w, sizeof w);
+		where_at(it, stack, w, sizeof w);
 		const char *kind = col(s, 0, "?");
 		if (n < 200) {
 			if (!strcmp(kind, "posix_timer"))
@@ -202,6 +192,41 @@ static int load_phases(sqlite3 *db, int64_t pid, int own_only, struct phase *ph,
 }
 
 #define MAX_PH 256
+
+/*
+ * "START 0 B -> AFTER RUN 1.20 KiB -> AFTER CLEANUP 1.20 KiB": a site's live
+ * bytes at each phase. When the phases are periodic samples (or many), only
+ * the first, the last and those where the value changed are named, samples
+ * by their time, at most six in all: a program without snapshots of its own
+ * would otherwise repeat "sample 0 B" dozens of times.
+ */
+static void growth_path(const struct phase *ph, const int64_t *v, int n, int compact, char *out,
+                        size_t cap)
+{
+	int keep[MAX_PH], nk = 0, k;
+	size_t off = 0;
+	char b[32], t[UNITS_BUF];
+
+	for (k = 0; k < n; k++)
+		if (!compact || k == 0 || k == n - 1 || v[k] != v[k - 1])
+			keep[nk++] = k;
+	out[0] = 0;
+	for (int i = 0; i < nk && off + 64 < cap; i++) {
+		const struct phase *p = &ph[keep[i]];
+
+		if (compact && nk > 6 && i == 2) {
+			off += (size_t)snprintf(out + off, cap - off, " -> (%d more changes)", nk - 5);
+			i = nk - 4;
+			continue;
+		}
+		human(b, sizeof b, v[keep[i]]);
+		if (!strcmp(p->label, "sample"))
+			off += (size_t)snprintf(out + off, cap - off, "%s%s at %s", i ? " -> " : "", b,
+			                        units_duration(t, sizeof t, (double)p->ns));
+		else
+			off += (size_t)snprintf(out + off, cap - off, "%s%s %s", i ? " -> " : "", p->label, b);
+	}
+}
 
 static int containers_check(struct item *it)
 {
@@ -263,15 +288,9 @@ static int containers_check(struct item *it)
 		fails++;
 		grown += v[n - 1] - v[0];
 		if (fails <= 50) {
-			size_t off = 0;
-			path[0] = 0;
-			for (int k = 0; k < n && off + 48 < sizeof path; k++) {
-				human(b1, sizeof b1, v[k]);
-				off += (size_t)snprintf(path + off, sizeof path - off, "%s%s %s",
-				                        k ? " -> " : "", ph[k].label, b1);
-			}
+			growth_path(ph, v, n, !own || n > 6, path, sizeof path);
 			human(b1, sizeof b1, at_exit);
-			where(it->db, stack, w, sizeof w);
+			where_at(it, stack, w, sizeof w);
 			evidence(it, stack, v[n - 1] - v[0], "%s grew: %s; %s still held at exit", w, path, b1);
 		}
 	}
@@ -321,7 +340,7 @@ static int settle_check(struct item *it, const struct trace_meta *m, const struc
 	for (size_t i = 0; i < nsites && shown < 50; i++) {
 		if (!sites[i].settle_frees)
 			continue;
-		where(it->db, sites[i].stack_id, w, sizeof w);
+		where_at(it, sites[i].stack_id, w, sizeof w);
 		human(b, sizeof b, (int64_t)sites[i].settle_bytes);
 		evidence(it, sites[i].stack_id, (int64_t)sites[i].settle_frees,
 		         "%" PRIu64 " block%s (%s) from %s freed after the last snapshot",
@@ -357,7 +376,7 @@ static int globals_check(struct item *it, const struct trace_meta *m)
 		blocks += sqlite3_column_int64(s, 1);
 		bytes += sqlite3_column_int64(s, 2);
 		if (n < 50) {
-			where(it->db, stack, w, sizeof w);
+			where_at(it, stack, w, sizeof w);
 			human(b, sizeof b, sqlite3_column_int64(s, 2));
 			evidence(it, stack, sqlite3_column_int64(s, 2), "%lld block%s (%s) from %s still reachable at exit",
 			         (long long)sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 1) == 1 ? "" : "s", b, w);
@@ -396,61 +415,6 @@ static int globals_check(struct item *it, const struct trace_meta *m)
 	               poss);
 }
 
-static int baseline_check(struct item *it)
-{
-	struct phase ph[MAX_PH];
-	int n = load_phases(it->db, it->pid, 1, ph, MAX_PH);
-	const char *which = "the program's first and last snapshots";
-	if (n < 2) {
-		n = load_phases(it->db, it->pid, 0, ph, MAX_PH);
-		which = "the start and exit snapshots";
-	}
-	if (n < 2)
-		return verdict(it, "n/a", "Needs two snapshots to compare.");
-	struct phase *a = &ph[0], *z = &ph[n - 1];
-	char b1[32], b2[32], bd[32], br[32];
-	human(b1, sizeof b1, a->alloc);
-	human(b2, sizeof b2, z->alloc);
-	human(bd, sizeof bd, z->alloc - a->alloc);
-	evidence(it, 0, z->alloc - a->alloc, "Alloc: %s %s -> %s %s (%s%s)", a->label, b1, z->label, b2,
-	         z->alloc >= a->alloc ? "+" : "", bd);
-	evidence(it, 0, z->objs - a->objs, "HeapObjects: %s %lld -> %s %lld (%+lld)", a->label, (long long)a->objs,
-	         z->label, (long long)z->objs, (long long)(z->objs - a->objs));
-	/* What the C/C++ runtime allocated for itself in between (a stdio
-	 * buffer on first use, a thread's TLS, locale data) is not the
-	 * program's and does not count. */
-	int64_t rb = 0, rn = 0;
-	sqlite3_stmt *s = db_prepare(it->db, "SELECT sum(CASE ss.snapshot_seq WHEN ?2 THEN ss.live_bytes ELSE -ss.live_bytes END),"
-	                                     " sum(CASE ss.snapshot_seq WHEN ?2 THEN ss.live_allocs ELSE -ss.live_allocs END)"
-	                                     " FROM site_snapshots ss JOIN sites st ON st.process_id = ss.process_id"
-	                                     " AND st.stack_id = ss.stack_id WHERE ss.process_id = ?1 AND st.runtime = 1"
-	                                     " AND ss.snapshot_seq IN (?2, ?3)", it->err, it->errlen);
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, it->pid);
-	sqlite3_bind_int64(s, 2, z->seq);
-	sqlite3_bind_int64(s, 3, a->seq);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		rb = sqlite3_column_int64(s, 0);
-		rn = sqlite3_column_int64(s, 1);
-	}
-	sqlite3_finalize(s);
-	if (rb || rn) {
-		human(br, sizeof br, rb);
-		evidence(it, 0, rb, "of which the C/C++ runtime's own caches: %s%s in %+lld block%s, not counted",
-		         rb >= 0 ? "+" : "", br, (long long)rn, rn == 1 || rn == -1 ? "" : "s");
-	}
-	int64_t dalloc = z->alloc - a->alloc - rb, dobjs = z->objs - a->objs - rn;
-	human(bd, sizeof bd, dalloc);
-	if (dalloc > 0 || dobjs > 0)
-		return verdict(it, "fail", "Memory did not come back to baseline between %s: Alloc is %s higher and"
-		               " HeapObjects %lld higher at %s than at %s%s. See the leaks and the sites that grew.",
-		               which, bd, (long long)dobjs, z->label, a->label,
-		               rb || rn ? ", not counting the runtime's own caches" : "");
-	return verdict(it, "pass", "Alloc and HeapObjects at %s are back at (or below) their values at %s%s.",
-	               z->label, a->label, rb || rn ? ", not counting the runtime's own caches" : "");
-}
-
 /* ---------------------------------------------------------------- all */
 
 void checklist_settle_window(const struct trace_meta *m, int64_t *lo, int64_t *hi)
@@ -473,9 +437,10 @@ static int bypassed_check(struct item *it, const struct trace_meta *m)
 }
 
 int checklist_run(sqlite3 *db, const struct trace_meta *m, int64_t pid, const struct gsite *sites,
-                  size_t nsites, int64_t settle_lo, int64_t settle_hi, char *err, size_t errlen)
+                  size_t nsites, int64_t settle_lo, int64_t settle_hi, const struct sitename_rules *rules,
+                  char *err, size_t errlen)
 {
-	struct item it = { .db = db, .pid = pid, .err = err, .errlen = errlen };
+	struct item it = { .db = db, .pid = pid, .err = err, .errlen = errlen, .rules = rules };
 	it.ev = db_prepare(db, "INSERT INTO checklist_evidence(process_id, item, seq, text, stack_id, value)"
 	                       " VALUES (?,?,?,?,?,?)", err, errlen);
 	if (!it.ev)
@@ -517,11 +482,13 @@ int checklist_run(sqlite3 *db, const struct trace_meta *m, int64_t pid, const st
 	ITEM("global_references");
 	if ((blind ? bypassed_check(&it, m) : globals_check(&it, m)) < 0)
 		goto out;
-	ITEM("baseline_returned");
-	if ((blind ? bypassed_check(&it, m) : baseline_check(&it)) < 0)
+	/* baseline_returned: the baseline rule is verdicts.c's, with every
+	 * other verdict that depends on it (a bypassed allocator included) */
+	if (verdicts_run(db, pid, err, errlen) < 0)
 		goto out;
 	rc = 0;
 out:
 	sqlite3_finalize(it.ev);
+	sqlite3_finalize(it.where_stmt);
 	return rc;
 }

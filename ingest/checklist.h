@@ -11,12 +11,16 @@
 #include "ingest/events.h"
 #include "ingest/model.h"
 
+struct sitename_rules;
+
 /**
  * Evaluate the nine items. `sites` are pass 2's totals (for settle_time);
- * settle_lo/hi the window its frees were counted in. 0 or -1.
+ * settle_lo/hi the window its frees were counted in; `rules` name the
+ * places evidence points at (sitename.h). 0 or -1.
  */
 int checklist_run(sqlite3 *db, const struct trace_meta *m, int64_t pid, const struct gsite *sites,
-                  size_t nsites, int64_t settle_lo, int64_t settle_hi, char *err, size_t errlen);
+                  size_t nsites, int64_t settle_lo, int64_t settle_hi, const struct sitename_rules *rules,
+                  char *err, size_t errlen);
 
 /**
  * How the evidence names the place of a stack: "function (file:line)" of

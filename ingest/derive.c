@@ -8,6 +8,7 @@
 #include "format/memstats.h"
 #include "ingest/db.h"
 #include "ingest/derive.h"
+#include "ingest/sitename.h"
 #include "ingest/symbolize.h"
 
 #define PREP(s, sql) do { if (!((s) = db_prepare(db, (sql), err, errlen))) return -1; } while (0)
@@ -418,7 +419,8 @@ out:
 
 /* ---------------------------------------------------------------- sites */
 
-int derive_sites(sqlite3 *db, const struct gsite *sites, size_t n, int64_t pid, char *err, size_t errlen)
+int derive_sites(sqlite3 *db, const struct gsite *sites, size_t n, int64_t pid,
+                 const struct sitename_rules *rules, char *err, size_t errlen)
 {
 	sqlite3_stmt *s;
 	PREP(s, "INSERT INTO sites(process_id, stack_id, allocs, bytes, live_allocs, live_bytes, temporary,"
@@ -447,12 +449,6 @@ int derive_sites(sqlite3 *db, const struct gsite *sites, size_t n, int64_t pid, 
 	sqlite3_finalize(s);
 	if (rc < 0)
 		return -1;
-	/* Name each site by its first frame outside the runtime (else frame 0). */
-	PREP(s, "UPDATE sites SET (function, file, line) = (SELECT f.function, f.file, f.line"
-	        "  FROM stacks st JOIN frames f ON f.id = st.frame_id WHERE st.stack_id = sites.stack_id"
-	        "  ORDER BY f.runtime, st.depth LIMIT 1) WHERE process_id = ?");
-	sqlite3_bind_int64(s, 1, pid);
-	rc = db_step(db, s, err, errlen);
-	sqlite3_finalize(s);
-	return rc;
+	/* Name each site by the frame sitename.h's rule picks. */
+	return sitename_update_sites(db, pid, rules, err, errlen);
 }

@@ -23,7 +23,10 @@ int derive_modules(sqlite3 *db, const struct trace_meta *m, int64_t pid, char *e
 int derive_threads(sqlite3 *db, const struct trace_meta *m, struct symbolizer *sym, int64_t pid,
                    char *err, size_t errlen);
 int derive_resources(sqlite3 *db, const struct trace_meta *m, int64_t pid, char *err, size_t errlen);
-int derive_sites(sqlite3 *db, const struct gsite *sites, size_t n, int64_t pid, char *err, size_t errlen);
+struct sitename_rules;
+/** The sites of pass 2, each named by sitename.h's rule under `rules`. 0 or -1. */
+int derive_sites(sqlite3 *db, const struct gsite *sites, size_t n, int64_t pid,
+                 const struct sitename_rules *rules, char *err, size_t errlen);
 
 /** When the program began to exit (ns), or the end of the trace. */
 int64_t derive_exit_begin_ns(const struct trace_meta *m);

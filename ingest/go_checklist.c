@@ -12,6 +12,7 @@
 
 #include "ingest/db.h"
 #include "ingest/go_checklist.h"
+#include "ingest/verdicts.h"
 
 int64_t go_alloc_tolerance(int64_t peak_alloc)
 {
@@ -221,41 +222,6 @@ static int gc_repeated(struct item *it)
 	           label_of(it, it->prev), label_of(it, it->last), how);
 }
 
-static int baseline_returned(struct item *it)
-{
-	if (it->first < 0 || it->first == it->last)
-		return put(it, "n/a", "Needs two labelled snapshots: a baseline before the work and one after"
-		                      " the cleanup.");
-	int64_t peak_a = 0, peak_o = 0;
-	for (size_t i = 0; i < it->r->nsnaps; i++) {
-		if (it->r->snaps[i].f[GO_MS_ALLOC] > peak_a)
-			peak_a = it->r->snaps[i].f[GO_MS_ALLOC];
-		if (it->r->snaps[i].f[GO_MS_HEAP_OBJECTS] > peak_o)
-			peak_o = it->r->snaps[i].f[GO_MS_HEAP_OBJECTS];
-	}
-	const struct go_snap *a = &it->r->snaps[it->first], *b = &it->r->snaps[it->last];
-	int64_t ta = go_alloc_tolerance(peak_a), to = go_objects_tolerance(peak_o);
-	int64_t da = b->f[GO_MS_ALLOC] - a->f[GO_MS_ALLOC];
-	int64_t dobj = b->f[GO_MS_HEAP_OBJECTS] - a->f[GO_MS_HEAP_OBJECTS];
-	if (evidence(it, 0, da, "Alloc: %lld B at %s, %lld B at %s (%+lld B; tolerance %lld B = max(64 KiB,"
-	             " 1%% of the peak %lld B))", (long long)a->f[GO_MS_ALLOC], label_of(it, it->first),
-	             (long long)b->f[GO_MS_ALLOC], label_of(it, it->last), (long long)da, (long long)ta,
-	             (long long)peak_a) < 0 ||
-	    evidence(it, 0, dobj, "HeapObjects: %lld at %s, %lld at %s (%+lld; tolerance %lld = max(512,"
-	             " 1%% of the peak %lld))", (long long)a->f[GO_MS_HEAP_OBJECTS], label_of(it, it->first),
-	             (long long)b->f[GO_MS_HEAP_OBJECTS], label_of(it, it->last), (long long)dobj,
-	             (long long)to, (long long)peak_o) < 0)
-		return -1;
-	if (da <= ta && dobj <= to)
-		return put(it, "pass", "Alloc and HeapObjects at %s are back within tolerance of %s (%+lld B,"
-		           " %+lld objects).", label_of(it, it->last), label_of(it, it->first), (long long)da,
-		           (long long)dobj);
-	return put(it, "fail", "At %s, %s above %s beyond the tolerance (Alloc %+lld B, HeapObjects %+lld):"
-	           " something still references memory the work allocated.", label_of(it, it->last),
-	           da > ta && dobj > to ? "Alloc and HeapObjects are" : da > ta ? "Alloc is" : "HeapObjects is",
-	           label_of(it, it->first), (long long)da, (long long)dobj);
-}
-
 /* Is fn on the stack of a goroutine (other than main's) in dump d? */
 static int running_in(const struct go_dump *d, const char *fn)
 {
@@ -405,7 +371,9 @@ int go_checklist_run(sqlite3 *db, const struct go_run *r, const struct go_writte
 		goto out;
 	if ((ITEM("global_references"), grown_sites(&it, 1, "to see memory something long-lived still holds")) < 0)
 		goto out;
-	if ((ITEM("baseline_returned"), baseline_returned(&it)) < 0)
+	/* baseline_returned and every metric verdict: ingest/verdicts.c, the
+	 * one owner of the baseline rule, with Go's tolerance */
+	if (verdicts_run(db, w->pid, err, errlen) < 0)
 		goto out;
 #undef ITEM
 	rc = 0;

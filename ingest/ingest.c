@@ -17,6 +17,7 @@
 #include "ingest/events.h"
 #include "ingest/ingest.h"
 #include "ingest/model.h"
+#include "ingest/sitename.h"
 #include "ingest/symbolize.h"
 
 int ingest_open(struct ingest *ig, const char *db_path, char *err, size_t errlen)
@@ -218,14 +219,15 @@ int ingest_trace(struct ingest *ig, const char *path, const struct ingest_opts *
 	progress_draw(&pg, 0.96, "tables");
 	size_t nsites;
 	const struct gsite *sites = pass2_sites(p, &nsites);
+	struct sitename_rules rules = { o ? o->alloc_fns : NULL, o ? o->nalloc_fns : 0 };
 	if (derive_snapshots(ig->db, &m, pid, err, errlen) < 0 ||
 	    store_allocator(ig->db, &m, pid, err, errlen) < 0 ||
 	    derive_modules(ig->db, &m, pid, err, errlen) < 0 ||
 	    derive_threads(ig->db, &m, sym, pid, err, errlen) < 0 ||
 	    symbols_status(ig->db, sym, pid, o ? o->sym_warn : NULL, err, errlen) < 0 ||
 	    derive_resources(ig->db, &m, pid, err, errlen) < 0 ||
-	    derive_sites(ig->db, sites, nsites, pid, err, errlen) < 0 ||
-	    checklist_run(ig->db, &m, pid, sites, nsites, settle_lo, settle_hi, err, errlen) < 0 ||
+	    derive_sites(ig->db, sites, nsites, pid, &rules, err, errlen) < 0 ||
+	    checklist_run(ig->db, &m, pid, sites, nsites, settle_lo, settle_hi, &rules, err, errlen) < 0 ||
 	    derive_process_end(ig->db, &m, pid, pass2_events(p), pass2_unknown_frees(p), err, errlen) < 0 ||
 	    db_exec(ig->db, DB_ALLOCATION_INDEXES, err, errlen) < 0)
 		goto out;

@@ -34,6 +34,10 @@ struct ingest_opts {
 	const struct sym_search *search;
 	/* told of each module whose only file has another build-id */
 	void (*sym_warn)(const struct sym_module_status *st);
+	/* more allocation wrappers to look through when naming sites
+	 * (--alloc-fn; see sitename.h), not copied */
+	const char *const *alloc_fns;
+	size_t nalloc_fns;
 };
 
 struct ingest_stats {

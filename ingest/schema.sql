@@ -302,6 +302,24 @@ CREATE TABLE IF NOT EXISTS checklist_evidence (
 	PRIMARY KEY (process_id, item, seq)
 ) WITHOUT ROWID;
 
+-- The verdicts the report and `check` show, made once at ingest by
+-- ingest/verdicts.c: one row per metric (subject 'alloc', 'totalalloc',
+-- 'sys', 'heapinuse', 'heapidle', 'stackinuse', 'heapobjects', 'mallocs',
+-- 'frees', 'live', 'numgc', 'gccpufraction') and 'baseline', the back-to-
+-- baseline rule in short (the Phases table's last row; the checklist's
+-- baseline_returned comes from the same rule).
+CREATE TABLE IF NOT EXISTS verdicts (
+	process_id   INTEGER NOT NULL,
+	subject      TEXT NOT NULL,
+	status       TEXT NOT NULL CHECK (status = 'pass' OR status = 'fail' OR status = 'n/a'),
+	judged       INTEGER NOT NULL DEFAULT 1,  -- 0: a running total, shown without pass or fail
+	detail       TEXT NOT NULL,
+	baseline_seq INTEGER,  -- the snapshots compared (snapshots.seq)
+	final_seq    INTEGER,
+	see          TEXT,     -- the section that explains a failure: 'leaks' or 'threads'
+	PRIMARY KEY (process_id, subject)
+) WITHOUT ROWID;
+
 -- The indexes on allocations are created by ingest once a trace's rows
 -- are in (ingest/db.h, DB_ALLOCATION_INDEXES): building them afterwards
 -- is much faster than keeping them up to date row by row. They are:

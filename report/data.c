@@ -347,6 +347,53 @@ out_finalize:
 	return ret;
 }
 
+static int fill_verdict(sqlite3_stmt *st, void *row)
+{
+	struct rp_verdict *v = row;
+
+	v->subject = col_str(st, 0);
+	v->status = col_str(st, 1);
+	v->judged = (int)col_ll(st, 2);
+	v->detail = col_str(st, 3);
+	v->baseline_seq = sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : col_ll(st, 4);
+	v->final_seq = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : col_ll(st, 5);
+	v->see = col_str(st, 6);
+	return v->subject && v->status && v->detail ? 0 : -1;
+}
+
+/* The verdicts, when the database has the table (ingest made it). */
+static int load_verdicts(sqlite3 *db, struct rp_process *p, char *err, size_t errlen)
+{
+	static const char sql[] =
+		"SELECT subject, status, judged, detail, baseline_seq, final_seq, see"
+		" FROM verdicts WHERE process_id = ?";
+
+	sqlite3_stmt *st;
+	int have;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'verdicts'",
+			       -1, &st, NULL) != SQLITE_OK) {
+		set_err(err, errlen, db, "verdicts");
+		return -1;
+	}
+	have = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (!have)
+		return 0;
+	return load_rows(db, p->id, sql, "verdicts", &p->verdicts, &p->nverdicts,
+			 sizeof *p->verdicts, fill_verdict, err, errlen);
+}
+
+const struct rp_verdict *rp_verdict(const struct rp_process *p, const char *subject)
+{
+	size_t i;
+
+	for (i = 0; i < p->nverdicts; i++)
+		if (strcmp(p->verdicts[i].subject, subject) == 0)
+			return &p->verdicts[i];
+	return NULL;
+}
+
 int rp_load(sqlite3 *db, struct rp_process **procs, size_t *nprocs, char *err, size_t errlen)
 {
 	static const char sql[] =
@@ -411,7 +458,8 @@ int rp_load(sqlite3 *db, struct rp_process **procs, size_t *nprocs, char *err, s
 		    load_sites(db, &ps[i], err, errlen) < 0 ||
 		    load_threads(db, &ps[i], err, errlen) < 0 ||
 		    load_resources(db, &ps[i], err, errlen) < 0 ||
-		    load_checklist(db, &ps[i], err, errlen) < 0)
+		    load_checklist(db, &ps[i], err, errlen) < 0 ||
+		    load_verdicts(db, &ps[i], err, errlen) < 0)
 			goto out_free;
 	}
 	*procs = ps;
@@ -466,6 +514,13 @@ void rp_free_processes(struct rp_process *procs, size_t n)
 			free(c->ev);
 		}
 		free(p->checks);
+		for (k = 0; k < p->nverdicts; k++) {
+			free(p->verdicts[k].subject);
+			free(p->verdicts[k].status);
+			free(p->verdicts[k].detail);
+			free(p->verdicts[k].see);
+		}
+		free(p->verdicts);
 	}
 	free(procs);
 }

@@ -93,6 +93,13 @@ struct rp_check {
 	size_t nev_total; /* rows in the database; nev is capped */
 };
 
+/** A stored verdict (the verdicts table, written by ingest/verdicts.c). */
+struct rp_verdict {
+	char *subject, *status, *detail, *see;
+	int judged;
+	long long baseline_seq, final_seq; /* -1: none */
+};
+
 struct rp_process {
 	long long id, pid;
 	double ppid, start_ns, end_ns, exit_code, signal, start_unix_ns, parent_process_id;
@@ -113,6 +120,8 @@ struct rp_process {
 	size_t nres;
 	struct rp_check *checks;
 	size_t nchecks;
+	struct rp_verdict *verdicts; /* none in a database made before the table existed */
+	size_t nverdicts;
 };
 
 /** One frame of a symbolized stack. */
@@ -139,6 +148,9 @@ sqlite3 *rp_open(const char *path, char *err, size_t errlen);
 int rp_load(sqlite3 *db, struct rp_process **procs, size_t *nprocs, char *err, size_t errlen);
 
 void rp_free_processes(struct rp_process *procs, size_t n);
+
+/** The stored verdict of p about subject ("alloc", ..., "baseline"), or NULL. */
+const struct rp_verdict *rp_verdict(const struct rp_process *p, const char *subject);
 
 /**
  * The frames of stack_id, depth 0 first. Returns the number of frames

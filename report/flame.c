@@ -91,6 +91,9 @@ static void add_weights(struct flame *f, struct fnode *n, const double *w)
 		n->w[v] += w[v] > 0 ? w[v] : 0;
 }
 
+/* Bytes of a frame name kept in the graph; longer ones are cut, with "…". */
+#define FLAME_LABEL_MAX 1000
+
 int flame_add(struct flame *f, const char *const *labels, const int *flags, size_t n,
 	      const double *w)
 {
@@ -104,7 +107,19 @@ int flame_add(struct flame *f, const char *const *labels, const int *flags, size
 	add_weights(f, node, w);
 	for (size_t i = 0; i < n; i++) {
 		const char *label = labels[i] && labels[i][0] ? labels[i] : "??";
+		char cut[FLAME_LABEL_MAX + 8];
 
+		/* a huge C++ name would be written into the page once per frame
+		 * and in the script's data: cap it (the database keeps it whole) */
+		if (strlen(label) > FLAME_LABEL_MAX) {
+			size_t k = FLAME_LABEL_MAX;
+
+			while (k > 0 && ((unsigned char)label[k] & 0xc0) == 0x80)
+				k--;
+			memcpy(cut, label, k);
+			memcpy(cut + k, "\xe2\x80\xa6", 4);  /* "…" */
+			label = cut;
+		}
 		if (!(node = child_get(f, node, label, flags ? flags[i] : 0)))
 			return -1;
 		add_weights(f, node, w);

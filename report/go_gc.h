@@ -23,10 +23,5 @@ const char *go_metric_meaning(enum metric_id m);
 /** The metric's explanation for a Go program: a list of paragraphs. */
 tal_value *go_metric_explain(enum metric_id m);
 
-/**
- * The GCCPUFraction verdict for a Go program, by the bands <1%, 1-5%,
- * 5-10% and >10%: appends a sentence to text, returns V_PASS or V_FAIL.
- */
-enum verdict_status go_gccpu_band(double fraction, char *text, size_t cap);
 
 #endif

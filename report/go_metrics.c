@@ -119,24 +119,3 @@ tal_value *go_metric_explain(enum metric_id m)
 		tal_push(l, tal_str(texts[m].explain[i]));
 	return l;
 }
-
-enum verdict_status go_gccpu_band(double f, char *text, size_t cap)
-{
-	size_t len = strlen(text);
-	const char *s;
-	enum verdict_status st = V_PASS;
-	if (f < 0.01)
-		s = ": under 1%, the collector costs next to nothing.";
-	else if (f < 0.05)
-		s = ": between 1% and 5%, usual for a program that allocates.";
-	else if (f < 0.10) {
-		s = ": between 5% and 10%, high enough to look at the busiest allocation sites.";
-		st = V_FAIL;
-	} else {
-		s = ": above 10%, the collector takes a real share of the run. Allocate less or raise GOGC.";
-		st = V_FAIL;
-	}
-	if (len < cap)
-		snprintf(text + len, cap - len, "%s", s);
-	return st;
-}

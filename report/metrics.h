@@ -1,11 +1,11 @@
 /*
- * metrics.h - the twelve metrics the report explains, and their verdicts.
+ * metrics.h - the twelve metrics the report explains.
  *
  * The names are Go's runtime.MemStats names, which our users search for;
  * metric_value() maps each one to what a native program records (see
- * DESIGN.md, "Metrics for native programs"). A verdict compares the
- * program's own first and last snapshots ("baseline" and "final") and
- * says in one or two sentences whether the metric behaved as it should.
+ * DESIGN.md, "Metrics for native programs"). Their verdicts are not made
+ * here: ingest/verdicts.c makes them once and stores them, and the report
+ * shows the stored ones (report/data.h, rp_verdict).
  */
 #ifndef MEMLEDGER_REPORT_METRICS_H
 #define MEMLEDGER_REPORT_METRICS_H
@@ -60,23 +60,6 @@ int metric_is_go(const struct rp_process *p);
  * alloc_cpu_fraction.
  */
 double metric_value(const struct rp_snapshot *s, enum metric_id m, int is_go);
-
-enum verdict_status { V_PASS, V_FAIL, V_NA };
-
-struct verdict {
-	enum verdict_status status;
-	char text[1024];
-	const char *see; /* a section id to point to ("leaks", "threads"), or NULL */
-};
-
-/**
- * The verdict for metric m. key[] are the program's own snapshots plus
- * start and exit, in order; b and f index the baseline and final ones.
- * all[] are every snapshot (for peaks and for checks across samples).
- */
-void metric_verdict(const struct rp_process *p, enum metric_id m, int is_go,
-		    const struct rp_snapshot *const *key, size_t nkey, size_t b, size_t f,
-		    struct verdict *v);
 
 /** Format a value (or a signed delta) of metric m in human units. */
 char *metric_format(char *dst, size_t cap, enum metric_id m, double v);

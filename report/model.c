@@ -16,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "ingest/cxxname.h"
+#include "ingest/sitename.h"
 #include "report/flame.h"
 #include "report/metrics.h"
 #include "report/svg.h"
@@ -30,6 +32,10 @@
 #define MAX_THREAD_ROWS 100
 #define MAX_RESOURCE_ROWS 200
 #define MAX_FRAMES 64      /* frames shown per stack */
+#define NAME_LONG 60       /* names longer than this have their templates abbreviated */
+#define NAME_SHOWN 240     /* bytes of a name shown in the text, at most */
+#define NAME_TIP 2048      /* bytes of a name in its tooltip, at most (the database keeps it all) */
+#define TEXT_CAP 4096      /* bytes of an evidence text shown, at most */
 
 #define CHECK_MARK "\xe2\x9c\x93" /* ✓ */
 #define CROSS_MARK "\xe2\x9c\x97" /* ✗ */
@@ -146,6 +152,56 @@ static const char *frame_label(const struct rp_frame *f, char *buf, size_t cap)
 	return buf;
 }
 
+/*
+ * s cut to at most cap - 1 bytes on a UTF-8 boundary, with "… (N more
+ * bytes)" at the end when it was cut; into buf.
+ */
+static const char *cap_text(const char *s, char *buf, size_t cap)
+{
+	size_t n = strlen(s), keep;
+	char tail[64];
+
+	if (n < cap)
+		return s;
+	snprintf(tail, sizeof tail, "\xe2\x80\xa6 (%zu more bytes)", n - (cap - 64));
+	keep = cap - 64;
+	while (keep > 0 && ((unsigned char)s[keep] & 0xc0) == 0x80)
+		keep--;
+	memcpy(buf, s, keep);
+	snprintf(buf + keep, cap - keep, "%s", tail);
+	return buf;
+}
+
+/*
+ * Set key to name as the page shows it, key_full to the whole name for a
+ * tooltip (null when nothing was left out). Long template names are
+ * abbreviated as heaptrack does (std::vector<…>::push_back(…)); every name
+ * is capped, so one enormous symbol cannot swell the page.
+ */
+static void set_name(tal_value *d, const char *key, const char *key_full, const char *name)
+{
+	char shown[NAME_SHOWN], tip[NAME_TIP];
+	size_t len;
+
+	if (!name) {
+		tal_set(d, key, tal_null());
+		if (key_full)
+			tal_set(d, key_full, tal_null());
+		return;
+	}
+	len = strlen(name);
+	if (len <= NAME_LONG) {
+		tal_set_str(d, key, name);
+		if (key_full)
+			tal_set(d, key_full, tal_null());
+		return;
+	}
+	cxxname_abbrev(name, shown, sizeof shown);
+	tal_set_str(d, key, shown);
+	if (key_full)
+		tal_set_str(d, key_full, strcmp(shown, name) ? cap_text(name, tip, sizeof tip) : NULL);
+}
+
 /* stack: list of {fn, where, module, runtime, inlined}. */
 static tal_value *stack_value(struct stack_cache *c, long long id)
 {
@@ -158,11 +214,13 @@ static tal_value *stack_value(struct stack_cache *c, long long id)
 	for (i = 0; i < n && i < MAX_FRAMES; i++) {
 		tal_value *d = tal_dict();
 
-		tal_set_str(d, "fn", frame_label(&fr[i], buf, sizeof buf));
+		set_name(d, "fn", "fn_full", frame_label(&fr[i], buf, sizeof buf));
 		if (fr[i].file && !isnan(fr[i].line))
-			tal_set_strf(d, "where", "%s:%.0f", fr[i].file, fr[i].line);
+			tal_set_strf(d, "where", "%.*s:%.0f", NAME_TIP, fr[i].file, fr[i].line);
+		else if (fr[i].file)
+			tal_set_strf(d, "where", "%.*s", NAME_TIP, fr[i].file);
 		else
-			tal_set_str(d, "where", fr[i].file);
+			tal_set(d, "where", tal_null());
 		if (fr[i].module && !isnan(fr[i].offset))
 			tal_set_strf(d, "module", "%s+0x%llx", base_name(fr[i].module),
 				     (unsigned long long)fr[i].offset);
@@ -176,7 +234,8 @@ static tal_value *stack_value(struct stack_cache *c, long long id)
 	if (n > MAX_FRAMES) {
 		tal_value *d = tal_dict();
 
-		tal_set_strf(d, "fn", "(%d more frames)", n - MAX_FRAMES);
+		tal_set_strf(d, "fn", "(%d more frame%s)", n - MAX_FRAMES, n - MAX_FRAMES == 1 ? "" : "s");
+		tal_set(d, "fn_full", tal_null());
 		tal_set(d, "where", tal_null());
 		tal_set(d, "module", tal_null());
 		tal_set_bool(d, "runtime", 1);
@@ -210,6 +269,15 @@ static int set_duration(tal_value *d, const char *key, double ns)
 	return tal_set_str(d, key, units_duration(b, sizeof b, ns));
 }
 
+/* n and its noun, singular or plural: "1 block", "2,048 blocks". */
+static int set_count_noun(tal_value *d, const char *key, double n, const char *one,
+			  const char *many)
+{
+	char b[UNITS_BUF];
+
+	return tal_set_strf(d, key, "%s %s", units_count(b, sizeof b, n), n == 1 ? one : many);
+}
+
 static int set_percent(tal_value *d, const char *key, double f)
 {
 	char b[UNITS_BUF];
@@ -238,10 +306,6 @@ static const char *status_class(const char *status)
 	return "na";
 }
 
-static const char *verdict_status_name(enum verdict_status s)
-{
-	return s == V_PASS ? "pass" : s == V_FAIL ? "fail" : "n/a";
-}
 
 /* ------------------------------------------------------------ per-process state */
 
@@ -259,14 +323,24 @@ struct proc_ctx {
 	/* sites sorted by various keys (pointers into p->sites) */
 	struct rp_site **by;
 	double duration_ns;
+	const struct sitename_rules *rules; /* the report's own --alloc-fn names, or NULL */
 };
 
-/* Pick the snapshots tables show and the baseline/final pair verdicts compare. */
+/*
+ * Pick the snapshots the tables show (every one but the periodic samples;
+ * the last sample stands in for a missing exit), and among them the
+ * baseline and final pair. That pair is ingest's choice (verdicts.h),
+ * read from the stored verdict, so that every comparison on the page is
+ * between the snapshots the verdicts were made on. A database without
+ * verdicts compares the first and the last.
+ */
 static int choose_keys(struct proc_ctx *pc)
 {
 	struct rp_process *p = pc->p;
-	size_t i, n = 0, nuser = 0, first_user = SIZE_MAX, last_user = 0, start = SIZE_MAX;
+	const struct rp_verdict *v = rp_verdict(p, "baseline");
+	size_t i, n = 0, o = 0, bi = SIZE_MAX, fi = SIZE_MAX;
 	int has_exit = 0;
+	char *keep;
 
 	if (!(pc->keyidx = malloc((p->nsnaps + 1) * sizeof *pc->keyidx)) ||
 	    !(pc->key = malloc((p->nsnaps + 1) * sizeof *pc->key)))
@@ -287,42 +361,38 @@ static int choose_keys(struct proc_ctx *pc)
 		last->label = l;
 		pc->keyidx[n++] = p->nsnaps - 1;
 	}
-	/* too many program snapshots: keep the ends and an even spread between */
-	if (n > MAX_KEY) {
-		size_t k, o = 0;
-
-		for (k = 0; k < MAX_KEY; k++) {
-			size_t src = (size_t)((double)k * (double)(n - 1) / (double)(MAX_KEY - 1) + 0.5);
-
-			if (o == 0 || pc->keyidx[o - 1] != pc->keyidx[src])
-				pc->keyidx[o++] = pc->keyidx[src];
-		}
-		n = o;
-	}
 	for (i = 0; i < n; i++) {
-		const struct rp_snapshot *s = &p->snaps[pc->keyidx[i]];
-
-		pc->key[i] = s;
-		if (s->kind == SNAP_USER) {
-			if (first_user == SIZE_MAX)
-				first_user = i;
-			last_user = i;
-			nuser++;
-		} else if (s->kind == SNAP_START && start == SIZE_MAX) {
-			start = i;
-		}
+		if (v && p->snaps[pc->keyidx[i]].seq == v->baseline_seq && bi == SIZE_MAX)
+			bi = i;
+		if (v && p->snaps[pc->keyidx[i]].seq == v->final_seq)
+			fi = i;
 	}
-	pc->nkey = n;
-	if (nuser >= 2) {
-		pc->b = first_user;
-		pc->f = last_user;
-	} else if (nuser == 1) {
-		pc->b = start != SIZE_MAX && start < first_user ? start : 0;
-		pc->f = first_user;
-	} else {
-		pc->b = 0;
-		pc->f = n ? n - 1 : 0;
+	if (bi == SIZE_MAX || fi == SIZE_MAX || fi < bi) {
+		bi = 0;
+		fi = n ? n - 1 : 0;
 	}
+	/* too many snapshots: the ends, the compared pair and an even spread */
+	if (!(keep = calloc(n + 1, 1)))
+		return -1;
+	for (i = 0; i < n; i++)
+		keep[i] = n <= MAX_KEY || i == bi || i == fi;
+	for (i = 0; n > MAX_KEY && i < MAX_KEY; i++)
+		keep[(size_t)((double)i * (double)(n - 1) / (double)(MAX_KEY - 1) + 0.5)] = 1;
+	for (i = 0; i < n; i++) {
+		if (!keep[i])
+			continue;
+		if (i == bi)
+			pc->b = o;
+		if (i == fi)
+			pc->f = o;
+		pc->keyidx[o] = pc->keyidx[i];
+		pc->key[o] = &p->snaps[pc->keyidx[o]];
+		o++;
+	}
+	free(keep);
+	pc->nkey = o;
+	if (!o)
+		pc->b = pc->f = 0;
 	return 0;
 }
 
@@ -425,31 +495,71 @@ static void sort_sites(struct proc_ctx *pc, int (*cmp)(const void *, const void 
 	qsort(a, n, sizeof *a, cmp);
 }
 
-/* A site's name: its function, else the first frame of its stack. */
-static const char *site_name(struct proc_ctx *pc, const struct rp_site *s, char *buf, size_t cap)
+/*
+ * Where site s is, as the page names it: the frame sitename.h's rule
+ * picks. Ingest stored that frame's function, file and line; the stack is
+ * read again only when the report was given more --alloc-fn names, or
+ * when the picked frame has no name (a stripped static function): it is
+ * then shown as module+offset, with the nearest named function calling it.
+ * *fn points into the site, its cached stack, or buf.
+ */
+static void site_where(struct proc_ctx *pc, const struct rp_site *s, const char **fn,
+		       const char **file, double *line, char *buf, size_t cap)
 {
 	const struct rp_frame *fr;
-	int n;
+	struct sitename_frame *sf;
+	char lb[256];
+	int n, k, j;
 
-	if (s->function && s->function[0])
-		return s->function;
+	*fn = s->function;
+	*file = s->file;
+	*line = s->line;
+	if (s->function && s->function[0] && !(pc->rules && pc->rules->nextra))
+		return;
 	fr = stack_get(pc->stacks, s->stack_id, &n);
-	if (n > 0)
-		return frame_label(&fr[0], buf, cap);
-	return "(unknown)";
+	if (n <= 0 || !(sf = malloc((size_t)n * sizeof *sf))) {
+		if (!*fn)
+			*fn = "(unknown)";
+		return;
+	}
+	for (k = 0; k < n; k++)
+		sf[k] = (struct sitename_frame){ fr[k].function, fr[k].file, fr[k].runtime };
+	k = sitename_pick(pc->rules, sf, n);
+	free(sf);
+	*file = fr[k].file;
+	*line = fr[k].line;
+	if (fr[k].function && fr[k].function[0]) {
+		*fn = fr[k].function;
+		return;
+	}
+	frame_label(&fr[k], lb, sizeof lb);
+	for (j = k + 1; j < n; j++)
+		if (fr[j].function && fr[j].function[0] &&
+		    !sitename_skip(pc->rules, fr[j].function, fr[j].file, fr[j].runtime))
+			break;
+	if (j < n)
+		snprintf(buf, cap, "%s, called from %.*s", lb, NAME_SHOWN, fr[j].function);
+	else
+		snprintf(buf, cap, "%s", lb);
+	*fn = buf;
 }
 
 static tal_value *site_value(struct proc_ctx *pc, const struct rp_site *s, double total_bytes,
 			     double total_allocs)
 {
 	tal_value *d = tal_dict();
-	char buf[512];
+	const char *fn, *file;
+	double line;
+	char buf[1024];
 
-	tal_set_str(d, "function", site_name(pc, s, buf, sizeof buf));
-	if (s->file && !isnan(s->line))
-		tal_set_strf(d, "location", "%s:%.0f", s->file, s->line);
+	site_where(pc, s, &fn, &file, &line, buf, sizeof buf);
+	set_name(d, "function", "function_full", fn);
+	if (file && !isnan(line))
+		tal_set_strf(d, "location", "%.*s:%.0f", NAME_TIP, file, line);
+	else if (file)
+		tal_set_strf(d, "location", "%.*s", NAME_TIP, file);
 	else
-		tal_set_str(d, "location", s->file);
+		tal_set(d, "location", tal_null());
 	tal_set_int(d, "stack_id", s->stack_id);
 	tal_set_bool(d, "runtime", s->runtime);
 	set_count(d, "allocs", s->allocs);
@@ -462,6 +572,11 @@ static tal_value *site_value(struct proc_ctx *pc, const struct rp_site *s, doubl
 	set_bytes(d, "avg_size", s->allocs > 0 ? s->bytes / s->allocs : NAN);
 	set_percent(d, "bytes_share", total_bytes > 0 ? s->bytes / total_bytes : NAN);
 	set_percent(d, "allocs_share", total_allocs > 0 ? s->allocs / total_allocs : NAN);
+	set_count_noun(d, "live_blocks", s->live_allocs, "block", "blocks");
+	set_count_noun(d, "lost_blocks", s->lost_allocs, "block", "blocks");
+	set_count_noun(d, "indirect_blocks", s->indirect_allocs, "block", "blocks");
+	set_count_noun(d, "reachable_blocks", s->reachable_allocs, "block", "blocks");
+	set_count_noun(d, "possible_blocks", s->possible_allocs, "block", "blocks");
 	set_count(d, "lost_allocs", s->lost_allocs);
 	set_bytes(d, "lost_bytes", s->lost_bytes);
 	set_count(d, "indirect_allocs", s->indirect_allocs);
@@ -657,8 +772,8 @@ static tal_value *metric_value_model(struct proc_ctx *pc, enum metric_id m)
 {
 	const struct metric_def *def = &metric_defs[m];
 	tal_value *d = tal_dict(), *rows = tal_list();
-	struct verdict v;
-	char buf[UNITS_BUF];
+	const struct rp_verdict *v = rp_verdict(pc->p, def->id);
+	char buf[UNITS_BUF], cut[TEXT_CAP];
 	const char *an = aside_name(m, pc->is_go);
 	size_t k;
 
@@ -706,14 +821,23 @@ static tal_value *metric_value_model(struct proc_ctx *pc, enum metric_id m)
 	}
 	tal_set(d, "rows", rows);
 	tal_set(d, "chart", tal_node(metric_chart(pc, m)));
-	metric_verdict(pc->p, m, pc->is_go, pc->key, pc->nkey, pc->b, pc->f, &v);
-	tal_set_str(d, "verdict", v.text);
-	tal_set_str(d, "status", verdict_status_name(v.status));
-	tal_set_str(d, "status_class", status_class(verdict_status_name(v.status)));
-	tal_set_str(d, "mark", status_mark(verdict_status_name(v.status)));
-	if (v.see) {
-		tal_set_strf(d, "see_href", "#%s%s", v.see, pc->sfx);
-		tal_set_str(d, "see_text", strcmp(v.see, "leaks") == 0 ? "see Leaks" : "see Threads");
+	/* the verdict ingest made (ingest/verdicts.c); the page only shows it */
+	tal_set_str(d, "verdict", v ? cap_text(v->detail, cut, sizeof cut) :
+			"No verdict is recorded: this database was made by an older memledger. "
+			"Load the trace again with memledger ingest.");
+	tal_set_str(d, "status", v ? v->status : "n/a");
+	tal_set_bool(d, "judged", v && v->judged);
+	if (v && !v->judged) {
+		/* a running total: no pass or fail to show */
+		tal_set_str(d, "status_class", "info");
+		tal_set_str(d, "mark", "");
+	} else {
+		tal_set_str(d, "status_class", status_class(v ? v->status : NULL));
+		tal_set_str(d, "mark", status_mark(v ? v->status : NULL));
+	}
+	if (v && v->see && (strcmp(v->see, "leaks") == 0 || strcmp(v->see, "threads") == 0)) {
+		tal_set_strf(d, "see_href", "#%s%s", v->see, pc->sfx);
+		tal_set_str(d, "see_text", strcmp(v->see, "leaks") == 0 ? "see Leaks" : "see Threads");
 	} else {
 		tal_set(d, "see_href", tal_null());
 		tal_set(d, "see_text", tal_null());
@@ -770,6 +894,28 @@ out_free:
 	return svg;
 }
 
+/*
+ * A short label for a bar: the site's name abbreviated, and for an unnamed
+ * frame the named caller first ("sqlite3VdbeMemGrow: libsqlite3.so.0+0xa72f5"),
+ * so what a cut label keeps is the part that means something.
+ */
+static void site_bar_label(struct proc_ctx *pc, const struct rp_site *s, char *out, size_t cap)
+{
+	char tmp[1024], moved[1100];
+	const char *n, *file, *via;
+	double line;
+
+	site_where(pc, s, &n, &file, &line, tmp, sizeof tmp);
+	via = strstr(n, ", called from ");
+
+	if (via) {
+		snprintf(moved, sizeof moved, "%s: %.*s", via + 14, (int)(via - n), n);
+		cxxname_abbrev(moved, out, cap);
+	} else {
+		cxxname_abbrev(n, out, cap);
+	}
+}
+
 static tal_value *rate_model(struct proc_ctx *pc, double total_bytes, double total_allocs)
 {
 	struct rp_process *p = pc->p;
@@ -778,7 +924,7 @@ static tal_value *rate_model(struct proc_ctx *pc, double total_bytes, double tot
 	const struct rp_snapshot *last = p->nsnaps ? &p->snaps[p->nsnaps - 1] : NULL;
 	double secs = first ? (last->ts - first->ts) / 1e9 : 0, peak = NAN, peak_t = NAN;
 	struct svg_bar bars[TOP_BUSY];
-	char buf[UNITS_BUF], names[TOP_BUSY][512], tmp[512];
+	char buf[UNITS_BUF], names[TOP_BUSY][512];
 	size_t i, nb = 0;
 
 	tal_set(d, "chart_bytes",
@@ -830,7 +976,7 @@ static tal_value *rate_model(struct proc_ctx *pc, double total_bytes, double tot
 	for (i = 0; i < pc->p->nsites && nb < TOP_BUSY; i++) {
 		if (!(pc->by[i]->allocs > 0))
 			break;
-		snprintf(names[nb], sizeof names[nb], "%s", site_name(pc, pc->by[i], tmp, sizeof tmp));
+		site_bar_label(pc, pc->by[i], names[nb], sizeof names[nb]);
 		bars[nb] = (struct svg_bar){ names[nb], pc->by[i]->allocs };
 		nb++;
 	}
@@ -844,10 +990,9 @@ static tal_value *rate_model(struct proc_ctx *pc, double total_bytes, double tot
 static tal_value *phase_verdict(struct proc_ctx *pc, size_t k, const char **cls)
 {
 	const struct rp_snapshot *s = pc->key[k], *prev = k ? pc->key[k - 1] : NULL;
-	const struct rp_snapshot *base = pc->key[pc->b];
 	double da, dobj;
-	char a[UNITS_BUF], o[UNITS_BUF], pct[UNITS_BUF];
-	char text[1024];
+	char a[UNITS_BUF], o[UNITS_BUF];
+	char text[2048];
 	size_t len;
 
 	*cls = "neutral";
@@ -862,38 +1007,23 @@ static tal_value *phase_verdict(struct proc_ctx *pc, size_t k, const char **cls)
 	if (isnan(da) || isnan(dobj))
 		snprintf(text, sizeof text, "Alloc or HeapObjects not recorded.");
 	else if (da > 0 || (da == 0 && dobj > 0))
-		snprintf(text, sizeof text, "Grew by %s in %s objects since %s.",
+		snprintf(text, sizeof text, "Grew by %s in %s object%s since %s.",
 			 units_bytes(a, sizeof a, da), units_count_delta(o, sizeof o, dobj),
-			 prev->label);
+			 fabs(dobj) == 1 ? "" : "s", prev->label);
 	else if (da < 0)
-		snprintf(text, sizeof text, "Released %s (%s objects) since %s.",
+		snprintf(text, sizeof text, "Released %s (%s object%s) since %s.",
 			 units_bytes(a, sizeof a, -da), units_count_delta(o, sizeof o, dobj),
-			 prev->label);
+			 fabs(dobj) == 1 ? "" : "s", prev->label);
 	else
 		snprintf(text, sizeof text, "Unchanged since %s.", prev->label);
 	len = strlen(text);
 	if (k == pc->f) {
-		double ba = s->v[SC_ALLOC] - base->v[SC_ALLOC];
-		double bo = s->v[SC_HEAP_OBJECTS] - base->v[SC_HEAP_OBJECTS];
+		/* the stored verdict of the baseline rule (ingest/verdicts.c) */
+		const struct rp_verdict *v = rp_verdict(pc->p, "baseline");
 
-		if (isnan(ba) || isnan(bo)) {
-			/* nothing to add */
-		} else if (ba <= (base->v[SC_ALLOC] > 0 ? base->v[SC_ALLOC] * 0.01 : 0) &&
-			   bo <= (base->v[SC_HEAP_OBJECTS] > 0 ? base->v[SC_HEAP_OBJECTS] * 0.01 : 0)) {
-			*cls = "pass";
-			snprintf(text + len, sizeof text - len,
-				 " Against %s: back to baseline (Alloc %s, objects %s).", base->label,
-				 units_bytes_delta(a, sizeof a, ba), units_count_delta(o, sizeof o, bo));
-		} else {
-			*cls = "fail";
-			snprintf(text + len, sizeof text - len,
-				 " Against %s: %s and %s objects above baseline%s%s%s: memory did not "
-				 "come back.",
-				 base->label, units_bytes_delta(a, sizeof a, ba),
-				 units_count_delta(o, sizeof o, bo),
-				 base->v[SC_ALLOC] > 0 ? " (" : "",
-				 base->v[SC_ALLOC] > 0 ? units_percent(pct, sizeof pct, ba / base->v[SC_ALLOC]) : "",
-				 base->v[SC_ALLOC] > 0 ? " of Alloc)" : "");
+		if (v && strcmp(v->status, "n/a") != 0) {
+			*cls = strcmp(v->status, "pass") == 0 ? "pass" : "fail";
+			snprintf(text + len, sizeof text - len, " %s", v->detail);
 		}
 	} else if (k > pc->f) {
 		snprintf(text + len, sizeof text - len,
@@ -942,6 +1072,7 @@ static tal_value *phases_model(struct proc_ctx *pc)
 	}
 	tal_set(d, "heads", heads);
 	tal_set(d, "rows", rows);
+	tal_set_int(d, "columns", 2 + M_COUNT);
 	tal_set_bool(d, "own", pc->nkey > 0 && pc->key[pc->b]->kind == SNAP_USER);
 	tal_set_str(d, "baseline", pc->nkey ? pc->key[pc->b]->label : NULL);
 	tal_set_str(d, "final", pc->nkey ? pc->key[pc->f]->label : NULL);
@@ -1037,7 +1168,10 @@ static const struct {
 	  "Lists blocks live at exit that the exit scan reached from globals (.data and .bss), "
 	  "thread stacks or thread-local storage. They are not lost, but nothing released them." },
 	{ "baseline_returned", "Back to baseline", "Did memory come back to where it started?",
-	  "Compares Alloc and HeapObjects at the program's last own snapshot with its first." },
+	  "Compares Alloc and HeapObjects at the program's last own snapshot with its first (with "
+	  "the start when it took only one, start and exit when it took none), setting aside what "
+	  "the C/C++ runtime allocated for itself. The same verdict, made once when the trace was "
+	  "loaded, is shown for Alloc, HeapObjects, Live and HeapInuse and in the Phases table." },
 };
 
 static tal_value *checklist_model(struct proc_ctx *pc, tal_value **badges, int *nfail)
@@ -1069,8 +1203,9 @@ static tal_value *checklist_model(struct proc_ctx *pc, tal_value **badges, int *
 		tal_set_str(d, "detail", c ? c->detail : "The database has no result for this item.");
 		for (e = 0; c && e < c->nev; e++) {
 			tal_value *x = tal_dict();
+			char cut[TEXT_CAP];
 
-			tal_set_str(x, "text", c->ev[e].text);
+			tal_set_str(x, "text", c->ev[e].text ? cap_text(c->ev[e].text, cut, sizeof cut) : NULL);
 			if (isnan(c->ev[e].value))
 				tal_set(x, "value", tal_null());
 			else
@@ -1123,6 +1258,10 @@ static void leak_totals(const struct rp_process *p, struct leak_totals *t)
 
 static void set_leak_totals(tal_value *d, const struct leak_totals *t)
 {
+	set_count_noun(d, "lost_blocks", t->lost_a, "block", "blocks");
+	set_count_noun(d, "indirect_blocks", t->ind_a, "block", "blocks");
+	set_count_noun(d, "reachable_blocks", t->reach_a, "block", "blocks");
+	set_count_noun(d, "possible_blocks", t->poss_a, "block", "blocks");
 	set_bytes(d, "lost_bytes", t->lost_b);
 	set_count(d, "lost_allocs", t->lost_a);
 	set_bytes(d, "indirect_bytes", t->ind_b);
@@ -1163,6 +1302,7 @@ static tal_value *leaks_model(struct proc_ctx *pc, double tb, double ta)
 		tal_set(d, "note", tal_null());
 	tal_set(d, "sites", top_sites(pc, by_leak, TOP_LEAKS, site_any_leak, tb, ta));
 	set_count(d, "site_count", (double)nleak);
+	set_count_noun(d, "site_count_text", (double)nleak, "call site", "call sites");
 	if (nleak > TOP_LEAKS)
 		tal_set_strf(d, "more", "Showing the %d sites with the most lost bytes out of %zu.",
 			     TOP_LEAKS, nleak);
@@ -1179,6 +1319,18 @@ static tal_value *sites_model(struct proc_ctx *pc, double tb, double ta)
 
 	set_count(d, "count", (double)pc->p->nsites);
 	tal_set_int(d, "top", TOP_SITES);
+	{
+		char n[UNITS_BUF];
+
+		units_count(n, sizeof n, (double)pc->p->nsites);
+		if (pc->p->nsites == 1)
+			tal_set_str(d, "summary", "This process has 1 site.");
+		else if (pc->p->nsites <= TOP_SITES)
+			tal_set_strf(d, "summary", "This process has %s sites; each table lists all of them.", n);
+		else
+			tal_set_strf(d, "summary", "This process has %s sites; each table lists the top %d.", n,
+				     TOP_SITES);
+	}
 	tal_set(d, "by_bytes", top_sites(pc, by_bytes, TOP_SITES, site_bytes, tb, ta));
 	tal_set(d, "by_count", top_sites(pc, by_allocs, TOP_SITES, site_allocs, tb, ta));
 	tal_set(d, "by_live", top_sites(pc, by_live, TOP_SITES, site_live, tb, ta));
@@ -1252,7 +1404,7 @@ static tal_value *threads_model(struct proc_ctx *pc)
 				       strcmp(t->state, "exited-unjoined") == 0);
 
 		tal_set_int(r, "tid", t->tid);
-		tal_set_str(r, "function", t->start_function);
+		set_name(r, "function", "function_full", t->start_function);
 		set_duration(r, "start", t->start_ns);
 		tal_set_str(r, "end", isnan(t->end_ns) ? "still running" :
 							  units_duration(a, sizeof a, t->end_ns));
@@ -1335,8 +1487,15 @@ static tal_value *resources_model(struct proc_ctx *pc)
 	tal_set(d, "list", list);
 	set_count(d, "count", (double)p->nres);
 	set_count(d, "open", (double)open);
+	{
+		char n[UNITS_BUF], o[UNITS_BUF];
+
+		tal_set_strf(d, "summary", "%s, of which %s %s still open at exit",
+			     units_count(n, sizeof n, (double)p->nres), units_count(o, sizeof o, (double)open),
+			     open == 1 ? "was" : "were");
+	}
 	if (p->nres > shown)
-		tal_set_strf(d, "more", "Showing %zu of %zu descriptors and timers.", shown, p->nres);
+		tal_set_strf(d, "more", "Showing %zu of the %zu descriptors and timers.", shown, p->nres);
 	else
 		tal_set(d, "more", tal_null());
 	return d;
@@ -1455,6 +1614,11 @@ static tal_value *overview_model(struct proc_ctx *pc, const struct leak_totals *
 		tal_set_strf(d, "peak_at", "at %s", p->snaps[peak].label);
 	set_bytes(d, "total_alloc", total);
 	set_count(d, "total_allocs", allocs);
+	if (isnan(allocs))
+		tal_set(d, "total_allocs_text", tal_null());
+	else
+		tal_set_strf(d, "total_allocs_text", "in %s allocation%s",
+			     units_count(buf, sizeof buf, allocs), allocs == 1 ? "" : "s");
 	tal_set_str(d, "mean_rate", units_byte_rate(buf, sizeof buf,
 						     pc->duration_ns > 0 ? total / (pc->duration_ns / 1e9) : NAN));
 	tal_set_str(d, "mean_alloc_rate",
@@ -1475,6 +1639,11 @@ static tal_value *overview_model(struct proc_ctx *pc, const struct leak_totals *
 		}
 		set_bytes(d, "peak_rss", prss);
 		set_count(d, "peak_threads", pthreads);
+		if (isnan(pthreads))
+			tal_set(d, "peak_threads_text", tal_null());
+		else
+			tal_set_strf(d, "peak_threads_text", "%.0f thread%s at most", pthreads,
+				     pthreads == 1 ? "" : "s");
 	}
 	set_leak_totals(d, lt);
 	set_count(d, "snapshots", (double)p->nsnaps);
@@ -1607,20 +1776,22 @@ static tal_value *process_model(struct proc_ctx *pc)
 	tal_set_str(d, "final", pc->nkey ? pc->key[pc->f]->label : NULL);
 
 	toc = tal_list();
+	/* in the order of the page */
 	tal_push(toc, toc_entry("overview", pc->sfx, "Overview"));
 	tal_push(toc, toc_entry("quick-reference", pc->sfx, "Quick reference"));
 	tal_push(toc, toc_entry("phases", pc->sfx, "Phases"));
-	tal_push(toc, toc_entry("composition", pc->sfx, "Composition"));
-	tal_push(toc, toc_entry("allocation-rate", pc->sfx, "Allocation rate"));
 	tal_push(toc, toc_entry("checklist", pc->sfx, "Leak checklist"));
 	tal_push(toc, toc_entry("leaks", pc->sfx, "Leaks"));
+	tal_push(toc, toc_entry("composition", pc->sfx, "Composition"));
+	tal_push(toc, toc_entry("allocation-rate", pc->sfx, "Allocation rate"));
+	tal_push(toc, toc_entry("metric-alloc", pc->sfx, "Metrics"));
 	tal_push(toc, toc_entry("sites", pc->sfx, "Sites"));
 	tal_push(toc, toc_entry("flamegraph", pc->sfx, "Flame graph"));
-	tal_push(toc, toc_entry("threads", pc->sfx, "Threads"));
 	if (pc->is_go)
 		tal_push(toc, toc_entry("gc", pc->sfx, "Garbage collection"));
+	tal_push(toc, toc_entry("threads", pc->sfx, "Threads"));
+	tal_push(toc, toc_entry("resources", pc->sfx, "Descriptors"));
 	tal_push(toc, toc_entry("symbols", pc->sfx, "Symbols"));
-	tal_push(toc, toc_entry("metric-alloc", pc->sfx, "Metrics"));
 	tal_set(d, "toc", toc);
 	return d;
 }
@@ -1632,7 +1803,8 @@ static size_t page_order(size_t step, size_t root_idx)
 }
 
 tal_value *model_build(sqlite3 *db, struct rp_process *procs, size_t nprocs,
-		       const char *db_name, const char *css, char *err, size_t errlen)
+		       const char *db_name, const char *css, const struct sitename_rules *rules,
+		       char *err, size_t errlen)
 {
 	struct stack_cache stacks = { .db = db };
 	tal_value *root = tal_dict(), *list = tal_list(), *index = tal_list();
@@ -1661,7 +1833,7 @@ tal_value *model_build(sqlite3 *db, struct rp_process *procs, size_t nprocs,
 	for (step = 0; step < nprocs; step++) {
 		size_t k = page_order(step, root_idx);
 		struct rp_process *p = &procs[k];
-		struct proc_ctx pc = { .p = p, .stacks = &stacks, .sfx = sfx[k] };
+		struct proc_ctx pc = { .p = p, .stacks = &stacks, .sfx = sfx[k], .rules = rules };
 		tal_value *entry = tal_dict(), *pm;
 
 		tal_set_int(entry, "pid", p->pid);

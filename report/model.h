@@ -19,12 +19,17 @@
 /** Processes given full sections; the rest are listed in the index only. */
 #define MODEL_MAX_PROCESSES 16
 
+struct sitename_rules;
+
 /**
  * Build the model for procs (as loaded by rp_load). db is used to read the
  * stacks that are shown. db_name is shown in the page; css is the text of
- * the style sheet. Returns the root dictionary, or NULL with err.
+ * the style sheet; rules (may be NULL) are the --alloc-fn names given to
+ * the report, which rename the sites shown. Returns the root dictionary,
+ * or NULL with err.
  */
 tal_value *model_build(sqlite3 *db, struct rp_process *procs, size_t nprocs,
-		       const char *db_name, const char *css, char *err, size_t errlen);
+		       const char *db_name, const char *css, const struct sitename_rules *rules,
+		       char *err, size_t errlen);
 
 #endif

@@ -16,6 +16,7 @@
 #include "report/data.h"
 #include "report/model.h"
 #include "report/tal.h"
+#include "ingest/sitename.h"
 
 /* Built into the program by tests/embed.sh (build/gen/embedded.c). */
 extern const char embedded_templates_report_xhtml[];
@@ -102,12 +103,17 @@ out_oom:
 int report_render(const char *db_path, const char *template_dir, char **html, size_t *len,
 		  char *err, size_t errlen)
 {
-	return report_render_baseline(db_path, NULL, template_dir, html, len, err, errlen);
+	struct report_opts o = { .template_dir = template_dir };
+
+	return report_render_opts(db_path, &o, html, len, err, errlen);
 }
 
-int report_render_baseline(const char *db_path, const char *baseline_path, const char *template_dir,
-			   char **html, size_t *len, char *err, size_t errlen)
+int report_render_opts(const char *db_path, const struct report_opts *o, char **html, size_t *len,
+		       char *err, size_t errlen)
 {
+	const char *template_dir = o ? o->template_dir : NULL;
+	const char *baseline_path = o ? o->baseline_path : NULL;
+	struct sitename_rules rules = { o ? o->alloc_fns : NULL, o ? o->nalloc_fns : 0 };
 	struct rp_process *procs = NULL;
 	size_t nprocs = 0, tlen = 0;
 	char *tmpl = NULL, *css = NULL, name[4200];
@@ -127,7 +133,7 @@ int report_render_baseline(const char *db_path, const char *baseline_path, const
 		snprintf(err, errlen, "the database holds no process: nothing to report");
 		goto out_free;
 	}
-	if (!(model = model_build(db, procs, nprocs, db_path, css, err, errlen)))
+	if (!(model = model_build(db, procs, nprocs, db_path, css, &rules, err, errlen)))
 		goto out_free;
 	if (baseline_path &&
 	    baseline_attach(model, baseline_path, db_path, template_dir, err, errlen) < 0)
@@ -189,29 +195,36 @@ out_free:
 int report_write(const char *db_path, const char *out_path, const char *template_dir,
 		 char *err, size_t errlen)
 {
-	return report_write_baseline(db_path, NULL, out_path, template_dir, err, errlen);
+	struct report_opts o = { .template_dir = template_dir };
+
+	return report_write_opts(db_path, out_path, &o, err, errlen);
 }
 
-int report_write_baseline(const char *db_path, const char *baseline_path, const char *out_path,
-			  const char *template_dir, char *err, size_t errlen)
+/* Is out_path the file at path? ("-o run.db run.db" would replace the database) */
+static int same_file(const char *path, const char *out_path)
+{
+	struct stat a, b;
+
+	return path && stat(path, &a) == 0 && stat(out_path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+int report_write_opts(const char *db_path, const char *out_path, const struct report_opts *o,
+		      char *err, size_t errlen)
 {
 	char *html;
-	struct stat a, b;
 	size_t len;
 	int ret;
 
-	/* "-o run.db run.db" would replace the database with its report */
-	if (stat(db_path, &a) == 0 && stat(out_path, &b) == 0 && a.st_dev == b.st_dev &&
-	    a.st_ino == b.st_ino) {
+	if (same_file(db_path, out_path)) {
 		snprintf(err, errlen, "the output %s is the database itself", out_path);
 		return -1;
 	}
-	if (baseline_path && stat(baseline_path, &a) == 0 && stat(out_path, &b) == 0 &&
-	    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+	if (same_file(o ? o->baseline_path : NULL, out_path)) {
 		snprintf(err, errlen, "the output %s is the baseline database", out_path);
 		return -1;
 	}
-	if (report_render_baseline(db_path, baseline_path, template_dir, &html, &len, err, errlen) < 0)
+	if (report_render_opts(db_path, o, &html, &len, err, errlen) < 0)
 		return -1;
 	ret = report_save(out_path, html, len, err, errlen);
 	free(html);

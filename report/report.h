@@ -15,7 +15,7 @@
  * parent) keeps the plain ids, every other process has its sections with
  * the suffix "-pN", N being processes.id, and an index at the top links
  * them. At most MODEL_MAX_PROCESSES processes get sections. With a
- * baseline run (report_write_baseline) the page also has the section
+ * baseline run (report_opts.baseline_path) the page also has the section
  * id="baseline" comparing the two (report/baseline.h).
  */
 #ifndef MEMLEDGER_REPORT_REPORT_H
@@ -41,15 +41,23 @@ int report_write(const char *db_path, const char *out_path, const char *template
 int report_render(const char *db_path, const char *template_dir, char **html, size_t *len,
 		  char *err, size_t errlen);
 
-/**
- * The same with a section id="baseline" comparing the run at
- * baseline_path (BASE) with this one (see report/baseline.h);
- * baseline_path NULL: none.
- */
-int report_write_baseline(const char *db_path, const char *baseline_path, const char *out_path,
-			  const char *template_dir, char *err, size_t errlen);
-int report_render_baseline(const char *db_path, const char *baseline_path, const char *template_dir,
-			   char **html, size_t *len, char *err, size_t errlen);
+/** More choices for the page; zero state gives the defaults. */
+struct report_opts {
+	const char *template_dir;      /* NULL: the built-in templates */
+	/* more allocation wrappers to look through when naming sites
+	 * (--alloc-fn; ingest/sitename.h), on top of those ingest used */
+	const char *const *alloc_fns;
+	size_t nalloc_fns;
+	/* a run to compare with: the page gains the section id="baseline"
+	 * (report/baseline.h); NULL: none */
+	const char *baseline_path;
+};
+
+/** report_write and report_render with options (o may be NULL). */
+int report_write_opts(const char *db_path, const char *out_path, const struct report_opts *o,
+		      char *err, size_t errlen);
+int report_render_opts(const char *db_path, const struct report_opts *o, char **html, size_t *len,
+		       char *err, size_t errlen);
 
 /**
  * Write len bytes of html to out_path atomically: a temporary file in the

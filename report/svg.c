@@ -75,6 +75,80 @@ static char *tick_label(char *dst, size_t cap, double v, enum svg_unit unit)
 	return dst;
 }
 
+/* The mark labels' font size (style.css says the same), and their rows. */
+#define LABEL_SIZE 11.0
+#define LABEL_ROWS 3
+#define LABEL_STEP 14.0 /* between rows: a line of 11-unit text is about 13 tall */
+
+/*
+ * A generous estimate of the width of s at font size `size`, in user
+ * units: wide enough for DejaVu Sans and the usual sans-serif faces, so
+ * labels placed apart by it never touch when drawn.
+ */
+static double text_width(const char *s, double size)
+{
+	double w = 0;
+
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c & 0xc0) == 0x80)
+			continue;
+		if (c == ' ')
+			w += 0.34;
+		else if (c >= 'A' && c <= 'Z')
+			w += c == 'M' || c == 'W' ? 0.9 : 0.74;
+		else if (c >= '0' && c <= '9')
+			w += 0.66;
+		else if (c >= 0x80)
+			w += 0.8;
+		else
+			w += c == 'm' || c == 'w' ? 0.9 : 0.62;
+	}
+	return w * size;
+}
+
+struct label_slot {
+	double x;   /* where the text is anchored */
+	int end;    /* 1: anchored at its end (drawn left of the mark) */
+	int row;    /* 0 = the top row */
+	int shown;  /* 0: no room; the mark keeps a hover title */
+	double a, b; /* the span it takes */
+};
+
+/*
+ * Place the labels of marks at mx[0..n) (ascending) between lo and hi, in
+ * up to `rows` rows, so that no two overlap: each goes right of its mark,
+ * or left of it when the right would cross hi, into the first row where
+ * it fits. One that fits nowhere is not drawn.
+ */
+static void place_labels(const double *mx, const char *const *labels, size_t n, double lo,
+			 double hi, int rows, struct label_slot *out)
+{
+	const double gap = 4;
+	size_t i, k;
+	int r, o;
+
+	for (i = 0; i < n; i++) {
+		double w = text_width(labels[i], LABEL_SIZE);
+
+		out[i].shown = 0;
+		for (r = 0; r < rows && !out[i].shown; r++) {
+			for (o = 0; o < 2 && !out[i].shown; o++) {
+				double a = o == 0 ? mx[i] + 3 : mx[i] - 3 - w, b = a + w;
+				int clash = a < lo || b > hi;
+
+				for (k = 0; k < i && !clash; k++)
+					clash = out[k].shown && out[k].row == r && a < out[k].b + gap &&
+						out[k].a < b + gap;
+				if (clash)
+					continue;
+				out[i] = (struct label_slot){ o == 0 ? a : b, o == 1, r, 1, a, b };
+			}
+		}
+	}
+}
+
 static const char *const palette[] = { "#2f6fb0", "#d9822b", "#3a9a5b", "#b03a5b",
 				       "#7a5cb0", "#8a8a3a" };
 
@@ -355,28 +429,45 @@ xmlNodePtr svg_line_chart(const struct svg_line_chart *c)
 
 #define PX(t) (x0 + (x1 - x0) * ((t) - t0) / (t1 - t0))
 #define PY(v) (y0 - (y0 - y1) * (v) / top)
-	/* marks under the lines */
-	for (k = 0; k < c->nmarks; k++) {
-		double mx;
+	/* marks under the lines, their labels laid out so none overlap */
+	{
+		double *mxs = calloc(c->nmarks + 1, sizeof *mxs);
+		const char **ml = calloc(c->nmarks + 1, sizeof *ml);
+		struct label_slot *slot = malloc((c->nmarks + 1) * sizeof *slot);
+		size_t m = 0;
 
-		if (c->marks[k].index >= c->n)
-			continue;
-		mx = PX(c->x[c->marks[k].index]);
-		el = svg_el(svg, "line");
-		svg_attr(el, "x1", "%.1f", mx);
-		svg_attr(el, "x2", "%.1f", mx);
-		svg_attr(el, "y1", "%.1f", y0);
-		svg_attr(el, "y2", "%.1f", y1 - 2);
-		svg_attr(el, "class", "mark");
-		svg_attr(el, "stroke", "#999");
-		svg_attr(el, "stroke-dasharray", "3 3");
-		el = svg_el(svg, "text");
-		svg_attr(el, "x", "%.1f", mx + 3 > x1 - 60 ? mx - 3 : mx + 3);
-		svg_attr(el, "y", "%.1f", y1 + 8 + (double)(k % 3) * 11);
-		svg_attr(el, "class", "mark-label");
-		if (mx + 3 > x1 - 60)
-			svg_attr(el, "text-anchor", "end");
-		svg_text(el, c->marks[k].label);
+		for (k = 0; mxs && ml && slot && k < c->nmarks; k++) {
+			if (c->marks[k].index >= c->n)
+				continue;
+			mxs[m] = PX(c->x[c->marks[k].index]);
+			ml[m++] = c->marks[k].label ? c->marks[k].label : "";
+		}
+		if (mxs && ml && slot)
+			place_labels(mxs, ml, m, x0, x1, LABEL_ROWS, slot);
+		for (k = 0; mxs && ml && slot && k < m; k++) {
+			el = svg_el(svg, "line");
+			svg_attr(el, "x1", "%.1f", mxs[k]);
+			svg_attr(el, "x2", "%.1f", mxs[k]);
+			svg_attr(el, "y1", "%.1f", y0);
+			svg_attr(el, "y2", "%.1f", y1 - 2);
+			svg_attr(el, "class", "mark");
+			svg_attr(el, "stroke", "#999");
+			svg_attr(el, "stroke-dasharray", "3 3");
+			svg_text(svg_el(el, "title"), ml[k]);
+			if (!slot[k].shown)
+				continue;
+			el = svg_el(svg, "text");
+			svg_attr(el, "x", "%.1f", slot[k].x);
+			svg_attr(el, "y", "%.1f", y1 + 9 + (double)slot[k].row * LABEL_STEP);
+			svg_attr(el, "class", "mark-label");
+			svg_attr(el, "font-size", "%.0f", LABEL_SIZE);
+			if (slot[k].end)
+				svg_attr(el, "text-anchor", "end");
+			svg_text(el, ml[k]);
+		}
+		free(mxs);
+		free(ml);
+		free(slot);
 	}
 	if (!(idx = malloc((c->n < SVG_MAX_POINTS ? c->n : SVG_MAX_POINTS) * sizeof *idx)))
 		return svg;
@@ -523,12 +614,21 @@ static const char *seg_fill(const char *cls)
 xmlNodePtr svg_stacked_bars(const char *title, const struct svg_stack_row *rows, size_t n,
 			    const char *beside_name, enum svg_unit unit)
 {
-	double lw = 130, rw = 80, barh = 20, thin = 7, rowh = 44, top = 36, max = 0;
+	double lw = 90, rw = 80, barh = 20, thin = 7, rowh = 44, top = 36, max = 0;
 	double h = top + rowh * (double)(n ? n : 1) + 20;
 	xmlNodePtr svg = svg_root(CW, h, "chart composition", title), el, g;
-	char buf[UNITS_BUF], tip[600];
-	double lx = lw;
+	char buf[UNITS_BUF], tip[600], label[256];
+	double lx;
 	size_t i, s;
+
+	/* room on the left for the longest label, up to a third of the width */
+	for (i = 0; i < n; i++) {
+		double w = text_width(rows[i].label, 11) + 12;
+
+		if (w > lw)
+			lw = w < CW / 3 ? w : CW / 3;
+	}
+	lx = 10; /* the legend: from the left edge, so a wide label column cannot push it out */
 
 	for (i = 0; i < n; i++) {
 		double sum = 0;
@@ -569,7 +669,11 @@ xmlNodePtr svg_stacked_bars(const char *title, const struct svg_stack_row *rows,
 		svg_attr(el, "x", "%.1f", lw - 6);
 		svg_attr(el, "y", "%.1f", y + barh / 2 + 4);
 		svg_attr(el, "text-anchor", "end");
-		svg_text(el, rows[i].label);
+		if (text_width(rows[i].label, 11) + 12 > lw)
+			svg_text(svg_el(g, "title"), rows[i].label);
+		svg_text(el, text_width(rows[i].label, 11) + 12 > lw ?
+				     fit_label(rows[i].label, (size_t)((lw - 12) / (0.8 * 11)), label, sizeof label) :
+				     rows[i].label);
 		for (s = 0; s < rows[i].nseg; s++) {
 			double v = rows[i].seg[s].value > 0 ? rows[i].seg[s].value : 0;
 			xmlNodePtr r;
@@ -610,7 +714,6 @@ xmlNodePtr svg_stacked_bars(const char *title, const struct svg_stack_row *rows,
 			svg_attr(el, "x", "%.1f", lw + rows[i].beside * scale + 4);
 			svg_attr(el, "y", "%.1f", y + barh + 10);
 			svg_attr(el, "class", "value small");
-			svg_attr(el, "font-size", "9");
 			snprintf(tip, sizeof tip, "%s %s", beside_name ? beside_name : "",
 				 svg_format(buf, sizeof buf, rows[i].beside, unit));
 			svg_text(el, tip);
@@ -640,7 +743,8 @@ xmlNodePtr svg_timeline(const char *title, const struct svg_span *spans, size_t 
 			double t1, const double *mark_ts, const char *const *mark_labels,
 			size_t nmarks)
 {
-	double lw = 170, rowh = 18, top = 30, h = top + rowh * (double)(n ? n : 1) + 24;
+	double lw = 170, rowh = 18, top = 14 + LABEL_ROWS * LABEL_STEP;
+	double h = top + rowh * (double)(n ? n : 1) + 24;
 	double x0 = lw, x1 = CW - MR;
 	xmlNodePtr svg = svg_root(CW, h, "chart timeline", title), el, g;
 	size_t i;
@@ -653,24 +757,37 @@ xmlNodePtr svg_timeline(const char *title, const struct svg_span *spans, size_t 
 	g = svg_el(svg, "g");
 	svg_attr(g, "class", "axes");
 	grid_x_time(g, t0, t1, x0, x1, h - 24);
-	for (i = 0; i < nmarks; i++) {
-		double mx = TX(mark_ts[i]);
+	{
+		double *mxs = calloc(nmarks + 1, sizeof *mxs);
+		struct label_slot *slot = malloc((nmarks + 1) * sizeof *slot);
 
-		el = svg_el(svg, "line");
-		svg_attr(el, "x1", "%.1f", mx);
-		svg_attr(el, "x2", "%.1f", mx);
-		svg_attr(el, "y1", "%.1f", top - 4);
-		svg_attr(el, "y2", "%.1f", h - 24);
-		svg_attr(el, "class", "mark");
-		svg_attr(el, "stroke", "#999");
-		svg_attr(el, "stroke-dasharray", "3 3");
-		el = svg_el(svg, "text");
-		svg_attr(el, "x", "%.1f", mx + 3 > x1 - 60 ? mx - 3 : mx + 3);
-		svg_attr(el, "y", "%.1f", 10 + (double)(i % 2) * 11);
-		svg_attr(el, "class", "mark-label");
-		if (mx + 3 > x1 - 60)
-			svg_attr(el, "text-anchor", "end");
-		svg_text(el, mark_labels[i]);
+		for (i = 0; mxs && i < nmarks; i++)
+			mxs[i] = TX(mark_ts[i]);
+		if (mxs && slot)
+			place_labels(mxs, mark_labels, nmarks, x0, x1, LABEL_ROWS, slot);
+		for (i = 0; mxs && slot && i < nmarks; i++) {
+			el = svg_el(svg, "line");
+			svg_attr(el, "x1", "%.1f", mxs[i]);
+			svg_attr(el, "x2", "%.1f", mxs[i]);
+			svg_attr(el, "y1", "%.1f", top - 4);
+			svg_attr(el, "y2", "%.1f", h - 24);
+			svg_attr(el, "class", "mark");
+			svg_attr(el, "stroke", "#999");
+			svg_attr(el, "stroke-dasharray", "3 3");
+			svg_text(svg_el(el, "title"), mark_labels[i]);
+			if (!slot[i].shown)
+				continue;
+			el = svg_el(svg, "text");
+			svg_attr(el, "x", "%.1f", slot[i].x);
+			svg_attr(el, "y", "%.1f", 11 + (double)slot[i].row * LABEL_STEP);
+			svg_attr(el, "class", "mark-label");
+			svg_attr(el, "font-size", "%.0f", LABEL_SIZE);
+			if (slot[i].end)
+				svg_attr(el, "text-anchor", "end");
+			svg_text(el, mark_labels[i]);
+		}
+		free(mxs);
+		free(slot);
 	}
 	for (i = 0; i < n; i++) {
 		double y = top + rowh * (double)i, a = TX(spans[i].start), b = TX(spans[i].end);

@@ -155,6 +155,22 @@ char *units_percent(char *dst, size_t cap, double f)
 	return dst;
 }
 
+char *units_growth(char *dst, size_t cap, double f)
+{
+	char b[UNITS_BUF];
+	double times = 1 + f;
+
+	if (isnan(f))
+		snprintf(dst, cap, DASH);
+	else if (f < 2)
+		snprintf(dst, cap, "%s%s", f > 0 ? "+" : "", units_percent(b, sizeof b, f));
+	else if (times < 9.95)
+		snprintf(dst, cap, "%.1f times as much", times);
+	else
+		snprintf(dst, cap, "%s times as much", units_count(b, sizeof b, round(times)));
+	return dst;
+}
+
 char *units_byte_rate(char *dst, size_t cap, double bps)
 {
 	char b[UNITS_BUF];

@@ -29,6 +29,12 @@ char *units_count_short(char *dst, size_t cap, double n);
 char *units_duration(char *dst, size_t cap, double ns);
 /** A fraction 0..1 -> "12.5%", "0.21%", "<0.01%"; 0 -> "0%". */
 char *units_percent(char *dst, size_t cap, double fraction);
+/**
+ * A rise against a baseline, as a fraction of it, in words a person reads
+ * at a glance: "+45.2%" up to +200%, then "3.4 times as much", "233 times
+ * as much" (never "+23166%").
+ */
+char *units_growth(char *dst, size_t cap, double fraction);
 /** Bytes per second -> "1.50 MiB/s". */
 char *units_byte_rate(char *dst, size_t cap, double bytes_per_s);
 /** Events per second -> "12.3 k/s". */

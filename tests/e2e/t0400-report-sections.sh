@@ -1,7 +1,9 @@
 #!/bin/sh
 # memledger report on the fixture: exit 0, prints the output path, every
 # section id (plain for the root process, -p2 for its child) is present
-# exactly once, and the verdicts carry the fixture's numbers.
+# exactly once, and the page carries the fixture's numbers. The fixture is
+# not ingested, so it has no stored verdicts (ingest/verdicts.c makes them):
+# the page says so. unit/test_report judges the fixture and checks them.
 . "$(dirname "$0")/lib/report.sh"
 
 make_fixture_db "$WORK/run.db"
@@ -19,10 +21,7 @@ for id in $SECTIONS; do
 done
 
 # numbers from the run, computed (see tests/fixtures/gen_report_fixture.py)
-for s in "Alloc is 19.0 KiB higher at AFTER CLEANUP than at START (401 KiB against 382 KiB" \
-	"HeapObjects is 107 higher at AFTER CLEANUP than at START" \
-	"the same count as HeapObjects" \
-	"the program had called it 1 time by AFTER CLEANUP" \
+for s in "No verdict is recorded: this database was made by an older memledger" \
 	"killed by signal 9 (SIGKILL)" \
 	"exited with status 0 after 5.19 s"; do
 	grep -qF "$s" "$WORK/run.html" || fail "report lacks: $s"

@@ -36,5 +36,6 @@ for item, status in want.items():
         sys.exit("%s: %s, want %s" % (item, got.get(item), status))
 PYEOF
 grep -q "ended without being joined" "$H" || fail "threads_joined evidence missing from the report"
+check_page "$H" "$WORK/demo.db"
 grep -q "timerfd fd" "$H" || fail "timers_stopped evidence missing from the report"
 exit 0

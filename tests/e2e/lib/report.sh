@@ -1,6 +1,7 @@
-# Shared by the report's end-to-end tests (tests/e2e/t04*-report-*.sh).
-# Sourced, not run. Sets ROOT, TOOL, PY and WORK (a fresh temporary folder,
-# removed on exit), and defines fail, skip and make_fixture_db.
+# Shared by the report's end-to-end tests (tests/e2e/t04*-report-*.sh, and
+# any test that writes a report). Sourced, not run. Sets ROOT, TOOL, PY and
+# WORK (a fresh temporary folder, removed on exit, unless common.sh made
+# one already), and defines fail, skip, make_fixture_db and check_page.
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 1
@@ -16,8 +17,10 @@ fi
 # Debian's python3 has the python3-* packages (html5lib), whatever else is on PATH.
 if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/memledger-e2e.XXXXXX") || exit 1
-trap 'rm -rf "$WORK"' EXIT INT TERM
+if [ -z "$WORK" ] || [ ! -d "$WORK" ]; then
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/memledger-e2e.XXXXXX") || exit 1
+	trap 'rm -rf "$WORK"' EXIT INT TERM
+fi
 
 # fail REASON: one line, non-zero exit.
 fail() {
@@ -51,3 +54,15 @@ SECTIONS="overview metric-alloc metric-totalalloc metric-sys metric-heapinuse me
 metric-stackinuse metric-heapobjects metric-mallocs metric-frees metric-live metric-numgc
 metric-gccpufraction allocation-rate phases quick-reference composition checklist leaks sites
 flamegraph threads"
+
+# check_page HTML [DB]: no verdict shown on the page contradicts another
+# (tests/e2e/lib/pagecheck.py lists what is compared), and when DB is
+# given, `memledger check DB` prints the page's status for every item.
+check_page() {
+	if [ -n "$2" ]; then
+		"$TOOL" check "$2" >"$WORK/check_page.txt" 2>"$WORK/check_page.err"
+		[ $? -le 1 ] || fail "memledger check $2 failed: $(head -1 "$WORK/check_page.err")"
+	fi
+	"$PY" "$ROOT/tests/e2e/lib/pagecheck.py" "$1" ${2:+"$WORK/check_page.txt"} >"$WORK/check_page.out" ||
+		fail "$(basename "$1"): verdicts contradict each other: $(head -3 "$WORK/check_page.out" | tr '\n' ';')"
+}
