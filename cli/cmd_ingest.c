@@ -1,13 +1,14 @@
 /*
- * cmd_ingest.c - `memledger ingest [-o DB] TRACE...`.
+ * cmd_ingest.c - `memledger ingest [-o DB] [--force] TRACE...`.
  *
- * Loads each trace into DB (default: the first trace's name with .db),
- * appending to a database that exists. Each trace is one transaction: a
- * trace that cannot be loaded leaves the database as it was, prints
- * "memledger: FILE: reason" and makes the exit status 1 (the other traces
- * still load). A truncated trace loads its complete prefix with a warning.
+ * Loads each trace into DB (default: the run's root trace, the one whose
+ * process started first, with .db), appending to a database that exists.
+ * Each trace is one transaction: a trace that cannot be loaded leaves the
+ * database as it was, prints "memledger: FILE: reason" and makes the exit
+ * status 1 (the other traces still load). A trace whose process the
+ * database already holds is refused unless --force. A truncated trace
+ * loads its complete prefix with a warning.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,26 +19,49 @@
 #include "ingest/ingest.h"
 
 static const char usage[] =
-	"usage: memledger ingest [-o DB] [-q] TRACE...\n"
+	"usage: memledger ingest [-o DB] [-q] [--force] TRACE...\n"
 	"\n"
 	"Load traces written by `memledger run` into a SQLite database; several\n"
-	"traces become several processes. An existing database is appended to.\n"
+	"traces become several processes. An existing database is appended to;\n"
+	"a trace it already holds is refused. Options may come anywhere; `--`\n"
+	"ends them.\n"
 	"\n"
-	"  -o, --output DB   the database (default: the first TRACE with .db)\n"
+	"  -o, --output DB   the database (default: the run's root trace, the one\n"
+	"                    whose process started first, with .db)\n"
+	"  -f, --force       load a trace again even if its process is loaded\n"
 	"  -q, --quiet       print errors and warnings only, and no progress bar\n"
 	"  -h, --help        show this help\n";
+
+/* The default database: named after the trace whose process started
+ * first, which for the files of one run is its root (children and exec'd
+ * images start later). `ingest app*.mlt` lists a child (app.4242.mlt)
+ * before the root (app.mlt). Traces that cannot be read do not count. */
+static char *default_db(char **traces, int n)
+{
+	const char *best = traces[0];
+	uint64_t best_t = UINT64_MAX;
+	for (int i = 0; i < n; i++) {
+		struct ingest_peek pk;
+		if (ingest_peek(traces[i], &pk) == 0 && pk.unix0_ns < best_t) {
+			best_t = pk.unix0_ns;
+			best = traces[i];
+		}
+	}
+	return cli_replace_ext(best, ".mlt", ".db");
+}
 
 int cmd_ingest(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL;
-	int quiet = 0, c;
-	while ((c = getopt_long(argc, argv, "+o:qh", opts, NULL)) != -1) {
+	int quiet = 0, force = 0, c;
+	while ((c = cli_getopt(argc, argv, "o:qfh", opts)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
@@ -45,10 +69,14 @@ int cmd_ingest(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'f':
+			force = 1;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
 		default:
+			cli_bad_option("ingest", c, argv);
 			fputs(usage, stderr);
 			return 2;
 		}
@@ -59,8 +87,10 @@ int cmd_ingest(int argc, char **argv)
 		return 2;
 	}
 	char *def = NULL, err[1024];
-	if (!out)
-		out = def = cli_replace_ext(argv[optind], ".mlt", ".db");
+	if (!out && !(out = def = default_db(argv + optind, argc - optind))) {
+		cli_error("ingest", "out of memory");
+		return 1;
+	}
 	/* A database this command creates and loads nothing into is removed:
 	 * a bad trace leaves things as they were. */
 	int existed = access(out, F_OK) == 0, loaded = 0;
@@ -71,14 +101,14 @@ int cmd_ingest(int argc, char **argv)
 		return 1;
 	}
 	int failed = 0;
-	struct ingest_opts o = { !quiet };
+	struct ingest_opts o = { .progress = !quiet, .force = force };
 	for (int i = optind; i < argc; i++) {
 		struct ingest_stats st;
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (ingest_trace(&ig, argv[i], &o, &st, err, sizeof err) < 0) {
 			cli_error(argv[i], "%s", err);
-			failed = 1;
+			failed++;
 			continue;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -88,16 +118,20 @@ int cmd_ingest(int argc, char **argv)
 			cli_error(argv[i], "warning: the trace stops early (the process was killed?): loaded its"
 			          " %llu complete events", (unsigned long long)st.events);
 		if (!quiet)
-			fprintf(stderr, "memledger: %s: process %lld (pid %lld, %s): %llu events in %.2f s\n",
-			        argv[i], (long long)st.process_id, (long long)st.pid, st.end_reason,
-			        (unsigned long long)st.events, dt);
+			cli_note("%s: process %lld (pid %lld, %s): %llu events in %.2f s", argv[i],
+			         (long long)st.process_id, (long long)st.pid, st.end_reason,
+			         (unsigned long long)st.events, dt);
 	}
 	ingest_close(&ig);
-	if (!existed && !loaded) {
+	/* Only a load that went through reads like one. */
+	if (!existed && !loaded)
 		unlink(out);
-	} else if (!quiet) {
-		fprintf(stderr, "memledger: database: %s\n", out);
-	}
+	else if (!loaded)
+		cli_error(out, "nothing loaded: the database is as it was");
+	else if (failed)
+		cli_error(out, "%d of %d traces loaded, %d failed", loaded, loaded + failed, failed);
+	else if (!quiet)
+		cli_note("database: %s", out);
 	free(def);
-	return failed;
+	return failed ? 1 : 0;
 }

@@ -164,7 +164,7 @@ static int ingest_and_report(char **traces, int n, const char *trace)
 		cli_error(db, "%s", err);
 		goto out;
 	}
-	struct ingest_opts o = { 1 };
+	struct ingest_opts o = { .progress = 1 };
 	for (int i = 0; i < n; i++) {
 		struct ingest_stats st;
 		if (ingest_trace(&ig, traces[i], &o, &st, err, sizeof err) < 0)

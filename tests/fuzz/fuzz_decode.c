@@ -1,7 +1,11 @@
 /*
  * fuzz_decode.c - libFuzzer target: one input through the whole trace
  * decoder and ingest (both passes, symbols, derived tables, checklist)
- * into a fresh in-memory SQLite database.
+ * into a fresh in-memory SQLite database, then through `memledger stats`
+ * twice: on the trace itself (stats_print_trace, which reads only the
+ * meta records) and on the database it loaded into (stats_print_db). The
+ * stats blocks go to /dev/null; the formatter's arithmetic on hostile
+ * counters is what is under test.
  *
  * The first input byte picks how the rest becomes a trace file:
  *   byte % 3 == 0  raw: the rest is the file, header and deflate included.
@@ -25,6 +29,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "cli/cli.h"
 #include "format/trace.h"
 #include "ingest/ingest.h"
 
@@ -119,6 +124,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (rc == 0 && !st.end_reason) {
 		fprintf(stderr, "fuzz_decode: a loaded trace has no end reason\n");
+		abort();
+	}
+
+	static FILE *devnull;
+	if (!devnull && !(devnull = fopen("/dev/null", "w"))) {
+		perror("fuzz_decode: /dev/null");
+		abort();
+	}
+	err[0] = 0;
+	if (stats_print_trace(devnull, path, 1, err, sizeof err) < 0 && (!err[0] || strchr(err, '\n'))) {
+		fprintf(stderr, "fuzz_decode: stats of the trace failed without a one-line reason: '%s'\n", err);
+		abort();
+	}
+	if (rc == 0 && stats_print_db(devnull, ig.db, 1, -1, err, sizeof err) < 0) {
+		fprintf(stderr, "fuzz_decode: stats of a loaded trace failed: '%s'\n", err);
 		abort();
 	}
 	ingest_close(&ig);
