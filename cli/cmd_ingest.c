@@ -42,7 +42,10 @@ static char *default_db(char **traces, int n)
 	uint64_t best_t = UINT64_MAX;
 	for (int i = 0; i < n; i++) {
 		struct ingest_peek pk;
-		if (ingest_peek(traces[i], &pk) == 0 && pk.unix0_ns < best_t) {
+		/* on a tie, the shorter name: a run's other files add to the
+		 * root's stem */
+		if (ingest_peek(traces[i], &pk) == 0 &&
+		    (pk.unix0_ns < best_t || (pk.unix0_ns == best_t && strlen(traces[i]) < strlen(best)))) {
 			best_t = pk.unix0_ns;
 			best = traces[i];
 		}
@@ -123,14 +126,14 @@ int cmd_ingest(int argc, char **argv)
 			         (unsigned long long)st.events, dt);
 	}
 	ingest_close(&ig);
-	/* Only a load that went through reads like one. */
+	/* Only a load that went through reads like one. One bad trace is
+	 * one line (its error); of several, a count follows unless -q. */
 	if (!existed && !loaded)
 		unlink(out);
-	else if (!loaded)
-		cli_error(out, "nothing loaded: the database is as it was");
-	else if (failed)
-		cli_error(out, "%d of %d traces loaded, %d failed", loaded, loaded + failed, failed);
-	else if (!quiet)
+	if (failed && loaded + failed > 1 && !quiet)
+		cli_error(out, "%d of %d traces loaded%s", loaded, loaded + failed,
+		          loaded || !existed ? "" : "; the database is as it was");
+	else if (!failed && !quiet)
 		cli_note("database: %s", out);
 	free(def);
 	return failed ? 1 : 0;

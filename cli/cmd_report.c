@@ -5,12 +5,12 @@
  * prints the output path on stdout. Errors are one line on stderr,
  * "memledger: DB: what is wrong", exit 1; usage errors exit 2.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "ingest/db.h"
 #include "report/report.h"
 
 static const char usage[] =
@@ -38,9 +38,7 @@ int cmd_report(int argc, char **argv)
 	char err[1024], *def = NULL;
 	int c, ret = 1;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:t:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:t:h", opts)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
@@ -52,36 +50,44 @@ int cmd_report(int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		default:
-			if (optopt && strchr("ot", optopt))
-				fprintf(stderr, "memledger: report: option -%c needs an argument\n", optopt);
-			else if (optopt)
-				fprintf(stderr, "memledger: report: unknown option -%c\n", optopt);
-			else
-				fprintf(stderr, "memledger: report: unknown or incomplete option %s\n",
-					argv[optind - 1]);
+			cli_bad_option("report", c, argv);
 			fputs(usage, stderr);
 			return 2;
 		}
 	}
 	if (argc - optind != 1) {
-		fprintf(stderr, "memledger: report: %s\n",
-			argc - optind == 0 ? "no database given" : "give exactly one database");
+		cli_error("report", "%s", argc - optind == 0 ? "no database given" : "give exactly one database");
 		fputs(usage, stderr);
 		return 2;
 	}
 	db = argv[optind];
+	/* A trace is not a database yet; say what to do (and a locked or
+	 * foreign file gets db_open_ro's clear reason). */
+	if (cli_is_trace(db) == 1) {
+		char *dbname = cli_replace_ext(db, ".mlt", ".db");
+		cli_error(db, "a trace, not a database: load it first with `memledger ingest %s`, then"
+		          " `memledger report %s`", db, dbname ? dbname : "DB");
+		free(dbname);
+		return 1;
+	}
+	sqlite3 *check;
+	if (db_open_ro(db, &check, err, sizeof err) < 0) {
+		cli_error(db, "%s", err);
+		return 1;
+	}
+	sqlite3_close(check);
 	if (!out) {
 		if (!(def = report_default_output(db))) {
-			fprintf(stderr, "memledger: %s: out of memory\n", db);
+			cli_error(db, "out of memory");
 			return 1;
 		}
 		out = def;
 	}
 	if (report_write(db, out, tdir, err, sizeof err) < 0) {
-		fprintf(stderr, "memledger: %s: %s\n", db, err);
+		cli_error(db, "%s", err);
 		goto out_free;
 	}
-	printf("%s\n", out);
+	printf("%s\n", cli_escape(out));
 	ret = 0;
 out_free:
 	free(def);

@@ -175,7 +175,8 @@ static int ingest_and_report(char **traces, int n, const char *trace)
 		cli_error(db, "%s", err);
 		goto out;
 	}
-	fprintf(stderr, "memledger: database: %s\nmemledger: report: %s\n", db, html);
+	cli_note("database: %s", db);
+	cli_note("report: %s", html);
 	rc = 0;
 out:
 	free(db);
@@ -326,7 +327,7 @@ int cmd_run(int argc, char **argv)
 	if (!n)
 		cli_error(prog[0], "no trace was written (was the tracer preloaded?)");
 	for (int i = 0; i < n; i++)
-		fprintf(stderr, "memledger: wrote %s\n", traces[i]);
+		cli_note("wrote %s", traces[i]);
 	if (report && n)
 		ingest_and_report(traces, n, trace);
 	for (int i = 0; i < n; i++)

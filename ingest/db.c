@@ -111,10 +111,8 @@ static int check_ours(sqlite3 *db, char *err, size_t errlen)
 		 * the database longer than the busy timeout shows up here. */
 		if (is_locked(db))
 			snprintf(err, errlen, LOCKED_MSG, DB_LOCK_WAIT_MS / 1000);
-		else if (rc == SQLITE_NOTADB)
-			snprintf(err, errlen, "not a SQLite database");
-		else if (db_int(db, "SELECT count(*) FROM sqlite_master", -1) < 0)
-			snprintf(err, errlen, is_locked(db) ? LOCKED_MSG : "not a SQLite database", DB_LOCK_WAIT_MS / 1000);
+		else if (rc == SQLITE_NOTADB || db_int(db, "SELECT count(*) FROM sqlite_master", -1) < 0)
+			snprintf(err, errlen, "not a memledger database: not a SQLite file");
 		else
 			snprintf(err, errlen, "not a memledger database");
 		sqlite3_finalize(s);
