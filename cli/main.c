@@ -13,7 +13,8 @@ static const char usage[] =
 	"\n"
 	"  run [-o TRACE] [--interval MS] [--depth N] [--no-follow] [--report] -- PROG [ARG...]\n"
 	"                         run PROG with the tracer; write TRACE (memledger.PROG.PID.mlt)\n"
-	"  ingest [-o DB] TRACE...  load traces into a SQLite database (TRACE.db)\n"
+	"  ingest [-o DB] [--force] TRACE...\n"
+	"                         load traces into a SQLite database (the root TRACE.db)\n"
 	"  report [-o OUT.html] [--template DIR] DB\n"
 	"                         write a self-contained HTML report\n"
 	"  query [--csv|--json] DB SQL\n"
@@ -21,7 +22,8 @@ static const char usage[] =
 	"  stats TRACE|DB         print every snapshot like Go's PrintMemStats()\n"
 	"  check DB               run the leak checklist (exit 0 pass, 1 fail, 2 error)\n"
 	"\n"
-	"Run `memledger COMMAND --help` for a command's options.\n";
+	"Run `memledger COMMAND --help` for a command's options. Options may follow\n"
+	"the arguments (except run's, which end at PROG); `--` ends them.\n";
 
 static const struct {
 	const char *name;

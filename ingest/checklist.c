@@ -369,6 +369,17 @@ static int globals_check(struct item *it, const struct trace_meta *m)
 	return verdict(it, "pass", "No block of the program's was still referenced from globals, stacks or TLS at exit.");
 }
 
+/* a - b, held at the int64_t range: a damaged trace's Alloc may be near
+ * -2^63 (more bytes freed than allocated), and the difference must not
+ * overflow. */
+static int64_t sat_sub(int64_t a, int64_t b)
+{
+	int64_t d;
+	if (__builtin_sub_overflow(a, b, &d))
+		return b < 0 ? INT64_MAX : INT64_MIN;
+	return d;
+}
+
 static int baseline_check(struct item *it)
 {
 	struct phase ph[MAX_PH];
@@ -384,11 +395,11 @@ static int baseline_check(struct item *it)
 	char b1[32], b2[32], bd[32], br[32];
 	human(b1, sizeof b1, a->alloc);
 	human(b2, sizeof b2, z->alloc);
-	human(bd, sizeof bd, z->alloc - a->alloc);
-	evidence(it, 0, z->alloc - a->alloc, "Alloc: %s %s -> %s %s (%s%s)", a->label, b1, z->label, b2,
+	human(bd, sizeof bd, sat_sub(z->alloc, a->alloc));
+	evidence(it, 0, sat_sub(z->alloc, a->alloc), "Alloc: %s %s -> %s %s (%s%s)", a->label, b1, z->label, b2,
 	         z->alloc >= a->alloc ? "+" : "", bd);
-	evidence(it, 0, z->objs - a->objs, "HeapObjects: %s %lld -> %s %lld (%+lld)", a->label, (long long)a->objs,
-	         z->label, (long long)z->objs, (long long)(z->objs - a->objs));
+	evidence(it, 0, sat_sub(z->objs, a->objs), "HeapObjects: %s %lld -> %s %lld (%+lld)", a->label,
+	         (long long)a->objs, z->label, (long long)z->objs, (long long)sat_sub(z->objs, a->objs));
 	/* What the C/C++ runtime allocated for itself in between (a stdio
 	 * buffer on first use, a thread's TLS, locale data) is not the
 	 * program's and does not count. */
@@ -413,7 +424,7 @@ static int baseline_check(struct item *it)
 		evidence(it, 0, rb, "of which the C/C++ runtime's own caches: %s%s in %+lld block%s, not counted",
 		         rb >= 0 ? "+" : "", br, (long long)rn, rn == 1 || rn == -1 ? "" : "s");
 	}
-	int64_t dalloc = z->alloc - a->alloc - rb, dobjs = z->objs - a->objs - rn;
+	int64_t dalloc = sat_sub(sat_sub(z->alloc, a->alloc), rb), dobjs = sat_sub(sat_sub(z->objs, a->objs), rn);
 	human(bd, sizeof bd, dalloc);
 	if (dalloc > 0 || dobjs > 0)
 		return verdict(it, "fail", "Memory did not come back to baseline between %s: Alloc is %s higher and"

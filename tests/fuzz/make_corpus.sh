@@ -298,6 +298,17 @@ put("bug-stats-negative-rate", 1, meta(proc(), snapv(1, 0, TSC0 + 1, 1, "start",
 # uint64_t in the same formatter.
 huge = [5, 1, 1000, 0, 0, 0, 1 << 63, 1, 4096, 0, 1, 0, 0, 0, 0, 0]
 put("bug-stats-huge-fraction", 1, meta(proc(), snapv(1, 0, TSC0 + 1, 1, "start", huge)) + meta(end()))
+
+# bug-baseline-alloc-overflow (found by the 1M-execution run): a first
+# snapshot whose freed bytes exceed the bytes allocated gives an Alloc
+# near -2^63; the last one's Alloc is 2^40. baseline_returned
+# (ingest/checklist.c) subtracted them in int64_t: signed overflow, UB.
+first = [5, 1, 0, (1 << 63) - 5000, 0, 0, 10, 100, 4096, 0, 1, 0, 0, 0, 0, 0]
+last = [5, 1, 1 << 40, 0, 0, 0, 10, 100, 4096, 0, 1, 0, 0, 0, 0, 0]
+put("bug-baseline-alloc-overflow", 1, meta(proc(), snapv(1, 0, TSC0 + 1, 1, "start", first),
+                                            snapv(2, 2, TSC0 + 2, 2, "FIRST", first),
+                                            snapv(3, 2, TSC0 + 3, 3, "LAST", last),
+                                            snapv(4, 3, TSC0 + 4, 4, "exit", last)) + meta(end()))
 EOF
 du -sh "$OUT"
 ls "$OUT" | wc -l
