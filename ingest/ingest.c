@@ -63,9 +63,16 @@ static void progress_draw(struct progress *p, double frac, const char *what)
 	for (int i = 0; i < width; i++)
 		bar[i] = i < fill ? '#' : '.';
 	bar[width] = 0;
+	/* The bar goes to a terminal: the file's name shows in plain ASCII,
+	 * anything else as '?', so it cannot drive the terminal and keeps
+	 * its width. */
 	const char *base = strrchr(p->name, '/');
-	fprintf(stderr, "\rmemledger: %-28.28s [%s] %3d%% %-10s", base ? base + 1 : p->name, bar,
-	        (int)(frac * 100), what);
+	char name[29];
+	size_t n = 0;
+	for (const char *c = base ? base + 1 : p->name; *c && n < sizeof name - 1; c++)
+		name[n++] = *c >= 0x20 && *c < 0x7f ? *c : '?';
+	name[n] = 0;
+	fprintf(stderr, "\rmemledger: %-28s [%s] %3d%% %-10s", name, bar, (int)(frac * 100), what);
 	p->drawn = 1;
 }
 
