@@ -70,12 +70,10 @@ int cmd_report(int argc, char **argv)
 		free(dbname);
 		return 1;
 	}
-	sqlite3 *check;
-	if (db_open_ro(db, &check, err, sizeof err) < 0) {
+	if (db_check_readable(db, err, sizeof err) < 0) {
 		cli_error(db, "%s", err);
 		return 1;
 	}
-	sqlite3_close(check);
 	if (!out) {
 		if (!(def = report_default_output(db))) {
 			cli_error(db, "out of memory");

@@ -231,6 +231,39 @@ out_close:
 	return -1;
 }
 
+int db_check_readable(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		snprintf(err, errlen, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "is a directory");
+		return -1;
+	}
+	if (is_trace(path)) {
+		snprintf(err, errlen, "a memledger trace, not a database: load it first with `memledger ingest`");
+		return -1;
+	}
+	sqlite3 *db;
+	if (db_open_flags(path, SQLITE_OPEN_READONLY, &db, err, errlen) < 0)
+		return -1;
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s) == SQLITE_ROW ? SQLITE_OK : sqlite3_errcode(db);
+	if (rc != SQLITE_OK) {
+		if (is_locked(db))
+			snprintf(err, errlen, LOCKED_MSG, DB_LOCK_WAIT_MS / 1000);
+		else
+			snprintf(err, errlen, "not a memledger database: not a SQLite file");
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
 int db_open_ro(const char *path, sqlite3 **out, char *err, size_t errlen)
 {
 	struct stat st;

@@ -39,6 +39,13 @@ int db_open_ro(const char *path, sqlite3 **out, char *err, size_t errlen);
  * that says the database is locked and how long we waited. */
 const char *db_errmsg(sqlite3 *db);
 
+/**
+ * Whether path can be read as a SQLite database now: a directory, a trace,
+ * a file that is not SQLite, or a lock held past DB_LOCK_WAIT_MS each give
+ * their reason. Nothing about the schema is checked. 0, or -1 with err.
+ */
+int db_check_readable(const char *path, char *err, size_t errlen);
+
 /** Run SQL with no result rows. 0, or -1 with sqlite's message in err. */
 int db_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);
 
