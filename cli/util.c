@@ -123,7 +123,8 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 		free(ops);
 		ops = calloc((size_t)argc + 1, sizeof *ops);
 	}
-	snprintf(spec, sizeof spec, "-:%s", shortopts[0] == '+' ? shortopts + 1 : shortopts);
+	/* out of memory for the list: options first, as POSIX has it */
+	snprintf(spec, sizeof spec, "%s:%s", ops ? "-" : "+", shortopts[0] == '+' ? shortopts + 1 : shortopts);
 	opterr = 0;
 	for (;;) {
 		int c = getopt_long(argc, argv, spec, longopts, NULL);
