@@ -20,6 +20,16 @@
  *
  * The trace goes into a memfd opened by path (/proc/self/fd/N), so
  * nothing touches the disk and every call cleans up after itself.
+ *
+ * A long run: traces that name libc spend most of their time inflating
+ * its separate debug info (libc6-dbg); hiding /usr/lib/debug in a private
+ * mount namespace makes a run about 10x faster and still reaches our
+ * DWARF code through the test programs' own debug info:
+ *
+ *	make fuzz FUZZ_SECONDS=1    (builds build/fuzz/fuzz_decode)
+ *	unshare -m sh -c 'mount -t tmpfs none /usr/lib/debug &&
+ *	  build/fuzz/fuzz_decode -runs=1000000 -dict=tests/fuzz/fuzz_decode.dict
+ *	  -close_fd_mask=3 -artifact_prefix=build/fuzz/ build/fuzz/corpus'
  */
 #include <stdint.h>
 #include <stdio.h>
