@@ -16,7 +16,7 @@ db=$WORK/l.db
 lock() {
 	rm -f "$WORK/release"
 	mkfifo "$WORK/release" || fail "mkfifo"
-	{ echo "BEGIN EXCLUSIVE;"; cat "$WORK/release" >/dev/null; echo "COMMIT;"; } | sqlite3 "$db" &
+	{ echo ".timeout 5000"; echo "BEGIN EXCLUSIVE;"; cat "$WORK/release" >/dev/null; echo "COMMIT;"; } | sqlite3 "$db" &
 	LOCKER=$!
 	n=0
 	until ! sqlite3 "$db" "SELECT count(*) FROM meta" >/dev/null 2>&1; do
