@@ -12,12 +12,17 @@ trace d "$PROGS/counts"
 db=$WORK/l.db
 "$ML" ingest -q -o "$db" "$WORK/c.mlt" || fail "ingest"
 
-# hold an exclusive lock until something is written to the FIFO
+# hold an exclusive lock until unlock; sqlite3 reads its commands from a
+# FIFO held open on fd 3, so when the test ends, however it ends, sqlite3
+# reads EOF and goes too
 lock() {
-	rm -f "$WORK/release"
-	mkfifo "$WORK/release" || fail "mkfifo"
-	{ echo ".timeout 5000"; echo "BEGIN EXCLUSIVE;"; cat "$WORK/release" >/dev/null; echo "COMMIT;"; } | sqlite3 "$db" &
+	rm -f "$WORK/ctl"
+	mkfifo "$WORK/ctl" || fail "mkfifo"
+	sqlite3 "$db" <"$WORK/ctl" >/dev/null 2>&1 &
 	LOCKER=$!
+	exec 3>"$WORK/ctl"
+	echo ".timeout 5000" >&3
+	echo "BEGIN EXCLUSIVE;" >&3
 	n=0
 	until ! sqlite3 "$db" "SELECT count(*) FROM meta" >/dev/null 2>&1; do
 		n=$((n + 1))
@@ -26,7 +31,8 @@ lock() {
 	done
 }
 unlock() {
-	echo go >"$WORK/release"
+	echo "COMMIT;" >&3
+	exec 3>&-
 	wait $LOCKER
 }
 
