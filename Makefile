@@ -161,7 +161,7 @@ fuzz: all
 	@mkdir -p $(B)/fuzz
 	clang $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude -I. $(TOOL_INC) \
 	  -o $(B)/fuzz/fuzz_decode tests/fuzz/fuzz_decode.c $(FORMAT_SRC) $(INGEST_SRC) report/units.c \
-	  $(EMBED_C) $(TOOL_LIBS)
+	  cli/cmd_stats.c cli/util.c $(EMBED_C) $(TOOL_LIBS)
 	mkdir -p $(B)/fuzz/corpus && cp tests/fuzz/corpus/* $(B)/fuzz/corpus/
 	$(B)/fuzz/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus
 	clang $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude -I. $(TOOL_INC) \

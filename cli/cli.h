@@ -8,6 +8,7 @@
 #ifndef MEMLEDGER_CLI_H
 #define MEMLEDGER_CLI_H
 
+#include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -22,8 +23,38 @@ int cmd_diff(int argc, char **argv);
 int cmd_symbolize(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 
-/** Print "memledger: what: message" on stderr. */
+struct sqlite3;
+
+/**
+ * `memledger stats` of the trace at path, or of an open database (every
+ * process, or only process `only` when >= 0), written to out: one block
+ * per snapshot (samples too when `samples`). 0, or -1 with a one-line
+ * reason in err. Names from the input are escaped with cli_escape().
+ */
+int stats_print_trace(FILE *out, const char *path, int samples, char *err, size_t errlen);
+int stats_print_db(FILE *out, struct sqlite3 *db, int samples, long only, char *err, size_t errlen);
+
+/**
+ * Print "memledger: what: message" on stderr. The whole line goes through
+ * cli_escape(), so a file or symbol name cannot drive the terminal.
+ */
 void cli_error(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/** Print "memledger: message" on stderr, escaped like cli_error(). */
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/**
+ * s with every byte that could control a terminal written as \xNN: C0
+ * controls (ESC, BEL, CR, LF, TAB...), DEL, the C1 controls U+0080 to
+ * U+009F, the bidirectional overrides and isolates (U+202A-U+202E,
+ * U+2066-U+2069), and bytes that are not valid UTF-8. Other UTF-8 text
+ * passes unchanged. NULL prints as "(null)".
+ *
+ * The result lives in one of 8 buffers used in turn, so up to 8 calls may
+ * appear in one printf; it stays valid until the 8th call after it.
+ * Never NULL (on out of memory the text is "?").
+ */
+const char *cli_escape(const char *s);
 
 /** path with its extension (".mlt", ".db", ...) replaced by ext. Caller frees. */
 char *cli_replace_ext(const char *path, const char *old_ext, const char *ext);
@@ -33,6 +64,19 @@ int cli_is_trace(const char *path);
 
 /** The directory of the running memledger binary ("" if unknown). */
 const char *cli_self_dir(void);
+
+/**
+ * Parse options with getopt_long, letting them stand anywhere among the
+ * arguments (`query DB SQL --csv`); `--` ends them. After it, argv holds
+ * the options first, then the operands from optind, in their order.
+ * Returns getopt_long's value; prints nothing (opterr is 0): the caller
+ * reports '?' and ':' with cli_bad_option().
+ */
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+
+/** "memledger: CMD: unknown option ..." or "... needs a value", after
+ * cli_getopt returned c, '?' or ':'. */
+void cli_bad_option(const char *cmd, int c, char **argv);
 
 /** Parse a non-negative integer option; -1 on error. */
 long cli_parse_long(const char *s, long max);
@@ -72,7 +116,5 @@ const struct sym_search *cli_symopts_search(struct cli_symopts *o);
 void cli_symopts_free(struct cli_symopts *o);
 /** Print the warning for a module refused for its build-id. */
 void cli_sym_warn(const struct sym_module_status *st);
-/** s with control bytes shown as \xNN (in buf, n bytes), fit for a terminal. */
-const char *cli_safe(const char *s, char *buf, size_t n);
 
 #endif

@@ -5,7 +5,6 @@
  * symbolized stacks. Exit status: 0 when no item fails (pass or n/a),
  * 1 when any fails, 2 on error, so CI pipelines can gate on it.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,12 +48,13 @@ static void print_stack(sqlite3_stmt *fr, int64_t stack, int max)
 		}
 		const char *fn = txt(fr, 0, NULL), *file = txt(fr, 1, NULL);
 		if (fn && file)
-			printf("          at %s (%s:%d)%s\n", fn, file, sqlite3_column_int(fr, 2),
+			printf("          at %s (%s:%d)%s\n", cli_escape(fn), cli_escape(file), sqlite3_column_int(fr, 2),
 			       sqlite3_column_int(fr, 5) ? " [inlined]" : "");
 		else if (fn)
-			printf("          at %s (%s)\n", fn, txt(fr, 3, "?"));
+			printf("          at %s (%s)\n", cli_escape(fn), cli_escape(txt(fr, 3, "?")));
 		else
-			printf("          at %s+0x%llx\n", txt(fr, 3, "?"), (unsigned long long)sqlite3_column_int64(fr, 4));
+			printf("          at %s+0x%llx\n", cli_escape(txt(fr, 3, "?")),
+			       (unsigned long long)sqlite3_column_int64(fr, 4));
 	}
 	sqlite3_reset(fr);
 }
@@ -117,7 +117,7 @@ int cmd_check(int argc, char **argv)
 	long only = -1, frames = 6;
 	int c;
 	struct check_gate gate = CHECK_GATE_INIT;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'p':
 			if ((only = cli_parse_long(optarg, 1L << 40)) < 0) {
@@ -141,6 +141,7 @@ int cmd_check(int argc, char **argv)
 			case -1:
 				return 2;
 			}
+			cli_bad_option("check", c, argv);
 			fprintf(stderr, usage, check_gate_usage);
 			return 2;
 		}
@@ -190,14 +191,14 @@ int cmd_check(int argc, char **argv)
 		int64_t pid = sqlite3_column_int64(procs, 0);
 		nproc++;
 		printf("process %lld: pid %lld %s (%s)\n", (long long)pid, (long long)sqlite3_column_int64(procs, 1),
-		       txt(procs, 2, "?"), txt(procs, 3, "?"));
+		       cli_escape(txt(procs, 2, "?")), cli_escape(txt(procs, 3, "?")));
 		sqlite3_bind_int64(items, 1, pid);
 		while (sqlite3_step(items) == SQLITE_ROW) {
 			const char *item = txt(items, 0, "?"), *status = txt(items, 1, "?");
 			nitems++;
 			fails += !strcmp(status, "fail");
 			printf("  %-4s  %-19s %s\n", !strcmp(status, "pass") ? "PASS" : !strcmp(status, "fail") ? "FAIL" : "N/A",
-			       item, txt(items, 2, ""));
+			       cli_escape(item), cli_escape(txt(items, 2, "")));
 			if (!strcmp(status, "pass"))
 				continue;
 			if ((!strcmp(item, "threads_stopped") || !strcmp(item, "threads_joined")) &&
@@ -206,7 +207,7 @@ int cmd_check(int argc, char **argv)
 			sqlite3_bind_int64(ev, 1, pid);
 			sqlite3_bind_text(ev, 2, item, -1, SQLITE_TRANSIENT);
 			while (sqlite3_step(ev) == SQLITE_ROW) {
-				printf("        - %s\n", txt(ev, 0, ""));
+				printf("        - %s\n", cli_escape(txt(ev, 0, "")));
 				if (sqlite3_column_type(ev, 1) != SQLITE_NULL && frames > 0)
 					print_stack(fr, sqlite3_column_int64(ev, 1), (int)frames);
 			}

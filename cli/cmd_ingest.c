@@ -1,13 +1,14 @@
 /*
- * cmd_ingest.c - `memledger ingest [-o DB] TRACE...`.
+ * cmd_ingest.c - `memledger ingest [-o DB] [--force] TRACE...`.
  *
- * Loads each trace into DB (default: the first trace's name with .db),
- * appending to a database that exists. Each trace is one transaction: a
- * trace that cannot be loaded leaves the database as it was, prints
- * "memledger: FILE: reason" and makes the exit status 1 (the other traces
- * still load). A truncated trace loads its complete prefix with a warning.
+ * Loads each trace into DB (default: the run's root trace, the one whose
+ * process started first, with .db), appending to a database that exists.
+ * Each trace is one transaction: a trace that cannot be loaded leaves the
+ * database as it was, prints "memledger: FILE: reason" and makes the exit
+ * status 1 (the other traces still load). A trace whose process the
+ * database already holds is refused unless --force. A truncated trace
+ * loads its complete prefix with a warning.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,14 +20,19 @@
 #include "ingest/ingest.h"
 
 static const char usage[] =
-	"usage: memledger ingest [-o DB] [-q] [--debug-dir DIR]... [--sysroot DIR] TRACE...\n"
+	"usage: memledger ingest [-o DB] [-q] [--force] [--debug-dir DIR]... [--sysroot DIR]\n"
+	"                        [--alloc-fn NAME]... TRACE...\n"
 	"\n"
 	"Load traces written by `memledger run` into a SQLite database; several\n"
-	"traces become several processes. An existing database is appended to.\n"
-	"Go inputs (MemStats JSON lines, gctrace logs, pprof heap profiles,\n"
-	"goroutine dumps; recognised by content) named together are one Go process.\n"
+	"traces become several processes. An existing database is appended to;\n"
+	"a trace it already holds is refused. Go inputs (MemStats JSON lines,\n"
+	"gctrace logs, pprof heap profiles, goroutine dumps; recognised by content)\n"
+	"named together are one Go process. Options may come anywhere; `--` ends\n"
+	"them.\n"
 	"\n"
-	"  -o, --output DB   the database (default: the first TRACE with .db)\n"
+	"  -o, --output DB   the database (default: the run's root trace, the one\n"
+	"                    whose process started first, with .db)\n"
+	"  -f, --force       load a trace again even if its process is loaded\n"
 	"  -q, --quiet       print errors and warnings only, and no progress bar\n"
 	"      --debug-dir DIR  also look for debug files in DIR (by build-id, by\n"
 	"                    .gnu_debuglink name, or an unstripped copy); repeatable\n"
@@ -39,19 +45,41 @@ static const char usage[] =
 	"                    are built in)\n"
 	"  -h, --help        show this help\n";
 
+/* The default database: named after the trace whose process started
+ * first, which for the files of one run is its root (children and exec'd
+ * images start later). `ingest app*.mlt` lists a child (app.4242.mlt)
+ * before the root (app.mlt). Traces that cannot be read do not count. */
+static char *default_db(char **traces, int n)
+{
+	const char *best = traces[0];
+	uint64_t best_t = UINT64_MAX;
+	for (int i = 0; i < n; i++) {
+		struct ingest_peek pk;
+		/* on a tie, the shorter name: a run's other files add to the
+		 * root's stem */
+		if (ingest_peek(traces[i], &pk) == 0 &&
+		    (pk.unix0_ns < best_t || (pk.unix0_ns == best_t && strlen(traces[i]) < strlen(best)))) {
+			best_t = pk.unix0_ns;
+			best = traces[i];
+		}
+	}
+	return cli_replace_ext(best, ".mlt", ".db");
+}
+
 int cmd_ingest(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "alloc-fn", required_argument, NULL, 'A' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "debug-dir", required_argument, NULL, 'D' },
 		{ "sysroot", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL;
-	int quiet = 0, c;
+	int quiet = 0, force = 0, c;
 	struct cli_symopts so = { 0 };
 	const char **alloc_fns = calloc((size_t)argc + 1, sizeof *alloc_fns);
 	size_t nalloc_fns = 0;
@@ -59,7 +87,7 @@ int cmd_ingest(int argc, char **argv)
 		cli_error("ingest", "out of memory");
 		return 1;
 	}
-	while ((c = getopt_long(argc, argv, "+o:qh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:qfh", opts)) != -1) {
 		switch (c) {
 		case 'A':
 			alloc_fns[nalloc_fns++] = optarg;
@@ -78,12 +106,16 @@ int cmd_ingest(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'f':
+			force = 1;
+			break;
 		case 'h':
 			cli_symopts_free(&so);
 			fputs(usage, stdout);
 			free(alloc_fns);
 			return 0;
 		default:
+			cli_bad_option("ingest", c, argv);
 			cli_symopts_free(&so);
 			fputs(usage, stderr);
 			free(alloc_fns);
@@ -98,8 +130,10 @@ int cmd_ingest(int argc, char **argv)
 		return 2;
 	}
 	char *def = NULL, err[1024];
-	if (!out)
-		out = def = cli_replace_ext(argv[optind], ".mlt", ".db");
+	if (!out && !(out = def = default_db(argv + optind, argc - optind))) {
+		cli_error("ingest", "out of memory");
+		return 1;
+	}
 	/* A database this command creates and loads nothing into is removed:
 	 * a bad trace leaves things as they were. */
 	int existed = access(out, F_OK) == 0, loaded = 0;
@@ -113,7 +147,7 @@ int cmd_ingest(int argc, char **argv)
 	}
 	int failed = 0;
 	struct ingest_opts o = { .progress = !quiet, .search = cli_symopts_search(&so), .sym_warn = cli_sym_warn,
-	                         .alloc_fns = alloc_fns, .nalloc_fns = nalloc_fns };
+	                         .alloc_fns = alloc_fns, .nalloc_fns = nalloc_fns, .force = force };
 	if (ingest_go_inputs(&ig, argv + optind, argc - optind, &o, quiet, &failed) > 0)
 		loaded++;
 	for (int i = optind; i < argc; i++) {
@@ -124,7 +158,7 @@ int cmd_ingest(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (ingest_trace(&ig, argv[i], &o, &st, err, sizeof err) < 0) {
 			cli_error(argv[i], "%s", err);
-			failed = 1;
+			failed++;
 			continue;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -134,18 +168,22 @@ int cmd_ingest(int argc, char **argv)
 			cli_error(argv[i], "warning: the trace stops early (the process was killed?): loaded its"
 			          " %llu complete events", (unsigned long long)st.events);
 		if (!quiet)
-			fprintf(stderr, "memledger: %s: process %lld (pid %lld, %s): %llu events in %.2f s\n",
-			        argv[i], (long long)st.process_id, (long long)st.pid, st.end_reason,
-			        (unsigned long long)st.events, dt);
+			cli_note("%s: process %lld (pid %lld, %s): %llu events in %.2f s", argv[i],
+			         (long long)st.process_id, (long long)st.pid, st.end_reason,
+			         (unsigned long long)st.events, dt);
 	}
 	ingest_close(&ig);
-	if (!existed && !loaded) {
+	/* Only a load that went through reads like one. One bad trace is
+	 * one line (its error); of several, a count follows unless -q. */
+	if (!existed && !loaded)
 		unlink(out);
-	} else if (!quiet) {
-		fprintf(stderr, "memledger: database: %s\n", out);
-	}
+	if (failed && loaded + failed > 1 && !quiet)
+		cli_error(out, "%d of %d traces loaded%s", loaded, loaded + failed,
+		          loaded || !existed ? "" : "; the database is as it was");
+	else if (!failed && !quiet)
+		cli_note("database: %s", out);
 	free(def);
 	cli_symopts_free(&so);
 	free(alloc_fns);
-	return failed;
+	return failed ? 1 : 0;
 }

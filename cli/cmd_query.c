@@ -1,13 +1,19 @@
 /*
  * cmd_query.c - `memledger query [--csv|--json] DB SQL`.
  *
- * Runs SQL over a database (read-only) and prints the rows as an aligned
- * table, CSV (RFC 4180) or a JSON array of objects.
+ * Runs SQL over a database and prints the rows as an aligned table, CSV
+ * (RFC 4180) or a JSON array of objects. The database is opened read-only,
+ * and every statement must be one that only reads: sqlite3_stmt_readonly()
+ * catches what the read-only open lets through (VACUUM INTO writes a new
+ * file; CREATE TEMP writes a temporary database), and an authorizer refuses
+ * ATTACH, DETACH and load_extension().
  */
-#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "ingest/db.h"
@@ -19,10 +25,17 @@ static const char usage[] =
 	"Run SQL over a memledger database and print the rows: an aligned table by\n"
 	"default. The schema is in the README (tables processes, snapshots,\n"
 	"allocations, stacks, frames, sites, threads, resources, checklist, ...).\n"
+	"Only statements that read are run: writes, VACUUM INTO, ATTACH, temporary\n"
+	"tables and extensions are refused. Options may follow DB and SQL; `--`\n"
+	"ends them (for SQL that starts with a dash).\n"
 	"\n"
 	"  --csv         comma-separated values with a header row\n"
-	"  --json        a JSON array with one object per row\n"
-	"  -h, --help    show this help\n";
+	"  --json        a JSON array with one object per row (inf and NaN, which\n"
+	"                JSON cannot hold, are null)\n"
+	"  -h, --help    show this help\n"
+	"\n"
+	"The table, and CSV written to a terminal, show bytes that could control\n"
+	"the terminal (ESC, ...) as \\xNN.\n";
 
 enum fmt { TABLE, CSV, JSON };
 
@@ -55,13 +68,15 @@ static char *cell(sqlite3_stmt *s, int i)
 		return h;
 	}
 	default: {
+		/* one line per row, and nothing that drives the terminal */
 		const char *t = (const char *)sqlite3_column_text(s, i);
 		char *d = strdup(t ? t : "");
-		/* keep the table one line per row */
 		for (char *p = d; p && *p; p++)
 			if (*p == '\n' || *p == '\r' || *p == '\t')
 				*p = ' ';
-		return d;
+		char *e = d ? strdup(cli_escape(d)) : NULL;
+		free(d);
+		return e;
 	}
 	}
 }
@@ -89,7 +104,7 @@ static int run_table(sqlite3_stmt *s)
 	if (!w || !rows || !hdr)
 		return -1;
 	for (int c = 0; c < ncol; c++) {
-		hdr[c] = strdup(sqlite3_column_name(s, c));
+		hdr[c] = strdup(cli_escape(sqlite3_column_name(s, c)));
 		w[c] = width_of(hdr[c]);
 	}
 	size_t n = 0;
@@ -126,14 +141,24 @@ static int run_table(sqlite3_stmt *s)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* CSV on a terminal is read by a person: escape what could drive it. In
+ * a pipe or a file it is data, and every byte is kept. */
+static int csv_escape;
+
 static void csv_field(const char *v, size_t n)
 {
+	char *esc = NULL;
+	if (csv_escape && (esc = strndup(v, n))) {
+		v = cli_escape(esc);
+		n = strlen(v);
+	}
 	int quote = 0;
 	for (size_t i = 0; i < n; i++)
 		if (v[i] == ',' || v[i] == '"' || v[i] == '\n' || v[i] == '\r')
 			quote = 1;
 	if (!quote) {
 		fwrite(v, 1, n, stdout);
+		free(esc);
 		return;
 	}
 	putchar('"');
@@ -143,6 +168,7 @@ static void csv_field(const char *v, size_t n)
 		putchar(v[i]);
 	}
 	putchar('"');
+	free(esc);
 }
 
 static int run_csv(sqlite3_stmt *s)
@@ -169,6 +195,22 @@ static int run_csv(sqlite3_stmt *s)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* A double as JSON: the shortest of %.15g, %.16g and %.17g that reads back as
+ * the same value; inf and NaN, which JSON has no words for, as null (as
+ * JavaScript's JSON.stringify does). */
+static void json_number(char *buf, size_t n, double v)
+{
+	if (!isfinite(v)) {
+		snprintf(buf, n, "null");
+		return;
+	}
+	for (int digits = 15; digits <= 17; digits++) {
+		snprintf(buf, n, "%.*g", digits, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+}
+
 static int run_json(sqlite3_stmt *s, int *first_row)
 {
 	int ncol = sqlite3_column_count(s), rc;
@@ -193,7 +235,7 @@ static int run_json(sqlite3_stmt *s, int *first_row)
 				jbuf_adds(&b, num);
 				break;
 			case SQLITE_FLOAT:
-				snprintf(num, sizeof num, "%.17g", sqlite3_column_double(s, c));
+				json_number(num, sizeof num, sqlite3_column_double(s, c));
 				jbuf_adds(&b, num);
 				break;
 			default: {
@@ -210,6 +252,41 @@ static int run_json(sqlite3_stmt *s, int *first_row)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* The authorizer: what sqlite3_stmt_readonly() lets pass but query must
+ * not do. ATTACH opens (or, through a URI, would create) another file;
+ * the extension loader runs code. */
+struct guard {
+	const char *refused;
+};
+
+static int authorize(void *arg, int action, const char *a, const char *b, const char *c, const char *d)
+{
+	struct guard *g = arg;
+	(void)a, (void)c, (void)d;
+	if (action == SQLITE_ATTACH)
+		g->refused = "ATTACH";
+	else if (action == SQLITE_DETACH)
+		g->refused = "DETACH";
+	else if (action == SQLITE_FUNCTION && b && !strcasecmp(b, "load_extension"))
+		g->refused = "load_extension()";
+	else
+		return SQLITE_OK;
+	return SQLITE_DENY;
+}
+
+/* The statement's first words, for the message that refuses it. */
+static const char *stmt_head(sqlite3_stmt *s, char *buf, size_t n)
+{
+	const char *sql = sqlite3_sql(s);
+	while (sql && (*sql == ' ' || *sql == '\n' || *sql == '\t' || *sql == '\r'))
+		sql++;
+	snprintf(buf, n, "%.40s%s", sql ? sql : "?", sql && strlen(sql) > 40 ? "..." : "");
+	for (char *p = buf; *p; p++)
+		if (*p == '\n' || *p == '\t' || *p == '\r')
+			*p = ' ';
+	return buf;
+}
+
 int cmd_query(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -220,7 +297,7 @@ int cmd_query(int argc, char **argv)
 	};
 	enum fmt fmt = TABLE;
 	int c;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'c':
 			fmt = CSV;
@@ -232,6 +309,7 @@ int cmd_query(int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		default:
+			cli_bad_option("query", c, argv);
 			fputs(usage, stderr);
 			return 2;
 		}
@@ -242,30 +320,49 @@ int cmd_query(int argc, char **argv)
 		return 2;
 	}
 	const char *dbpath = argv[optind], *sql = argv[optind + 1];
-	char err[1024];
+	char err[1024], head[64];
 	sqlite3 *db;
 	if (db_open_ro(dbpath, &db, err, sizeof err) < 0) {
 		cli_error(dbpath, "%s", err);
 		return 1;
 	}
+	struct guard g = { NULL };
+	sqlite3_set_authorizer(db, authorize, &g);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	csv_escape = fmt == CSV && isatty(1);
 	int rc = 0, first_row = 1, statements = 0;
 	const char *tail = sql;
 	if (fmt == JSON)
 		fputs("[", stdout);
 	while (tail && *tail) {
 		sqlite3_stmt *s = NULL;
+		g.refused = NULL;
 		if (sqlite3_prepare_v2(db, tail, -1, &s, &tail) != SQLITE_OK) {
-			cli_error(dbpath, "SQL error: %s", sqlite3_errmsg(db));
+			if (g.refused)
+				cli_error(dbpath, "query only reads the database: %s is refused", g.refused);
+			else
+				cli_error(dbpath, "SQL error: %s", sqlite3_errmsg(db));
 			rc = 1;
 			break;
 		}
 		if (!s)
 			continue;  /* whitespace or a comment */
+		if (!sqlite3_stmt_readonly(s)) {
+			cli_error(dbpath, "query only reads the database: refusing a statement that writes: %s",
+			          stmt_head(s, head, sizeof head));
+			sqlite3_finalize(s);
+			rc = 1;
+			break;
+		}
 		if (statements++ && fmt == TABLE)
 			putchar('\n');
 		int r = fmt == TABLE ? run_table(s) : fmt == CSV ? run_csv(s) : run_json(s, &first_row);
 		if (r < 0) {
-			cli_error(dbpath, "SQL error: %s", sqlite3_errmsg(db));
+			if (g.refused)
+				cli_error(dbpath, "query only reads the database: %s is refused", g.refused);
+			else
+				cli_error(dbpath, "SQL error: %s", db_errmsg(db));
 			rc = 1;
 		}
 		sqlite3_finalize(s);

@@ -6,7 +6,6 @@
  * prints the output path on stdout. Errors are one line on stderr,
  * "memledger: DB: what is wrong", exit 1; usage errors exit 2.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,9 +54,7 @@ int cmd_report(int argc, char **argv)
 		return 1;
 	}
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:t:b:h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:t:b:h", opts)) != -1) {
 		switch (c) {
 		case 'b':
 			baseline = optarg;
@@ -76,44 +73,46 @@ int cmd_report(int argc, char **argv)
 			free(alloc_fns);
 			return 0;
 		default:
-			if (optopt == 'A')
-				fprintf(stderr, "memledger: report: option --alloc-fn needs an argument\n");
-			else if (optopt && strchr("otb", optopt))
-				fprintf(stderr, "memledger: report: option -%c needs an argument\n", optopt);
-			else if (optopt)
-				fprintf(stderr, "memledger: report: unknown option -%c\n", optopt);
-			else
-				fprintf(stderr, "memledger: report: unknown or incomplete option %s\n",
-					argv[optind - 1]);
+			cli_bad_option("report", c, argv);
 			fputs(usage, stderr);
 			free(alloc_fns);
 			return 2;
 		}
 	}
 	if (argc - optind != 1) {
-		fprintf(stderr, "memledger: report: %s\n",
-			argc - optind == 0 ? "no database given" : "give exactly one database");
+		cli_error("report", "%s", argc - optind == 0 ? "no database given" : "give exactly one database");
 		fputs(usage, stderr);
 		free(alloc_fns);
 		return 2;
 	}
 	db = argv[optind];
+	/* A trace is not a database yet; say what to do (and a locked or
+	 * foreign file gets db_open_ro's clear reason). */
+	if (cli_is_trace(db) == 1) {
+		char *dbname = cli_replace_ext(db, ".mlt", ".db");
+		cli_error(db, "a trace, not a database: load it first with `memledger ingest %s`, then"
+		          " `memledger report %s`", db, dbname ? dbname : "DB");
+		free(dbname);
+		goto out_free;
+	}
+	if (db_check_readable(db, err, sizeof err) < 0) {
+		cli_error(db, "%s", err);
+		goto out_free;
+	}
 	if (baseline) {
 		/* a bad BASE is named as such, before any work */
 		sqlite3 *bdb;
 
 		if (db_open_ro(baseline, &bdb, err, sizeof err) < 0) {
-			fprintf(stderr, "memledger: %s: %s\n", baseline, err);
-			free(alloc_fns);
-			return 1;
+			cli_error(baseline, "%s", err);
+			goto out_free;
 		}
 		sqlite3_close(bdb);
 	}
 	if (!out) {
 		if (!(def = report_default_output(db))) {
-			fprintf(stderr, "memledger: %s: out of memory\n", db);
-			free(alloc_fns);
-			return 1;
+			cli_error(db, "out of memory");
+			goto out_free;
 		}
 		out = def;
 	}
@@ -121,10 +120,10 @@ int cmd_report(int argc, char **argv)
 	                          .baseline_path = baseline };
 
 	if (report_write_opts(db, out, &ro, err, sizeof err) < 0) {
-		fprintf(stderr, "memledger: %s: %s\n", db, err);
+		cli_error(db, "%s", err);
 		goto out_free;
 	}
-	printf("%s\n", out);
+	printf("%s\n", cli_escape(out));
 	ret = 0;
 out_free:
 	free(def);

@@ -331,11 +331,11 @@ static int report_written(const struct written *w, const char *trace, const char
 {
 	if (verbose || w->n == 1) {
 		for (int i = 0; i < w->n; i++)
-			fprintf(stderr, "memledger: wrote %s\n", w->paths[i]);
+			cli_note("wrote %s", w->paths[i]);
 	} else if (w->n) {
 		const char *first = was_created(w, trace) ? trace : w->paths[0];
-		fprintf(stderr, "memledger: wrote %d traces: %s and %d more beside it (-v lists them)\n",
-		        w->n, first, w->n - 1);
+		cli_note("wrote %d traces: %s and %d more beside it (-v lists them)", w->n, first,
+		          w->n - 1);
 	}
 	int bad = 0;
 	for (int i = 0; i < w->nerr; i++) {
@@ -446,7 +446,8 @@ static int ingest_and_report(const struct written *w, const char *trace, pid_t r
 	}
 	if (root_id >= 0)
 		print_checklist(db, root_id);
-	fprintf(stderr, "memledger: database: %s\nmemledger: report: %s\n", db, html);
+	cli_note("database: %s", db);
+	cli_note("report: %s", html);
 	rc = failed ? -1 : 0;
 out:
 	free(db);

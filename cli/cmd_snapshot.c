@@ -146,10 +146,10 @@ int cmd_snapshot(int argc, char **argv)
 		return 2;
 	}
 	const char *pid_arg = argv[optind];
-	char what[64], label[ML_CONTROL_LABEL_MAX + 1], safe[1024];
+	char what[64], label[ML_CONTROL_LABEL_MAX + 1];
 	long pid = cli_parse_long(pid_arg, 1L << 30);
 	if (pid <= 0) {
-		cli_error("snapshot", "'%s' is not a process id", cli_safe(pid_arg, safe, sizeof safe));
+		cli_error("snapshot", "'%s' is not a process id", cli_escape(pid_arg));
 		return 2;
 	}
 	snprintf(what, sizeof what, "PID %ld", pid);
@@ -176,7 +176,7 @@ int cmd_snapshot(int argc, char **argv)
 	if ((uid_t)euid != getuid()) {
 		struct passwd *pw = getpwuid((uid_t)euid);
 		cli_error(what, "belongs to user %s (uid %ld): only that user may take its snapshots",
-		          pw ? cli_safe(pw->pw_name, safe, sizeof safe) : "?", euid);
+		          pw ? cli_escape(pw->pw_name) : "?", euid);
 		return 1;
 	}
 	sweep_stale();
@@ -219,11 +219,11 @@ int cmd_snapshot(int argc, char **argv)
 	reply[strcspn(reply, "\n")] = 0;
 	if (!strncmp(reply, "ok ", 3)) {
 		if (!quiet)
-			fprintf(stderr, "memledger: %s: snapshot \"%s\" taken%s (seq %s)\n", what,
-			        cli_safe(label, safe, sizeof safe), scan ? " with a reachability scan" : "", reply + 3);
+			cli_error(what, "snapshot \"%s\" taken%s (seq %s)",
+			          label, scan ? " with a reachability scan" : "", reply + 3);
 		rc = 0;
 	} else if (!strncmp(reply, "error ", 6)) {
-		cli_error(what, "%s", cli_safe(reply + 6, safe, sizeof safe));
+		cli_error(what, "%s", cli_escape(reply + 6));
 	} else {
 		cli_error(what, "the process closed the channel without an answer (it may be ending)");
 	}

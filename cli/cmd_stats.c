@@ -4,9 +4,12 @@
  * Prints each snapshot as a block in the style of Go's PrintMemStats():
  * every metric in human units with its delta against the previous block,
  * and the allocation rate in between. A trace is read directly (no
- * database needed); a database prints each process in turn.
+ * database needed); a database prints each process in turn. Names from
+ * the trace (labels, executable, argv) are escaped for the terminal.
+ *
+ * stats_print_trace and stats_print_db (cli.h) do the work, so the fuzz
+ * target runs them on every input it ingests.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,14 +30,26 @@ static const char usage[] =
 	"\n"
 	"  --samples       also print every periodic sample\n"
 	"  --process N     only process N (processes.id) of a database\n"
-	"  -h, --help      show this help\n";
+	"  -h, --help      show this help\n"
+	"\n"
+	"Options may come anywhere; `--` ends them.\n";
 
-static void block(struct ml_memstats *cur, struct ml_memstats *prev, int have_prev)
+/* A label as it is printed: escaped, and kept while it is the previous
+ * block's (so in two buffers used in turn). */
+#define LABEL_MAX 1300
+
+static const char *label_copy(char buf[LABEL_MAX], const char *label)
 {
-	char buf[4096];
+	snprintf(buf, LABEL_MAX, "%s", cli_escape(label));
+	return buf;
+}
+
+static void block(FILE *out, struct ml_memstats *cur, struct ml_memstats *prev, int have_prev)
+{
+	char buf[8192];
 	ml_memstats_format(buf, sizeof buf, cur, have_prev ? prev : NULL);
-	fputs(buf, stdout);
-	putchar('\n');
+	fputs(buf, out);
+	fputc('\n', out);
 }
 
 static int64_t col_opt(sqlite3_stmt *s, int i)
@@ -44,7 +59,7 @@ static int64_t col_opt(sqlite3_stmt *s, int i)
 
 /* Per module a stack passes through: how much its files told, and where
  * they came from (modules.symbols*, absent from older databases). */
-static void symbols_block(sqlite3 *db, int64_t process_id)
+static void symbols_block(FILE *out, sqlite3 *db, int64_t process_id)
 {
 	static const struct {
 		const char *level, *what;
@@ -63,73 +78,62 @@ static void symbols_block(sqlite3 *db, int64_t process_id)
 	sqlite3_bind_int64(s, 1, process_id);
 	int n = 0;
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		char path[1024], file[1024];
+		const char *path = cli_escape((const char *)sqlite3_column_text(s, 0));
 		const char *level = (const char *)sqlite3_column_text(s, 1), *what = level;
 		const char *from = (const char *)sqlite3_column_text(s, 2);
-		const char *base = strrchr(cli_safe((const char *)sqlite3_column_text(s, 0), path, sizeof path), '/');
+		const char *base = strrchr(path, '/');
 		for (size_t i = 0; i < sizeof words / sizeof *words; i++)
 			if (!strcmp(words[i].level, level))
 				what = words[i].what;
 		if (!n++)
-			printf("Symbols, per module the stacks pass through:\n");
-		printf("  %-28s %-36s", base && base[1] ? base + 1 : path, what);
+			fprintf(out, "Symbols, per module the stacks pass through:\n");
+		fprintf(out, "  %-28s %-36s", base && base[1] ? base + 1 : path, what);
 		if (from)
-			printf(" from %s: %s", from, cli_safe((const char *)sqlite3_column_text(s, 3), file, sizeof file));
-		putchar('\n');
+			fprintf(out, " from %s: %s", from, cli_escape((const char *)sqlite3_column_text(s, 3)));
+		fputc('\n', out);
 	}
 	if (n)
-		putchar('\n');
+		fputc('\n', out);
 	sqlite3_finalize(s);
 }
 
-static int stats_db(const char *path, int samples, long only)
+int stats_print_db(FILE *out, struct sqlite3 *db, int samples, long only, char *err, size_t errlen)
 {
-	char err[1024];
-	sqlite3 *db;
-	if (db_open_ro(path, &db, err, sizeof err) < 0) {
-		cli_error(path, "%s", err);
-		return 1;
-	}
+	int rc = -1;
 	sqlite3_stmt *procs = db_prepare(db, "SELECT id, pid, exe, argv, end_reason, exit_code, signal, end_ns"
-	                                     " FROM processes WHERE ?1 < 0 OR id = ?1 ORDER BY id", err, sizeof err);
+	                                     " FROM processes WHERE ?1 < 0 OR id = ?1 ORDER BY id", err, errlen);
 	sqlite3_stmt *snaps = db_prepare(db, "SELECT label, ts_ns, alloc, total_alloc, sys, heap_inuse, heap_idle,"
 	                                     " heap_released, stack_inuse, heap_objects, mallocs, frees, live, num_gc,"
 	                                     " trim_calls, rss, threads, alloc_cpu_fraction, gc_cpu_fraction"
 	                                     " FROM snapshots WHERE process_id = ? AND (? OR kind != 'sample')"
-	                                     " ORDER BY ts_ns, seq", err, sizeof err);
-	if (!procs || !snaps) {
-		cli_error(path, "%s", err);
-		sqlite3_finalize(procs);
-		sqlite3_finalize(snaps);
-		sqlite3_close(db);
-		return 1;
-	}
+	                                     " ORDER BY ts_ns, seq", err, errlen);
+	if (!procs || !snaps)
+		goto out;
 	sqlite3_bind_int64(procs, 1, only);
 	int nproc = 0;
 	while (sqlite3_step(procs) == SQLITE_ROW) {
 		nproc++;
 		const char *reason = (const char *)sqlite3_column_text(procs, 4);
-		printf("### process %lld: pid %lld %s %s", (long long)sqlite3_column_int64(procs, 0),
-		       (long long)sqlite3_column_int64(procs, 1),
-		       sqlite3_column_text(procs, 2) ? (const char *)sqlite3_column_text(procs, 2) : "?",
-		       sqlite3_column_text(procs, 3) ? (const char *)sqlite3_column_text(procs, 3) : "[]");
+		fprintf(out, "### process %lld: pid %lld %s %s", (long long)sqlite3_column_int64(procs, 0),
+		        (long long)sqlite3_column_int64(procs, 1),
+		        sqlite3_column_text(procs, 2) ? cli_escape((const char *)sqlite3_column_text(procs, 2)) : "?",
+		        sqlite3_column_text(procs, 3) ? cli_escape((const char *)sqlite3_column_text(procs, 3)) : "[]");
 		if (reason && !strcmp(reason, "exit") && sqlite3_column_type(procs, 5) != SQLITE_NULL)
-			printf(" (exit %d", sqlite3_column_int(procs, 5));
+			fprintf(out, " (exit %d", sqlite3_column_int(procs, 5));
 		else if (reason && !strcmp(reason, "signal"))
-			printf(" (killed by signal %d", sqlite3_column_int(procs, 6));
+			fprintf(out, " (killed by signal %d", sqlite3_column_int(procs, 6));
 		else
-			printf(" (%s", reason ? reason : "?");
-		printf(" after %.3f s)\n\n", (double)sqlite3_column_int64(procs, 7) / 1e9);
+			fprintf(out, " (%s", reason ? cli_escape(reason) : "?");
+		fprintf(out, " after %.3f s)\n\n", (double)sqlite3_column_int64(procs, 7) / 1e9);
 		sqlite3_bind_int64(snaps, 1, sqlite3_column_int64(procs, 0));
 		sqlite3_bind_int(snaps, 2, samples);
 		struct ml_memstats cur, prev;
-		char label[2][300];
+		char label[2][LABEL_MAX];
 		int have = 0, k = 0;
 		while (sqlite3_step(snaps) == SQLITE_ROW) {
 			memset(&cur, 0, sizeof cur);
-			snprintf(label[k], sizeof label[k], "%s",
-			         sqlite3_column_text(snaps, 0) ? (const char *)sqlite3_column_text(snaps, 0) : "");
-			cur.label = label[k];
+			const char *l = (const char *)sqlite3_column_text(snaps, 0);
+			cur.label = label_copy(label[k], l ? l : "");
 			cur.ts_ns = sqlite3_column_int64(snaps, 1);
 			cur.alloc = col_opt(snaps, 2);
 			cur.total_alloc = col_opt(snaps, 3);
@@ -148,56 +152,57 @@ static int stats_db(const char *path, int samples, long only)
 			cur.threads = col_opt(snaps, 16);
 			cur.alloc_cpu_fraction = sqlite3_column_type(snaps, 17) == SQLITE_NULL ? -1 : sqlite3_column_double(snaps, 17);
 			cur.gc_cpu_fraction = sqlite3_column_type(snaps, 18) == SQLITE_NULL ? -1 : sqlite3_column_double(snaps, 18);
-			block(&cur, &prev, have);
+			block(out, &cur, &prev, have);
 			prev = cur;
 			have = 1;
 			k ^= 1;
 		}
 		sqlite3_reset(snaps);
-		symbols_block(db, sqlite3_column_int64(procs, 0));
+		symbols_block(out, db, sqlite3_column_int64(procs, 0));
 	}
+	if (!nproc) {
+		if (only >= 0)
+			snprintf(err, errlen, "no process %ld in the database", only);
+		else
+			snprintf(err, errlen, "the database holds no process");
+		goto out;
+	}
+	rc = 0;
+out:
 	sqlite3_finalize(procs);
 	sqlite3_finalize(snaps);
-	sqlite3_close(db);
-	if (!nproc) {
-		cli_error(path, only >= 0 ? "no process %ld in the database" : "the database holds no process", only);
-		return 1;
-	}
-	return 0;
+	return rc;
 }
 
 /* A trace: only its meta frames are needed. */
-static int stats_trace(const char *path, int samples)
+int stats_print_trace(FILE *out, const char *path, int samples, char *err, size_t errlen)
 {
 	struct ml_reader r;
 	struct trace_meta m;
 	struct ml_frame f;
-	char err[512];
 	int rc;
 	memset(&m, 0, sizeof m);
 	if (ml_reader_open(&r, path) < 0) {
-		cli_error(path, "%s", r.err);
-		ml_reader_close(&r);
-		return 1;
+		snprintf(err, errlen, "%s", r.err);
+		goto out_fail;
 	}
 	while ((rc = ml_reader_next(&r, &f)) == ML_READ_FRAME)
-		if (f.tag == ML_FRAME_META && trace_meta_frame(&m, f.data, f.len, err, sizeof err) < 0) {
-			cli_error(path, "%s", err);
+		if (f.tag == ML_FRAME_META && trace_meta_frame(&m, f.data, f.len, err, errlen) < 0)
 			goto out_fail;
-		}
 	if (rc == ML_READ_ERROR) {
-		cli_error(path, "%s", r.err);
+		snprintf(err, errlen, "%s", r.err);
 		goto out_fail;
 	}
 	if (!m.have_proc) {
-		cli_error(path, "trace is empty");
+		snprintf(err, errlen, "trace is empty");
 		goto out_fail;
 	}
-	printf("### pid %lld %s %s%s\n\n", (long long)m.pid, m.exe ? m.exe : "?", m.argv_json ? m.argv_json : "[]",
-	       rc == ML_READ_TRUNCATED ? " (trace truncated)" : "");
+	fprintf(out, "### pid %lld %s %s%s\n\n", (long long)m.pid, m.exe ? cli_escape(m.exe) : "?",
+	        m.argv_json ? cli_escape(m.argv_json) : "[]", rc == ML_READ_TRUNCATED ? " (trace truncated)" : "");
 	static const char *const kinds[] = { "start", "sample", "user", "exit" };
 	struct ml_memstats cur, prev;
-	int have = 0;
+	char label[2][LABEL_MAX];
+	int have = 0, k = 0;
 	for (size_t i = 0; i < m.nsnaps; i++) {
 		const struct tm_snapshot *s = &m.snaps[i];
 		if (s->kind == ML_SNAP_SAMPLE && !samples)
@@ -205,7 +210,7 @@ static int stats_trace(const char *path, int samples)
 		const uint64_t *v = s->f;
 		int full = !(s->flags & 2);
 		memset(&cur, 0, sizeof cur);
-		cur.label = s->kind == ML_SNAP_USER ? s->label : kinds[s->kind];
+		cur.label = label_copy(label[k], s->kind == ML_SNAP_USER ? s->label : kinds[s->kind]);
 		cur.ts_ns = s->ns;
 		cur.alloc = (int64_t)(v[ML_SF_TOTAL_ALLOC] - v[ML_SF_FREED_BYTES]);
 		cur.total_alloc = (int64_t)v[ML_SF_TOTAL_ALLOC];
@@ -216,16 +221,18 @@ static int stats_trace(const char *path, int samples)
 		cur.stack_inuse = full ? (int64_t)v[ML_SF_STACK_INUSE] : -1;
 		cur.mallocs = (int64_t)v[ML_SF_MALLOCS];
 		cur.frees = (int64_t)v[ML_SF_FREES];
-		cur.heap_objects = cur.live = cur.mallocs - cur.frees;
+		/* in uint64_t: a hostile trace's counts may be anything */
+		cur.heap_objects = cur.live = (int64_t)(v[ML_SF_MALLOCS] - v[ML_SF_FREES]);
 		cur.num_gc = -1;
 		cur.trim_calls = (int64_t)v[ML_SF_TRIM_CALLS];
 		cur.rss = v[ML_SF_RSS] ? (int64_t)v[ML_SF_RSS] : -1;
 		cur.threads = full ? (int64_t)v[ML_SF_THREADS] : -1;
 		cur.alloc_cpu_fraction = ml_counters_alloc_share(v);
 		cur.gc_cpu_fraction = -1;
-		block(&cur, &prev, have);
+		block(out, &cur, &prev, have);
 		prev = cur;
 		have = 1;
+		k ^= 1;
 	}
 	trace_meta_free(&m);
 	ml_reader_close(&r);
@@ -233,7 +240,7 @@ static int stats_trace(const char *path, int samples)
 out_fail:
 	trace_meta_free(&m);
 	ml_reader_close(&r);
-	return 1;
+	return -1;
 }
 
 int cmd_stats(int argc, char **argv)
@@ -246,7 +253,7 @@ int cmd_stats(int argc, char **argv)
 	};
 	int samples = 0, c;
 	long only = -1;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 's':
 			samples = 1;
@@ -261,6 +268,7 @@ int cmd_stats(int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		default:
+			cli_bad_option("stats", c, argv);
 			fputs(usage, stderr);
 			return 2;
 		}
@@ -276,5 +284,24 @@ int cmd_stats(int argc, char **argv)
 		cli_error(path, "cannot open");
 		return 1;
 	}
-	return t ? stats_trace(path, samples) : stats_db(path, samples, only);
+	char err[1024];
+	if (t) {
+		if (stats_print_trace(stdout, path, samples, err, sizeof err) < 0) {
+			cli_error(path, "%s", err);
+			return 1;
+		}
+		return 0;
+	}
+	sqlite3 *db;
+	if (db_open_ro(path, &db, err, sizeof err) < 0) {
+		cli_error(path, "%s", err);
+		return 1;
+	}
+	int rc = stats_print_db(stdout, db, samples, only, err, sizeof err);
+	sqlite3_close(db);
+	if (rc < 0) {
+		cli_error(path, "%s", err);
+		return 1;
+	}
+	return 0;
 }

@@ -68,33 +68,32 @@ int cmd_symbolize(int argc, char **argv)
 		goto out;
 	}
 	const char *path = argv[optind];
-	char err[1024], safe[1024];
+	char err[1024];
 	sqlite3 *db;
 	rc = 1;
-	cli_safe(path, safe, sizeof safe);
 	/* db_open_rw() would create a new, empty database */
 	if (access(path, F_OK) != 0) {
-		cli_error(safe, "cannot open: %s", strerror(errno));
+		cli_error(path, "cannot open: %s", strerror(errno));
 		goto out;
 	}
 	if (cli_is_trace(path) == 1) {
-		cli_error(safe, "is a trace: `memledger ingest` it (it takes --debug-dir and --sysroot too)");
+		cli_error(path, "is a trace: `memledger ingest` it (it takes --debug-dir and --sysroot too)");
 		goto out;
 	}
 	if (db_open_rw(path, &db, err, sizeof err) < 0) {
-		cli_error(safe, "%s", err);
+		cli_error(path, "%s", err);
 		goto out;
 	}
 	struct resym_stats st;
 	if (resymbolize_db(db, cli_symopts_search(&so), cli_sym_warn, &st, err, sizeof err) < 0) {
-		cli_error(safe, "%s (the database is unchanged)", err);
+		cli_error(path, "%s (the database is unchanged)", err);
 		sqlite3_close(db);
 		goto out;
 	}
 	sqlite3_close(db);
 	if (!quiet)
-		fprintf(stderr, "memledger: %s: %zu of %zu frames named before, %zu of %zu now\n", safe,
-		        st.named_before, st.frames_before, st.named_after, st.frames_after);
+		cli_error(path, "%zu of %zu frames named before, %zu of %zu now",
+		          st.named_before, st.frames_before, st.named_after, st.frames_after);
 	rc = 0;
 out:
 	cli_symopts_free(&so);

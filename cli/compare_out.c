@@ -2,26 +2,18 @@
  * compare_out.c - see compare_out.h.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "cli/compare_out.h"
 #include "compare/sitekey.h"
 
 const char *out_safe(const char *s, char *buf, size_t cap)
 {
-	size_t i;
-
-	if (!s)
-		s = "";
-	for (i = 0; s[i]; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			break;
-	if (!s[i])
-		return s;
-	for (i = 0; s[i] && i + 1 < cap; i++)
-		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	buf[i] = 0;
+	/* one escaping rule for every terminal line: cli_escape's */
+	snprintf(buf, cap, "%s", cli_escape(s ? s : ""));
 	return buf;
 }
 

@@ -16,7 +16,7 @@
 
 #include "ingest/json.h"
 
-/** s with control bytes (and DEL) replaced by '?', in buf (truncated to cap). */
+/** s escaped as cli_escape() does (control bytes as \\xNN), in buf, truncated to cap. */
 const char *out_safe(const char *s, char *buf, size_t cap);
 
 /**

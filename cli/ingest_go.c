@@ -38,10 +38,10 @@ int ingest_go_inputs(struct ingest *ig, char **paths, int n, const struct ingest
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			loaded = 1;
 			if (warn[0])
-				fprintf(stderr, "memledger: %s%s\n", warn,
+				cli_note("%s%s", warn,
 				        st.truncated ? " (the process is marked truncated)" : "");
 			if (!quiet)
-				fprintf(stderr, "memledger: %d Go input%s: process %lld (Go, %s) in %.2f s\n", ngo,
+				cli_note("%d Go input%s: process %lld (Go, %s) in %.2f s", ngo,
 				        ngo == 1 ? "" : "s", (long long)st.process_id, st.end_reason,
 				        (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9);
 		}

@@ -13,7 +13,8 @@ static const char usage[] =
 	"\n"
 	"  run [-o TRACE] [--interval MS] [--depth N] [--no-follow] [--snapshot-every S] [--report] -- PROG [ARG...]\n"
 	"                         run PROG with the tracer; write TRACE (memledger.PROG.PID.mlt)\n"
-	"  ingest [-o DB] TRACE...  load traces into a SQLite database (TRACE.db)\n"
+	"  ingest [-o DB] [--force] TRACE...\n"
+	"                         load traces into a SQLite database (the root TRACE.db)\n"
 	"  report [-o OUT.html] [--template DIR] DB\n"
 	"                         write a self-contained HTML report\n"
 	"  query [--csv|--json] DB SQL\n"
@@ -31,7 +32,8 @@ static const char usage[] =
 	"  symbolize [--debug-dir DIR]... [--sysroot DIR] DB\n"
 	"                         look DB's stacks up again, now that symbols can be found\n"
 	"\n"
-	"Run `memledger COMMAND --help` for a command's options.\n";
+	"Run `memledger COMMAND --help` for a command's options. Options may follow\n"
+	"the arguments (except run's, which end at PROG); `--` ends them.\n";
 
 static const struct {
 	const char *name;

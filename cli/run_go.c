@@ -259,10 +259,12 @@ static void filter_feed(struct filter *f, const char *s, size_t n)
 	}
 }
 
-/* The end of stderr: a held partial line is the program's last bytes. */
+/* The end of stderr: a held partial line is the program's last bytes,
+ * unless it is the start of a gctrace line the program's exit cut short
+ * (a run without us would not have printed it at all). */
 static void filter_end(struct filter *f)
 {
-	if (f->n)
+	if (f->n && (f->show_gc || !held_is_gctrace(f)))
 		write_all(2, f->held, f->n, NULL);
 	f->n = 0;
 }
@@ -486,7 +488,8 @@ static int ingest_report(const char *trace)
 		cli_error(db, "%s", err);
 		goto out;
 	}
-	fprintf(stderr, "memledger: database: %s\nmemledger: report: %s\n", db, html);
+	cli_note("database: %s", db);
+	cli_note("report: %s", html);
 	rc = 0;
 out:
 	free(db);
@@ -655,7 +658,7 @@ int run_go(char **prog, const char *resolved, const char *out, long interval_ms,
 		if (close(t.fd) < 0 || t.failed)
 			cli_error(trace, "could not write the whole trace");
 		t.fd = -1;
-		fprintf(stderr, "memledger: wrote %s\n", trace);
+		cli_note("wrote %s", trace);
 		if (report)
 			ingest_report(trace);
 	}

@@ -57,32 +57,10 @@ void cli_symopts_free(struct cli_symopts *o)
 	memset(o, 0, sizeof *o);
 }
 
-const char *cli_safe(const char *s, char *buf, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t k = 0;
-	if (!s)
-		s = "?";
-	for (; *s && k + 5 < n; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x20 || c == 0x7f) {
-			buf[k++] = '\\';
-			buf[k++] = 'x';
-			buf[k++] = hex[c >> 4];
-			buf[k++] = hex[c & 15];
-		} else {
-			buf[k++] = (char)c;
-		}
-	}
-	buf[k] = 0;
-	return buf;
-}
-
 void cli_sym_warn(const struct sym_module_status *st)
 {
-	char path[1024], other[1024];
-	cli_safe(st->path, path, sizeof path);
-	cli_safe(st->other_file, other, sizeof other);
+	/* cli_error escapes what it prints */
+	const char *path = st->path ? st->path : "?", *other = st->other_file ? st->other_file : "?";
 	if (st->other_file && strcmp(st->other_file, st->path))
 		cli_error(path, "warning: %s has build-id %s, the trace recorded %s: not used, so this module's"
 		          " frames stay module+offset (--sysroot or --debug-dir can point at the right files)",

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,18 +14,149 @@
 #include "cli/cli.h"
 #include "format/trace.h"
 
+/* ---------------------------------------------------------------- escaping */
+
+/* Length of the UTF-8 sequence at s that a terminal shows as text: 1..4,
+ * or 0 for a byte to escape (a control, a C1 control or bidi override
+ * encoded in UTF-8, or not valid UTF-8 at all). */
+static size_t printable_len(const unsigned char *s)
+{
+	unsigned c = s[0];
+	if (c < 0x20 || c == 0x7f)
+		return 0;
+	if (c < 0x80)
+		return 1;
+	size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+	if (!len)
+		return 0;
+	uint32_t cp = c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)   /* also stops at the terminating NUL */
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;  /* overlong, out of range, or a surrogate */
+	if (cp <= 0x9f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
+		return 0;  /* C1 controls (0x9b is CSI); bidi overrides and isolates */
+	return len;
+}
+
+const char *cli_escape(const char *str)
+{
+	static char *ring[8];
+	static size_t cap[8];
+	static unsigned next;
+	const unsigned char *s = (const unsigned char *)(str ? str : "(null)");
+	size_t need = strlen((const char *)s) * 4 + 1;
+	unsigned k = next++ % 8;
+	if (need > cap[k]) {
+		char *p = realloc(ring[k], need);
+		if (!p)
+			return "?";
+		ring[k] = p;
+		cap[k] = need;
+	}
+	char *o = ring[k];
+	while (*s) {
+		size_t l = printable_len(s);
+		if (l) {
+			memcpy(o, s, l);
+			o += l;
+			s += l;
+		} else {
+			static const char hex[] = "0123456789abcdef";
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hex[*s >> 4];
+			*o++ = hex[*s & 15];
+			s++;
+		}
+	}
+	*o = 0;
+	return ring[k];
+}
+
+/* "memledger: [what: ]message", escaped as a whole, on stderr. */
+static void say(const char *what, const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	fprintf(stderr, "memledger: %s%s%s\n", what ? cli_escape(what) : "", what ? ": " : "",
+	        cli_escape(msg ? msg : fmt));
+	free(msg);
+}
+
 void cli_error(const char *what, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "memledger: ");
-	if (what)
-		fprintf(stderr, "%s: ", what);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(what, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
+void cli_note(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	say(NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* ---------------------------------------------------------------- options */
+
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+	/* Operands met so far. getopt_long's "-" mode hands them over in
+	 * order (whatever POSIXLY_CORRECT says); at the end they go back into
+	 * argv just before what follows "--", so argv[optind..] is every
+	 * operand in its order. */
+	static char **ops;
+	static int nops, started;
+	char spec[64];
+	if (!started) {
+		started = 1;
+		optind = 0;
+		nops = 0;
+		free(ops);
+		ops = calloc((size_t)argc + 1, sizeof *ops);
+	}
+	/* out of memory for the list: options first, as POSIX has it */
+	snprintf(spec, sizeof spec, "%s:%s", ops ? "-" : "+", shortopts[0] == '+' ? shortopts + 1 : shortopts);
+	opterr = 0;
+	for (;;) {
+		int c = getopt_long(argc, argv, spec, longopts, NULL);
+		if (c == 1) {
+			if (ops)
+				ops[nops++] = optarg;
+			continue;
+		}
+		if (c != -1)
+			return c;
+		/* argv[optind..] follows "--" (or nothing); the slots before it
+		 * held options and operands already read. */
+		for (int i = 0; ops && i < nops; i++)
+			argv[optind - nops + i] = ops[i];
+		optind -= ops ? nops : 0;
+		free(ops);
+		ops = NULL;
+		started = 0;
+		return -1;
+	}
+}
+
+void cli_bad_option(const char *cmd, int c, char **argv)
+{
+	char letter[3] = { '-', (char)optopt, 0 };
+	if (c == ':')
+		cli_error(cmd, "option %s needs a value (see --help)", argv[optind - 1]);
+	else if (optopt)
+		cli_error(cmd, "unknown option %s (see --help)", letter);
+	else
+		cli_error(cmd, "unknown option %s (see --help)", argv[optind - 1]);
+}
 char *cli_replace_ext(const char *path, const char *old_ext, const char *ext)
 {
 	size_t n = strlen(path), o = strlen(old_ext);

@@ -139,11 +139,30 @@ static void line(struct out *o, const char *name, int kind, int64_t cur, const i
 	put(o, "\n");
 }
 
+/* f is a fraction from a trace, so possibly anything, NaN included:
+ * clamp before the conversion, which is undefined out of range. */
 static void put_percent(struct out *o, double f)
 {
+	if (!(f >= 0)) {
+		put(o, "n/a");
+		return;
+	}
+	if (f > 1e9)
+		f = 1e9;
 	uint64_t v = (uint64_t)(f * 10000.0 + 0.5);  /* percent * 100 */
 	put_fixed2(o, v);
 	put(o, "%");
+}
+
+/* Growth per second of a counter from prev to cur over dt ns, or -1 when
+ * it is no rate: a counter unknown, or going backwards (a damaged trace).
+ * Computed in double and clamped before the conversion to an integer. */
+static int64_t per_second(int64_t cur, int64_t prev, int64_t dt)
+{
+	if (cur < 0 || prev < 0 || cur < prev || dt <= 0)
+		return -1;
+	double r = (double)(cur - prev) * 1e9 / (double)dt;
+	return r >= 9.2e18 ? INT64_MAX : (int64_t)r;
 }
 
 static void put_ms(struct out *o, int64_t ns)
@@ -192,15 +211,20 @@ size_t ml_memstats_format(char *dst, size_t cap, const struct ml_memstats *c,
 	put(&o, "\n");
 	line(&o, "RSS", BYTES, c->rss, PREV(rss), NULL);
 	line(&o, "Threads", COUNT, c->threads, PREV(threads), NULL);
-	if (p && c->ts_ns > p->ts_ns && c->total_alloc >= 0 && p->total_alloc >= 0) {
+	if (p && c->ts_ns > p->ts_ns && p->ts_ns >= 0 && c->total_alloc >= 0 && p->total_alloc >= 0) {
 		int64_t dt = c->ts_ns - p->ts_ns;
-		uint64_t bps = (uint64_t)((double)(c->total_alloc - p->total_alloc) * 1e9 / (double)dt);
-		uint64_t aps = (uint64_t)((double)(c->mallocs - p->mallocs) * 1e9 / (double)dt);
+		int64_t bps = per_second(c->total_alloc, p->total_alloc, dt);
+		int64_t aps = per_second(c->mallocs, p->mallocs, dt);
 		put_pad(&o, "AllocRate", 14);
-		put_bytes(&o, (int64_t)bps);
-		put(&o, "/s, ");
-		put_u(&o, aps);
-		put(&o, " allocs/s since ");
+		if (bps < 0 || aps < 0) {
+			put(&o, "n/a (the counters went backwards)");
+		} else {
+			put_bytes(&o, bps);
+			put(&o, "/s, ");
+			put_i(&o, aps);
+			put(&o, " allocs/s");
+		}
+		put(&o, " since ");
 		put(&o, p->label ? p->label : "previous");
 		put(&o, "\n");
 	}

@@ -2,12 +2,31 @@
  * db.c - see db.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "format/trace.h"
 #include "ingest/db.h"
+
+#define LOCKED_MSG "the database is locked by another process (waited %d s for it)"
+
+static int is_locked(sqlite3 *db)
+{
+	int rc = sqlite3_errcode(db);
+	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
+}
+
+const char *db_errmsg(sqlite3 *db)
+{
+	static char msg[96];
+	if (!is_locked(db))
+		return sqlite3_errmsg(db);
+	snprintf(msg, sizeof msg, LOCKED_MSG, DB_LOCK_WAIT_MS / 1000);
+	return msg;
+}
 
 extern const char embedded_ingest_schema_sql[];
 
@@ -15,7 +34,7 @@ int db_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
 {
 	char *msg = NULL;
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "database: %s", msg ? msg : sqlite3_errmsg(db));
+		snprintf(err, errlen, "database: %s", is_locked(db) || !msg ? db_errmsg(db) : msg);
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -26,7 +45,7 @@ sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = NULL;
 	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(db));
+		snprintf(err, errlen, "database: %s", db_errmsg(db));
 		return NULL;
 	}
 	return s;
@@ -64,10 +83,22 @@ int db_step(sqlite3 *db, sqlite3_stmt *s, char *err, size_t errlen)
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "database: %s", sqlite3_errmsg(db));
+		snprintf(err, errlen, "database: %s", db_errmsg(db));
 		return -1;
 	}
 	return 0;
+}
+
+/* 1 if path starts with the trace magic. */
+static int is_trace(const char *path)
+{
+	char buf[ML_MAGIC_LEN];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf);
+	close(fd);
+	return n == (ssize_t)sizeof buf && !memcmp(buf, ML_MAGIC, ML_MAGIC_LEN);
 }
 
 /* A file that exists must be a memledger database of our version. */
@@ -75,21 +106,24 @@ static int check_ours(sqlite3 *db, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = NULL;
 	int rc = sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &s, NULL);
-	if (rc == SQLITE_NOTADB) {
-		snprintf(err, errlen, "not a SQLite database");
-		return -1;
-	}
 	if (rc != SQLITE_OK) {
-		int other = db_int(db, "SELECT count(*) FROM sqlite_master", -1);
-		if (other < 0)
-			snprintf(err, errlen, "not a SQLite database");
+		/* Reading the schema needs a shared lock: a writer that holds
+		 * the database longer than the busy timeout shows up here. */
+		if (is_locked(db))
+			snprintf(err, errlen, LOCKED_MSG, DB_LOCK_WAIT_MS / 1000);
+		else if (rc == SQLITE_NOTADB || db_int(db, "SELECT count(*) FROM sqlite_master", -1) < 0)
+			snprintf(err, errlen, "not a memledger database: not a SQLite file");
 		else
 			snprintf(err, errlen, "not a memledger database");
 		sqlite3_finalize(s);
 		return -1;
 	}
-	if (sqlite3_step(s) != SQLITE_ROW) {
-		snprintf(err, errlen, "not a memledger database (no schema version)");
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		if (is_locked(db))
+			snprintf(err, errlen, LOCKED_MSG, DB_LOCK_WAIT_MS / 1000);
+		else
+			snprintf(err, errlen, "not a memledger database (no schema version)");
 		sqlite3_finalize(s);
 		return -1;
 	}
@@ -120,34 +154,66 @@ static int db_open_flags(const char *path, int flags, sqlite3 **out, char *err, 
 		sqlite3_close(db);
 		return -1;
 	}
-	sqlite3_busy_timeout(db, 5000);
+	sqlite3_busy_timeout(db, DB_LOCK_WAIT_MS);
 	*out = db;
+	return 0;
+}
+
+/* Refuse what cannot hold a database, with the real reason: SQLite says
+ * only "unable to open database file". A new file is created here, empty.
+ * 0 or -1. */
+static int check_writable(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	if (!*path || !strcmp(path, ":memory:"))
+		return 0;  /* SQLite's temporary databases: no file */
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "is a directory");
+			return -1;
+		}
+		/* /dev/null, a FIFO, a terminal: the pages written could not
+		 * be read back. */
+		if (!S_ISREG(st.st_mode)) {
+			snprintf(err, errlen, "not a regular file: the database must be a file");
+			return -1;
+		}
+		if (is_trace(path)) {
+			snprintf(err, errlen, "a memledger trace, not a database (left as it is)");
+			return -1;
+		}
+	}
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot write the database: %s", strerror(errno));
+		return -1;
+	}
+	close(fd);
 	return 0;
 }
 
 int db_open_rw(const char *path, sqlite3 **out, char *err, size_t errlen)
 {
 	struct stat st;
-	int exists = stat(path, &st) == 0;
-	if (exists && S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "is a directory");
+	sqlite3 *db = NULL;
+	int existed = stat(path, &st) == 0;
+	if (check_writable(path, err, errlen) < 0)
 		return -1;
-	}
-	int empty = exists && st.st_size == 0;
-	sqlite3 *db;
+	/* An empty file (or one just created) gets the schema. */
+	int empty = !existed || st.st_size == 0 || !strcmp(path, ":memory:") || !*path;
 	/* One connection, used by one thread: no per-call mutex. */
 	if (db_open_flags(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 	                  &db, err, errlen) < 0)
-		return -1;
-	if (exists && !empty && check_ours(db, err, errlen) < 0)
+		goto out_close;
+	if (!empty && check_ours(db, err, errlen) < 0)
 		goto out_close;
 	/* A lost power cut is the only risk synchronous=OFF adds: a killed
 	 * ingest still rolls back from its journal. The cache stays bounded
 	 * (64 MiB) and big sorts (index builds) spill to temporary files. */
 	if (db_exec(db, "PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;", err, errlen) < 0)
 		goto out_close;
-	if (!exists || empty) {
-		if (db_exec(db, "BEGIN", err, errlen) < 0 ||
+	if (empty) {
+		if (db_exec(db, "BEGIN IMMEDIATE", err, errlen) < 0 ||
 		    db_exec(db, embedded_ingest_schema_sql, err, errlen) < 0 ||
 		    db_exec(db, DB_ALLOCATION_INDEXES, err, errlen) < 0 ||
 		    db_exec(db, "INSERT OR REPLACE INTO meta VALUES ('schema_version', '" ML_SCHEMA_VERSION "');"
@@ -160,9 +226,42 @@ int db_open_rw(const char *path, sqlite3 **out, char *err, size_t errlen)
 	return 0;
 out_close:
 	sqlite3_close(db);
-	if (!exists)
+	if (!existed && *path && strcmp(path, ":memory:"))
 		unlink(path);
 	return -1;
+}
+
+int db_check_readable(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		snprintf(err, errlen, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "is a directory");
+		return -1;
+	}
+	if (is_trace(path)) {
+		snprintf(err, errlen, "a memledger trace, not a database: load it first with `memledger ingest`");
+		return -1;
+	}
+	sqlite3 *db;
+	if (db_open_flags(path, SQLITE_OPEN_READONLY, &db, err, errlen) < 0)
+		return -1;
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s) == SQLITE_ROW ? SQLITE_OK : sqlite3_errcode(db);
+	if (rc != SQLITE_OK) {
+		if (is_locked(db))
+			snprintf(err, errlen, LOCKED_MSG, DB_LOCK_WAIT_MS / 1000);
+		else
+			snprintf(err, errlen, "not a memledger database: not a SQLite file");
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return rc == SQLITE_OK ? 0 : -1;
 }
 
 int db_open_ro(const char *path, sqlite3 **out, char *err, size_t errlen)
@@ -174,6 +273,10 @@ int db_open_ro(const char *path, sqlite3 **out, char *err, size_t errlen)
 	}
 	if (S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen, "is a directory");
+		return -1;
+	}
+	if (is_trace(path)) {
+		snprintf(err, errlen, "a memledger trace, not a database: load it first with `memledger ingest`");
 		return -1;
 	}
 	sqlite3 *db;

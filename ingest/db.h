@@ -11,6 +11,10 @@
 
 #define ML_SCHEMA_VERSION "2"
 
+/* How long an open or a statement waits for another process's lock on
+ * the database before it gives up and says so (db_errmsg). */
+#define DB_LOCK_WAIT_MS 5000
+
 /* Created after a trace's allocations are loaded (see schema.sql). */
 #define DB_ALLOCATION_INDEXES \
 	"CREATE INDEX IF NOT EXISTS allocations_stack ON allocations(stack_id);" \
@@ -19,13 +23,28 @@
 
 /**
  * Open path for writing, creating it with the schema if it is new.
- * An existing file must be a memledger database of this schema version.
- * 0, or -1 with a reason in err.
+ * An existing file must be a memledger database of this schema version
+ * (an empty regular file counts as new). A directory, a device such as
+ * /dev/null, a trace, or a path that cannot be written is refused with
+ * the reason. 0, or -1 with a reason in err (a file it created is
+ * removed again).
  */
 int db_open_rw(const char *path, sqlite3 **out, char *err, size_t errlen);
 
-/** Open an existing memledger database read-only. 0 or -1. */
+/** Open an existing memledger database read-only. 0, or -1 with a reason
+ * in err (a trace given for a database says to ingest it first). */
 int db_open_ro(const char *path, sqlite3 **out, char *err, size_t errlen);
+
+/** sqlite3_errmsg(db); for a lock held past DB_LOCK_WAIT_MS, a sentence
+ * that says the database is locked and how long we waited. */
+const char *db_errmsg(sqlite3 *db);
+
+/**
+ * Whether path can be read as a SQLite database now: a directory, a trace,
+ * a file that is not SQLite, or a lock held past DB_LOCK_WAIT_MS each give
+ * their reason. Nothing about the schema is checked. 0, or -1 with err.
+ */
+int db_check_readable(const char *path, char *err, size_t errlen);
 
 /** Run SQL with no result rows. 0, or -1 with sqlite's message in err. */
 int db_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);

@@ -64,9 +64,16 @@ static void progress_draw(struct progress *p, double frac, const char *what)
 	for (int i = 0; i < width; i++)
 		bar[i] = i < fill ? '#' : '.';
 	bar[width] = 0;
+	/* The bar goes to a terminal: the file's name shows in plain ASCII,
+	 * anything else as '?', so it cannot drive the terminal and keeps
+	 * its width. */
 	const char *base = strrchr(p->name, '/');
-	fprintf(stderr, "\rmemledger: %-28.28s [%s] %3d%% %-10s", base ? base + 1 : p->name, bar,
-	        (int)(frac * 100), what);
+	char name[29];
+	size_t n = 0;
+	for (const char *c = base ? base + 1 : p->name; *c && n < sizeof name - 1; c++)
+		name[n++] = *c >= 0x20 && *c < 0x7f ? *c : '?';
+	name[n] = 0;
+	fprintf(stderr, "\rmemledger: %-28s [%s] %3d%% %-10s", name, bar, (int)(frac * 100), what);
 	p->drawn = 1;
 }
 
@@ -80,6 +87,69 @@ static void progress_clear(struct progress *p)
 static double read_frac(const struct ml_reader *r)
 {
 	return r->file_size ? (double)r->file_read / (double)r->file_size : 0;
+}
+
+/* ---------------------------------------------------------------- identity */
+
+int ingest_peek(const char *path, struct ingest_peek *pk)
+{
+	struct ml_reader r;
+	struct trace_meta m;
+	struct ml_frame f;
+	char err[256];
+	int rc = -1;
+	memset(&m, 0, sizeof m);
+	memset(pk, 0, sizeof *pk);
+	if (ml_reader_open(&r, path) < 0)
+		goto out;
+	/* PROC is the first record of the first META frame. */
+	while (ml_reader_next(&r, &f) == ML_READ_FRAME) {
+		if (f.tag != ML_FRAME_META)
+			continue;
+		if (trace_meta_frame(&m, f.data, f.len, err, sizeof err) == 0 && m.have_proc) {
+			pk->pid = m.pid;
+			pk->ppid = m.ppid;
+			pk->unix0_ns = m.unix0;
+			rc = 0;
+		}
+		break;
+	}
+out:
+	trace_meta_free(&m);
+	ml_reader_close(&r);
+	return rc;
+}
+
+/* A trace names its process image by the PROC record: pid, parent pid,
+ * the wall clock at start (in ns) and the executable. Two images cannot
+ * share all four: an exec'd image keeps the pid but starts later, a
+ * forked child has its own pid. 1 with err set if the database already
+ * holds this image, 0 if not, -1 on a database error. */
+static int already_loaded(sqlite3 *db, const struct trace_meta *m, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = db_prepare(db, "SELECT id, trace_file FROM processes WHERE pid = ? AND ppid IS ?"
+	                                 " AND start_unix_ns = ? AND exe IS ? ORDER BY id LIMIT 1", err, errlen);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, m->pid);
+	sqlite3_bind_int64(s, 2, m->ppid);
+	sqlite3_bind_int64(s, 3, (int64_t)m->unix0);
+	db_bind_text(s, 4, m->exe);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char *from = (const char *)sqlite3_column_text(s, 1);
+		snprintf(err, errlen, "already loaded as process %lld (pid %lld%s%s); --force loads it again",
+		         (long long)sqlite3_column_int64(s, 0), (long long)m->pid, from ? ", from " : "",
+		         from ? from : "");
+		rc = 1;
+	} else if (rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		snprintf(err, errlen, "database: %s", db_errmsg(db));
+		rc = -1;
+	}
+	sqlite3_finalize(s);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- passes */
@@ -187,9 +257,13 @@ int ingest_trace(struct ingest *ig, const char *path, const struct ingest_opts *
 	if (!realpath(path, abspath))
 		snprintf(abspath, sizeof abspath, "%s", path);
 
-	if (db_exec(ig->db, "BEGIN", err, errlen) < 0)
+	/* IMMEDIATE: wait for another writer (up to DB_LOCK_WAIT_MS) here,
+	 * not halfway through the load. */
+	if (db_exec(ig->db, "BEGIN IMMEDIATE", err, errlen) < 0)
 		goto out;
 	in_tx = 1;
+	if (!(o && o->force) && already_loaded(ig->db, &m, err, errlen) != 0)
+		goto out;
 	/* Into an empty table, load without the indexes and build them after. */
 	int rebuild = db_int(ig->db, "SELECT count(*) FROM (SELECT 1 FROM allocations LIMIT 1)", 1) == 0;
 	if (rebuild && db_exec(ig->db, "DROP INDEX IF EXISTS allocations_stack;"

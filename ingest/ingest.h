@@ -38,6 +38,7 @@ struct ingest_opts {
 	 * (--alloc-fn; see sitename.h), not copied */
 	const char *const *alloc_fns;
 	size_t nalloc_fns;
+	int force;              /* load a trace whose process the database holds already */
 };
 
 struct ingest_stats {
@@ -50,9 +51,24 @@ struct ingest_stats {
 
 /** Open (or create) the database. 0, or -1 with a reason in err. */
 int ingest_open(struct ingest *ig, const char *db_path, char *err, size_t errlen);
-/** Load one trace. 0, or -1 with a one-line reason in err (database unchanged). */
+/**
+ * Load one trace. 0, or -1 with a one-line reason in err (database
+ * unchanged). A trace whose process image the database already holds
+ * (same pid, parent pid, start time and executable) is refused, naming
+ * that process, unless opts->force.
+ */
 int ingest_trace(struct ingest *ig, const char *path, const struct ingest_opts *o,
                  struct ingest_stats *st, char *err, size_t errlen);
 void ingest_close(struct ingest *ig);
+
+/** Who a trace is: its PROC record. */
+struct ingest_peek {
+	int64_t pid, ppid;
+	uint64_t unix0_ns;      /* wall clock when the process image started */
+};
+
+/** Read only the PROC record of the trace at path. 0, or -1 if the file
+ * is not a trace or has no process record. */
+int ingest_peek(const char *path, struct ingest_peek *pk);
 
 #endif

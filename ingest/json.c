@@ -76,6 +76,18 @@ void jbuf_add_string(struct jbuf *b, const char *str, size_t n)
 	while (i < n) {
 		unsigned c = s[i];
 		size_t l = utf8_len(s + i, n - i);
+		/* C1 controls (U+0080-U+009F) and bidi overrides (U+202A-E,
+		 * U+2066-9) are escaped too, so JSON shown on a terminal
+		 * cannot drive it or reorder it; the decoded text is the same. */
+		uint32_t cp = l == 2 ? (uint32_t)(s[i] & 0x1f) << 6 | (s[i + 1] & 0x3f)
+		            : l == 3 ? (uint32_t)(s[i] & 0x0f) << 12 | (uint32_t)(s[i + 1] & 0x3f) << 6 | (s[i + 2] & 0x3f)
+		            : 0;
+		if ((l == 2 && cp <= 0x9f) || (l == 3 && ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)))) {
+			snprintf(esc, sizeof esc, "\\u%04x", (unsigned)cp);
+			jbuf_add(b, esc, 6);
+			i += l;
+			continue;
+		}
 		if (l > 1) {
 			jbuf_add(b, (const char *)s + i, l);
 			i += l;

@@ -271,6 +271,19 @@ static int runtime_caches(struct ctx *c)
 	return 0;
 }
 
+/* A double as int64_t, held at the range (a damaged trace can hold
+ * anything; the cast alone would be undefined) and NaN as 0. */
+static int64_t to_i64(double x)
+{
+	if (!(x == x))
+		return 0;
+	if (x >= 9.2e18)
+		return INT64_MAX;
+	if (x <= -9.2e18)
+		return INT64_MIN;
+	return (int64_t)x;
+}
+
 /* The tolerance of the baseline rule (see verdicts.h). */
 static void tolerance(struct ctx *c)
 {
@@ -285,8 +298,8 @@ static void tolerance(struct ctx *c)
 		if (c->snaps[i].v[C_HEAP_OBJECTS] > po)
 			po = c->snaps[i].v[C_HEAP_OBJECTS];
 	}
-	c->tol_bytes = (double)go_alloc_tolerance((int64_t)pa);
-	c->tol_objs = (double)go_objects_tolerance((int64_t)po);
+	c->tol_bytes = (double)go_alloc_tolerance(to_i64(pa));
+	c->tol_objs = (double)go_objects_tolerance(to_i64(po));
 }
 
 /* ---------------------------------------------------------------- writing */
@@ -501,20 +514,20 @@ static int judge_baseline(struct ctx *c)
 	units_bytes(b1, sizeof b1, b->v[C_ALLOC]);
 	units_bytes(b2, sizeof b2, f->v[C_ALLOC]);
 	units_bytes_delta(bd, sizeof bd, da);
-	if (baseline_evidence(c, nev++, (int64_t)da, "Alloc: %s %s -> %s %s (%s)", b->label, b1, f->label, b2, bd) < 0 ||
-	    baseline_evidence(c, nev++, (int64_t)dobj, "HeapObjects: %s %.0f -> %s %.0f (%s)", b->label,
+	if (baseline_evidence(c, nev++, to_i64(da), "Alloc: %s %s -> %s %s (%s)", b->label, b1, f->label, b2, bd) < 0 ||
+	    baseline_evidence(c, nev++, to_i64(dobj), "HeapObjects: %s %.0f -> %s %.0f (%s)", b->label,
 	                      b->v[C_HEAP_OBJECTS], f->label, f->v[C_HEAP_OBJECTS],
 	                      units_count_delta(od, sizeof od, dobj)) < 0)
 		return -1;
 	if (c->rt_bytes || c->rt_objs) {
 		units_bytes_delta(br, sizeof br, c->rt_bytes);
-		if (baseline_evidence(c, nev++, (int64_t)c->rt_bytes, "of which the C/C++ runtime's own caches: %s in"
+		if (baseline_evidence(c, nev++, to_i64(c->rt_bytes), "of which the C/C++ runtime's own caches: %s in"
 		                      " %s block%s, not counted", br, units_count_delta(od, sizeof od, c->rt_objs),
 		                      fabs(c->rt_objs) == 1 ? "" : "s") < 0)
 			return -1;
 	}
 	if (c->tol_bytes > 0 &&
-	    baseline_evidence(c, nev++, (int64_t)c->tol_bytes, "tolerance: Alloc %s, HeapObjects %s",
+	    baseline_evidence(c, nev++, to_i64(c->tol_bytes), "tolerance: Alloc %s, HeapObjects %s",
 	                      units_bytes(b1, sizeof b1, c->tol_bytes), units_count(b2, sizeof b2, c->tol_objs)) < 0)
 		return -1;
 
@@ -777,8 +790,8 @@ static int judge_stack(struct ctx *c, struct verdict *v)
 		if (threads_holding(c, b->ts, &hb) < 0 || threads_holding(c, f->ts, &hf) < 0)
 			return -1;
 	} else if (!isnan(b->v[C_THREADS]) && !isnan(f->v[C_THREADS])) {
-		hb = (int64_t)b->v[C_THREADS];
-		hf = (int64_t)f->v[C_THREADS];
+		hb = to_i64(b->v[C_THREADS]);
+		hf = to_i64(f->v[C_THREADS]);
 	}
 	if (hf > hb) {
 		v->status = "fail";

@@ -164,11 +164,27 @@ static struct ml_thread *entry_take(void)
 	return t;
 }
 
+/* Give entry t the pthread_t value th. glibc hands a pthread_t to a new
+ * thread only once its previous holder has been joined, or detached and
+ * ended; an entry that still shows the value belongs to such a holder
+ * whose joiner has not settled it yet (see entry_of), and loses the value
+ * here, so a lookup of th finds the new thread alone. That joiner found
+ * its entry before the join and does not look it up again. */
+static void entry_claim_self(struct ml_thread *t, pthread_t th)
+{
+	ml_registry_lock();
+	for (struct ml_thread *c = atomic_load(&reg_head); c; c = c->next_all)
+		if (c != t && c->tid && !c->settled && pthread_equal(c->self, th))
+			c->self = 0;
+	t->self = th;
+	ml_registry_unlock();
+}
+
 /* Make entry t the calling thread's state. */
 static struct ml_thread *thread_adopt(struct ml_thread *t)
 {
 	t->idx = atomic_fetch_add(&ml.next_thread_idx, 1);
-	t->self = pthread_self();
+	entry_claim_self(t, pthread_self());
 	atomic_store(&t->tid, ml_gettid());
 	thread_stack_range(t, t->tid == getpid());
 	ml_tls.t = t;
@@ -463,33 +479,46 @@ int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *
 	/* The entry exists before the thread runs, so a join or detach that
 	 * comes first still finds it by its pthread_t. */
 	ml_registry_lock();
-	si->entry = entry_take();
+	struct ml_thread *entry = si->entry = entry_take();
+	if (entry)
+		entry->settled = si->detached;
+	int detached = si->detached;
 	ml_registry_unlock();
-	if (si->entry)
-		si->entry->settled = si->detached;
 	ml_tls.guard--;
+	/* From here on si belongs to the new thread, which returns it to the
+	 * pool and may already have done so: another pthread_create may be
+	 * filling it. Only the copies above are ours. */
 	int rc = real_pthread_create(th, attr, thread_trampoline, si);
 	if (rc != 0) {
-		if (si->entry)
-			atomic_store(&si->entry->tid, 0);
+		if (entry)
+			atomic_store(&entry->tid, 0);
 		info_put(si);
-	} else if (si->entry) {
-		si->entry->self = *th;
+	} else if (entry && !detached) {
+		/* (A detached thread names itself when it starts: its entry
+		 * may be recycled as soon as it ends, even before we get
+		 * here.) */
+		entry_claim_self(entry, *th);
 	}
 	return rc;
 }
 
-/* The registered thread a pthread_t names now, and mark it settled
- * (joined or detached). glibc reuses a pthread_t once its thread is
- * joined, so earlier threads with the same value are settled already. */
-static struct ml_thread *settle_entry(pthread_t th)
+/* The registered thread that a pthread_t names now: the entry with that
+ * value that is not joined or detached yet.
+ *
+ * Call it BEFORE the join or detach. glibc hands a joined thread's
+ * pthread_t (its cached stack) to the next pthread_create at once, in any
+ * thread; looked up after pthread_join returned, the value may already name
+ * a newer thread, whose entry would then be settled in place of the one
+ * really joined (which stayed "exited-unjoined"). Before the call, the
+ * target is neither joined nor detached, and entry_claim_self took the
+ * value from every earlier holder, so it names the target alone. */
+static struct ml_thread *entry_of(pthread_t th)
 {
 	struct ml_thread *found = NULL;
 	ml_registry_lock();
 	for (struct ml_thread *t = atomic_load(&reg_head); t; t = t->next_all) {
 		if (t->tid && !t->settled && pthread_equal(t->self, th)) {
 			found = t;
-			t->settled = 1;
 			break;
 		}
 	}
@@ -497,9 +526,21 @@ static struct ml_thread *settle_entry(pthread_t th)
 	return found;
 }
 
+/* Mark t settled (joined or detached) and return its tid, read under the
+ * lock: once settled, the writer may recycle the entry for another thread
+ * as soon as the kernel has reaped this one. */
+static pid_t entry_settle(struct ml_thread *t)
+{
+	ml_registry_lock();
+	t->settled = 1;
+	pid_t tid = atomic_load(&t->tid);
+	ml_registry_unlock();
+	return tid;
+}
+
 static void lifecycle_record(int type, pid_t tid)
 {
-	if (!tid || !ml_active())
+	if (tid <= 0 || !ml_active())
 		return;
 	ml_tls.guard++;
 	struct ml_meta m;
@@ -511,18 +552,18 @@ static void lifecycle_record(int type, pid_t tid)
 	ml_tls.guard--;
 }
 
+/* The entry is looked up before the real call (see entry_of), never
+ * after it: by then the value may name a newer thread. */
 #define JOIN_HOOK(name, params, args)                                  \
 	__attribute__((visibility("default"))) int name params         \
 	{                                                              \
 		resolve_pthread();                                     \
 		if (!real_##name)                                      \
 			return ENOSYS;                                 \
+		struct ml_thread *t = ml_active() ? entry_of(th) : NULL; \
 		int rc = real_##name args;                             \
-		if (rc == 0 && ml_active()) {                          \
-			struct ml_thread *t = settle_entry(th);        \
-			if (t)                                         \
-				lifecycle_record(ML_META_THREAD_JOIN, t->tid); \
-		}                                                      \
+		if (rc == 0 && t && ml_active())                       \
+			lifecycle_record(ML_META_THREAD_JOIN, entry_settle(t)); \
 		return rc;                                             \
 	}
 
@@ -537,16 +578,23 @@ __attribute__((visibility("default"))) int pthread_detach(pthread_t th)
 	resolve_pthread();
 	if (!real_pthread_detach)
 		return ENOSYS;
-	struct ml_thread *t = ml_active() ? settle_entry(th) : NULL;
-	int rc = real_pthread_detach(th);
-	if (rc == 0 && t) {
-		/* Before the thread has a tid, its start record reports the
-		 * detach; both may report it, which is harmless. */
+	/* Settled before the real call: once detached, the thread may end
+	 * and its pthread_t name a new thread at any moment. A detach that
+	 * fails names a thread already joined or detached, whose entry is
+	 * settled anyway. detach_req is stored before the tid is read, and
+	 * the thread stores its tid before reading detach_req, so at least
+	 * one side reports the detach (both may, which is harmless). */
+	struct ml_thread *t = NULL;
+	if (ml_active())
+		t = ml_tls.t && pthread_equal(th, pthread_self()) ? ml_tls.t : entry_of(th);
+	pid_t tid = 0;
+	if (t) {
 		atomic_store(&t->detach_req, 1);
-		pid_t tid = atomic_load(&t->tid);
-		if (tid > 0)
-			lifecycle_record(ML_META_THREAD_DETACH, tid);
+		tid = entry_settle(t);
 	}
+	int rc = real_pthread_detach(th);
+	if (rc == 0)
+		lifecycle_record(ML_META_THREAD_DETACH, tid);
 	return rc;
 }
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Several traces load into one database as separate processes; loading into
-# a database that exists appends; frames and stacks are shared.
+# a database that exists appends (the same trace again needs --force);
+# frames and stacks are shared.
 . "$(dirname "$0")/lib/common.sh"
 trace a "$PROGS/counts"
 trace b "$PROGS/threads8"
@@ -8,7 +9,7 @@ trace b "$PROGS/threads8"
 DB=$WORK/all.db
 [ "$(q "$DB" "SELECT count(*) FROM processes")" = 2 ] || fail "want 2 processes"
 stacks=$(q "$DB" "SELECT count(DISTINCT stack_id) FROM stacks")
-"$ML" ingest -q -o "$DB" "$WORK/a.mlt" || fail "appending failed"
+"$ML" ingest -q --force -o "$DB" "$WORK/a.mlt" || fail "appending failed"
 [ "$(q "$DB" "SELECT count(*) FROM processes")" = 3 ] || fail "want 3 processes after appending"
 [ "$(q "$DB" "SELECT count(DISTINCT stack_id) FROM stacks")" = "$stacks" ] || fail "the same trace again added new stacks"
 # ids stay unique and each process's allocations are its own

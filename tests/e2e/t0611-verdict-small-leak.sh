@@ -30,7 +30,7 @@ grep -Eq '^  FAIL +baseline_returned ' "$WORK/check.out" || fail "check does not
 # the new process is judged, the old one says it has no verdicts
 cp "$WORK/p.db" "$WORK/old.db"
 sqlite3 "$WORK/old.db" "DROP TABLE verdicts" || fail "could not make an old database"
-"$ML" ingest -q -o "$WORK/old.db" "$WORK/p.mlt" >"$WORK/old.out" 2>&1 || fail "appending to an old database: $(head -1 "$WORK/old.out")"
+"$ML" ingest -q --force -o "$WORK/old.db" "$WORK/p.mlt" >"$WORK/old.out" 2>&1 || fail "appending to an old database: $(head -1 "$WORK/old.out")"
 expect old "SELECT group_concat(DISTINCT process_id) FROM verdicts" 2 "processes judged in the old database"
 "$ML" report -o "$WORK/old.html" "$WORK/old.db" >/dev/null 2>&1 || fail "report of the old database failed"
 grep -q 'No verdict is recorded' "$WORK/old.html" || fail "the old process does not say it has no verdicts"

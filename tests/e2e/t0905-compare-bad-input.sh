@@ -22,7 +22,7 @@ one_line() {  # WHAT FILE REASON-REGEX: $WORK/err is one line naming FILE
 	grep -Eq "^memledger: $2: $3" "$WORK/err" || fail "$1: '$(cat "$WORK/err")', want 'memledger: $2: $3'"
 }
 
-for bad in none:"cannot open" text:"not a SQLite database" empty:"not a memledger database" \
+for bad in none:"cannot open" text:"not a memledger database: not a SQLite file" empty:"not a memledger database" \
 	other:"not a memledger database" old:"memledger database schema 0"; do
 	B=$WORK/${bad%%:*}.db why=${bad#*:}
 	for args in "diff $B $G" "diff $G $B" "diff --json $B $G" "check --baseline $B $G" "check --baseline $G $B" \

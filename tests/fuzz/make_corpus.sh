@@ -14,8 +14,9 @@
 #   payload-PROG   0x01 + the same trace inflated (header stripped)
 #   cut-PROG       0x02 + the same frames: the truncated-trace path
 #   hand-*         hand-made edge cases (the Python below says what each is)
-#   bug-*          reproducers of crashes found by fuzzing (see the list at
-#                  the end); they are kept so `make test` replays them.
+#   bug-*          reproducers of crashes found by fuzzing or reported (see
+#                  the list at the end); they are kept so `make test`
+#                  replays them.
 # Traces name real modules (the test program, libc, ...), so replaying the
 # corpus also exercises symbolization. Total size stays well under 1 MB.
 set -e
@@ -278,6 +279,36 @@ ev = op(bytes([0xc6]), v(1)) + malloc_explicit(1, 16, 0x1000)
 put("bug-tsc-float-cast", 1, meta(proc(), stack(1, [0x401000]), tidx(1, 4242),
                                     snap(1, 2, TSC0 + 1, 1 << 62, "USER")) +
     events(1, 0, 0, ev) + meta(end()))
+
+# bug-stats-negative-rate (issue 9): TotalAlloc falls from one snapshot to
+# the next, so `stats` computed a negative allocation rate and converted
+# it to uint64_t (format/memstats.c, AllocRate): a float-cast overflow, UB.
+# Its second label holds ESC, which stats must escape.
+def snapv(seq, kind, tsc, ns, label, vals):
+    return rec(5, v(seq) + v(kind) + v(0) + v(tsc) + v(ns) + s(label) + v(len(vals)) +
+               b"".join(v(x) for x in vals))
+hi = [5, 1, 1 << 40, 0, 0, 0, 10, 100, 4096, 0, 1, 0, 0, 0, 0, 0]
+lo = [1, 9, 10, 20, 0, 0, 5, 10, 4096, 0, 1, 0, 0, 0, 0, 0]
+put("bug-stats-negative-rate", 1, meta(proc(), snapv(1, 0, TSC0 + 1, 1, "start", hi),
+                                        snapv(2, 2, TSC0 + 2, 1000000, "\x1b[31mRED", lo),
+                                        snapv(3, 3, TSC0 + 3, 1 << 62, "exit", hi)) + meta(end()))
+
+# bug-stats-huge-fraction: 2^63 ns inside the allocator against 1 ns of
+# CPU time: the GCCPUFraction percentage overflowed its conversion to
+# uint64_t in the same formatter.
+huge = [5, 1, 1000, 0, 0, 0, 1 << 63, 1, 4096, 0, 1, 0, 0, 0, 0, 0]
+put("bug-stats-huge-fraction", 1, meta(proc(), snapv(1, 0, TSC0 + 1, 1, "start", huge)) + meta(end()))
+
+# bug-baseline-alloc-overflow (found by the 1M-execution run): a first
+# snapshot whose freed bytes exceed the bytes allocated gives an Alloc
+# near -2^63; the last one's Alloc is 2^40. baseline_returned
+# (ingest/checklist.c) subtracted them in int64_t: signed overflow, UB.
+first = [5, 1, 0, (1 << 63) - 5000, 0, 0, 10, 100, 4096, 0, 1, 0, 0, 0, 0, 0]
+last = [5, 1, 1 << 40, 0, 0, 0, 10, 100, 4096, 0, 1, 0, 0, 0, 0, 0]
+put("bug-baseline-alloc-overflow", 1, meta(proc(), snapv(1, 0, TSC0 + 1, 1, "start", first),
+                                            snapv(2, 2, TSC0 + 2, 2, "FIRST", first),
+                                            snapv(3, 2, TSC0 + 3, 3, "LAST", last),
+                                            snapv(4, 3, TSC0 + 4, 4, "exit", last)) + meta(end()))
 EOF
 du -sh "$OUT"
 ls "$OUT" | wc -l
