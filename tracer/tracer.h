@@ -30,6 +30,7 @@
  *  - fork.c         atfork handlers and the fork hook
  *  - exec.c         the exec family hooks
  *  - namespaces.c   unshare/setns hooks (pause the writer)
+ *  - real.c         the real functions behind the hooks (dlsym, ML_REAL)
  *  - clock.c        clocks
  *  - hooks.c        the allocator hooks
  *  - channel.c      buffers, the queue, meta records
