@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
+
 static char *col_str(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
@@ -41,7 +43,7 @@ sqlite3 *ex_open(const char *db_path, char *err, size_t errlen)
 
 	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
-		snprintf(err, errlen, "cannot open: %s", db ? sqlite3_errmsg(db) : "out of memory");
+		snprintf(err, errlen, "cannot open: %s", db ? sqlite3_errmsg(db) : ERR_OOM);
 		goto out_close;
 	}
 	if (sqlite3_prepare_v2(db,
@@ -163,7 +165,7 @@ static int load_process(struct ex_data *d, long long want, char *err, size_t err
 	d->duration_ns = sqlite3_column_int64(st, 5);
 	d->sample_bytes = sqlite3_column_int64(st, 6);
 	if (col_oom(st, 2, d->exe) || col_oom(st, 3, d->argv)) {
-		snprintf(err, errlen, "out of memory");
+		err_oom(err, errlen);
 		goto out_finalize;
 	}
 	ret = 0;
@@ -191,7 +193,7 @@ static int load_sites(struct ex_data *d, char *err, size_t errlen)
 		struct ex_site *s;
 
 		if (grow(&d->sites, &cap, d->nsites, sizeof *d->sites) < 0) {
-			snprintf(err, errlen, "out of memory");
+			err_oom(err, errlen);
 			goto out_finalize;
 		}
 		s = &d->sites[d->nsites++];
@@ -281,7 +283,7 @@ static int load_frames(struct ex_data *d, char *err, size_t errlen)
 	ret = 0;
 	goto out_finalize;
 out_oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 out_finalize:
 	sqlite3_finalize(st);
 	return ret;
@@ -321,7 +323,7 @@ static int load_stacks(struct ex_data *d, char *err, size_t errlen)
 			int *p = realloc(s->frames, ncap * sizeof *p);
 
 			if (!p) {
-				snprintf(err, errlen, "out of memory");
+				err_oom(err, errlen);
 				goto out_finalize;
 			}
 			s->frames = p;
@@ -375,7 +377,7 @@ static int load_modules(struct ex_data *d, char *err, size_t errlen)
 	ret = 0;
 	goto out_finalize;
 out_oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 out_finalize:
 	sqlite3_finalize(st);
 	return ret;
@@ -416,7 +418,7 @@ static int load_snapshots(struct ex_data *d, char *err, size_t errlen)
 	ret = 0;
 	goto out_finalize;
 out_oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 out_finalize:
 	sqlite3_finalize(st);
 	return ret;

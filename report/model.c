@@ -6,6 +6,7 @@
  * contract).
  */
 #include "report/sections.h"
+#include "common/err.h"
 #include "report/model.h"
 
 #include <math.h>
@@ -248,7 +249,7 @@ tal_value *model_build(sqlite3 *db, struct rp_process *procs, size_t nprocs,
 		}
 	if (!(sfx = calloc(nprocs + 1, sizeof *sfx)) ||
 	    !(detailed = calloc(nprocs + 1, sizeof *detailed))) {
-		snprintf(err, errlen, "out of memory");
+		err_oom(err, errlen);
 		goto out_free;
 	}
 	for (step = 0; step < nprocs; step++) {
@@ -276,7 +277,7 @@ tal_value *model_build(sqlite3 *db, struct rp_process *procs, size_t nprocs,
 			    (double)procs[i].id == p->parent_process_id)
 				pc.parent_sfx = sfx[i];
 		if (!(pc.by = malloc((p->nsites + 1) * sizeof *pc.by))) {
-			snprintf(err, errlen, "out of memory");
+			err_oom(err, errlen);
 			goto out_free;
 		}
 		pm = process_model(&pc);
@@ -284,7 +285,7 @@ tal_value *model_build(sqlite3 *db, struct rp_process *procs, size_t nprocs,
 		free(pc.keyidx);
 		free(pc.key);
 		if (!pm) {
-			snprintf(err, errlen, "out of memory");
+			err_oom(err, errlen);
 			goto out_free;
 		}
 		tal_push(list, pm);
@@ -310,7 +311,7 @@ tal_value *model_build(sqlite3 *db, struct rp_process *procs, size_t nprocs,
 	free(sfx);
 	free(detailed);
 	if (!tal_ok(root)) {
-		snprintf(err, errlen, "out of memory");
+		err_oom(err, errlen);
 		tal_free(root);
 		return NULL;
 	}

@@ -11,7 +11,7 @@
 
 #include <signal.h>
 
-#include "report/units.h"
+#include "common/units.h"
 
 /* ------------------------------------------------------------ overview */
 

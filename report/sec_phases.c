@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/units.h"
 #include "report/svg.h"
-#include "report/units.h"
 
 /* ------------------------------------------------------------ phases */
 

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/units.h"
 #include "ingest/cxxname.h"
 #include "report/svg.h"
-#include "report/units.h"
 
 /* ------------------------------------------------------------ allocation rate */
 

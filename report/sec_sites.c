@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/units.h"
 #include "ingest/cxxname.h"
 #include "ingest/sitename.h"
 #include "report/flame.h"
-#include "report/units.h"
 
 /* ------------------------------------------------------------ sorting sites */
 

@@ -9,8 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/units.h"
+#include "common/utf8.h"
 #include "ingest/cxxname.h"
-#include "report/units.h"
 
 const char *base_name(const char *path)
 {
@@ -35,8 +36,7 @@ const char *cap_text(const char *s, char *buf, size_t cap)
 		return s;
 	snprintf(tail, sizeof tail, "\xe2\x80\xa6 (%zu more bytes)", n - (cap - 64));
 	keep = cap - 64;
-	while (keep > 0 && ((unsigned char)s[keep] & 0xc0) == 0x80)
-		keep--;
+	keep = utf8_floor(s, keep);
 	memcpy(buf, s, keep);
 	snprintf(buf + keep, cap - keep, "%s", tail);
 	return buf;

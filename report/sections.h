@@ -28,6 +28,7 @@
 
 #include <sqlite3.h>
 
+#include "common/u64map.h"
 #include "report/data.h"
 #include "report/metrics.h"
 #include "report/tal.h"
@@ -54,18 +55,18 @@ struct sitename_rules;
 
 /* ------------------------------------------------------------ stacks (stackcache.c) */
 
-/** The stacks shown, read from db on first use and kept by id. Zero it, set db. */
+/** The stacks shown, read from db on first use and kept by id. Zero it, then set db. */
 struct stack_entry {
-	long long id;
-	struct rp_frame *frames;
-	int n; /* -1: empty slot */
+	struct rp_frame *frames; /* owned */
+	int n;
 };
 
 struct stack_cache {
 	sqlite3 *db;
 	sqlite3_stmt *st;
+	struct u64map ids;          /* stack id -> index into tab */
 	struct stack_entry *tab;
-	size_t cap, count;
+	size_t count, cap;
 };
 
 /** The frames of stack id (cached); NULL with *n = 0 if none or on error. */

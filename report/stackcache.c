@@ -9,61 +9,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-static size_t stack_hash(long long id, size_t cap)
-{
-	unsigned long long h = (unsigned long long)id * 0x9e3779b97f4a7c15ull;
-
-	return (size_t)(h >> 17) & (cap - 1);
-}
-
-static int stack_cache_grow(struct stack_cache *c)
-{
-	size_t ncap = c->cap ? c->cap * 2 : 1024, i;
-	struct stack_entry *nt = malloc(ncap * sizeof *nt);
-
-	if (!nt)
-		return -1;
-	for (i = 0; i < ncap; i++)
-		nt[i].n = -1;
-	for (i = 0; i < c->cap; i++) {
-		size_t h;
-
-		if (c->tab[i].n < 0)
-			continue;
-		for (h = stack_hash(c->tab[i].id, ncap); nt[h].n >= 0; h = (h + 1) & (ncap - 1))
-			;
-		nt[h] = c->tab[i];
-	}
-	free(c->tab);
-	c->tab = nt;
-	c->cap = ncap;
-	return 0;
-}
+#include "common/vec.h"
 
 /* The frames of a stack (cached); NULL with *n = 0 if none or on error. */
 const struct rp_frame *stack_get(struct stack_cache *c, long long id, int *n)
 {
+	struct stack_entry *e;
 	struct rp_frame *fr;
-	size_t h;
+	uint64_t idx;
 	int k;
 
 	*n = 0;
 	if (id == 0)
 		return NULL;
-	if ((c->count + 1) * 2 > c->cap && stack_cache_grow(c) < 0)
-		return NULL;
-	for (h = stack_hash(id, c->cap); c->tab[h].n >= 0; h = (h + 1) & (c->cap - 1)) {
-		if (c->tab[h].id == id) {
-			*n = c->tab[h].n;
-			return c->tab[h].frames;
-		}
+	if (u64map_get(&c->ids, (uint64_t)id, &idx)) {
+		*n = c->tab[idx].n;
+		return c->tab[idx].frames;
 	}
 	if ((k = rp_stack(c->db, &c->st, id, &fr)) < 0)
 		return NULL;
-	c->tab[h].id = id;
-	c->tab[h].frames = fr;
-	c->tab[h].n = k;
-	c->count++;
+	if (!(e = VEC_PUSH(c->tab, c->count, c->cap)) ||
+	    u64map_put(&c->ids, (uint64_t)id, c->count - 1) < 0) {
+		if (e)
+			c->count--;
+		rp_free_frames(fr, (size_t)k);
+		return NULL;
+	}
+	e->frames = fr;
+	e->n = k;
 	*n = k;
 	return fr;
 }
@@ -72,10 +45,10 @@ void stack_cache_free(struct stack_cache *c)
 {
 	size_t i;
 
-	for (i = 0; i < c->cap; i++)
-		if (c->tab[i].n >= 0)
-			rp_free_frames(c->tab[i].frames, (size_t)c->tab[i].n);
+	for (i = 0; i < c->count; i++)
+		rp_free_frames(c->tab[i].frames, (size_t)c->tab[i].n);
 	free(c->tab);
+	u64map_free(&c->ids);
 	sqlite3_finalize(c->st);
 }
 
