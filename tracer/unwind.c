@@ -31,7 +31,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "tracer/arena.h"
+#include "tracer/lock.h"
+#include "tracer/stacks.h"
+#include "tracer/state.h"
+#include "tracer/threads.h"
 #include "tracer/tracer.h"
+#include "tracer/unwind.h"
 
 enum {
 	R_STOP = 1,       /* end of the stack: no caller */
