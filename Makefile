@@ -111,6 +111,10 @@ $(B)/programs/%: tests/programs/%.c include/memledger.h $(wildcard tests/program
 $(B)/programs/%: tests/programs/%.cc include/memledger.h
 	@mkdir -p $(dir $@)
 	g++ -std=c++17 -O1 -g -fno-builtin -fno-inline -Wall -Werror -Iinclude -o $@ $< -lpthread
+# Built as distributions build (t1103): -O2, no frame pointers, inlining.
+$(B)/programs/unw_omitfp: tests/programs/unw_omitfp.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -fomit-frame-pointer -g -fno-builtin -Wall -Werror -o $@ $<
 
 # The fuzz target, linked with a corpus-replay driver so `make test`
 # needs no clang; `make fuzz` links it with libFuzzer instead.
