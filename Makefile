@@ -98,6 +98,10 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(S)/unit/%,$(UNIT_SRC))
 $(S)/unit/%: tests/unit/%.c tests/unit/check.h $(TOOL_NOMAIN)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SANFLAGS) $(TOOL_INC) -o $@ $< $(TOOL_NOMAIN) $(TOOL_LIBS)
+# test_cfa tests the tracer's CFA rules, which need nothing else of it.
+$(S)/unit/test_cfa: tests/unit/test_cfa.c tests/unit/check.h tracer/cfa.c tracer/cfa.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(SANFLAGS) -o $@ $< tracer/cfa.c
 
 # Programs the end-to-end tests trace. Built without sanitizers and with
 # -fno-builtin so the optimiser keeps every malloc/free pair.

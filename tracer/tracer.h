@@ -378,8 +378,9 @@ ML_HIDDEN uint32_t ml_stack_capture_libunwind(uint32_t (*intern)(const uintptr_t
  * on it). 0, or -1 when the thread has none (no memory): fn did not run.
  */
 ML_HIDDEN int ml_side_run(void (*fn)(void *), void *arg);
-/** Make sure an interned stack is written in this trace (after a fork); returns 1. */
-ML_HIDDEN int ml_stack_still_emitted(void *stack);
+/** Make sure an interned stack (the struct ml_stack intern gave) is
+ * written in this trace: after a fork, the child writes it again. */
+ML_HIDDEN void ml_stack_ensure_written(void *stack);
 
 /** Capture the caller's stack and return its interned id (0: none). */
 ML_HIDDEN uint32_t ml_stack_capture(void);
