@@ -523,6 +523,8 @@ uint32_t ml_stack_capture_libunwind(uint32_t (*intern)(const uintptr_t *, int, v
  * "pure" records: then equal return addresses at equal slots mean equal
  * frames all the way down. Stacks with an RBP-based frame are not cached.
  */
+_Static_assert(UC_SETS == 8, "uc_set takes the top 3 bits of a 64-bit hash");
+
 static inline unsigned uc_set(uintptr_t ip, uintptr_t sp)
 {
 	return (unsigned)(((ip ^ (sp << 7)) * 0x9e3779b97f4a7c15ull) >> 61);
