@@ -99,6 +99,10 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(S)/unit/%,$(UNIT_SRC))
 $(S)/unit/%: tests/unit/%.c tests/unit/check.h $(TOOL_NOMAIN)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SANFLAGS) $(TOOL_INC) -o $@ $< $(TOOL_NOMAIN) $(TOOL_LIBS)
+# test_cfa tests the tracer's CFA rules, which need nothing else of it.
+$(S)/unit/test_cfa: tests/unit/test_cfa.c tests/unit/check.h tracer/cfa.c tracer/cfa.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(SANFLAGS) -o $@ $< tracer/cfa.c
 
 # Programs the end-to-end tests trace. Built without sanitizers and with
 # -fno-builtin so the optimiser keeps every malloc/free pair.
@@ -112,6 +116,10 @@ $(B)/programs/%: tests/programs/%.c include/memledger.h $(wildcard tests/program
 $(B)/programs/%: tests/programs/%.cc include/memledger.h
 	@mkdir -p $(dir $@)
 	g++ -std=c++17 -O1 -g -fno-builtin -fno-inline -Wall -Werror -Iinclude -o $@ $< -lpthread
+# Built as distributions build (t1103): -O2, no frame pointers, inlining.
+$(B)/programs/unw_omitfp: tests/programs/unw_omitfp.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -fomit-frame-pointer -g -fno-builtin -Wall -Werror -o $@ $<
 
 # The fuzz target, linked with a corpus-replay driver so `make test`
 # needs no clang; `make fuzz` links it with libFuzzer instead.

@@ -33,6 +33,11 @@ struct phase_live {
 
 struct pass2;
 
+/** Rows held back to keep ids in allocation order: when this many rows
+ * wait behind a live block, it is written as live, and its free, if one
+ * comes, updates the row (tests/unit/test_pairing.c tests both sides). */
+#define PASS2_WINDOW (1u << 17)
+
 /** Prepare pass 2 for a trace. NULL on error (err filled). */
 struct pass2 *pass2_new(sqlite3 *db, struct trace_meta *m, int64_t process_id,
                         int64_t first_id, char *err, size_t errlen);
