@@ -95,6 +95,14 @@ static int grow(void *arr, size_t *cap, size_t n, size_t sz)
 	return 0;
 }
 
+/* The next, zeroed, element of *arr (n elements of sz bytes), grown as needed; NULL when out of memory. */
+static void *next_slot(void *arr, size_t *cap, size_t *n, size_t sz)
+{
+	if (grow(arr, cap, *n, sz) < 0)
+		return NULL;
+	return (char *)*(void **)arr + (*n)++ * sz;
+}
+
 /*
  * Run sql, a query of table what with the process id as parameter 1 (and
  * *arg2, when given, as parameter 2), and hand each row to row(d, st, ctx).
@@ -212,9 +220,8 @@ static int site_row(struct ex_data *d, sqlite3_stmt *st, void *cap)
 {
 	struct ex_site *s;
 
-	if (grow(&d->sites, cap, d->nsites, sizeof *d->sites) < 0)
+	if (!(s = next_slot(&d->sites, cap, &d->nsites, sizeof *d->sites)))
 		return -1;
-	s = &d->sites[d->nsites++];
 	s->stack_id = sqlite3_column_int64(st, 0);
 	s->allocs = sqlite3_column_int64(st, 1);
 	s->bytes = sqlite3_column_int64(st, 2);
@@ -262,9 +269,8 @@ static int frame_row(struct ex_data *d, sqlite3_stmt *st, void *cap)
 {
 	struct ex_frame *f;
 
-	if (grow(&d->frames, cap, d->nframes, sizeof *d->frames) < 0)
+	if (!(f = next_slot(&d->frames, cap, &d->nframes, sizeof *d->frames)))
 		return -1;
-	f = &d->frames[d->nframes++];
 	f->id = sqlite3_column_int64(st, 0);
 	f->module = col_str(st, 1);
 	f->offset = sqlite3_column_int64(st, 2);
@@ -345,9 +351,8 @@ static int module_row(struct ex_data *d, sqlite3_stmt *st, void *cap)
 	struct ex_module *m;
 	const char *slash;
 
-	if (grow(&d->modules, cap, d->nmodules, sizeof *d->modules) < 0)
+	if (!(m = next_slot(&d->modules, cap, &d->nmodules, sizeof *d->modules)))
 		return -1;
-	m = &d->modules[d->nmodules++];
 	m->path = col_str(st, 0);
 	m->build_id = col_str(st, 1);
 	m->base = (unsigned long long)sqlite3_column_int64(st, 2);
@@ -370,9 +375,8 @@ static int snapshot_row(struct ex_data *d, sqlite3_stmt *st, void *cap)
 {
 	struct ex_snapshot *s;
 
-	if (grow(&d->snaps, cap, d->nsnaps, sizeof *d->snaps) < 0)
+	if (!(s = next_slot(&d->snaps, cap, &d->nsnaps, sizeof *d->snaps)))
 		return -1;
-	s = &d->snaps[d->nsnaps++];
 	s->seq = sqlite3_column_int64(st, 0);
 	s->ts_ns = sqlite3_column_int64(st, 1);
 	s->label = col_str(st, 2);
