@@ -14,7 +14,7 @@
  * unwinder's per-thread cache returns the id of a stack it saw before
  * without interning it again, and must first make sure that stack was
  * written in the current trace, which after a fork is a new one
- * (ml_stack_still_emitted). The cache lives in the unwinder because it
+ * (ml_stack_ensure_written). The cache lives in the unwinder because it
  * is keyed by the unwinder's own state (return address and stack
  * pointer of the first frame).
  */
@@ -29,8 +29,9 @@
 ML_HIDDEN uint32_t ml_stack_capture(void);
 /** Make sure stack `id` is written in the current trace (after fork). */
 ML_HIDDEN void ml_stack_ensure(uint32_t id);
-/** The same for an interned stack the unwinder's cache holds; returns 1. */
-ML_HIDDEN int ml_stack_still_emitted(void *stack);
+/** Make sure an interned stack (the struct ml_stack intern gave) is
+ * written in this trace: after a fork, the child writes it again. */
+ML_HIDDEN void ml_stack_ensure_written(void *stack);
 ML_HIDDEN void ml_stacks_init(void);
 ML_HIDDEN void ml_stacks_lock(void);
 ML_HIDDEN void ml_stacks_unlock(void);
