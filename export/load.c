@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/vec.h"
 
 static char *col_str(sqlite3_stmt *st, int i)
 {
@@ -77,24 +78,6 @@ out_close:
 static void sql_err(char *err, size_t errlen, sqlite3 *db, const char *what)
 {
 	snprintf(err, errlen, "reading %s: %s", what, sqlite3_errmsg(db));
-}
-
-/* Grow *arr (elements of sz bytes) to hold at least n+1; zero-fills. */
-static int grow(void *arr, size_t *cap, size_t n, size_t sz)
-{
-	void **p = arr;
-	size_t ncap;
-	void *np;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 64;
-	if (!(np = realloc(*p, ncap * sz)))
-		return -1;
-	memset((char *)np + *cap * sz, 0, (ncap - *cap) * sz);
-	*p = np;
-	*cap = ncap;
-	return 0;
 }
 
 /* A comma-separated list of the first column of sql (one int64 parameter). */
@@ -192,7 +175,7 @@ static int load_sites(struct ex_data *d, char *err, size_t errlen)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct ex_site *s;
 
-		if (grow(&d->sites, &cap, d->nsites, sizeof *d->sites) < 0) {
+		if (vec_reserve(&d->sites, &cap, d->nsites, sizeof *d->sites) < 0) {
 			err_oom(err, errlen);
 			goto out_finalize;
 		}
@@ -256,7 +239,7 @@ static int load_frames(struct ex_data *d, char *err, size_t errlen)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct ex_frame *f;
 
-		if (grow(&d->frames, &cap, d->nframes, sizeof *d->frames) < 0)
+		if (vec_reserve(&d->frames, &cap, d->nframes, sizeof *d->frames) < 0)
 			goto out_oom;
 		f = &d->frames[d->nframes++];
 		f->id = sqlite3_column_int64(st, 0);
@@ -359,7 +342,7 @@ static int load_modules(struct ex_data *d, char *err, size_t errlen)
 		struct ex_module *m;
 		const char *slash;
 
-		if (grow(&d->modules, &cap, d->nmodules, sizeof *d->modules) < 0)
+		if (vec_reserve(&d->modules, &cap, d->nmodules, sizeof *d->modules) < 0)
 			goto out_oom;
 		m = &d->modules[d->nmodules++];
 		m->path = col_str(st, 0);
@@ -400,7 +383,7 @@ static int load_snapshots(struct ex_data *d, char *err, size_t errlen)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct ex_snapshot *s;
 
-		if (grow(&d->snaps, &cap, d->nsnaps, sizeof *d->snaps) < 0)
+		if (vec_reserve(&d->snaps, &cap, d->nsnaps, sizeof *d->snaps) < 0)
 			goto out_oom;
 		s = &d->snaps[d->nsnaps++];
 		s->seq = sqlite3_column_int64(st, 0);

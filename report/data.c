@@ -10,6 +10,7 @@
 
 #include "common/err.h"
 #include "common/utf8.h"
+#include "common/vec.h"
 
 static char *col_str(sqlite3_stmt *st, int i)
 {
@@ -88,24 +89,6 @@ out_close:
 	return NULL;
 }
 
-/* Grow *arr (of element size sz) to hold at least n+1 elements. */
-static int grow(void *arr, size_t *cap, size_t n, size_t sz)
-{
-	void **p = arr;
-	size_t ncap;
-	void *np;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 64;
-	if (!(np = realloc(*p, ncap * sz)))
-		return -1;
-	memset((char *)np + *cap * sz, 0, (ncap - *cap) * sz);
-	*p = np;
-	*cap = ncap;
-	return 0;
-}
-
 static enum snap_kind kind_of(const char *kind, const char *label)
 {
 	const char *k = kind ? kind : label;
@@ -142,7 +125,7 @@ static int load_rows(sqlite3 *db, long long process_id, const char *sql, const c
 	}
 	sqlite3_bind_int64(st, 1, process_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (grow(arr, &cap, *n, sz) < 0)
+		if (vec_reserve(arr, &cap, *n, sz) < 0)
 			goto out_oom;
 		if (fill(st, *(char **)arr + (*n)++ * sz) < 0)
 			goto out_oom;
@@ -303,7 +286,7 @@ static int load_checklist(sqlite3 *db, struct rp_process *p, char *err, size_t e
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct rp_check *c;
 
-		if (grow(&p->checks, &cap, p->nchecks, sizeof *p->checks) < 0)
+		if (vec_reserve(&p->checks, &cap, p->nchecks, sizeof *p->checks) < 0)
 			goto out_oom;
 		c = &p->checks[p->nchecks++];
 		c->item = col_str(st, 0);
@@ -327,7 +310,7 @@ static int load_checklist(sqlite3 *db, struct rp_process *p, char *err, size_t e
 		while ((rc = sqlite3_step(ev)) == SQLITE_ROW) {
 			struct rp_evidence *e;
 
-			if (grow(&c->ev, &ecap, c->nev, sizeof *c->ev) < 0)
+			if (vec_reserve(&c->ev, &ecap, c->nev, sizeof *c->ev) < 0)
 				goto out_oom;
 			e = &c->ev[c->nev++];
 			e->text = col_str(ev, 0);
@@ -419,7 +402,7 @@ int rp_load(sqlite3 *db, struct rp_process **procs, size_t *nprocs, char *err, s
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct rp_process *p;
 
-		if (grow(&ps, &cap, n, sizeof *ps) < 0) {
+		if (vec_reserve(&ps, &cap, n, sizeof *ps) < 0) {
 			err_oom(err, errlen);
 			goto out_free;
 		}
@@ -546,7 +529,7 @@ int rp_stack(sqlite3 *db, sqlite3_stmt **stmt, long long stack_id, struct rp_fra
 	while ((rc = sqlite3_step(*stmt)) == SQLITE_ROW) {
 		struct rp_frame *f;
 
-		if (grow(&fr, &cap, n, sizeof *fr) < 0) {
+		if (vec_reserve(&fr, &cap, n, sizeof *fr) < 0) {
 			rp_free_frames(fr, n);
 			return -1;
 		}
