@@ -7,72 +7,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/dbread.h"
 #include "common/err.h"
 #include "common/vec.h"
 
+/* an embedded NUL would cut the string short: make it visible instead */
 static char *col_str(sqlite3_stmt *st, int i)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
-	int n = sqlite3_column_bytes(st, i);
-	char *s;
-
-	if (!t || sqlite3_column_type(st, i) == SQLITE_NULL)
-		return NULL;
-	if (!(s = malloc((size_t)n + 1)))
-		return NULL;
-	memcpy(s, t, (size_t)n);
-	s[n] = '\0';
-	/* an embedded NUL would cut the string short: make it visible instead */
-	for (int k = 0; k < n; k++)
-		if (s[k] == '\0')
-			s[k] = '?';
-	return s;
+	return dbr_col_str(st, i, '?');
 }
 
 /* Did col_str fail for lack of memory (rather than a NULL column)? */
 static int col_oom(sqlite3_stmt *st, int i, const char *s)
 {
-	return !s && sqlite3_column_type(st, i) != SQLITE_NULL;
+	return dbr_col_oom(st, i, s);
 }
 
 sqlite3 *ex_open(const char *db_path, char *err, size_t errlen)
 {
 	static const char *const tables[] = { "processes", "snapshots", "sites", "site_snapshots",
 					      "stacks", "frames", "modules", NULL };
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
-		snprintf(err, errlen, "cannot open: %s", db ? sqlite3_errmsg(db) : ERR_OOM);
-		goto out_close;
-	}
-	if (sqlite3_prepare_v2(db,
-			       "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?",
-			       -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "not a memledger database: %s", sqlite3_errmsg(db));
-		goto out_close;
-	}
-	for (size_t i = 0; tables[i]; i++) {
-		int rc;
-
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, tables[i], -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			continue;
-		if (rc == SQLITE_DONE)
-			snprintf(err, errlen, "not a memledger database (no table %s)", tables[i]);
-		else
-			snprintf(err, errlen, "not a memledger database: %s", sqlite3_errmsg(db));
-		goto out_close;
-	}
-	sqlite3_finalize(st);
-	return db;
-out_close:
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return NULL;
+	return dbr_open(db_path, tables, err, errlen);
 }
 
 static void sql_err(char *err, size_t errlen, sqlite3 *db, const char *what)
