@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/vec.h"
 
 sqlite3 *dbr_open(const char *path, const char *const *tables, char *err, size_t errlen)
 {
@@ -68,4 +69,35 @@ char *dbr_col_str(sqlite3_stmt *st, int i, char nul_as)
 int dbr_col_oom(sqlite3_stmt *st, int i, const char *s)
 {
 	return !s && sqlite3_column_type(st, i) != SQLITE_NULL;
+}
+
+int dbr_load_rows(sqlite3 *db, long long param, const char *sql, const char *what, void *arr,
+		  size_t *n, size_t sz, dbr_fill fill, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc, ret = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", what, sqlite3_errmsg(db));
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, param);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (vec_reserve(arr, &cap, *n, sz) < 0)
+			goto out_oom;
+		if (fill(st, *(char **)arr + (*n)++ * sz) < 0)
+			goto out_oom;
+	}
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "%s: %s", what, sqlite3_errmsg(db));
+		goto out_finalize;
+	}
+	ret = 0;
+	goto out_finalize;
+out_oom:
+	err_oom(err, errlen);
+out_finalize:
+	sqlite3_finalize(st);
+	return ret;
 }

@@ -60,45 +60,6 @@ static enum snap_kind kind_of(const char *kind, const char *label)
 	return SNAP_USER;
 }
 
-/* Fill one element from the current row; 0, or -1 when out of memory. */
-typedef int (*row_fill)(sqlite3_stmt *st, void *row);
-
-/*
- * Run sql, whose one parameter is the process id, and append an element of
- * size sz to *arr (of *n elements) for each row, filled by fill. Elements
- * start zeroed, so a partly filled one is still safe to free.
- */
-static int load_rows(sqlite3 *db, long long process_id, const char *sql, const char *what,
-		     void *arr, size_t *n, size_t sz, row_fill fill, char *err, size_t errlen)
-{
-	sqlite3_stmt *st;
-	size_t cap = 0;
-	int rc, ret = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		set_err(err, errlen, db, what);
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, process_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (vec_reserve(arr, &cap, *n, sz) < 0)
-			goto out_oom;
-		if (fill(st, *(char **)arr + (*n)++ * sz) < 0)
-			goto out_oom;
-	}
-	if (rc != SQLITE_DONE) {
-		set_err(err, errlen, db, what);
-		goto out_finalize;
-	}
-	ret = 0;
-	goto out_finalize;
-out_oom:
-	err_oom(err, errlen);
-out_finalize:
-	sqlite3_finalize(st);
-	return ret;
-}
-
 static int fill_snapshot(sqlite3_stmt *st, void *row)
 {
 	struct rp_snapshot *s = row;
@@ -129,7 +90,7 @@ static int load_snapshots(sqlite3 *db, struct rp_process *p, char *err, size_t e
 		" alloc_cpu_ns, arena, hblkhd, keepcost"
 		" FROM snapshots WHERE process_id = ? ORDER BY seq";
 
-	return load_rows(db, p->id, sql, "snapshots", &p->snaps, &p->nsnaps, sizeof *p->snaps,
+	return dbr_load_rows(db, p->id, sql, "snapshots", &p->snaps, &p->nsnaps, sizeof *p->snaps,
 			 fill_snapshot, err, errlen);
 }
 
@@ -168,7 +129,7 @@ static int load_sites(sqlite3 *db, struct rp_process *p, char *err, size_t errle
 		" possible_allocs, possible_bytes"
 		" FROM sites WHERE process_id = ?";
 
-	return load_rows(db, p->id, sql, "sites", &p->sites, &p->nsites, sizeof *p->sites,
+	return dbr_load_rows(db, p->id, sql, "sites", &p->sites, &p->nsites, sizeof *p->sites,
 			 fill_site, err, errlen);
 }
 
@@ -196,7 +157,7 @@ static int load_threads(sqlite3 *db, struct rp_process *p, char *err, size_t err
 		" creator_tid, join_ns, detach_ns"
 		" FROM threads WHERE process_id = ? ORDER BY start_ns, tid";
 
-	return load_rows(db, p->id, sql, "threads", &p->threads, &p->nthreads, sizeof *p->threads,
+	return dbr_load_rows(db, p->id, sql, "threads", &p->threads, &p->nthreads, sizeof *p->threads,
 			 fill_thread, err, errlen);
 }
 
@@ -219,7 +180,7 @@ static int load_resources(sqlite3 *db, struct rp_process *p, char *err, size_t e
 		"SELECT kind, handle, open_ns, close_ns, stack_id, origin"
 		" FROM resources WHERE process_id = ? ORDER BY open_ns, handle";
 
-	return load_rows(db, p->id, sql, "resources", &p->res, &p->nres, sizeof *p->res,
+	return dbr_load_rows(db, p->id, sql, "resources", &p->res, &p->nres, sizeof *p->res,
 			 fill_resource, err, errlen);
 }
 
@@ -322,7 +283,7 @@ static int load_verdicts(sqlite3 *db, struct rp_process *p, char *err, size_t er
 	sqlite3_finalize(st);
 	if (!have)
 		return 0;
-	return load_rows(db, p->id, sql, "verdicts", &p->verdicts, &p->nverdicts,
+	return dbr_load_rows(db, p->id, sql, "verdicts", &p->verdicts, &p->nverdicts,
 			 sizeof *p->verdicts, fill_verdict, err, errlen);
 }
 
