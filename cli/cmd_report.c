@@ -69,22 +69,15 @@ int cmd_report(int argc, char **argv)
 		case 'A':
 			alloc_fns[nalloc_fns++] = optarg;
 			break;
-		case 'h':
-			fputs(usage, stdout);
+		default: /* and 'h' */
 			free(alloc_fns);
-			return 0;
-		default:
-			cli_bad_option("report", c, argv);
-			fputs(usage, stderr);
-			free(alloc_fns);
-			return 2;
+			return cli_opt_done("report", c, argv, usage);
 		}
 	}
 	if (argc - optind != 1) {
-		cli_error("report", "%s", argc - optind == 0 ? "no database given" : "give exactly one database");
-		fputs(usage, stderr);
 		free(alloc_fns);
-		return 2;
+		return cli_usage_error("report", usage, "%s",
+				       argc - optind == 0 ? "no database given" : "give exactly one database");
 	}
 	db = argv[optind];
 	/* A trace is not a database yet; say what to do (and a locked or

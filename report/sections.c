@@ -102,6 +102,19 @@ int set_count_noun(tal_value *d, const char *key, double n, const char *one,
 	return tal_set_strf(d, key, "%s %s", units_count(b, sizeof b, n), n == 1 ? one : many);
 }
 
+/* One class of the exit scan: PREFIX_blocks ("3 blocks"), PREFIX_allocs, PREFIX_bytes. */
+void set_leak_class(tal_value *d, const char *prefix, double allocs, double bytes)
+{
+	char key[64];
+
+	snprintf(key, sizeof key, "%s_blocks", prefix);
+	set_count_noun(d, key, allocs, "block", "blocks");
+	snprintf(key, sizeof key, "%s_allocs", prefix);
+	set_count(d, key, allocs);
+	snprintf(key, sizeof key, "%s_bytes", prefix);
+	set_bytes(d, key, bytes);
+}
+
 int set_percent(tal_value *d, const char *key, double f)
 {
 	char b[UNITS_BUF];

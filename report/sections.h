@@ -114,6 +114,8 @@ int set_percent(tal_value *d, const char *key, double f);
 int set_count_noun(tal_value *d, const char *key, double n, const char *one, const char *many);
 /** The mark shown for a stored status: check, cross or dash. */
 const char *status_mark(const char *status);
+/** One class of the exit scan: PREFIX_blocks ("3 blocks"), PREFIX_allocs, PREFIX_bytes. */
+void set_leak_class(tal_value *d, const char *prefix, double allocs, double bytes);
 /** "pass" -> "pass", "fail" -> "fail", anything else -> "na" (a CSS-safe class). */
 const char *status_class(const char *status);
 /** "up", "down", "same", or "none" for NaN. */
