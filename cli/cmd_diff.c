@@ -14,10 +14,10 @@
 
 #include "cli/cli.h"
 #include "cli/compare_out.h"
+#include "common/units.h"
 #include "compare/diff.h"
 #include "compare/run.h"
 #include "report/baseline.h"
-#include "report/units.h"
 
 static const char usage[] =
 	"usage: memledger diff [--json] [--html OUT.html] [--tolerance PCT] [--limit N] [--frames K]\n"

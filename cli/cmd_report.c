@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/err.h"
 #include "ingest/db.h"
 #include "report/report.h"
 
@@ -50,7 +51,7 @@ int cmd_report(int argc, char **argv)
 	size_t nalloc_fns = 0;
 
 	if (!alloc_fns) {
-		fprintf(stderr, "memledger: report: out of memory\n");
+		fprintf(stderr, "memledger: report: %s\n", ERR_OOM);
 		return 1;
 	}
 
@@ -111,7 +112,7 @@ int cmd_report(int argc, char **argv)
 	}
 	if (!out) {
 		if (!(def = report_default_output(db))) {
-			cli_error(db, "out of memory");
+			cli_error(db, ERR_OOM);
 			goto out_free;
 		}
 		out = def;

@@ -18,7 +18,7 @@
 #include "format/decode.h"
 #include "format/memstats.h"
 #include "ingest/db.h"
-#include "ingest/model.h"
+#include "ingest/tracemeta.h"
 
 static const char usage[] =
 	"usage: memledger stats [--samples] [--process N] TRACE|DB\n"

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/utf8.h"
 #include "format/trace.h"
 
 /* ---------------------------------------------------------------- escaping */
@@ -26,18 +27,10 @@ static size_t printable_len(const unsigned char *s)
 		return 0;
 	if (c < 0x80)
 		return 1;
-	size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+	uint32_t cp;
+	size_t len = utf8_decode(s, UTF8_MAX, &cp); /* stops at the terminating NUL */
 	if (!len)
-		return 0;
-	uint32_t cp = c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)   /* also stops at the terminating NUL */
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;  /* overlong, out of range, or a surrogate */
+		return 0;  /* not valid: overlong, out of range, or a surrogate */
 	if (cp <= 0x9f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
 		return 0;  /* C1 controls (0x9b is CSI); bidi overrides and isolates */
 	return len;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
 #include "compare/run.h"
 #include "compare/sitekey.h"
 #include "ingest/db.h"
@@ -48,8 +49,7 @@ static void *grow(void *arr, size_t *cap, size_t n, size_t sz)
 
 static int oom(struct loader *l)
 {
-	snprintf(l->err, l->errlen, "out of memory");
-	return -1;
+	return err_oom(l->err, l->errlen);
 }
 
 static sqlite3_stmt *prepare(struct loader *l, const char *sql, int64_t pid)

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
+
 static char *col_str(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
@@ -41,7 +43,7 @@ sqlite3 *ex_open(const char *db_path, char *err, size_t errlen)
 
 	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
-		snprintf(err, errlen, "cannot open: %s", db ? sqlite3_errmsg(db) : "out of memory");
+		snprintf(err, errlen, "cannot open: %s", db ? sqlite3_errmsg(db) : ERR_OOM);
 		goto out_close;
 	}
 	if (sqlite3_prepare_v2(db,
@@ -93,6 +95,50 @@ static int grow(void *arr, size_t *cap, size_t n, size_t sz)
 	*p = np;
 	*cap = ncap;
 	return 0;
+}
+
+/* The next, zeroed, element of *arr (n elements of sz bytes), grown as needed; NULL when out of memory. */
+static void *next_slot(void *arr, size_t *cap, size_t *n, size_t sz)
+{
+	if (grow(arr, cap, *n, sz) < 0)
+		return NULL;
+	return (char *)*(void **)arr + (*n)++ * sz;
+}
+
+/*
+ * Run sql, a query of table what with the process id as parameter 1 (and
+ * *arg2, when given, as parameter 2), and hand each row to row(d, st, ctx).
+ * row returns 0, or -1 when out of memory. 0 when every row was read, else
+ * -1 with err set.
+ */
+static int for_rows(struct ex_data *d, const char *sql, const long long *arg2, const char *what,
+		    int (*row)(struct ex_data *, sqlite3_stmt *, void *), void *ctx, char *err,
+		    size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc, ret = -1;
+
+	if (sqlite3_prepare_v2(d->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		sql_err(err, errlen, d->db, what);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, d->process_id);
+	if (arg2)
+		sqlite3_bind_int64(st, 2, *arg2);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (row(d, st, ctx) < 0) {
+			err_oom(err, errlen);
+			goto out_finalize;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		sql_err(err, errlen, d->db, what);
+		goto out_finalize;
+	}
+	ret = 0;
+out_finalize:
+	sqlite3_finalize(st);
+	return ret;
 }
 
 /* A comma-separated list of the first column of sql (one int64 parameter). */
@@ -163,7 +209,7 @@ static int load_process(struct ex_data *d, long long want, char *err, size_t err
 	d->duration_ns = sqlite3_column_int64(st, 5);
 	d->sample_bytes = sqlite3_column_int64(st, 6);
 	if (col_oom(st, 2, d->exe) || col_oom(st, 3, d->argv)) {
-		snprintf(err, errlen, "out of memory");
+		err_oom(err, errlen);
 		goto out_finalize;
 	}
 	ret = 0;
@@ -172,48 +218,34 @@ out_finalize:
 	return ret;
 }
 
+static int site_row(struct ex_data *d, sqlite3_stmt *st, void *cap)
+{
+	struct ex_site *s;
+
+	if (!(s = next_slot(&d->sites, cap, &d->nsites, sizeof *d->sites)))
+		return -1;
+	s->stack_id = sqlite3_column_int64(st, 0);
+	s->allocs = sqlite3_column_int64(st, 1);
+	s->bytes = sqlite3_column_int64(st, 2);
+	s->live_allocs = sqlite3_column_int64(st, 3);
+	s->live_bytes = sqlite3_column_int64(st, 4);
+	s->lost_allocs = sqlite3_column_int64(st, 5);
+	s->lost_bytes = sqlite3_column_int64(st, 6);
+	s->indirect_allocs = sqlite3_column_int64(st, 7);
+	s->indirect_bytes = sqlite3_column_int64(st, 8);
+	s->runtime = sqlite3_column_int(st, 9);
+	return 0;
+}
+
 static int load_sites(struct ex_data *d, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
 	size_t cap = 0;
-	int rc, ret = -1;
 
-	if (sqlite3_prepare_v2(d->db,
-			       "SELECT stack_id, allocs, bytes, live_allocs, live_bytes, lost_allocs,"
-			       " lost_bytes, indirect_allocs, indirect_bytes, runtime FROM sites"
-			       " WHERE process_id = ? ORDER BY stack_id",
-			       -1, &st, NULL) != SQLITE_OK) {
-		sql_err(err, errlen, d->db, "sites");
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, d->process_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct ex_site *s;
-
-		if (grow(&d->sites, &cap, d->nsites, sizeof *d->sites) < 0) {
-			snprintf(err, errlen, "out of memory");
-			goto out_finalize;
-		}
-		s = &d->sites[d->nsites++];
-		s->stack_id = sqlite3_column_int64(st, 0);
-		s->allocs = sqlite3_column_int64(st, 1);
-		s->bytes = sqlite3_column_int64(st, 2);
-		s->live_allocs = sqlite3_column_int64(st, 3);
-		s->live_bytes = sqlite3_column_int64(st, 4);
-		s->lost_allocs = sqlite3_column_int64(st, 5);
-		s->lost_bytes = sqlite3_column_int64(st, 6);
-		s->indirect_allocs = sqlite3_column_int64(st, 7);
-		s->indirect_bytes = sqlite3_column_int64(st, 8);
-		s->runtime = sqlite3_column_int(st, 9);
-	}
-	if (rc != SQLITE_DONE) {
-		sql_err(err, errlen, d->db, "sites");
-		goto out_finalize;
-	}
-	ret = 0;
-out_finalize:
-	sqlite3_finalize(st);
-	return ret;
+	return for_rows(d,
+			"SELECT stack_id, allocs, bytes, live_allocs, live_bytes, lost_allocs,"
+			" lost_bytes, indirect_allocs, indirect_bytes, runtime FROM sites"
+			" WHERE process_id = ? ORDER BY stack_id",
+			NULL, "sites", site_row, &cap, err, errlen);
 }
 
 static int cmp_frame_id(const void *a, const void *b)
@@ -235,199 +267,153 @@ static struct ex_site *site_of(const struct ex_data *d, long long stack_id)
 	return bsearch(&stack_id, d->sites, d->nsites, sizeof *d->sites, cmp_site_stack);
 }
 
+static int frame_row(struct ex_data *d, sqlite3_stmt *st, void *cap)
+{
+	struct ex_frame *f;
+
+	if (!(f = next_slot(&d->frames, cap, &d->nframes, sizeof *d->frames)))
+		return -1;
+	f->id = sqlite3_column_int64(st, 0);
+	f->module = col_str(st, 1);
+	f->offset = sqlite3_column_int64(st, 2);
+	f->function = col_str(st, 3);
+	f->file = col_str(st, 4);
+	f->line = sqlite3_column_int64(st, 5);
+	f->inlined = sqlite3_column_int(st, 6);
+	f->runtime = sqlite3_column_int(st, 7);
+	if (col_oom(st, 1, f->module) || col_oom(st, 3, f->function) || col_oom(st, 4, f->file))
+		return -1;
+	/* a string that is empty names nothing */
+	if (f->function && !f->function[0]) {
+		free(f->function);
+		f->function = NULL;
+	}
+	return 0;
+}
+
 static int load_frames(struct ex_data *d, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
 	size_t cap = 0;
-	int rc, ret = -1;
 
-	if (sqlite3_prepare_v2(d->db,
-			       "SELECT id, module, offset, function, file, line, inlined, runtime"
-			       " FROM frames WHERE id IN (SELECT st.frame_id FROM sites s"
-			       " JOIN stacks st ON st.stack_id = s.stack_id WHERE s.process_id = ?)"
-			       " ORDER BY id",
-			       -1, &st, NULL) != SQLITE_OK) {
-		sql_err(err, errlen, d->db, "frames");
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, d->process_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct ex_frame *f;
+	return for_rows(d,
+			"SELECT id, module, offset, function, file, line, inlined, runtime"
+			" FROM frames WHERE id IN (SELECT st.frame_id FROM sites s"
+			" JOIN stacks st ON st.stack_id = s.stack_id WHERE s.process_id = ?)"
+			" ORDER BY id",
+			NULL, "frames", frame_row, &cap, err, errlen);
+}
 
-		if (grow(&d->frames, &cap, d->nframes, sizeof *d->frames) < 0)
-			goto out_oom;
-		f = &d->frames[d->nframes++];
-		f->id = sqlite3_column_int64(st, 0);
-		f->module = col_str(st, 1);
-		f->offset = sqlite3_column_int64(st, 2);
-		f->function = col_str(st, 3);
-		f->file = col_str(st, 4);
-		f->line = sqlite3_column_int64(st, 5);
-		f->inlined = sqlite3_column_int(st, 6);
-		f->runtime = sqlite3_column_int(st, 7);
-		if (col_oom(st, 1, f->module) || col_oom(st, 3, f->function) ||
-		    col_oom(st, 4, f->file))
-			goto out_oom;
-		/* a string that is empty names nothing */
-		if (f->function && !f->function[0]) {
-			free(f->function);
-			f->function = NULL;
-		}
+/* load_stacks' place between rows: the site being filled and its capacity. */
+struct stack_fill {
+	struct ex_site *s;
+	size_t cap;
+};
+
+static int stack_row(struct ex_data *d, sqlite3_stmt *st, void *ctx)
+{
+	struct stack_fill *sf = ctx;
+	long long sid = sqlite3_column_int64(st, 0), fid = sqlite3_column_int64(st, 1);
+	struct ex_frame *f;
+
+	if (!sf->s || sf->s->stack_id != sid) {
+		sf->s = site_of(d, sid);
+		sf->cap = 0;
+		if (!sf->s)
+			return 0; /* cannot happen: the join found it */
 	}
-	if (rc != SQLITE_DONE) {
-		sql_err(err, errlen, d->db, "frames");
-		goto out_finalize;
+	f = bsearch(&fid, d->frames, d->nframes, sizeof *d->frames, cmp_frame_id);
+	if (!f)
+		return 0; /* a dangling frame id: skip the frame, keep the stack */
+	if ((size_t)sf->s->nframes >= sf->cap) {
+		size_t ncap = sf->cap ? sf->cap * 2 : 16;
+		int *p = realloc(sf->s->frames, ncap * sizeof *p);
+
+		if (!p)
+			return -1;
+		sf->s->frames = p;
+		sf->cap = ncap;
 	}
-	ret = 0;
-	goto out_finalize;
-out_oom:
-	snprintf(err, errlen, "out of memory");
-out_finalize:
-	sqlite3_finalize(st);
-	return ret;
+	sf->s->frames[sf->s->nframes++] = (int)(f - d->frames);
+	return 0;
 }
 
 static int load_stacks(struct ex_data *d, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
-	struct ex_site *s = NULL;
-	int rc, ret = -1;
-	size_t cap = 0;
+	struct stack_fill sf = { NULL, 0 };
 
-	if (sqlite3_prepare_v2(d->db,
-			       "SELECT st.stack_id, st.frame_id FROM sites s JOIN stacks st"
-			       " ON st.stack_id = s.stack_id WHERE s.process_id = ?"
-			       " ORDER BY st.stack_id, st.depth",
-			       -1, &st, NULL) != SQLITE_OK) {
-		sql_err(err, errlen, d->db, "stacks");
+	return for_rows(d,
+			"SELECT st.stack_id, st.frame_id FROM sites s JOIN stacks st"
+			" ON st.stack_id = s.stack_id WHERE s.process_id = ?"
+			" ORDER BY st.stack_id, st.depth",
+			NULL, "stacks", stack_row, &sf, err, errlen);
+}
+
+static int module_row(struct ex_data *d, sqlite3_stmt *st, void *cap)
+{
+	struct ex_module *m;
+	const char *slash;
+
+	if (!(m = next_slot(&d->modules, cap, &d->nmodules, sizeof *d->modules)))
 		return -1;
-	}
-	sqlite3_bind_int64(st, 1, d->process_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long long sid = sqlite3_column_int64(st, 0), fid = sqlite3_column_int64(st, 1);
-		struct ex_frame *f;
-
-		if (!s || s->stack_id != sid) {
-			s = site_of(d, sid);
-			cap = 0;
-			if (!s)
-				continue; /* cannot happen: the join found it */
-		}
-		f = bsearch(&fid, d->frames, d->nframes, sizeof *d->frames, cmp_frame_id);
-		if (!f)
-			continue; /* a dangling frame id: skip the frame, keep the stack */
-		if ((size_t)s->nframes >= cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			int *p = realloc(s->frames, ncap * sizeof *p);
-
-			if (!p) {
-				snprintf(err, errlen, "out of memory");
-				goto out_finalize;
-			}
-			s->frames = p;
-			cap = ncap;
-		}
-		s->frames[s->nframes++] = (int)(f - d->frames);
-	}
-	if (rc != SQLITE_DONE) {
-		sql_err(err, errlen, d->db, "stacks");
-		goto out_finalize;
-	}
-	ret = 0;
-out_finalize:
-	sqlite3_finalize(st);
-	return ret;
+	m->path = col_str(st, 0);
+	m->build_id = col_str(st, 1);
+	m->base = (unsigned long long)sqlite3_column_int64(st, 2);
+	if (!m->path || col_oom(st, 1, m->build_id))
+		return -1;
+	slash = strrchr(m->path, '/');
+	m->name = slash && slash[1] ? slash + 1 : m->path;
+	return 0;
 }
 
 static int load_modules(struct ex_data *d, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
 	size_t cap = 0;
-	int rc, ret = -1;
 
-	if (sqlite3_prepare_v2(d->db,
-			       "SELECT path, build_id, base FROM modules WHERE process_id = ?"
-			       " ORDER BY load_ns",
-			       -1, &st, NULL) != SQLITE_OK) {
-		sql_err(err, errlen, d->db, "modules");
+	return for_rows(d, "SELECT path, build_id, base FROM modules WHERE process_id = ? ORDER BY load_ns",
+			NULL, "modules", module_row, &cap, err, errlen);
+}
+
+static int snapshot_row(struct ex_data *d, sqlite3_stmt *st, void *cap)
+{
+	struct ex_snapshot *s;
+
+	if (!(s = next_slot(&d->snaps, cap, &d->nsnaps, sizeof *d->snaps)))
 		return -1;
-	}
-	sqlite3_bind_int64(st, 1, d->process_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct ex_module *m;
-		const char *slash;
-
-		if (grow(&d->modules, &cap, d->nmodules, sizeof *d->modules) < 0)
-			goto out_oom;
-		m = &d->modules[d->nmodules++];
-		m->path = col_str(st, 0);
-		m->build_id = col_str(st, 1);
-		m->base = (unsigned long long)sqlite3_column_int64(st, 2);
-		if (!m->path || col_oom(st, 1, m->build_id))
-			goto out_oom;
-		slash = strrchr(m->path, '/');
-		m->name = slash && slash[1] ? slash + 1 : m->path;
-	}
-	if (rc != SQLITE_DONE) {
-		sql_err(err, errlen, d->db, "modules");
-		goto out_finalize;
-	}
-	ret = 0;
-	goto out_finalize;
-out_oom:
-	snprintf(err, errlen, "out of memory");
-out_finalize:
-	sqlite3_finalize(st);
-	return ret;
+	s->seq = sqlite3_column_int64(st, 0);
+	s->ts_ns = sqlite3_column_int64(st, 1);
+	s->label = col_str(st, 2);
+	s->sample = sqlite3_column_int(st, 3);
+	s->alloc = sqlite3_column_int64(st, 4);
+	return col_oom(st, 2, s->label) ? -1 : 0;
 }
 
 static int load_snapshots(struct ex_data *d, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
 	size_t cap = 0;
-	int rc, ret = -1;
 
-	if (sqlite3_prepare_v2(d->db,
-			       "SELECT seq, ts_ns, label, kind = 'sample', coalesce(alloc, 0)"
-			       " FROM snapshots WHERE process_id = ? ORDER BY seq",
-			       -1, &st, NULL) != SQLITE_OK) {
-		sql_err(err, errlen, d->db, "snapshots");
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, d->process_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct ex_snapshot *s;
+	return for_rows(d,
+			"SELECT seq, ts_ns, label, kind = 'sample', coalesce(alloc, 0)"
+			" FROM snapshots WHERE process_id = ? ORDER BY seq",
+			NULL, "snapshots", snapshot_row, &cap, err, errlen);
+}
 
-		if (grow(&d->snaps, &cap, d->nsnaps, sizeof *d->snaps) < 0)
-			goto out_oom;
-		s = &d->snaps[d->nsnaps++];
-		s->seq = sqlite3_column_int64(st, 0);
-		s->ts_ns = sqlite3_column_int64(st, 1);
-		s->label = col_str(st, 2);
-		s->sample = sqlite3_column_int(st, 3);
-		s->alloc = sqlite3_column_int64(st, 4);
-		if (col_oom(st, 2, s->label))
-			goto out_oom;
+/* A (stack_id, live_allocs, live_bytes) row: the site's live figures. */
+static int live_at_row(struct ex_data *d, sqlite3_stmt *st, void *unused)
+{
+	struct ex_site *s = site_of(d, sqlite3_column_int64(st, 0));
+
+	(void)unused;
+	if (s) {
+		s->live_allocs = sqlite3_column_int64(st, 1);
+		s->live_bytes = sqlite3_column_int64(st, 2);
 	}
-	if (rc != SQLITE_DONE) {
-		sql_err(err, errlen, d->db, "snapshots");
-		goto out_finalize;
-	}
-	ret = 0;
-	goto out_finalize;
-out_oom:
-	snprintf(err, errlen, "out of memory");
-out_finalize:
-	sqlite3_finalize(st);
-	return ret;
+	return 0;
 }
 
 /* Replace the sites' live figures with those at the snapshot labelled d->at_label. */
 static int load_live_at(struct ex_data *d, char *err, size_t errlen)
 {
 	const struct ex_snapshot *at = NULL;
-	sqlite3_stmt *st;
-	int rc, ret = -1;
 
 	for (size_t i = 0; i < d->nsnaps && !at; i++)
 		if (!d->snaps[i].sample && d->snaps[i].label && !strcmp(d->snaps[i].label, d->at_label))
@@ -446,31 +432,10 @@ static int load_live_at(struct ex_data *d, char *err, size_t errlen)
 	d->at_seq = at->seq;
 	for (size_t i = 0; i < d->nsites; i++)
 		d->sites[i].live_allocs = d->sites[i].live_bytes = 0;
-	if (sqlite3_prepare_v2(d->db,
-			       "SELECT stack_id, live_allocs, live_bytes FROM site_snapshots"
-			       " WHERE process_id = ? AND snapshot_seq = ?",
-			       -1, &st, NULL) != SQLITE_OK) {
-		sql_err(err, errlen, d->db, "site_snapshots");
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, d->process_id);
-	sqlite3_bind_int64(st, 2, at->seq);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct ex_site *s = site_of(d, sqlite3_column_int64(st, 0));
-
-		if (!s)
-			continue;
-		s->live_allocs = sqlite3_column_int64(st, 1);
-		s->live_bytes = sqlite3_column_int64(st, 2);
-	}
-	if (rc != SQLITE_DONE) {
-		sql_err(err, errlen, d->db, "site_snapshots");
-		goto out_finalize;
-	}
-	ret = 0;
-out_finalize:
-	sqlite3_finalize(st);
-	return ret;
+	return for_rows(d,
+			"SELECT stack_id, live_allocs, live_bytes FROM site_snapshots"
+			" WHERE process_id = ? AND snapshot_seq = ?",
+			&at->seq, "site_snapshots", live_at_row, NULL, err, errlen);
 }
 
 int ex_load(sqlite3 *db, long long process_id, const char *at_label, struct ex_data *d,
@@ -514,11 +479,29 @@ void ex_free(struct ex_data *d)
 	memset(d, 0, sizeof *d);
 }
 
+/* ex_live_at_time's arrays, one slot per site. */
+struct live_arrays {
+	long long *live, *live_n;
+};
+
+static int live_time_row(struct ex_data *d, sqlite3_stmt *st, void *ctx)
+{
+	struct live_arrays *lt = ctx;
+	struct ex_site *s = site_of(d, sqlite3_column_int64(st, 0));
+
+	if (s) {
+		lt->live_n[s - d->sites] = sqlite3_column_int64(st, 1);
+		lt->live[s - d->sites] = sqlite3_column_int64(st, 2);
+	}
+	return 0;
+}
+
 int ex_live_at_time(const struct ex_data *d, long long t_ns, long long *live, long long *live_n,
 		    char *err, size_t errlen)
 {
+	struct live_arrays lt = { live, live_n };
 	sqlite3_stmt *st;
-	int rc, ret = -1, any = 0;
+	int any = 0;
 
 	/* the SQL's own test: does the table hold rows for this process at all? */
 	if (sqlite3_prepare_v2(d->db, "SELECT 1 FROM allocations WHERE process_id = ? LIMIT 1", -1,
@@ -529,34 +512,13 @@ int ex_live_at_time(const struct ex_data *d, long long t_ns, long long *live, lo
 	sqlite3_finalize(st);
 	if (!any)
 		return 0;
-	if (sqlite3_prepare_v2(d->db,
-			       "SELECT stack_id, count(*), sum(size) FROM allocations"
-			       " WHERE process_id = ? AND alloc_ns <= ?2"
-			       " AND (free_ns IS NULL OR free_ns > ?2) GROUP BY stack_id",
-			       -1, &st, NULL) != SQLITE_OK) {
-		sql_err(err, errlen, d->db, "allocations");
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, d->process_id);
-	sqlite3_bind_int64(st, 2, t_ns);
 	for (size_t i = 0; i < d->nsites; i++)
 		live[i] = live_n[i] = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct ex_site *s = site_of(d, sqlite3_column_int64(st, 0));
-
-		if (!s)
-			continue;
-		live_n[s - d->sites] = sqlite3_column_int64(st, 1);
-		live[s - d->sites] = sqlite3_column_int64(st, 2);
-	}
-	if (rc != SQLITE_DONE) {
-		sql_err(err, errlen, d->db, "allocations");
-		goto out_finalize;
-	}
-	ret = 1;
-out_finalize:
-	sqlite3_finalize(st);
-	return ret;
+	return for_rows((struct ex_data *)d,
+			"SELECT stack_id, count(*), sum(size) FROM allocations"
+			" WHERE process_id = ? AND alloc_ns <= ?2"
+			" AND (free_ns IS NULL OR free_ns > ?2) GROUP BY stack_id",
+			&t_ns, "allocations", live_time_row, &lt, err, errlen) < 0 ? -1 : 1;
 }
 
 const struct ex_module *ex_frame_module(const struct ex_data *d, const struct ex_frame *f)

@@ -14,7 +14,7 @@
 
 #include <sqlite3.h>
 
-#include "ingest/model.h"
+#include "ingest/tracemeta.h"
 
 struct gsite {
 	int64_t stack_id;     /* global; 0: no stack */

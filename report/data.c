@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
+#include "common/utf8.h"
+
 static char *col_str(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
@@ -41,7 +44,7 @@ static long long col_ll(sqlite3_stmt *st, int i)
 
 static void set_err(char *err, size_t errlen, sqlite3 *db, const char *what)
 {
-	snprintf(err, errlen, "%s: %s", what, db ? sqlite3_errmsg(db) : "out of memory");
+	snprintf(err, errlen, "%s: %s", what, db ? sqlite3_errmsg(db) : ERR_OOM);
 }
 
 sqlite3 *rp_open(const char *path, char *err, size_t errlen)
@@ -54,7 +57,7 @@ sqlite3 *rp_open(const char *path, char *err, size_t errlen)
 	size_t i;
 
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "cannot open: %s", db ? sqlite3_errmsg(db) : "out of memory");
+		snprintf(err, errlen, "cannot open: %s", db ? sqlite3_errmsg(db) : ERR_OOM);
 		goto out_close;
 	}
 	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?",
@@ -151,7 +154,7 @@ static int load_rows(sqlite3 *db, long long process_id, const char *sql, const c
 	ret = 0;
 	goto out_finalize;
 out_oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 out_finalize:
 	sqlite3_finalize(st);
 	return ret;
@@ -340,7 +343,7 @@ static int load_checklist(sqlite3 *db, struct rp_process *p, char *err, size_t e
 	ret = 0;
 	goto out_finalize;
 out_oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 out_finalize:
 	sqlite3_finalize(st);
 	sqlite3_finalize(ev);
@@ -417,7 +420,7 @@ int rp_load(sqlite3 *db, struct rp_process **procs, size_t *nprocs, char *err, s
 		struct rp_process *p;
 
 		if (grow(&ps, &cap, n, sizeof *ps) < 0) {
-			snprintf(err, errlen, "out of memory");
+			err_oom(err, errlen);
 			goto out_free;
 		}
 		p = &ps[n++];
@@ -589,33 +592,6 @@ static int hexval(int c)
 	return -1;
 }
 
-/* Append code point cp as UTF-8 (U+FFFD for surrogates and NUL). */
-static size_t put_utf8(char *d, unsigned cp)
-{
-	if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		cp = 0xfffd;
-	if (cp < 0x80) {
-		d[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		d[0] = (char)(0xc0 | (cp >> 6));
-		d[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		d[0] = (char)(0xe0 | (cp >> 12));
-		d[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		d[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	d[0] = (char)(0xf0 | (cp >> 18));
-	d[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	d[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	d[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 /* Parse one JSON string at *ps (after the quote); returns malloc'd bytes or NULL. */
 static char *json_string(const char **ps)
 {
@@ -664,7 +640,8 @@ static char *json_string(const char **ps)
 					s += 6;
 				}
 			}
-			o += put_utf8(d + o, cp);
+			/* NUL would cut the argument short: U+FFFD, as for a lone surrogate */
+			o += utf8_encode(d + o, cp ? cp : 0xfffd);
 			break;
 		}
 		default:
@@ -681,6 +658,14 @@ out_bad:
 	return NULL;
 }
 
+/*
+ * A hand parser rather than SQLite's json_each (issue 15 asked): with the
+ * SQLite we build against (3.40), json_each('["a\\u0000b"]') gives "a" (the
+ * argument cut at the escaped NUL) and json_each('["x\\ud800y"]') gives the
+ * bytes ED A0 80, a lone surrogate, which is not valid UTF-8. This parser
+ * turns both into U+FFFD (common/utf8.h), so an argument is never
+ * shortened and the page's text stays valid UTF-8.
+ */
 int rp_parse_argv(const char *json, char ***argv)
 {
 	const char *s = json;

@@ -22,8 +22,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tracer/arena.h"
+#include "tracer/channel.h"
+#include "tracer/lock.h"
 #include "tracer/lu_probe.h"
+#include "tracer/stacks.h"
+#include "tracer/state.h"
 #include "tracer/tracer.h"
+#include "tracer/unwind.h"
 
 struct ml_stack {
 	uint64_t hash;

@@ -40,8 +40,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "tracer/arena.h"
 #include "tracer/cfa.h"
+#include "tracer/lock.h"
+#include "tracer/stacks.h"
+#include "tracer/state.h"
+#include "tracer/threads.h"
 #include "tracer/tracer.h"
+#include "tracer/unwind.h"
 
 /* A cached rule: the return address it is for, and the rule (cfa.h). */
 struct rule {

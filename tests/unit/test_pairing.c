@@ -21,7 +21,7 @@
 #include "format/trace.h"
 #include "ingest/db.h"
 #include "ingest/events.h"
-#include "ingest/model.h"
+#include "ingest/tracemeta.h"
 #include "tests/unit/check.h"
 
 /* ---------------------------------------------------------------- frames */

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ingest/u64map.h"
+#include "common/u64map.h"
 #include "tests/unit/check.h"
 
 static void test_empty(void)

@@ -1,7 +1,7 @@
 /*
  * units.c - numbers in human units. See units.h.
  */
-#include "report/units.h"
+#include "common/units.h"
 
 #include <math.h>
 #include <stdio.h>
