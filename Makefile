@@ -177,7 +177,7 @@ fuzz: all
 	  -o $(B)/fuzz/fuzz_go tests/fuzz/fuzz_go.c $(FORMAT_SRC) $(COMMON_SRC) $(INGEST_SRC) $(EMBED_C) $(TOOL_LIBS)
 	$(B)/fuzz/fuzz_go -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus
 	clang $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude -I. $(TOOL_INC) \
-	  -o $(B)/fuzz/fuzz_tal tests/fuzz/fuzz_tal.c report/tal.c -lxml2
+	  -o $(B)/fuzz/fuzz_tal tests/fuzz/fuzz_tal.c report/tal.c $(COMMON_SRC) -lxml2
 	mkdir -p $(B)/fuzz/tal-corpus && cp tests/fuzz/corpus/tal-* $(B)/fuzz/tal-corpus/
 	$(B)/fuzz/fuzz_tal -max_total_time=$(FUZZ_SECONDS) -dict=tests/fuzz/fuzz_tal.dict -artifact_prefix=$(B)/fuzz/ $(B)/fuzz/tal-corpus
 
