@@ -5,7 +5,7 @@
 #   make test       deps + build + every test; ends with "N passed, N failed"
 #   make demo       deps + build + trace the partition demo + write its report
 #   make bench      benchmarks side by side with heaptrack and valgrind
-#   make fuzz       a longer libFuzzer run of the trace decoder (needs clang)
+#   make fuzz       a longer libFuzzer run of the trace decoder, Go readers and template engine (needs clang)
 #   make install PREFIX=/usr/local
 
 PREFIX  ?= /usr/local
@@ -176,6 +176,10 @@ fuzz: all
 	clang $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude -I. $(TOOL_INC) \
 	  -o $(B)/fuzz/fuzz_go tests/fuzz/fuzz_go.c $(FORMAT_SRC) $(COMMON_SRC) $(INGEST_SRC) $(EMBED_C) $(TOOL_LIBS)
 	$(B)/fuzz/fuzz_go -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus
+	clang $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude -I. $(TOOL_INC) \
+	  -o $(B)/fuzz/fuzz_tal tests/fuzz/fuzz_tal.c report/tal.c $(COMMON_SRC) -lxml2
+	mkdir -p $(B)/fuzz/tal-corpus && cp tests/fuzz/corpus/tal-* $(B)/fuzz/tal-corpus/
+	$(B)/fuzz/fuzz_tal -max_total_time=$(FUZZ_SECONDS) -dict=tests/fuzz/fuzz_tal.dict -artifact_prefix=$(B)/fuzz/ $(B)/fuzz/tal-corpus
 
 # ---------------------------------------------------------------- install
 install: all

@@ -453,6 +453,7 @@ struct scope {
 struct macro {
 	char *name;
 	xmlNodePtr node;
+	size_t nodes;      /* nodes below it: what one t:use copies */
 };
 
 struct ctx {
@@ -462,12 +463,17 @@ struct ctx {
 	struct macro *macros;
 	size_t nmacros;
 	int depth;
+	size_t expanded;   /* nodes copied by t:use so far */
 	char *err;
 	size_t errlen;
 	int failed;
 };
 
 #define MAX_DEPTH 200
+/* Macros that each use another twice expand exponentially: 30 of them in
+ * 2 KiB of template would copy 2^30 nodes. The report's own template
+ * copies a few thousand. */
+#define MAX_EXPANDED 1000000
 
 static void fail(struct ctx *c, xmlNodePtr node, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -1142,6 +1148,12 @@ static int use_macro(struct ctx *c, xmlNodePtr node, const char *name)
 		fail(c, node, "t:use: no macro named \"%s\"", name);
 		return -1;
 	}
+	if (m->nodes > MAX_EXPANDED - c->expanded) {
+		fail(c, node, "t:use: macros expand to more than %d nodes (macros that use each other repeatedly?)",
+		     MAX_EXPANDED);
+		return -1;
+	}
+	c->expanded += m->nodes;
 	if (!(fills = xmlNewDocNode(c->doc, NULL, (const xmlChar *)"fills", NULL))) {
 		fail(c, node, ERR_OOM);
 		return -1;
@@ -1355,6 +1367,16 @@ out:
 	return ret;
 }
 
+/* The nodes below node (its children, theirs, ...). */
+static size_t count_nodes(xmlNodePtr node)
+{
+	size_t n = 0;
+
+	for (xmlNodePtr ch = node->children; ch; ch = ch->next)
+		n += 1 + count_nodes(ch);
+	return n;
+}
+
 /* Unlink every t:macro element into c->macros. */
 static int collect_macros(struct ctx *c, xmlNodePtr node)
 {
@@ -1385,6 +1407,7 @@ static int collect_macros(struct ctx *c, xmlNodePtr node)
 			return -1;
 		}
 		xmlUnlinkNode(ch);
+		c->macros[c->nmacros].nodes = count_nodes(ch);
 		c->macros[c->nmacros++].node = ch;
 	}
 	return 0;
