@@ -179,6 +179,31 @@ static void draw_mark(xmlNodePtr svg, double x, double y0, double y1, double lab
 	svg_text(el, label);
 }
 
+/*
+ * One row of a bar or span chart, at y, rowh high: a group (*g) with the
+ * hover title tip and label right-aligned before lw, and a bar from x, w
+ * wide. Returns the bar, for its class and fill.
+ */
+static xmlNodePtr chart_row(xmlNodePtr svg, double y, double rowh, double lw, const char *tip,
+			    const char *label, double x, double w, xmlNodePtr *g)
+{
+	xmlNodePtr el;
+
+	*g = svg_el(svg, "g");
+	svg_text(svg_el(*g, "title"), tip);
+	el = svg_el(*g, "text");
+	svg_attr(el, "x", "%.1f", lw - 6);
+	svg_attr(el, "y", "%.1f", y + rowh / 2 + 4);
+	svg_attr(el, "text-anchor", "end");
+	svg_text(el, label);
+	el = svg_el(*g, "rect");
+	svg_attr(el, "x", "%.1f", x);
+	svg_attr(el, "y", "%.1f", y + 3);
+	svg_attr(el, "width", "%.1f", w);
+	svg_attr(el, "height", "%.1f", rowh - 6);
+	return el;
+}
+
 static const char *const palette[] = { "#2f6fb0", "#d9822b", "#3a9a5b", "#b03a5b",
 				       "#7a5cb0", "#8a8a3a" };
 
@@ -582,19 +607,8 @@ xmlNodePtr svg_bars(const char *title, const struct svg_bar *bars, size_t n, enu
 		const char *l = bars[i].label ? bars[i].label : "";
 
 		fit_label(l, 38, label, sizeof label);
-		g = svg_el(svg, "g");
 		snprintf(tip, sizeof tip, "%s: %s", l, svg_format(buf, sizeof buf, bars[i].value, unit));
-		svg_text(svg_el(g, "title"), tip);
-		el = svg_el(g, "text");
-		svg_attr(el, "x", "%.1f", lw - 6);
-		svg_attr(el, "y", "%.1f", y + rowh / 2 + 4);
-		svg_attr(el, "text-anchor", "end");
-		svg_text(el, label);
-		el = svg_el(g, "rect");
-		svg_attr(el, "x", "%.1f", lw);
-		svg_attr(el, "y", "%.1f", y + 3);
-		svg_attr(el, "width", "%.1f", w > 0 && w < 1 ? 1 : w);
-		svg_attr(el, "height", "%.1f", rowh - 6);
+		el = chart_row(svg, y, rowh, lw, tip, label, lw, w > 0 && w < 1 ? 1 : w, &g);
 		svg_attr(el, "class", "bar s1");
 		svg_attr(el, "fill", "%s", palette[0]);
 		el = svg_el(g, "text");
@@ -787,18 +801,8 @@ xmlNodePtr svg_timeline(const char *title, const struct svg_span *spans, size_t 
 		const char *l = spans[i].label ? spans[i].label : "";
 
 		fit_label(l, 26, label, sizeof label);
-		g = svg_el(svg, "g");
-		svg_text(svg_el(g, "title"), spans[i].tip ? spans[i].tip : l);
-		el = svg_el(g, "text");
-		svg_attr(el, "x", "%.1f", lw - 6);
-		svg_attr(el, "y", "%.1f", y + rowh / 2 + 4);
-		svg_attr(el, "text-anchor", "end");
-		svg_text(el, label);
-		el = svg_el(g, "rect");
-		svg_attr(el, "x", "%.1f", a);
-		svg_attr(el, "y", "%.1f", y + 3);
-		svg_attr(el, "width", "%.1f", b - a < 1.5 ? 1.5 : b - a);
-		svg_attr(el, "height", "%.1f", rowh - 6);
+		el = chart_row(svg, y, rowh, lw, spans[i].tip ? spans[i].tip : l, label, a,
+			       b - a < 1.5 ? 1.5 : b - a, &g);
 		svg_attr(el, "class", "span %s", spans[i].cls ? spans[i].cls : "");
 		svg_attr(el, "fill", "%s", state_fill(spans[i].cls));
 	}
