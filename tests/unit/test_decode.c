@@ -75,6 +75,15 @@ static void op_v(struct fb *f, uint64_t v)
 	put_v(&f->ops, v);
 }
 
+/* A fresh frame of thread 1 whose first operation is op, and then stack (when >= 0). */
+static void fb_op(struct fb *f, unsigned op, long long stack)
+{
+	fb_init(f, 1, 0, 0);
+	op_u8(f, op);
+	if (stack >= 0)
+		op_v(f, (uint64_t)stack);
+}
+
 static void size_v(struct fb *f, uint64_t v)
 {
 	put_v(&f->sz, v);
@@ -465,9 +474,7 @@ static void test_events_columns(void)
 	struct ml_event ev;
 
 	/* a malloc whose size and address are in their columns */
-	fb_init(&f, 1, 0, 0);
-	op_u8(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
-	op_v(&f, 1);
+	fb_op(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT, 1);
 	tail(&f, 40, 0x40);
 	CHECK_EQ_INT(one_event(&f, &ev), 1);
 	CHECK_EQ_INT(ev.size, 40);
@@ -506,9 +513,7 @@ static void test_events_columns(void)
 	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), -1);
 
 	/* a size or an address left over after the last operation */
-	fb_init(&f, 1, 0, 0);
-	op_u8(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
-	op_v(&f, 1);
+	fb_op(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT, 1);
 	tail(&f, 40, 0x40);
 	struct fb g = f;
 	size_v(&f, 7);
@@ -517,36 +522,29 @@ static void test_events_columns(void)
 	CHECK_EQ_INT(one_event(&g, &ev), -3);
 
 	/* a malloc whose size, or address, is missing from its column */
-	fb_init(&f, 1, 0, 0);
-	op_u8(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
-	op_v(&f, 1);
+	fb_op(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT, 1);
 	g = f;
 	size_v(&f, 40);
 	CHECK_EQ_INT(one_event(&f, &ev), -1);
 	addr_zz(&g, 40);
 	CHECK_EQ_INT(one_event(&g, &ev), -1);
 	/* ... or written in the operations column instead */
-	fb_init(&f, 1, 0, 0);
-	op_u8(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
-	op_v(&f, 1);
+	fb_op(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT, 1);
 	op_v(&f, 40);
 	op_v(&f, ml_zigzag(0x40));
 	CHECK(one_event(&f, &ev) < 0);
 
 	/* the address of a free of an unknown block: addresses column only */
-	fb_init(&f, 1, 0, 0);
-	op_u8(&f, ML_EV_FREE_UNKNOWN);
+	fb_op(&f, ML_EV_FREE_UNKNOWN, -1);
 	CHECK_EQ_INT(one_event(&f, &ev), -1);
 	op_v(&f, 0x1000);
 	CHECK(one_event(&f, &ev) < 0);
-	fb_init(&f, 1, 0, 0);
-	op_u8(&f, ML_EV_FREE_UNKNOWN);
+	fb_op(&f, ML_EV_FREE_UNKNOWN, -1);
 	addr_v(&f, 0x1000);
 	CHECK_EQ_INT(one_event(&f, &ev), 1);
 	CHECK_EQ_INT(ev.old_addr, 0x1000);
 	/* a column holding a cut varint */
-	fb_init(&f, 1, 0, 0);
-	op_u8(&f, ML_EV_FREE_UNKNOWN);
+	fb_op(&f, ML_EV_FREE_UNKNOWN, -1);
 	put_u8(&f.ad, 0x80);
 	CHECK_EQ_INT(one_event(&f, &ev), -1);
 }

@@ -165,6 +165,15 @@ static int has(const char *page, const char *s)
 	} \
 } while (0)
 
+/* The section id of page holds none of the strings. */
+#define SECTION_LACKS(page, id, ...) do { \
+	char *sec_ = section((page), (id)); \
+	const char *const want_[] = { __VA_ARGS__ }; \
+	for (size_t k_ = 0; k_ < sizeof want_ / sizeof *want_; k_++) \
+		LACKS(sec_, want_[k_]); \
+	free(sec_); \
+} while (0)
+
 static size_t count(const char *page, const char *s)
 {
 	size_t n = 0;
@@ -311,7 +320,7 @@ static void test_verdicts(const char *db, const char *page)
 /* Change the data, and the verdict follows: nothing is fixed text. */
 static void test_verdicts_follow_data(const char *db)
 {
-	char *page, *s;
+	char *page;
 
 	CHECK_EQ_INT(change(db, "UPDATE snapshots SET alloc = (SELECT alloc FROM snapshots WHERE "
 			      "process_id=1 AND label='START'), heap_objects = (SELECT heap_objects "
@@ -322,10 +331,8 @@ static void test_verdicts_follow_data(const char *db)
 			      "label='AFTER CLEANUP'"),
 		     0);
 	page = render(db);
-	s = section(page, "metric-alloc");
-	HAS(s, "Alloc is back exactly where it was at START (382 KiB) by AFTER CLEANUP.");
-	LACKS(s, "see Leaks");
-	free(s);
+	SECTION_HAS(page, "metric-alloc", "Alloc is back exactly where it was at START (382 KiB) by AFTER CLEANUP.");
+	SECTION_LACKS(page, "metric-alloc", "see Leaks");
 	SECTION_HAS(page, "metric-heapobjects",
 		    "HeapObjects is back exactly where it was at START (1,314)");
 	SECTION_HAS(page, "phases", "back to baseline");
@@ -339,10 +346,9 @@ static void test_verdicts_follow_data(const char *db)
 	page = render(db);
 	SECTION_HAS(page, "metric-alloc", "Alloc is 782 B higher at AFTER CLEANUP than at START",
 		    "see Leaks");
-	s = section(page, "phases");
-	HAS(s, "+782 B and &plusmn;0 objects above baseline"); /* ± as the serializer writes it */
-	LACKS(s, "back to baseline");
-	free(s);
+	/* ± as the serializer writes it */
+	SECTION_HAS(page, "phases", "+782 B and &plusmn;0 objects above baseline");
+	SECTION_LACKS(page, "phases", "back to baseline");
 	SECTION_HAS(page, "checklist", "Memory did not come back to baseline");
 	free(page);
 
@@ -352,11 +358,9 @@ static void test_verdicts_follow_data(const char *db)
 			      "WHERE process_id = 2"),
 		     0);
 	page = render(db);
-	s = section(page, "metric-numgc-p2");
-	HAS(s, "NumGC grew by 3 between start and last sample");
-	LACKS(s, ">malloc_trim calls</th>"); /* the values are NumGC itself */
-	HAS(s, ">NumGC</th>");
-	free(s);
+	SECTION_HAS(page, "metric-numgc-p2", "NumGC grew by 3 between start and last sample", ">NumGC</th>");
+	/* the values are NumGC itself */
+	SECTION_LACKS(page, "metric-numgc-p2", ">malloc_trim calls</th>");
 	SECTION_HAS(page, "metric-gccpufraction-p2",
 		    "7.0% of the process's CPU time up to last sample went to the garbage collector: between 5% and 10%");
 	free(page);
