@@ -867,13 +867,12 @@ static tal_value *sections_model(struct run *r, size_t root)
 	tal_set_bool(d, "by_choice", by_choice);
 	tal_set_strf(d, "rule",
 		     "By default a run of at most %d processes has sections for every one. A larger run "
-		     "has sections for %d: the run's first process, then the processes that fail "
-		     "`memledger check`'s gate (definite leaks at the program's own sites, or an item "
+		     "has sections for %d: the run's first process, then the processes that fail the "
+		     "gate of memledger check (definite leaks at the program's own sites, or an item "
 		     "that gates), most leaked bytes first, then those with the most failing items, "
-		     "then the ones that allocated most; one process per program comes first, "
-		     "so that eight runs of the same compiler cost one set of sections (the table by "
-		     "program below sums them all). `memledger report --process PID|PROGRAM|all` "
-		     "chooses others.",
+		     "then the ones that allocated most; one process per program comes first, so that "
+		     "eight runs of the same compiler cost one set of sections (the table by program "
+		     "below sums them all). memledger report --process PID|PROGRAM|all chooses others.",
 		     RUNS_DEFAULT_SECTIONS, RUNS_DEFAULT_SECTIONS);
 	return d;
 }
