@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "compare/gate.h"
+#include "report/flame.h"
 #include "report/units.h"
 
 #define ARROW " \xe2\x86\x92 " /* → */
@@ -759,6 +760,113 @@ static tal_value *program_sites(struct run *r, const char *name)
 	return list;
 }
 
+/* ------------------------------------------------------------ a program's flame graph */
+
+struct stack_w {
+	long long stack_id;
+	double bytes;
+	const struct rp_site *s;
+};
+
+static int by_stack_id(const void *a, const void *b)
+{
+	const struct stack_w *x = a, *y = b;
+
+	return x->stack_id < y->stack_id ? -1 : x->stack_id > y->stack_id;
+}
+
+static int by_stack_bytes(const void *a, const void *b)
+{
+	const struct stack_w *x = a, *y = b;
+
+	if (x->bytes != y->bytes)
+		return x->bytes < y->bytes ? 1 : -1;
+	return x->stack_id < y->stack_id ? -1 : x->stack_id > y->stack_id;
+}
+
+/*
+ * The flame graph of the bytes every process named name allocated, stacks
+ * being shared across the database: the RUNS_FLAME_STACKS heaviest stacks
+ * drawn, the rest summed into one frame. A node, or NULL (none, or out of
+ * memory: the table says enough).
+ */
+static xmlNodePtr program_flame(sqlite3 *db, struct run *r, const char *name)
+{
+	struct stack_w *v = NULL;
+	struct flame *f = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t n = 0, cap = 0, m = 0, i, k;
+	double rest = 0;
+	xmlNodePtr svg = NULL;
+	char title[300];
+
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->pi[i].name, name) == 0)
+			cap += r->procs[i].nsites;
+	if (!cap || !(v = malloc(cap * sizeof *v)))
+		return NULL;
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->pi[i].name, name) == 0)
+			for (k = 0; k < r->procs[i].nsites; k++) {
+				const struct rp_site *s = &r->procs[i].sites[k];
+
+				v[n++] = (struct stack_w){ s->stack_id, nz(s->bytes), s };
+			}
+	qsort(v, n, sizeof *v, by_stack_id);
+	for (i = 0; i < n; i++) {
+		if (m && v[m - 1].stack_id == v[i].stack_id)
+			v[m - 1].bytes += v[i].bytes;
+		else
+			v[m++] = v[i];
+	}
+	qsort(v, m, sizeof *v, by_stack_bytes);
+	if (!(f = flame_new(name, 1)))
+		goto out;
+	for (i = 0; i < m; i++) {
+		struct rp_frame *fr = NULL;
+		int nf;
+
+		if (v[i].bytes <= 0)
+			continue;
+		if (i >= RUNS_FLAME_STACKS) {
+			rest += v[i].bytes;
+			continue;
+		}
+		nf = rp_stack(db, &st, v[i].stack_id, &fr);
+		if (nf > 0) {
+			if (flame_add_frames(f, fr, nf, &v[i].bytes) < 0) {
+				rp_free_frames(fr, (size_t)nf);
+				goto out;
+			}
+			rp_free_frames(fr, (size_t)nf);
+		} else {
+			const char *lab = v[i].s->function ? v[i].s->function : "(no stack)";
+			int fl = v[i].s->runtime ? FLAME_RUNTIME : 0;
+
+			if (flame_add(f, &lab, &fl, 1, &v[i].bytes) < 0)
+				goto out;
+		}
+	}
+	if (rest > 0) {
+		char lab[64];
+		const char *labp = lab;
+		int fl = FLAME_SMALL;
+
+		snprintf(lab, sizeof lab, "(%zu smaller sites)", m - RUNS_FLAME_STACKS);
+		if (flame_add(f, &labp, &fl, 1, &rest) < 0)
+			goto out;
+	}
+	if (flame_total(f, 0) > 0) {
+		snprintf(title, sizeof title, "Flame graph of the bytes all %s processes allocated", name);
+		svg = flame_svg(f, 0, 1, title);
+	}
+out:
+	sqlite3_finalize(st);
+	flame_free(f);
+	free(v);
+	return svg;
+}
+
 struct prog {
 	const char *name;
 	size_t first, nproc, failing;
@@ -774,10 +882,10 @@ static int by_prog_total(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static tal_value *programs_model(struct run *r, size_t root)
+static tal_value *programs_model(sqlite3 *db, struct run *r, size_t root)
 {
 	struct prog *pg = calloc(r->n + 1, sizeof *pg);
-	size_t np = 0, i, k;
+	size_t np = 0, i, k, nflames = 0;
 	tal_value *list = tal_list();
 	char b[UNITS_BUF];
 
@@ -831,6 +939,15 @@ static tal_value *programs_model(struct run *r, size_t root)
 		else
 			tal_set(d, "more", tal_null());
 		tal_set(d, "sites", program_sites(r, pg[k].name));
+		/* the programs that ran several times and allocated most: one picture for all */
+		if (pg[k].nproc > 1 && nflames < RUNS_PROGRAM_FLAMES && pg[k].total > 0) {
+			xmlNodePtr svg = program_flame(db, r, pg[k].name);
+
+			tal_set(d, "flame", svg ? tal_node(svg) : tal_null());
+			nflames += svg != NULL;
+		} else {
+			tal_set(d, "flame", tal_null());
+		}
 		tal_push(list, d);
 	}
 	free(pg);
@@ -885,7 +1002,6 @@ tal_value *runs_model(sqlite3 *db, const struct rp_process *procs, size_t nprocs
 	size_t i, root, nroots = 0;
 	double peak = 0;
 
-	(void)db;
 	if (nprocs < 2)
 		return tal_null();
 	if (run_init(&r, procs, nprocs) < 0)
@@ -915,7 +1031,7 @@ tal_value *runs_model(sqlite3 *db, const struct rp_process *procs, size_t nprocs
 	tal_set(d, "rows", o.table);
 	tal_set_int(d, "roots", (long long)nroots);
 	tal_set_int(d, "count", (long long)nprocs);
-	tal_set(d, "programs", programs_model(&r, root));
+	tal_set(d, "programs", programs_model(db, &r, root));
 	tal_set(d, "sections", sections_model(&r, root));
 	run_free(&r);
 	return d;

@@ -35,6 +35,13 @@
 #define RUNS_DEFAULT_SECTIONS 4
 /** Sites listed per program in the per-program table. */
 #define RUNS_PROGRAM_SITES 8
+/**
+ * Programs that ran more than once get one flame graph of all their
+ * processes together, the RUNS_PROGRAM_FLAMES that allocated most, each
+ * drawn from its RUNS_FLAME_STACKS heaviest stacks.
+ */
+#define RUNS_PROGRAM_FLAMES 3
+#define RUNS_FLAME_STACKS 400
 
 /**
  * The process that leads the page: the first (by id) without a loaded
