@@ -744,7 +744,7 @@ static tal_value *program_sites(struct run *r, const char *name)
 	for (i = 0; i < nm && i < RUNS_PROGRAM_SITES; i++) {
 		tal_value *d = tal_dict();
 
-		tal_set_str(d, "function", m[i].s->function ? m[i].s->function : "??");
+		tal_set_str(d, "function", m[i].s->function ? m[i].s->function : "(no symbol)");
 		if (m[i].s->file && !isnan(m[i].s->line))
 			tal_set_strf(d, "location", "%s:%.0f", base_name(m[i].s->file), m[i].s->line);
 		else

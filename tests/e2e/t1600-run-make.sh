@@ -37,10 +37,13 @@ grep -q "<tr class=\"bad-true\" data-id=\"$app\"" "$WORK/mk.html" || fail "app's
 # size and time with the plain build
 PLAIN=$ROOT/build/memledger
 [ -x "$PLAIN" ] || PLAIN=$ML
-t0=$(date +%s%N)
-"$PLAIN" report -o "$WORK/plain.html" "$DB" >/dev/null 2>&1 || fail "the plain build's report failed"
-t1=$(date +%s%N)
-ms=$(( (t1 - t0) / 1000000 ))
+ms=
+for i in 1 2 3; do  # best of three, to keep a busy machine from failing the test
+	t0=$(date +%s%N)
+	"$PLAIN" report -o "$WORK/plain.html" "$DB" >/dev/null 2>&1 || fail "the plain build's report failed"
+	t1=$(date +%s%N)
+	[ -z "$ms" ] || [ $(( (t1 - t0) / 1000000 )) -lt "$ms" ] && ms=$(( (t1 - t0) / 1000000 ))
+done
 size=$(wc -c <"$WORK/plain.html")
 echo "report of $n processes: $size bytes in $ms ms"
 [ "$size" -lt 3000000 ] || fail "the page is $size bytes, want under 3 MB"
