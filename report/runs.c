@@ -800,6 +800,8 @@ static xmlNodePtr program_flame(sqlite3 *db, struct run *r, const char *name)
 	xmlNodePtr svg = NULL;
 	char title[300];
 
+	if (!db)
+		return NULL;
 	for (i = 0; i < r->n; i++)
 		if (strcmp(r->pi[i].name, name) == 0)
 			cap += r->procs[i].nsites;

@@ -63,7 +63,8 @@ int runs_select(struct rp_process *procs, size_t nprocs, const char *const *choi
  * The template's "run" value: null for a run of one process; else the run
  * summary (templates/README.md lists its names): totals, the process
  * tree, the processes table, the per-program aggregate and which
- * processes have sections. db reads the stacks of the sites shown.
+ * processes have sections. db reads the stacks of the per-program flame
+ * graphs (NULL: none).
  * Processes other than the root have the section suffix "-pN" (N =
  * processes.id). NULL if out of memory.
  */
