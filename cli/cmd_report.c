@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/err.h"
 #include "ingest/db.h"
 #include "report/report.h"
 
@@ -61,7 +62,7 @@ int cmd_report(int argc, char **argv)
 	if (!alloc_fns || !which) {
 		free(alloc_fns);
 		free(which);
-		fprintf(stderr, "memledger: report: out of memory\n");
+		fprintf(stderr, "memledger: report: %s\n", ERR_OOM);
 		return 1;
 	}
 
@@ -88,25 +89,17 @@ int cmd_report(int argc, char **argv)
 			}
 			which[nwhich++] = optarg;
 			break;
-		case 'h':
-			fputs(usage, stdout);
+		default: /* and 'h' */
 			free(alloc_fns);
 			free(which);
-			return 0;
-		default:
-			cli_bad_option("report", c, argv);
-			fputs(usage, stderr);
-			free(alloc_fns);
-			free(which);
-			return 2;
+			return cli_opt_done("report", c, argv, usage);
 		}
 	}
 	if (argc - optind != 1) {
-		cli_error("report", "%s", argc - optind == 0 ? "no database given" : "give exactly one database");
-		fputs(usage, stderr);
 		free(alloc_fns);
 		free(which);
-		return 2;
+		return cli_usage_error("report", usage, "%s",
+				       argc - optind == 0 ? "no database given" : "give exactly one database");
 	}
 	db = argv[optind];
 	/* A trace is not a database yet; say what to do (and a locked or
@@ -134,7 +127,7 @@ int cmd_report(int argc, char **argv)
 	}
 	if (!out) {
 		if (!(def = report_default_output(db))) {
-			cli_error(db, "out of memory");
+			cli_error(db, ERR_OOM);
 			goto out_free;
 		}
 		out = def;

@@ -7,92 +7,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/dbread.h"
+#include "common/err.h"
+#include "common/vec.h"
+
+/* an embedded NUL would cut the string short: make it visible instead */
 static char *col_str(sqlite3_stmt *st, int i)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
-	int n = sqlite3_column_bytes(st, i);
-	char *s;
-
-	if (!t || sqlite3_column_type(st, i) == SQLITE_NULL)
-		return NULL;
-	if (!(s = malloc((size_t)n + 1)))
-		return NULL;
-	memcpy(s, t, (size_t)n);
-	s[n] = '\0';
-	/* an embedded NUL would cut the string short: make it visible instead */
-	for (int k = 0; k < n; k++)
-		if (s[k] == '\0')
-			s[k] = '?';
-	return s;
+	return dbr_col_str(st, i, '?');
 }
 
 /* Did col_str fail for lack of memory (rather than a NULL column)? */
 static int col_oom(sqlite3_stmt *st, int i, const char *s)
 {
-	return !s && sqlite3_column_type(st, i) != SQLITE_NULL;
+	return dbr_col_oom(st, i, s);
 }
 
 sqlite3 *ex_open(const char *db_path, char *err, size_t errlen)
 {
 	static const char *const tables[] = { "processes", "snapshots", "sites", "site_snapshots",
 					      "stacks", "frames", "modules", NULL };
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
-		snprintf(err, errlen, "cannot open: %s", db ? sqlite3_errmsg(db) : "out of memory");
-		goto out_close;
-	}
-	if (sqlite3_prepare_v2(db,
-			       "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?",
-			       -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "not a memledger database: %s", sqlite3_errmsg(db));
-		goto out_close;
-	}
-	for (size_t i = 0; tables[i]; i++) {
-		int rc;
-
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, tables[i], -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			continue;
-		if (rc == SQLITE_DONE)
-			snprintf(err, errlen, "not a memledger database (no table %s)", tables[i]);
-		else
-			snprintf(err, errlen, "not a memledger database: %s", sqlite3_errmsg(db));
-		goto out_close;
-	}
-	sqlite3_finalize(st);
-	return db;
-out_close:
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return NULL;
+	return dbr_open(db_path, tables, err, errlen);
 }
 
 static void sql_err(char *err, size_t errlen, sqlite3 *db, const char *what)
 {
 	snprintf(err, errlen, "reading %s: %s", what, sqlite3_errmsg(db));
-}
-
-/* Grow *arr (elements of sz bytes) to hold at least n+1; zero-fills. */
-static int grow(void *arr, size_t *cap, size_t n, size_t sz)
-{
-	void **p = arr;
-	size_t ncap;
-	void *np;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 64;
-	if (!(np = realloc(*p, ncap * sz)))
-		return -1;
-	memset((char *)np + *cap * sz, 0, (ncap - *cap) * sz);
-	*p = np;
-	*cap = ncap;
-	return 0;
 }
 
 /* A comma-separated list of the first column of sql (one int64 parameter). */
@@ -163,7 +104,7 @@ static int load_process(struct ex_data *d, long long want, char *err, size_t err
 	d->duration_ns = sqlite3_column_int64(st, 5);
 	d->sample_bytes = sqlite3_column_int64(st, 6);
 	if (col_oom(st, 2, d->exe) || col_oom(st, 3, d->argv)) {
-		snprintf(err, errlen, "out of memory");
+		err_oom(err, errlen);
 		goto out_finalize;
 	}
 	ret = 0;
@@ -172,48 +113,32 @@ out_finalize:
 	return ret;
 }
 
+static int fill_site(sqlite3_stmt *st, void *row)
+{
+	struct ex_site *s = row;
+
+	s->stack_id = sqlite3_column_int64(st, 0);
+	s->allocs = sqlite3_column_int64(st, 1);
+	s->bytes = sqlite3_column_int64(st, 2);
+	s->live_allocs = sqlite3_column_int64(st, 3);
+	s->live_bytes = sqlite3_column_int64(st, 4);
+	s->lost_allocs = sqlite3_column_int64(st, 5);
+	s->lost_bytes = sqlite3_column_int64(st, 6);
+	s->indirect_allocs = sqlite3_column_int64(st, 7);
+	s->indirect_bytes = sqlite3_column_int64(st, 8);
+	s->runtime = sqlite3_column_int(st, 9);
+	return 0;
+}
+
 static int load_sites(struct ex_data *d, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
-	size_t cap = 0;
-	int rc, ret = -1;
+	static const char sql[] =
+		"SELECT stack_id, allocs, bytes, live_allocs, live_bytes, lost_allocs,"
+		" lost_bytes, indirect_allocs, indirect_bytes, runtime FROM sites"
+		" WHERE process_id = ? ORDER BY stack_id";
 
-	if (sqlite3_prepare_v2(d->db,
-			       "SELECT stack_id, allocs, bytes, live_allocs, live_bytes, lost_allocs,"
-			       " lost_bytes, indirect_allocs, indirect_bytes, runtime FROM sites"
-			       " WHERE process_id = ? ORDER BY stack_id",
-			       -1, &st, NULL) != SQLITE_OK) {
-		sql_err(err, errlen, d->db, "sites");
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, d->process_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct ex_site *s;
-
-		if (grow(&d->sites, &cap, d->nsites, sizeof *d->sites) < 0) {
-			snprintf(err, errlen, "out of memory");
-			goto out_finalize;
-		}
-		s = &d->sites[d->nsites++];
-		s->stack_id = sqlite3_column_int64(st, 0);
-		s->allocs = sqlite3_column_int64(st, 1);
-		s->bytes = sqlite3_column_int64(st, 2);
-		s->live_allocs = sqlite3_column_int64(st, 3);
-		s->live_bytes = sqlite3_column_int64(st, 4);
-		s->lost_allocs = sqlite3_column_int64(st, 5);
-		s->lost_bytes = sqlite3_column_int64(st, 6);
-		s->indirect_allocs = sqlite3_column_int64(st, 7);
-		s->indirect_bytes = sqlite3_column_int64(st, 8);
-		s->runtime = sqlite3_column_int(st, 9);
-	}
-	if (rc != SQLITE_DONE) {
-		sql_err(err, errlen, d->db, "sites");
-		goto out_finalize;
-	}
-	ret = 0;
-out_finalize:
-	sqlite3_finalize(st);
-	return ret;
+	return dbr_load_rows(d->db, d->process_id, sql, "reading sites", &d->sites, &d->nsites,
+			     sizeof *d->sites, fill_site, err, errlen);
 }
 
 static int cmp_frame_id(const void *a, const void *b)
@@ -235,56 +160,38 @@ static struct ex_site *site_of(const struct ex_data *d, long long stack_id)
 	return bsearch(&stack_id, d->sites, d->nsites, sizeof *d->sites, cmp_site_stack);
 }
 
+static int fill_frame(sqlite3_stmt *st, void *row)
+{
+	struct ex_frame *f = row;
+
+	f->id = sqlite3_column_int64(st, 0);
+	f->module = col_str(st, 1);
+	f->offset = sqlite3_column_int64(st, 2);
+	f->function = col_str(st, 3);
+	f->file = col_str(st, 4);
+	f->line = sqlite3_column_int64(st, 5);
+	f->inlined = sqlite3_column_int(st, 6);
+	f->runtime = sqlite3_column_int(st, 7);
+	if (col_oom(st, 1, f->module) || col_oom(st, 3, f->function) || col_oom(st, 4, f->file))
+		return -1;
+	/* a string that is empty names nothing */
+	if (f->function && !f->function[0]) {
+		free(f->function);
+		f->function = NULL;
+	}
+	return 0;
+}
+
 static int load_frames(struct ex_data *d, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
-	size_t cap = 0;
-	int rc, ret = -1;
+	static const char sql[] =
+		"SELECT id, module, offset, function, file, line, inlined, runtime"
+		" FROM frames WHERE id IN (SELECT st.frame_id FROM sites s"
+		" JOIN stacks st ON st.stack_id = s.stack_id WHERE s.process_id = ?)"
+		" ORDER BY id";
 
-	if (sqlite3_prepare_v2(d->db,
-			       "SELECT id, module, offset, function, file, line, inlined, runtime"
-			       " FROM frames WHERE id IN (SELECT st.frame_id FROM sites s"
-			       " JOIN stacks st ON st.stack_id = s.stack_id WHERE s.process_id = ?)"
-			       " ORDER BY id",
-			       -1, &st, NULL) != SQLITE_OK) {
-		sql_err(err, errlen, d->db, "frames");
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, d->process_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct ex_frame *f;
-
-		if (grow(&d->frames, &cap, d->nframes, sizeof *d->frames) < 0)
-			goto out_oom;
-		f = &d->frames[d->nframes++];
-		f->id = sqlite3_column_int64(st, 0);
-		f->module = col_str(st, 1);
-		f->offset = sqlite3_column_int64(st, 2);
-		f->function = col_str(st, 3);
-		f->file = col_str(st, 4);
-		f->line = sqlite3_column_int64(st, 5);
-		f->inlined = sqlite3_column_int(st, 6);
-		f->runtime = sqlite3_column_int(st, 7);
-		if (col_oom(st, 1, f->module) || col_oom(st, 3, f->function) ||
-		    col_oom(st, 4, f->file))
-			goto out_oom;
-		/* a string that is empty names nothing */
-		if (f->function && !f->function[0]) {
-			free(f->function);
-			f->function = NULL;
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		sql_err(err, errlen, d->db, "frames");
-		goto out_finalize;
-	}
-	ret = 0;
-	goto out_finalize;
-out_oom:
-	snprintf(err, errlen, "out of memory");
-out_finalize:
-	sqlite3_finalize(st);
-	return ret;
+	return dbr_load_rows(d->db, d->process_id, sql, "reading frames", &d->frames, &d->nframes,
+			     sizeof *d->frames, fill_frame, err, errlen);
 }
 
 static int load_stacks(struct ex_data *d, char *err, size_t errlen)
@@ -321,7 +228,7 @@ static int load_stacks(struct ex_data *d, char *err, size_t errlen)
 			int *p = realloc(s->frames, ncap * sizeof *p);
 
 			if (!p) {
-				snprintf(err, errlen, "out of memory");
+				err_oom(err, errlen);
 				goto out_finalize;
 			}
 			s->frames = p;
@@ -339,87 +246,50 @@ out_finalize:
 	return ret;
 }
 
+static int fill_module(sqlite3_stmt *st, void *row)
+{
+	struct ex_module *m = row;
+	const char *slash;
+
+	m->path = col_str(st, 0);
+	m->build_id = col_str(st, 1);
+	m->base = (unsigned long long)sqlite3_column_int64(st, 2);
+	if (!m->path || col_oom(st, 1, m->build_id))
+		return -1;
+	slash = strrchr(m->path, '/');
+	m->name = slash && slash[1] ? slash + 1 : m->path;
+	return 0;
+}
+
 static int load_modules(struct ex_data *d, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
-	size_t cap = 0;
-	int rc, ret = -1;
+	static const char sql[] =
+		"SELECT path, build_id, base FROM modules WHERE process_id = ? ORDER BY load_ns";
 
-	if (sqlite3_prepare_v2(d->db,
-			       "SELECT path, build_id, base FROM modules WHERE process_id = ?"
-			       " ORDER BY load_ns",
-			       -1, &st, NULL) != SQLITE_OK) {
-		sql_err(err, errlen, d->db, "modules");
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, d->process_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct ex_module *m;
-		const char *slash;
+	return dbr_load_rows(d->db, d->process_id, sql, "reading modules", &d->modules,
+			     &d->nmodules, sizeof *d->modules, fill_module, err, errlen);
+}
 
-		if (grow(&d->modules, &cap, d->nmodules, sizeof *d->modules) < 0)
-			goto out_oom;
-		m = &d->modules[d->nmodules++];
-		m->path = col_str(st, 0);
-		m->build_id = col_str(st, 1);
-		m->base = (unsigned long long)sqlite3_column_int64(st, 2);
-		if (!m->path || col_oom(st, 1, m->build_id))
-			goto out_oom;
-		slash = strrchr(m->path, '/');
-		m->name = slash && slash[1] ? slash + 1 : m->path;
-	}
-	if (rc != SQLITE_DONE) {
-		sql_err(err, errlen, d->db, "modules");
-		goto out_finalize;
-	}
-	ret = 0;
-	goto out_finalize;
-out_oom:
-	snprintf(err, errlen, "out of memory");
-out_finalize:
-	sqlite3_finalize(st);
-	return ret;
+static int fill_snapshot(sqlite3_stmt *st, void *row)
+{
+	struct ex_snapshot *s = row;
+
+	s->seq = sqlite3_column_int64(st, 0);
+	s->ts_ns = sqlite3_column_int64(st, 1);
+	s->label = col_str(st, 2);
+	s->sample = sqlite3_column_int(st, 3);
+	s->alloc = sqlite3_column_int64(st, 4);
+	return col_oom(st, 2, s->label) ? -1 : 0;
 }
 
 static int load_snapshots(struct ex_data *d, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
-	size_t cap = 0;
-	int rc, ret = -1;
+	static const char sql[] =
+		"SELECT seq, ts_ns, label, kind = 'sample', coalesce(alloc, 0)"
+		" FROM snapshots WHERE process_id = ? ORDER BY seq";
 
-	if (sqlite3_prepare_v2(d->db,
-			       "SELECT seq, ts_ns, label, kind = 'sample', coalesce(alloc, 0)"
-			       " FROM snapshots WHERE process_id = ? ORDER BY seq",
-			       -1, &st, NULL) != SQLITE_OK) {
-		sql_err(err, errlen, d->db, "snapshots");
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, d->process_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct ex_snapshot *s;
-
-		if (grow(&d->snaps, &cap, d->nsnaps, sizeof *d->snaps) < 0)
-			goto out_oom;
-		s = &d->snaps[d->nsnaps++];
-		s->seq = sqlite3_column_int64(st, 0);
-		s->ts_ns = sqlite3_column_int64(st, 1);
-		s->label = col_str(st, 2);
-		s->sample = sqlite3_column_int(st, 3);
-		s->alloc = sqlite3_column_int64(st, 4);
-		if (col_oom(st, 2, s->label))
-			goto out_oom;
-	}
-	if (rc != SQLITE_DONE) {
-		sql_err(err, errlen, d->db, "snapshots");
-		goto out_finalize;
-	}
-	ret = 0;
-	goto out_finalize;
-out_oom:
-	snprintf(err, errlen, "out of memory");
-out_finalize:
-	sqlite3_finalize(st);
-	return ret;
+	return dbr_load_rows(d->db, d->process_id, sql, "reading snapshots", &d->snaps, &d->nsnaps,
+			     sizeof *d->snaps, fill_snapshot, err, errlen);
 }
 
 /* Replace the sites' live figures with those at the snapshot labelled d->at_label. */

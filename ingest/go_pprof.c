@@ -15,9 +15,10 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "common/err.h"
+#include "common/u64map.h"
 #include "ingest/go_run.h"
-#include "ingest/model.h"
-#include "ingest/u64map.h"
+#include "ingest/tracemeta.h"
 
 #define PPROF_MAX_BYTES (512u << 20)   /* decompressed */
 #define PPROF_MAX_DEPTH 1024           /* frames kept per sample */
@@ -78,6 +79,24 @@ static int pb_field(struct pb *b, uint32_t *num, int *wt, uint64_t *v, struct pb
 	default:
 		return -1;  /* groups are not used by profile.proto */
 	}
+}
+
+/* A field of a message, as pb_next() reads it. */
+struct pb_fld {
+	uint32_t num;
+	int wt;
+	uint64_t v;         /* the varint or fixed value; for wire type 2, the length */
+	struct pb sub;      /* wire type 2: the bytes */
+};
+
+/* Read the next field of b into f: 1, or 0 at the end of b, or -1 when b is corrupt. */
+static int pb_next(struct pb *b, struct pb_fld *f)
+{
+	if (b->p >= b->e)
+		return 0;
+	f->v = 0;
+	f->sub = (struct pb){ NULL, NULL };
+	return pb_field(b, &f->num, &f->wt, &f->v, &f->sub) < 0 ? -1 : 1;
 }
 
 /* A repeated integer field, packed (wire type 2) or not (0): call back per value. */
@@ -163,49 +182,43 @@ static int string_is(const struct prof *p, uint64_t i, const char *s)
 
 static int top_level(struct prof *p, struct pb b, char *err, size_t errlen)
 {
-	while (b.p < b.e) {
-		uint32_t num;
-		int wt;
-		uint64_t v = 0;
-		struct pb sub = { NULL, NULL };
-		if (pb_field(&b, &num, &wt, &v, &sub) < 0)
-			goto bad;
+	struct pb_fld f;
+	int more;
+
+	while ((more = pb_next(&b, &f)) > 0) {
 		int r = 0;
-		switch (num) {
+		switch (f.num) {
 		case 1: /* sample_type: ValueType { type = 1 } */
-			if (wt != 2)
+			if (f.wt != 2)
 				goto bad;
 			{
 				uint64_t type = 0;
-				while (sub.p < sub.e) {
-					uint32_t n2;
-					int w2;
-					uint64_t v2;
-					struct pb s2;
-					if (pb_field(&sub, &n2, &w2, &v2, &s2) < 0)
-						goto bad;
-					if (n2 == 1 && w2 == 0)
-						type = v2;
-				}
+				struct pb_fld f2;
+				while ((more = pb_next(&f.sub, &f2)) > 0)
+					if (f2.num == 1 && f2.wt == 0)
+						type = f2.v;
+				if (more < 0)
+					goto bad;
 				if (p->ntypes < sizeof p->sample_type / sizeof *p->sample_type)
 					p->sample_type[p->ntypes++] = type;
 			}
 			break;
-		case 2: r = wt == 2 ? slices_add(&p->samples, sub) : -2; break;
-		case 4: r = wt == 2 ? slices_add(&p->locations, sub) : -2; break;
-		case 5: r = wt == 2 ? slices_add(&p->functions, sub) : -2; break;
-		case 6: r = wt == 2 ? slices_add(&p->strings, sub) : -2; break;
-		case 9: if (wt == 0) p->time_ns = (int64_t)v; break;
-		case 12: if (wt == 0) p->period = (int64_t)v; break;
+		case 2: r = f.wt == 2 ? slices_add(&p->samples, f.sub) : -2; break;
+		case 4: r = f.wt == 2 ? slices_add(&p->locations, f.sub) : -2; break;
+		case 5: r = f.wt == 2 ? slices_add(&p->functions, f.sub) : -2; break;
+		case 6: r = f.wt == 2 ? slices_add(&p->strings, f.sub) : -2; break;
+		case 9: if (f.wt == 0) p->time_ns = (int64_t)f.v; break;
+		case 12: if (f.wt == 0) p->period = (int64_t)f.v; break;
 		default: break;
 		}
 		if (r == -2)
 			goto bad;
 		if (r < 0) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
+			return err_oom(err, errlen);
 		}
 	}
+	if (more < 0)
+		goto bad;
 	return 0;
 bad:
 	snprintf(err, errlen, "corrupt pprof profile: bad protobuf encoding");
@@ -218,24 +231,20 @@ static int index_functions(struct prof *p, char *err, size_t errlen)
 		goto oom;
 	for (size_t i = 0; i < p->functions.n; i++) {
 		struct pb b = p->functions.v[i];
+		struct pb_fld f;
 		uint64_t id = 0;
-		while (b.p < b.e) {
-			uint32_t num;
-			int wt;
-			uint64_t v = 0;
-			struct pb sub;
-			if (pb_field(&b, &num, &wt, &v, &sub) < 0)
-				goto bad;
-			if (wt != 0)
+		int more;
+		while ((more = pb_next(&b, &f)) > 0) {
+			if (f.wt != 0)
 				continue;
-			if (num == 1)
-				id = v;
-			else if (num == 2)
-				p->fns[i].name = v;
-			else if (num == 4)
-				p->fns[i].file = v;
+			if (f.num == 1)
+				id = f.v;
+			else if (f.num == 2)
+				p->fns[i].name = f.v;
+			else if (f.num == 4)
+				p->fns[i].file = f.v;
 		}
-		if (!string_at(p, p->fns[i].name) || !string_at(p, p->fns[i].file))
+		if (more < 0 || !string_at(p, p->fns[i].name) || !string_at(p, p->fns[i].file))
 			goto bad;
 		if (id == 0 || id == UINT64_MAX) {
 			snprintf(err, errlen, "corrupt pprof profile: a function has no id");
@@ -246,8 +255,7 @@ static int index_functions(struct prof *p, char *err, size_t errlen)
 	}
 	return 0;
 oom:
-	snprintf(err, errlen, "out of memory");
-	return -1;
+	return err_oom(err, errlen);
 bad:
 	snprintf(err, errlen, "corrupt pprof profile: a function names a string that is not there");
 	return -1;
@@ -256,53 +264,44 @@ bad:
 static int index_locations(struct prof *p, char *err, size_t errlen)
 {
 	if (!(p->locs = calloc(p->locations.n + 1, sizeof *p->locs))) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		return err_oom(err, errlen);
 	}
 	for (size_t i = 0; i < p->locations.n; i++) {
 		struct pb b = p->locations.v[i];
+		struct pb_fld f, f2;
 		uint64_t id = 0;
 		size_t cap = 0;
-		while (b.p < b.e) {
-			uint32_t num;
-			int wt;
-			uint64_t v = 0;
-			struct pb sub;
-			if (pb_field(&b, &num, &wt, &v, &sub) < 0)
-				goto bad;
-			if (num == 1 && wt == 0)
-				id = v;
-			if (num != 4 || wt != 2)
+		int more;
+		while ((more = pb_next(&b, &f)) > 0) {
+			if (f.num == 1 && f.wt == 0)
+				id = f.v;
+			if (f.num != 4 || f.wt != 2)
 				continue;
 			struct line ln = { 0, 0 };
-			while (sub.p < sub.e) {
-				uint32_t n2;
-				int w2;
-				uint64_t v2 = 0;
-				struct pb s2;
-				if (pb_field(&sub, &n2, &w2, &v2, &s2) < 0)
-					goto bad;
-				if (n2 == 1 && w2 == 0)
-					ln.function_id = v2;
-				else if (n2 == 2 && w2 == 0)
-					ln.line = (int64_t)v2;
+			while ((more = pb_next(&f.sub, &f2)) > 0) {
+				if (f2.num == 1 && f2.wt == 0)
+					ln.function_id = f2.v;
+				else if (f2.num == 2 && f2.wt == 0)
+					ln.line = (int64_t)f2.v;
 			}
+			if (more < 0)
+				goto bad;
 			if (p->locs[i].n >= PPROF_MAX_LINES)
 				continue;
 			struct line *slot = VEC_PUSH(p->locs[i].lines, p->locs[i].n, cap);
 			if (!slot) {
-				snprintf(err, errlen, "out of memory");
-				return -1;
+				return err_oom(err, errlen);
 			}
 			*slot = ln;
 		}
+		if (more < 0)
+			goto bad;
 		if (id == 0 || id == UINT64_MAX) {
 			snprintf(err, errlen, "corrupt pprof profile: a location has no id");
 			return -1;
 		}
 		if (u64map_put(&p->loc_ix, id + 1, i + 1) < 0) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
+			return err_oom(err, errlen);
 		}
 	}
 	return 0;
@@ -403,18 +402,14 @@ static int read_samples(struct prof *p, struct go_profile *gp, char *err, size_t
 			goto oom;
 		struct sample_ctx c = { .p = p, .s = s };
 		struct pb b = p->samples.v[i];
-		while (b.p < b.e) {
-			uint32_t num;
-			int wt;
-			uint64_t v = 0;
-			struct pb sub = { NULL, NULL };
-			if (pb_field(&b, &num, &wt, &v, &sub) < 0)
-				goto bad;
+		struct pb_fld f;
+		int more;
+		while ((more = pb_next(&b, &f)) > 0) {
 			int r = 0;
-			if (num == 1)
-				r = pb_each_int(wt, v, &sub, add_location, &c);
-			else if (num == 2)
-				r = pb_each_int(wt, v, &sub, add_value, &c);
+			if (f.num == 1)
+				r = pb_each_int(f.wt, f.v, &f.sub, add_location, &c);
+			else if (f.num == 2)
+				r = pb_each_int(f.wt, f.v, &f.sub, add_value, &c);
 			if (r < 0) {
 				if (c.oom)
 					goto oom;
@@ -426,6 +421,8 @@ static int read_samples(struct prof *p, struct go_profile *gp, char *err, size_t
 				goto bad;
 			}
 		}
+		if (more < 0)
+			goto bad;
 		if (c.nvalues != p->ntypes) {
 			snprintf(err, errlen, "corrupt pprof profile: a sample has %zu values for %zu types",
 			         c.nvalues, p->ntypes);
@@ -442,8 +439,7 @@ static int read_samples(struct prof *p, struct go_profile *gp, char *err, size_t
 	}
 	return 0;
 oom:
-	snprintf(err, errlen, "out of memory");
-	return -1;
+	return err_oom(err, errlen);
 bad:
 	snprintf(err, errlen, "corrupt pprof profile: bad protobuf encoding in a sample");
 	return -1;
@@ -454,8 +450,7 @@ static int gunzip(const uint8_t *in, size_t n, uint8_t **out, size_t *outlen, ch
 	z_stream z;
 	memset(&z, 0, sizeof z);
 	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		return err_oom(err, errlen);
 	}
 	size_t cap = n * 4 + 4096, len = 0;
 	uint8_t *buf = malloc(cap);
@@ -497,7 +492,7 @@ static int gunzip(const uint8_t *in, size_t n, uint8_t **out, size_t *outlen, ch
 	rc = 0;
 	goto out;
 oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 out:
 	inflateEnd(&z);
 	free(buf);
@@ -522,7 +517,7 @@ int go_pprof_read(struct go_run *r, const uint8_t *buf, size_t len, int64_t unix
 		goto out;
 	struct go_profile *gp = VEC_PUSH(r->profiles, r->nprofiles, r->capprofiles);
 	if (!gp) {
-		snprintf(err, errlen, "out of memory");
+		err_oom(err, errlen);
 		goto out;
 	}
 	gp->order = r->next_order++;

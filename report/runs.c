@@ -11,7 +11,8 @@
 
 #include "compare/gate.h"
 #include "report/flame.h"
-#include "report/units.h"
+#include "common/err.h"
+#include "common/units.h"
 
 #define ARROW " \xe2\x86\x92 " /* → */
 #define DASH "\xe2\x80\x93"    /* – */
@@ -325,8 +326,7 @@ int runs_select(struct rp_process *procs, size_t nprocs, const char *const *choi
 	if (run_init(&r, procs, nprocs) < 0 || !(rank = malloc(nprocs * sizeof *rank))) {
 		if (r.pi)
 			run_free(&r);
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		return err_oom(err, errlen);
 	}
 	root = runs_root(procs, nprocs);
 	procs[root].section = 1;

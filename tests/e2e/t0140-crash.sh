@@ -2,15 +2,12 @@
 # Acceptance 4 (issue 2): a program dying by SIGSEGV makes `run` exit 139;
 # the trace ingests with its events and end_reason 'signal' (signal 11).
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/checklist.sh"
 trace crash "$PROGS/crash"
 [ "$RC" -eq 139 ] || fail "run exited $RC, want 139"
 load crash
-DB=$WORK/crash.db
-got=$(q "$DB" "SELECT end_reason||' '||ifnull(signal,'-') FROM processes")
-[ "$got" = "signal 11" ] || fail "end: '$got', want 'signal 11'"
+expect crash "SELECT end_reason||' '||ifnull(signal,'-') FROM processes" "signal 11" "end"
 # nearly all events: the program made 13 allocations and 4 frees
-got=$(q "$DB" "SELECT count(*)||' '||sum(free_ns IS NOT NULL) FROM allocations")
-[ "$got" = "13 4" ] || fail "allocations/frees loaded: '$got', want '13 4'"
-got=$(q "$DB" "SELECT mallocs||' '||frees||' '||alloc FROM snapshots WHERE label='BEFORE CRASH'")
-[ "$got" = "10 4 3900" ] || fail "BEFORE CRASH snapshot: '$got', want '10 4 3900'"
+expect crash "SELECT count(*)||' '||sum(free_ns IS NOT NULL) FROM allocations" "13 4" "allocations/frees loaded"
+expect crash "SELECT mallocs||' '||frees||' '||alloc FROM snapshots WHERE label='BEFORE CRASH'" "10 4 3900" "BEFORE CRASH snapshot"
 exit 0

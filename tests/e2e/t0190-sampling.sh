@@ -3,11 +3,18 @@
 # rows are sampled (about one per N bytes), and the database and the report
 # say so.
 . "$(dirname "$0")/lib/common.sh"
-"$ML" run --sample-bytes 65536 -o "$WORK/s.mlt" -- "$PROGS/threads8" >"$WORK/s.out" 2>/dev/null || fail "sampled run failed"
-load s
-DB=$WORK/s.db
-exp=$(grep '^expect' "$WORK/s.out")
-for kv in $exp; do case "$kv" in *=*) eval "want_${kv%%=*}=${kv#*=}" ;; esac; done
+# sampled NAME BYTES PROG WHAT: run PROG with --sample-bytes BYTES (else fail
+# with "WHAT failed") and load it; DB is its database, and want_KEY=VALUE is
+# set for every KEY=VALUE on the "expect" line the program prints.
+sampled() {
+	"$ML" run --sample-bytes "$2" -o "$WORK/$1.mlt" -- "$3" >"$WORK/$1.out" 2>/dev/null || fail "$4 failed"
+	load "$1"
+	DB=$WORK/$1.db
+	exp=$(grep '^expect' "$WORK/$1.out")
+	for kv in $exp; do case "$kv" in *=*) eval "want_${kv%%=*}=${kv#*=}" ;; esac; done
+}
+
+sampled s 65536 "$PROGS/threads8" "sampled run"
 got=$(q "$DB" "SELECT (b.mallocs-a.mallocs)||' '||(b.frees-a.frees) FROM snapshots a, snapshots b WHERE a.label='BEGIN' AND b.label='END'")
 [ "$got" = "$want_mallocs $want_frees" ] || fail "sampled counters '$got', want '$want_mallocs $want_frees'"
 [ "$(q "$DB" "SELECT sample_bytes FROM processes")" = 65536 ] || fail "processes.sample_bytes not recorded"
@@ -25,11 +32,7 @@ bytes=$(q "$DB" "SELECT total_alloc FROM snapshots WHERE kind='exit'")
 grep -q "This run was sampled" "$WORK/s.html" || fail "the report does not say the run was sampled"
 # every entry point (realloc moving, shrinking, to 0, reallocarray) under a
 # fine sample: the counters stay exact and the sampled rows still pair
-"$ML" run --sample-bytes 512 -o "$WORK/c.mlt" -- "$PROGS/counts" >"$WORK/c.out" 2>/dev/null || fail "sampled counts failed"
-load c
-DB=$WORK/c.db
-exp=$(grep '^expect' "$WORK/c.out")
-for kv in $exp; do case "$kv" in *=*) eval "want_${kv%%=*}=${kv#*=}" ;; esac; done
+sampled c 512 "$PROGS/counts" "sampled counts"
 got=$(q "$DB" "SELECT (b.mallocs-a.mallocs)||' '||(b.frees-a.frees)||' '||(b.total_alloc-a.total_alloc) FROM snapshots a, snapshots b WHERE a.label='A' AND b.label='B'")
 [ "$got" = "$want_mallocs $want_frees $want_total_alloc" ] ||
 	fail "sampled counts deltas '$got', want '$want_mallocs $want_frees $want_total_alloc'"

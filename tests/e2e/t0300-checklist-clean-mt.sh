@@ -8,9 +8,7 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/checklist.sh"
 
-traced clean "$PROGS/clean_mt"
-expect_items clean
-expect_check clean
+planted clean "$PROGS/clean_mt"
 grep -q '^process 1: pid [0-9]* .*clean_mt (exit)$' "$WORK/clean.check" ||
 	fail "check: no process header line: $(head -1 "$WORK/clean.check")"
 

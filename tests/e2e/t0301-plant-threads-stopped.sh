@@ -7,18 +7,14 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/checklist.sh"
 
-traced p "$PROGS/plant_threads_stopped"
-expect_items p threads_stopped
-expect_check p
+planted p "$PROGS/plant_threads_stopped" threads_stopped
 
 expect p "SELECT group_concat(state_at_exit || ':' || n, ' ') FROM
 	(SELECT state_at_exit, count(*) n FROM threads GROUP BY 1 ORDER BY 1)" \
 	"joined:5 main:1 running:1" "thread states"
 expect p "SELECT start_function FROM threads WHERE state_at_exit = 'running'" \
 	svc_reporter_main "start function of the running thread"
-expect p "SELECT count(*) FROM checklist_evidence WHERE item = 'threads_stopped'" 1 "threads_stopped evidence rows"
-expect p "SELECT text LIKE '%svc_reporter_main%svc_start%' FROM checklist_evidence WHERE item = 'threads_stopped'" 1 \
-	"evidence names svc_reporter_main created in svc_start: $(q "$WORK/p.db" "SELECT text FROM checklist_evidence WHERE item = 'threads_stopped'")"
+expect_one_evidence p threads_stopped '%svc_reporter_main%svc_start%' "evidence names svc_reporter_main created in svc_start"
 expect p "SELECT e.value = t.tid AND e.stack_id = t.stack_id FROM checklist_evidence e, threads t
 	WHERE e.item = 'threads_stopped' AND t.state_at_exit = 'running'" 1 "evidence carries the thread's tid and creation stack"
 expect p "SELECT count(*) FROM stacks st JOIN frames f ON f.id = st.frame_id

@@ -6,9 +6,7 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/checklist.sh"
 
-traced p "$PROGS/plant_threads_joined"
-expect_items p threads_joined
-expect_check p
+planted p "$PROGS/plant_threads_joined" threads_joined
 
 expect p "SELECT group_concat(state_at_exit || ':' || n, ' ') FROM
 	(SELECT state_at_exit, count(*) n FROM threads GROUP BY 1 ORDER BY 1)" \
@@ -18,9 +16,7 @@ expect p "SELECT start_function FROM threads WHERE state_at_exit = 'exited-unjoi
 snap_ns p "AFTER CLEANUP"
 expect p "SELECT end_ns < $V AND join_ns IS NULL AND detach_ns IS NULL FROM threads
 	WHERE state_at_exit = 'exited-unjoined'" 1 "unjoined thread ended before AFTER CLEANUP, no join, no detach"
-expect p "SELECT count(*) FROM checklist_evidence WHERE item = 'threads_joined'" 1 "threads_joined evidence rows"
-expect p "SELECT text LIKE '%svc_reporter_main%svc_start%' FROM checklist_evidence WHERE item = 'threads_joined'" 1 \
-	"evidence names svc_reporter_main created in svc_start: $(q "$WORK/p.db" "SELECT text FROM checklist_evidence WHERE item = 'threads_joined'")"
+expect_one_evidence p threads_joined '%svc_reporter_main%svc_start%' "evidence names svc_reporter_main created in svc_start"
 expect p "SELECT e.value = t.tid FROM checklist_evidence e, threads t
 	WHERE e.item = 'threads_joined' AND t.state_at_exit = 'exited-unjoined'" 1 "evidence carries the thread's tid"
 exit 0

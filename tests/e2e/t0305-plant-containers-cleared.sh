@@ -7,9 +7,7 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/checklist.sh"
 
-traced p "$PROGS/plant_containers_cleared"
-expect_items p containers_cleared baseline_returned
-expect_check p
+planted p "$PROGS/plant_containers_cleared" containers_cleared baseline_returned
 
 expect p "SELECT count(*) FROM checklist_evidence WHERE item = 'containers_cleared'" 1 "containers_cleared evidence rows"
 expect p "SELECT text LIKE 'svc_consume %grew: START % -> AFTER RUN % -> AFTER CLEANUP %' FROM checklist_evidence

@@ -6,9 +6,7 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/checklist.sh"
 
-traced p "$PROGS/plant_channels_closed"
-expect_items p channels_closed
-expect_check p
+planted p "$PROGS/plant_channels_closed" channels_closed
 
 val p "SELECT count(*) FROM checklist_evidence WHERE item = 'channels_closed'"
 rows=$V

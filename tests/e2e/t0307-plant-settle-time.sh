@@ -6,9 +6,7 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/checklist.sh"
 
-traced p "$PROGS/plant_settle_time"
-expect_items p settle_time
-expect_check p
+planted p "$PROGS/plant_settle_time" settle_time
 
 expect p "SELECT detail LIKE 'After the program''s last snapshot, 1 block (4.00 KiB) were freed and 1 thread ended %'
 	FROM checklist WHERE item = 'settle_time'" 1 \

@@ -7,9 +7,7 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/checklist.sh"
 
-traced p "$PROGS/plant_global_references"
-expect_items p global_references
-expect_check p
+planted p "$PROGS/plant_global_references" global_references
 
 expect p "SELECT detail LIKE '9 blocks (320 B) from 2 sites %' FROM checklist WHERE item = 'global_references'" 1 \
 	"global_references detail: $(q "$WORK/p.db" "SELECT detail FROM checklist WHERE item = 'global_references'")"

@@ -9,9 +9,7 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/checklist.sh"
 
-traced p "$PROGS/plant_baseline_returned"
-expect_items p baseline_returned
-expect_check p
+planted p "$PROGS/plant_baseline_returned" baseline_returned
 
 expect p "SELECT group_concat(value, ' ') FROM (SELECT value FROM checklist_evidence
 	WHERE item = 'baseline_returned' AND text LIKE 'HeapObjects: START % -> AFTER CLEANUP %')" 1 "HeapObjects delta"

@@ -18,12 +18,19 @@ check() {  # NAME WANT_RC ERROR_TEXT: the run's status, stdout and message
 	grep -q "$3" "$WORK/$1.err" || fail "$1: no '$3' in: $(cat "$WORK/$1.err")"
 }
 
+# on_tmpfs NAME DIR OPTIONS ARG: mount a tmpfs with OPTIONS on DIR in a
+# private mount namespace, and run P ARG traced into DIR/t.mlt there; sets
+# RC. Returns 1, running nothing, where the machine allows no such mount.
+on_tmpfs() {
+	unshare -m sh -c 'mount -t tmpfs -o "$2" tmpfs "$1"' sh "$2" "$3" 2>/dev/null || return 1
+	unshare -m sh -c 'mount -t tmpfs -o "$2" tmpfs "$1" && exec "$3" run -o "$1/t.mlt" -- "$4" "$5"' \
+		sh "$2" "$3" "$ML" "$P" "$4" >"$WORK/$1.out" 2>"$WORK/$1.err"
+	RC=$?
+}
+
 # ENOSPC
 mkdir "$WORK/small"
-if unshare -m sh -c 'mount -t tmpfs -o size=64k tmpfs "$1"' sh "$WORK/small" 2>/dev/null; then
-	unshare -m sh -c 'mount -t tmpfs -o size=64k tmpfs "$1" && exec "$2" run -o "$1/t.mlt" -- "$3" 200000' \
-		sh "$WORK/small" "$ML" "$P" >"$WORK/nospc.out" 2>"$WORK/nospc.err"
-	RC=$?
+if on_tmpfs nospc "$WORK/small" size=64k 200000; then
 	check nospc 125 "^memledger: $WORK/small/t.mlt: the trace is incomplete: No space left on device (pid [0-9]*)$"
 else
 	echo "no tmpfs mount allowed: RLIMIT_FSIZE instead (EFBIG)"
@@ -42,10 +49,7 @@ check notdir 125 "^memledger: $WORK/plain/t.mlt: cannot create the trace: Not a 
 
 # EROFS: a read-only mount
 mkdir "$WORK/ro"
-if unshare -m sh -c 'mount -t tmpfs -o ro tmpfs "$1"' sh "$WORK/ro" 2>/dev/null; then
-	unshare -m sh -c 'mount -t tmpfs -o ro tmpfs "$1" && exec "$2" run -o "$1/t.mlt" -- "$3" 10' \
-		sh "$WORK/ro" "$ML" "$P" >"$WORK/rofs.out" 2>"$WORK/rofs.err"
-	RC=$?
+if on_tmpfs rofs "$WORK/ro" ro 10; then
 	check rofs 125 "^memledger: $WORK/ro/t.mlt: cannot create the trace: Read-only file system (pid [0-9]*)$"
 fi
 

@@ -11,6 +11,13 @@
 . "$(dirname "$0")/lib/transparent.sh"
 ALLOC_ITEMS="'containers_cleared','settle_time','global_references','baseline_returned'"
 
+# page_says NAME WHAT TEXT SAYS: the report of $DB, $WORK/NAME.html, holds
+# TEXT, else fail: "WHAT: the page does not say SAYS".
+page_says() {
+	"$ML" report -o "$WORK/$1.html" "$DB" >/dev/null 2>&1 || fail "$2: no report"
+	grep -q "$3" "$WORK/$1.html" || fail "$2: the page does not say $4"
+}
+
 "$ML" run -o "$WORK/own.mlt" -- "$PROGS/lc_ownmalloc" >"$WORK/own.out" 2>"$WORK/own.err"
 [ $? -eq 0 ] || fail "own malloc: run exited $?"
 [ "$(cat "$WORK/own.out")" = "own allocator: used" ] || fail "own malloc: $(cat "$WORK/own.out")"
@@ -22,8 +29,7 @@ expect "own malloc" "SELECT hooks_bypassed||' '||allocator||' '||allocator_glibc
 expect "own malloc" "SELECT count(*) FROM checklist WHERE item IN ($ALLOC_ITEMS) AND status = 'n/a' AND detail LIKE '%not memledger''s%'" 4
 expect "own malloc" "SELECT count(*) FROM checklist WHERE item IN ('threads_stopped','threads_joined','timers_stopped','channels_closed') AND status = 'pass'" 4
 expect "own malloc" "SELECT count(*) FROM snapshots WHERE heap_inuse IS NOT NULL OR heap_idle IS NOT NULL" 0
-"$ML" report -o "$WORK/own.html" "$DB" >/dev/null 2>&1 || fail "own malloc: no report"
-grep -q "not memledger's" "$WORK/own.html" || fail "own malloc: the page does not say the hooks were bypassed"
+page_says own "own malloc" "not memledger's" "the hooks were bypassed"
 
 JE=$(ls /usr/lib/*/libjemalloc.so.2 2>/dev/null | head -1)
 [ -n "$JE" ] || skip "libjemalloc2 is not installed (make deps)"
@@ -50,8 +56,7 @@ expect "linked" "SELECT hooks_bypassed||' '||allocator_glibc FROM processes" "0 
 expect "linked" "SELECT sum(allocs) FROM sites WHERE bytes = allocs * 1000" 100
 expect "linked" "SELECT count(*) FROM snapshots WHERE heap_inuse IS NOT NULL OR heap_idle IS NOT NULL" 0
 expect "linked" "SELECT count(*) FROM checklist WHERE item = 'baseline_returned' AND status != 'n/a'" 1
-"$ML" report -o "$WORK/linked.html" "$DB" >/dev/null 2>&1 || fail "linked: no report"
-grep -q "not glibc's malloc" "$WORK/linked.html" || fail "linked: the page does not say HeapInuse is n/a"
+page_says linked linked "not glibc's malloc" "HeapInuse is n/a"
 
 "$ML" run -o "$WORK/pre.mlt" -- sh -c 'LD_PRELOAD="$0:$LD_PRELOAD" exec "$1"' "$JE" "$WORK/plain" >"$WORK/pre.out" 2>"$WORK/pre.err"
 [ $? -eq 0 ] || fail "preloaded: run exited $?"

@@ -4,13 +4,8 @@
 # user's function and line, not to std::__new_allocator<...>::allocate in
 # new_allocator.h; the page abbreviates long template names (as heaptrack
 # does) and keeps the full name in a tooltip.
-. "$(dirname "$0")/lib/common.sh"
-. "$(dirname "$0")/lib/checklist.sh"
-. "$(dirname "$0")/lib/report.sh"
-TOOL=$ML
-
 SRC=tests/programs/site_cxx.cc
-line() { grep -n "SITE:$1 " "$SRC" | cut -d: -f1; }
+. "$(dirname "$0")/lib/sites.sh"
 
 traced c "$PROGS/site_cxx"
 # no site of the program's is named in a system header or after a wrapper

@@ -3,13 +3,8 @@
 # (tests/programs/site_wrappers.c) shows the callers' sites; a wrapper of
 # its own (pool_get) names its site until --alloc-fn names it, at ingest
 # (the database) or at report (the page); NAME* matches a prefix.
-. "$(dirname "$0")/lib/common.sh"
-. "$(dirname "$0")/lib/checklist.sh"
-. "$(dirname "$0")/lib/report.sh"
-TOOL=$ML
-
 SRC=tests/programs/site_wrappers.c
-line() { grep -n "SITE:$1 " "$SRC" | cut -d: -f1; }
+. "$(dirname "$0")/lib/sites.sh"
 SITES="SELECT group_concat(function || '@' || line || '=' || allocs, ' ') FROM
 	(SELECT * FROM sites WHERE runtime = 0 AND file LIKE '%site_wrappers.c' ORDER BY function)"
 

@@ -8,10 +8,7 @@
 . "$(dirname "$0")/lib/export.sh"
 need_go
 
-trace lc "$PROGS/leak_classes"
-[ "$RC" = 0 ] || fail "leak_classes exited $RC"
-load lc
-DB=$WORK/lc.db
+traced_export lc "$PROGS/leak_classes"
 export_ok lc --format pprof -o "$WORK/lc.pb.gz" "$DB"
 [ "$(head -c 2 "$WORK/lc.pb.gz" | od -An -tx1 | tr -d ' ')" = 1f8b ] || fail "the profile is not gzip"
 

@@ -8,10 +8,7 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/export.sh"
 
-trace cxx "$PROGS/leak_classes_cxx"
-[ "$RC" = 0 ] || fail "leak_classes_cxx exited $RC"
-load cxx
-DB=$WORK/cxx.db
+traced_export cxx "$PROGS/leak_classes_cxx"
 
 # sum FILE: the weights of a folded file
 sum() { awk '{ s += $NF } END { printf "%d\n", s }' "$1"; }

@@ -8,10 +8,7 @@
 need_chrome
 need_speedscope
 
-trace lc "$PROGS/leak_classes"
-[ "$RC" = 0 ] || fail "leak_classes exited $RC"
-load lc
-DB=$WORK/lc.db
+traced_export lc "$PROGS/leak_classes"
 export_ok lc --format speedscope -o "$WORK/lc.speedscope.json" "$DB"
 
 # the file itself: profiles and totals

@@ -40,18 +40,18 @@ grep -q '^differs: ' "$WORK/diff.txt" || fail "diff's last line: $(tail -1 "$WOR
 v=$(json_get "$WORK/diff.json" "d['differs'], len(d['processes']), d['only_in_base'], d['only_in_new']") ||
 	fail "diff --json is not JSON"
 [ "$v" = "(True, 1, [], [])" ] || fail "diff --json: $v"
-v=$(json_get "$WORK/diff.json" "[(s['change'], s['where'].split(' ')[0]) for s in d['processes'][0]['sites']['changes']]")
-[ "$v" = "[('new', 'leak_new'), ('grown', 'push')]" ] || fail "diff --json sites: $v"
-v=$(json_get "$WORK/diff.json" "[(s['base']['live_bytes'], s['new']['live_bytes']) for s in d['processes'][0]['sites']['changes']]")
-[ "$v" = "[(0, 120), (8192, 524288)]" ] || fail "diff --json live bytes at exit: $v"
-v=$(json_get "$WORK/diff.json" "[f['function'] for f in d['processes'][0]['sites']['changes'][0]['stack']][:2]")
-[ "$v" = "['leak_new', 'main']" ] || fail "diff --json leak_new's stack: $v"
-v=$(json_get "$WORK/diff.json" "(lambda l: (l['change'], l['class'], l['definite'], l['where'].split(' ')[0], l['new_bytes']))(d['processes'][0]['leaks'][0])")
-[ "$v" = "('new', 'lost', True, 'leak_new', 120)" ] || fail "diff --json first leak change: $v"
-v=$(json_get "$WORK/diff.json" "sorted(set((m['name'], m['counts']) for m in d['processes'][0]['metrics'] if m['label'] == 'exit' and m['name'] in ('Alloc', 'Mallocs', 'Time')))")
-[ "$v" = "[('Alloc', True), ('Mallocs', True), ('Time', False)]" ] || fail "diff --json metrics at exit: $v"
-v=$(json_get "$WORK/diff.json" "[m['change'] for m in d['processes'][0]['metrics'] if m['label'] == 'exit' and m['metric'] == 'alloc']")
-[ "$v" = "[516216]" ] || fail "diff --json: Alloc at exit should grow by 524288 + 120 - 8192 = 516216: $v"
+expect_json "$WORK/diff.json" "[(s['change'], s['where'].split(' ')[0]) for s in d['processes'][0]['sites']['changes']]" \
+	"[('new', 'leak_new'), ('grown', 'push')]" "diff --json sites"
+expect_json "$WORK/diff.json" "[(s['base']['live_bytes'], s['new']['live_bytes']) for s in d['processes'][0]['sites']['changes']]" \
+	"[(0, 120), (8192, 524288)]" "diff --json live bytes at exit"
+expect_json "$WORK/diff.json" "[f['function'] for f in d['processes'][0]['sites']['changes'][0]['stack']][:2]" \
+	"['leak_new', 'main']" "diff --json leak_new's stack"
+expect_json "$WORK/diff.json" "(lambda l: (l['change'], l['class'], l['definite'], l['where'].split(' ')[0], l['new_bytes']))(d['processes'][0]['leaks'][0])" \
+	"('new', 'lost', True, 'leak_new', 120)" "diff --json first leak change"
+expect_json "$WORK/diff.json" "sorted(set((m['name'], m['counts']) for m in d['processes'][0]['metrics'] if m['label'] == 'exit' and m['name'] in ('Alloc', 'Mallocs', 'Time')))" \
+	"[('Alloc', True), ('Mallocs', True), ('Time', False)]" "diff --json metrics at exit"
+expect_json "$WORK/diff.json" "[m['change'] for m in d['processes'][0]['metrics'] if m['label'] == 'exit' and m['metric'] == 'alloc']" \
+	"[516216]" "diff --json: Alloc at exit should grow by 524288 + 120 - 8192 = 516216"
 
 # ---- check --baseline
 "$ML" check --baseline "$WORK/v1.db" "$WORK/v2.db" >"$WORK/gate.txt" 2>"$WORK/gate.err"

@@ -36,11 +36,11 @@ for prog in cmp_app sqlite3 threads8; do
 		fail "$prog: $(grep '^allocation sites' "$WORK/$prog.diff")"
 
 	"$ML" diff $tol --json "$a" "$b" >"$WORK/$prog.json" 2>"$WORK/$prog.err" || fail "$prog: diff --json exited $?"
-	v=$(json_get "$WORK/$prog.json" "(lambda p: (d['differs'], p['sites']['new'], p['sites']['gone'], p['sites_changed'], p['leaks_changed'], p['items'], p['open_at_exit'], p['metrics_changed']))(d['processes'][0])")
-	[ "$v" = "(False, 0, 0, 0, 0, [], [], 0)" ] || fail "$prog: diff --json: $v"
+	expect_json "$WORK/$prog.json" "(lambda p: (d['differs'], p['sites']['new'], p['sites']['gone'], p['sites_changed'], p['leaks_changed'], p['items'], p['open_at_exit'], p['metrics_changed']))(d['processes'][0])" \
+		"(False, 0, 0, 0, 0, [], [], 0)" "$prog: diff --json"
 	if [ -z "$tol" ]; then
-		v=$(json_get "$WORK/$prog.json" "(lambda p: (p['sites']['grown'], p['sites']['shrunk'], p['leaks']))(d['processes'][0])")
-		[ "$v" = "(0, 0, [])" ] || fail "$prog: a deterministic program's sites or leaks changed: $v"
+		expect_json "$WORK/$prog.json" "(lambda p: (p['sites']['grown'], p['sites']['shrunk'], p['leaks']))(d['processes'][0])" \
+			"(0, 0, [])" "$prog: a deterministic program's sites or leaks changed"
 	fi
 	# the clock did move: times changed, and none of it counted
 	v=$(json_get "$WORK/$prog.json" "sum(1 for m in d['processes'][0]['metrics'] if m['noise'] == 'timing' and m['change'] not in (0, None) and not m['counts'])")

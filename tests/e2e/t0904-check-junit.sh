@@ -80,8 +80,8 @@ x=$("$PY" -c 'import sys, xml.etree.ElementTree as ET
 r = ET.parse(sys.argv[1]).getroot()
 print(sorted((c.get("name"), "failure" if c.find("failure") is not None else "skipped" if c.find("skipped") is not None else "pass") for c in r.iter("testcase")))' "$WORK/v1.xml")
 [ "$j" = "$x" ] || fail "JSON and JUnit disagree: $j / $x"
-v=$(json_get "$WORK/v1.json" "(d['passed'], d['tests'], d['failures'], d['skipped'])")
-[ "$v" = "(False, 10, 3, 2)" ] || fail "check --json counts: $v"
+expect_json "$WORK/v1.json" "(d['passed'], d['tests'], d['failures'], d['skipped'])" \
+	"(False, 10, 3, 2)" "check --json counts"
 
 # a passing program: no failure element at all
 traced_db ls ls /

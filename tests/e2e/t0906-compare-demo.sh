@@ -19,8 +19,8 @@ traced_db leaky "$DEMO" --seconds 0.3 --leak-threads --leak-fds
 
 "$ML" diff --json --tolerance 50% "$WORK/clean.db" "$WORK/leaky.db" >"$WORK/d.json" 2>"$WORK/d.err"
 [ $? -eq 1 ] || fail "diff exited $?, want 1: $(head -1 "$WORK/d.err")"
-v=$(json_get "$WORK/d.json" "sorted((i['item'], i['base'], i['new']) for i in d['processes'][0]['items'])")
-[ "$v" = "[('channels_closed', 'pass', 'fail'), ('threads_stopped', 'pass', 'fail')]" ] || fail "items that changed: $v"
+expect_json "$WORK/d.json" "sorted((i['item'], i['base'], i['new']) for i in d['processes'][0]['items'])" \
+	"[('channels_closed', 'pass', 'fail'), ('threads_stopped', 'pass', 'fail')]" "items that changed"
 v=$(json_get "$WORK/d.json" "sorted((o['what'], o['base'], o['new'], o['where'].split(' ')[0], o['stack'][0]['function']) for o in d['processes'][0]['open_at_exit'])")
 [ "$v" = "[('eventfd', 0, 1, 'instance_create', 'instance_create'), ('pipe', 0, 2, 'instance_create', 'instance_create'), ('running thread', 0, 3, 'instance_create', 'instance_create')]" ] ||
 	fail "open at exit: $v"

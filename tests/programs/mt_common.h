@@ -29,6 +29,12 @@
  *
  * Descriptors and timers opened by svc_open(), all after START: a pipe (2
  * fds), a socketpair (2 fds), a timerfd and a POSIX timer.
+ *
+ * The programs share one run: svc_run() (open, start, run SVC_RUN_MS, AFTER
+ * RUN) and svc_cleanup(), which runs the cleanup steps in a fixed order and
+ * takes AFTER CLEANUP. A plant program leaves out the one step it plants its
+ * failure in (a SVC_* step bit below, or its own clear function), so the
+ * planted failure still stands in its own main().
  */
 #ifndef MT_COMMON_H
 #define MT_COMMON_H
@@ -149,12 +155,13 @@ SVC_API void svc_open(struct svc *s, unsigned keep)
 		svc_die("timer_create");
 }
 
-static int svc_write_all(int fd, const void *buf, size_t len)
+/** read() or write() all of len bytes, retrying on EINTR; -1 on error or EOF. */
+static int svc_io_all(int fd, void *buf, size_t len, bool writing)
 {
-	const char *p = buf;
+	char *p = buf;
 
 	while (len) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = writing ? write(fd, p, len) : read(fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -164,6 +171,11 @@ static int svc_write_all(int fd, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+static int svc_write_all(int fd, const void *buf, size_t len)
+{
+	return svc_io_all(fd, (void *)buf, len, true);
 }
 
 static int svc_send(struct svc *s, uint32_t seq)
@@ -219,19 +231,7 @@ static void *svc_producer_main(void *arg)
 
 static int svc_read_all(int fd, void *buf, size_t len)
 {
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return svc_io_all(fd, buf, len, false);
 }
 
 /** One record: one item allocated here, older items trimmed beyond keep. */
@@ -421,6 +421,70 @@ SVC_API void svc_destroy_sync(struct svc *s)
 {
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
+}
+
+/** After START: open and start the service, run it SVC_RUN_MS, take AFTER RUN. */
+SVC_API void svc_run(struct svc *s, unsigned keep)
+{
+	svc_open(s, keep);
+	svc_start(s);
+	svc_sleep_ms(SVC_RUN_MS);
+	memledger_snapshot(MEMLEDGER_AFTER_RUN);
+}
+
+/* The cleanup steps of svc_cleanup(), in the order it runs them. */
+#define SVC_JOIN_REPORTER   (1u << 0)   /* quit and join the reporter */
+#define SVC_UNJOINED        (1u << 1)   /* quit the reporter, wait until it is gone, no join */
+#define SVC_CLOSE_TIMERFD   (1u << 2)
+#define SVC_DELETE_DEADLINE (1u << 3)
+#define SVC_CLOSE_CHANNELS  (1u << 4)
+#define SVC_DESTROY_SYNC    (1u << 5)
+#define SVC_ALL (SVC_JOIN_REPORTER | SVC_CLOSE_TIMERFD | SVC_DELETE_DEADLINE | \
+		 SVC_CLOSE_CHANNELS | SVC_DESTROY_SYNC)
+
+/**
+ * Stop and join producer and consumer; then the reporter (SVC_JOIN_REPORTER
+ * or SVC_UNJOINED; with neither, only wait until no report is in flight);
+ * then the other steps in steps; free the items with clear (svc_clear when
+ * NULL); malloc_trim(0); take AFTER CLEANUP. Returns 0, or 1 when the
+ * reporter did not go away (SVC_UNJOINED).
+ */
+SVC_API int svc_cleanup(struct svc *s, unsigned steps, void (*clear)(struct svc *))
+{
+	svc_stop_workers(s);
+	if (steps & (SVC_JOIN_REPORTER | SVC_UNJOINED))
+		svc_quit_reporter(s);
+	else
+		svc_wait_idle(s);
+	if (steps & SVC_JOIN_REPORTER)
+		pthread_join(s->reporter, NULL);
+	if (steps & SVC_UNJOINED) {
+		while (atomic_load(&s->reporter_tid) == 0)
+			svc_sleep_ms(1);
+		if (svc_wait_gone(atomic_load(&s->reporter_tid)) < 0)
+			return 1;
+	}
+	if (steps & SVC_CLOSE_TIMERFD)
+		svc_close_timerfd(s);
+	if (steps & SVC_DELETE_DEADLINE)
+		svc_delete_deadline(s);
+	if (steps & SVC_CLOSE_CHANNELS)
+		svc_close_channels(s);
+	(clear ? clear : svc_clear)(s);
+	if (steps & SVC_DESTROY_SYNC)
+		svc_destroy_sync(s);
+	malloc_trim(0);
+	memledger_snapshot(MEMLEDGER_AFTER_CLEANUP);
+	return 0;
+}
+
+/** The whole program, for those that need nothing before START. */
+SVC_API int svc_main(struct svc *s, unsigned keep, unsigned steps, void (*clear)(struct svc *))
+{
+	svc_warm();
+	memledger_snapshot(MEMLEDGER_START);
+	svc_run(s, keep);
+	return svc_cleanup(s, steps, clear);
 }
 
 #endif /* MT_COMMON_H */

@@ -53,23 +53,6 @@ static void list_free_buggy(struct svc *s)
 
 int main(void)
 {
-	svc_warm();
-	memledger_snapshot(MEMLEDGER_START);
-
-	svc_open(&svc, SVC_KEEP);
-	svc_start(&svc);
-	svc_sleep_ms(SVC_RUN_MS);
-	memledger_snapshot(MEMLEDGER_AFTER_RUN);
-
-	svc_stop_workers(&svc);
-	svc_quit_reporter(&svc);
-	pthread_join(svc.reporter, NULL);
-	svc_close_timerfd(&svc);
-	svc_delete_deadline(&svc);
-	svc_close_channels(&svc);
-	list_free_buggy(&svc);
-	svc_destroy_sync(&svc);
-	malloc_trim(0);
-	memledger_snapshot(MEMLEDGER_AFTER_CLEANUP);
-	return 0;
+	/* PLANTED: list_free_buggy() instead of svc_clear(). */
+	return svc_main(&svc, SVC_KEEP, SVC_ALL, list_free_buggy);
 }

@@ -35,28 +35,15 @@
 
 static struct svc svc;
 
+/* PLANTED (2 of 2): "clear" by forgetting the list instead of freeing it. */
+static void list_forget(struct svc *s)
+{
+	s->head = s->tail = NULL;
+	s->count = 0;
+}
+
 int main(void)
 {
-	svc_warm();
-	memledger_snapshot(MEMLEDGER_START);
-
 	/* PLANTED (1 of 2): keep = 0, so the consumer never trims. */
-	svc_open(&svc, 0);
-	svc_start(&svc);
-	svc_sleep_ms(SVC_RUN_MS);
-	memledger_snapshot(MEMLEDGER_AFTER_RUN);
-
-	svc_stop_workers(&svc);
-	svc_quit_reporter(&svc);
-	pthread_join(svc.reporter, NULL);
-	svc_close_timerfd(&svc);
-	svc_delete_deadline(&svc);
-	svc_close_channels(&svc);
-	/* PLANTED (2 of 2): "clear" by forgetting the list instead of freeing it. */
-	svc.head = svc.tail = NULL;
-	svc.count = 0;
-	svc_destroy_sync(&svc);
-	malloc_trim(0);
-	memledger_snapshot(MEMLEDGER_AFTER_CLEANUP);
-	return 0;
+	return svc_main(&svc, 0, SVC_ALL, list_forget);
 }

@@ -50,21 +50,6 @@ int main(void)
 	svc.labels = g_labels;
 	svc.nlabels = NLABELS;
 	memledger_snapshot(MEMLEDGER_START);
-
-	svc_open(&svc, SVC_KEEP);
-	svc_start(&svc);
-	svc_sleep_ms(SVC_RUN_MS);
-	memledger_snapshot(MEMLEDGER_AFTER_RUN);
-
-	svc_stop_workers(&svc);
-	svc_quit_reporter(&svc);
-	pthread_join(svc.reporter, NULL);
-	svc_close_timerfd(&svc);
-	svc_delete_deadline(&svc);
-	svc_close_channels(&svc);
-	svc_clear(&svc);
-	svc_destroy_sync(&svc);
-	malloc_trim(0);
-	memledger_snapshot(MEMLEDGER_AFTER_CLEANUP);
-	return 0;
+	svc_run(&svc, SVC_KEEP);
+	return svc_cleanup(&svc, SVC_ALL, NULL);
 }

@@ -40,22 +40,13 @@ int main(void)
 	if (!svc.scratch)
 		return 1;
 	memledger_snapshot(MEMLEDGER_START);
+	svc_run(&svc, SVC_KEEP);
 
-	svc_open(&svc, SVC_KEEP);
-	svc_start(&svc);
-	svc_sleep_ms(SVC_RUN_MS);
-	memledger_snapshot(MEMLEDGER_AFTER_RUN);
-
-	svc_stop_workers(&svc);
-	svc_wait_idle(&svc);
-	svc_close_timerfd(&svc);
-	svc_delete_deadline(&svc);
-	svc_close_channels(&svc);
-	svc_clear(&svc);
-	malloc_trim(0);
-	/* PLANTED: the last snapshot comes before the reporter is stopped. */
-	memledger_snapshot(MEMLEDGER_AFTER_CLEANUP);
-
+	/*
+	 * PLANTED: the last snapshot comes before the reporter is stopped:
+	 * cleanup only waits until no report is in flight.
+	 */
+	svc_cleanup(&svc, SVC_ALL & ~(SVC_JOIN_REPORTER | SVC_DESTROY_SYNC), NULL);
 	svc_quit_reporter(&svc);        /* the reporter frees svc.scratch ... */
 	pthread_join(svc.reporter, NULL);       /* ... and exits */
 	svc_destroy_sync(&svc);

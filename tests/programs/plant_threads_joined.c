@@ -29,27 +29,6 @@ static struct svc svc;
 
 int main(void)
 {
-	svc_warm();
-	memledger_snapshot(MEMLEDGER_START);
-
-	svc_open(&svc, SVC_KEEP);
-	svc_start(&svc);
-	svc_sleep_ms(SVC_RUN_MS);
-	memledger_snapshot(MEMLEDGER_AFTER_RUN);
-
-	svc_stop_workers(&svc);
-	svc_quit_reporter(&svc);
-	/* PLANTED: no pthread_join(svc.reporter): only wait until it is gone. */
-	while (atomic_load(&svc.reporter_tid) == 0)
-		svc_sleep_ms(1);
-	if (svc_wait_gone(atomic_load(&svc.reporter_tid)) < 0)
-		return 1;
-	svc_close_timerfd(&svc);
-	svc_delete_deadline(&svc);
-	svc_close_channels(&svc);
-	svc_clear(&svc);
-	svc_destroy_sync(&svc);
-	malloc_trim(0);
-	memledger_snapshot(MEMLEDGER_AFTER_CLEANUP);
-	return 0;
+	/* PLANTED: SVC_UNJOINED, no SVC_JOIN_REPORTER: only wait until it is gone. */
+	return svc_main(&svc, SVC_KEEP, (SVC_ALL & ~SVC_JOIN_REPORTER) | SVC_UNJOINED, NULL);
 }

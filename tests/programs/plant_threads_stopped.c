@@ -41,22 +41,10 @@ static struct svc svc;
 
 int main(void)
 {
-	svc_warm();
-	memledger_snapshot(MEMLEDGER_START);
-
-	svc_open(&svc, SVC_KEEP);
-	svc_start(&svc);
-	svc_sleep_ms(SVC_RUN_MS);
-	memledger_snapshot(MEMLEDGER_AFTER_RUN);
-
-	svc_stop_workers(&svc);
-	svc_wait_idle(&svc);
-	/* PLANTED: no svc_quit_reporter(), no join: the reporter keeps waiting. */
-	svc_close_timerfd(&svc);
-	svc_delete_deadline(&svc);
-	svc_close_channels(&svc);
-	svc_clear(&svc);
-	malloc_trim(0);
-	memledger_snapshot(MEMLEDGER_AFTER_CLEANUP);
-	return 0;
+	/*
+	 * PLANTED: neither SVC_JOIN_REPORTER nor SVC_UNJOINED: the reporter is
+	 * never told to quit nor joined, and keeps waiting. No SVC_DESTROY_SYNC:
+	 * it waits on the condition variable.
+	 */
+	return svc_main(&svc, SVC_KEEP, SVC_ALL & ~(SVC_JOIN_REPORTER | SVC_DESTROY_SYNC), NULL);
 }

@@ -20,23 +20,6 @@ static struct svc svc;
 
 int main(void)
 {
-	svc_warm();
-	memledger_snapshot(MEMLEDGER_START);
-
-	svc_open(&svc, SVC_KEEP);
-	svc_start(&svc);
-	svc_sleep_ms(SVC_RUN_MS);
-	memledger_snapshot(MEMLEDGER_AFTER_RUN);
-
-	svc_stop_workers(&svc);
-	svc_quit_reporter(&svc);
-	pthread_join(svc.reporter, NULL);
-	svc_close_timerfd(&svc);
-	/* PLANTED: no svc_delete_deadline(): the POSIX timer is never deleted. */
-	svc_close_channels(&svc);
-	svc_clear(&svc);
-	svc_destroy_sync(&svc);
-	malloc_trim(0);
-	memledger_snapshot(MEMLEDGER_AFTER_CLEANUP);
-	return 0;
+	/* PLANTED: no SVC_DELETE_DEADLINE: the POSIX timer is never deleted. */
+	return svc_main(&svc, SVC_KEEP, SVC_ALL & ~SVC_DELETE_DEADLINE, NULL);
 }

@@ -19,23 +19,6 @@ static struct svc svc;
 
 int main(void)
 {
-	svc_warm();
-	memledger_snapshot(MEMLEDGER_START);
-
-	svc_open(&svc, SVC_KEEP);
-	svc_start(&svc);
-	svc_sleep_ms(SVC_RUN_MS);
-	memledger_snapshot(MEMLEDGER_AFTER_RUN);
-
-	svc_stop_workers(&svc);
-	svc_quit_reporter(&svc);
-	pthread_join(svc.reporter, NULL);
-	/* PLANTED: no svc_close_timerfd(): the timerfd stays open and armed. */
-	svc_delete_deadline(&svc);
-	svc_close_channels(&svc);
-	svc_clear(&svc);
-	svc_destroy_sync(&svc);
-	malloc_trim(0);
-	memledger_snapshot(MEMLEDGER_AFTER_CLEANUP);
-	return 0;
+	/* PLANTED: no SVC_CLOSE_TIMERFD: the timerfd stays open and armed. */
+	return svc_main(&svc, SVC_KEEP, SVC_ALL & ~SVC_CLOSE_TIMERFD, NULL);
 }

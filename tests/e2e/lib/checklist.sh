@@ -17,6 +17,11 @@
 #                               with WHAT
 #   snap_ns NAME LABEL          sets V to ts_ns of the program's snapshot
 #                               LABEL
+#   planted NAME PROG [ITEM...] traced NAME PROG, then expect_items and
+#                               expect_check with the ITEMs that must fail
+#   expect_one_evidence NAME ITEM LIKE WHAT
+#                               ITEM has exactly one evidence row, and its
+#                               text is LIKE the pattern, else fail with WHAT
 #
 # val and snap_ns set V rather than print, because fail inside $(...)
 # would only leave the subshell.
@@ -50,17 +55,23 @@ snap_ns() {
 }
 
 EXPECT_FAILS=""
+# _item_status ITEM PASS NA FAIL: sets _s to what ITEM should show, spelled
+# PASS, NA (gc_repeated) or FAIL (one of EXPECT_FAILS).
+_item_status() {
+	_s=$2
+	[ "$1" = gc_repeated ] && _s=$3
+	for _f in $EXPECT_FAILS; do
+		[ "$_f" = "$1" ] && _s=$4
+	done
+}
+
 expect_items() {
 	_name=$1
 	shift
 	EXPECT_FAILS="$*"
 	_want=""
 	for _i in $ITEMS; do
-		_s=pass
-		[ "$_i" = gc_repeated ] && _s=n/a
-		for _f in $EXPECT_FAILS; do
-			[ "$_f" = "$_i" ] && _s=fail
-		done
+		_item_status "$_i" pass n/a fail
 		_want="$_want${_want:+ }$_i=$_s"
 	done
 	_order="CASE item"
@@ -99,11 +110,7 @@ expect_check() {
 	done
 	[ "$_rc" -eq "$_want" ] || fail "$_name: memledger check exited $_rc, want $_want: $(head -1 "$WORK/$_name.check.err")"
 	for _i in $ITEMS; do
-		_s=PASS
-		[ "$_i" = gc_repeated ] && _s=N/A
-		for _f in $EXPECT_FAILS; do
-			[ "$_f" = "$_i" ] && _s=FAIL
-		done
+		_item_status "$_i" PASS N/A FAIL
 		grep -Eq "^  $_s +$_i " "$WORK/$_name.check" ||
 			fail "$_name: memledger check does not print '$_s  $_i': $(grep -E " $_i " "$WORK/$_name.check" | head -1)"
 	done
@@ -117,4 +124,18 @@ expect_check() {
 	"$_gate"*) ;;
 	*) fail "$_name: memledger check ends with '$(tail -1 "$WORK/$_name.check")', want '$_gate...'" ;;
 	esac
+}
+
+planted() {
+	_pname=$1
+	traced "$1" "$2"
+	shift 2
+	expect_items "$_pname" "$@"
+	expect_check "$_pname"
+}
+
+expect_one_evidence() {
+	expect "$1" "SELECT count(*) FROM checklist_evidence WHERE item = '$2'" 1 "$2 evidence rows"
+	expect "$1" "SELECT text LIKE '$3' FROM checklist_evidence WHERE item = '$2'" 1 \
+		"$4: $(q "$WORK/$1.db" "SELECT text FROM checklist_evidence WHERE item = '$2'")"
 }

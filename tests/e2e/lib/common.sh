@@ -1,30 +1,19 @@
 # Shared by the end-to-end tests (tests/e2e/tNNNN-*.sh). Sourced, not run.
 #
-# Sets ROOT (the repository), ML (the memledger command: the sanitizer
-# build when it exists, so ingest, query and report run under ASan and
-# UBSan), PROGS (built test programs), PY (Debian's python3), WORK (a
-# fresh temporary folder, removed on exit), and defines:
-#   fail REASON        one line on stdout, exit 1
-#   skip REASON        exit 77 ("skipped")
+# Sources base.sh (ROOT, PY, fail, skip). Sets ML (the memledger command:
+# the sanitizer build when it exists, so ingest, query and report run under
+# ASan and UBSan), PROGS (built test programs), WORK (a fresh temporary
+# folder, removed on exit), and defines:
 #   q DB SQL           the first column of the first row, as text
 #   trace NAME PROG..  memledger run -o $WORK/NAME.mlt -- PROG...; sets RC
 #   load NAME          ingest $WORK/NAME*.mlt into $WORK/NAME.db
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT" || exit 1
-
-if [ -n "$MEMLEDGER" ]; then
-	ML=$MEMLEDGER
-elif [ -x build/san/memledger ]; then
-	ML=build/san/memledger
-else
-	ML=build/memledger
-fi
+. "$(dirname "$0")/lib/base.sh"
+ML=$MLBIN
 # the tracer is never built with sanitizers; tell the tool where it is
 MEMLEDGER_LIB=$ROOT/build/libmemledger.so
 export MEMLEDGER_LIB
 PROGS=$ROOT/build/programs
-if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 # LeakSanitizer checks the tool; the traced programs are not built with it.
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export ASAN_OPTIONS
@@ -33,16 +22,6 @@ unset DEBUGINFOD_URLS
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/memledger-e2e.XXXXXX") || exit 1
 trap 'rm -rf "$WORK"' EXIT INT TERM
-
-fail() {
-	echo "FAIL: $(basename "$0"): $*"
-	exit 1
-}
-
-skip() {
-	echo "SKIP: $(basename "$0"): $*"
-	exit 77
-}
 
 [ -x "$ML" ] || fail "$ML is not built"
 [ -f "$MEMLEDGER_LIB" ] || fail "$MEMLEDGER_LIB is not built"

@@ -9,6 +9,9 @@
 #   traced_db NAME PROG..  trace PROG (it must exit 0) into $WORK/NAME.db
 #   json_get FILE EXPR     print the Python expression EXPR over the JSON in
 #                          FILE (bound to d)
+#   expect_json FILE EXPR WANT WHAT
+#                          json_get FILE EXPR must print WANT, else fail
+#                          with "WHAT: " and what it printed
 
 V1=$PROGS/cmp_app
 [ -x "$V1" ] || fail "$V1 is not built"
@@ -38,4 +41,9 @@ json_get() {
 	"$PY" -c 'import json, sys
 d = json.load(open(sys.argv[1]))
 print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+expect_json() {
+	_v=$(json_get "$1" "$2")
+	[ "$_v" = "$3" ] || fail "$4: $_v"
 }

@@ -1,9 +1,14 @@
 # Shared by the export tests (tests/e2e/t07*-export-*.sh). Sourced after
 # lib/common.sh. Defines:
+#   traced_export NAME PROG trace PROG (it must exit 0) and load it; sets DB
+#                           to $WORK/NAME.db
 #   need_go                 skip unless `go tool pprof` is installed
 #   pprof_total FILE INDEX  the total of sample type INDEX in bytes or
 #                           objects, as `go tool pprof -top` prints it
 #   pprof_top FILE INDEX    `go tool pprof -top` output (all nodes)
+#   pprof_totals FILE "INDEX SQL"...
+#                           for each pair, pprof_total FILE INDEX must equal
+#                           dbsum $DB SQL, else fail
 #   dbsum DB SQL            like q, but "0" for NULL
 #   export_ok NAME ARGS...  memledger export ARGS; fail unless it exits 0
 #   check_folded FILE       the folded format: "frame;frame... N" per line
@@ -14,6 +19,13 @@
 #   speedscope_load FILE    open FILE in speedscope in Chromium; fail on any
 #                           console error or if it did not import; sets
 #                           SPEEDSCOPE_DOM (the page's DOM after loading)
+
+traced_export() {
+	trace "$1" "$2"
+	[ "$RC" = 0 ] || fail "$(basename "$2") exited $RC"
+	load "$1"
+	DB=$WORK/$1.db
+}
 
 need_go() {
 	command -v go >/dev/null 2>&1 || skip "go is not installed (make deps installs golang-go)"
@@ -26,6 +38,17 @@ pprof_top() {
 pprof_total() {
 	# "Showing nodes accounting for 1456B, 100% of 1456B total"; counts print without a unit
 	pprof_top "$1" "$2" | sed -n 's/.* of \([0-9.]*\)B* total$/\1/p' | head -1
+}
+
+pprof_totals() {
+	_pf=$1
+	shift
+	for _pair in "$@"; do
+		_index=${_pair%% *}
+		_want=$(dbsum "$DB" "${_pair#* }")
+		_got=$(pprof_total "$_pf" "$_index")
+		[ "$_got" = "$_want" ] || fail "go tool pprof: $_index total $_got, database $_want"
+	done
 }
 
 dbsum() {

@@ -4,6 +4,13 @@
 #                            memledger, and compare the lost, indirect,
 #                            possible and reachable blocks and bytes per site and in
 #                            total (tests/e2e/lib/leakcmp.py)
+#   leak_classes NAME PROG TOTALS FUNCTIONS
+#                            leak_compare NAME PROG; valgrind's totals are
+#                            TOTALS (the program header's numbers);
+#                            global_references fails, its evidence stacks
+#                            lead to the FUNCTIONS (reachable_*) and to no
+#                            other lost*, freed*, possible* or reachable*
+#                            function, and no runtime site is evidence
 
 leak_compare() {
 	_name=$1
@@ -27,4 +34,18 @@ leak_compare() {
 	_rc=$?
 	[ $_rc -eq 0 ] || fail "$_name: memledger and valgrind differ: $(tr '\n' ';' <"$WORK/$_name.cmp")$(head -1 "$WORK/$_name.cmp.err")"
 	cat "$WORK/$_name.cmp.err" >&2
+}
+
+leak_classes() {
+	leak_compare "$1" "$2"
+	[ "$(tail -1 "$WORK/$1.cmp")" = "$3" ] ||
+		fail "$1: valgrind's totals are not the header's ($3): $(tail -1 "$WORK/$1.cmp")"
+	expect "$1" "SELECT status FROM checklist WHERE item = 'global_references'" fail "global_references"
+	# the evidence stacks lead to the reachable_* functions, and to nothing else
+	expect "$1" "SELECT group_concat(function, ' ') FROM (SELECT DISTINCT f.function FROM checklist_evidence e
+		JOIN stacks st ON st.stack_id = e.stack_id JOIN frames f ON f.id = st.frame_id
+		WHERE e.item = 'global_references' AND (f.function LIKE 'reachable%' OR f.function LIKE 'lost%'
+		OR f.function LIKE 'freed%' OR f.function LIKE 'possible%') ORDER BY 1)" "$4" "functions in global_references evidence stacks"
+	expect "$1" "SELECT count(*) FROM checklist_evidence e JOIN sites s ON s.stack_id = e.stack_id
+		WHERE e.item = 'global_references' AND s.runtime = 1" 0 "runtime sites in global_references evidence"
 }

@@ -1,38 +1,17 @@
 # Shared by the report's end-to-end tests (tests/e2e/t04*-report-*.sh, and
 # any test that writes a report). Sourced, not run. Sets ROOT, TOOL, PY and
 # WORK (a fresh temporary folder, removed on exit, unless common.sh made
-# one already), and defines fail, skip, make_fixture_db and check_page.
-
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT" || exit 1
+# one already), and defines make_fixture_db and check_page; fail and skip
+# come from base.sh.
 
 # The sanitizer build catches memory errors and leaks; fall back to the plain one.
-if [ -n "$MEMLEDGER" ]; then
-	TOOL=$MEMLEDGER
-elif [ -x build/san/memledger ]; then
-	TOOL=build/san/memledger
-else
-	TOOL=build/memledger
-fi
-# Debian's python3 has the python3-* packages (html5lib), whatever else is on PATH.
-if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
+. "$(dirname "$0")/lib/base.sh"
+TOOL=$MLBIN
 
 if [ -z "$WORK" ] || [ ! -d "$WORK" ]; then
 	WORK=$(mktemp -d "${TMPDIR:-/tmp}/memledger-e2e.XXXXXX") || exit 1
 	trap 'rm -rf "$WORK"' EXIT INT TERM
 fi
-
-# fail REASON: one line, non-zero exit.
-fail() {
-	echo "FAIL: $(basename "$0"): $*"
-	exit 1
-}
-
-# skip REASON: exit 77, "skipped".
-skip() {
-	echo "SKIP: $(basename "$0"): $*"
-	exit 77
-}
 
 [ -x "$TOOL" ] || fail "$TOOL is not built (make build/memledger san)"
 
