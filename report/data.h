@@ -122,6 +122,10 @@ struct rp_process {
 	size_t nchecks;
 	struct rp_verdict *verdicts; /* none in a database made before the table existed */
 	size_t nverdicts;
+
+	/* set by runs_select (report/runs.h): the process has full sections, and why */
+	int section;
+	char section_why[128];
 };
 
 /** One frame of a symbolized stack. */
