@@ -234,6 +234,30 @@ static int store_allocator(sqlite3 *db, const struct trace_meta *m, int64_t pid,
 	return rc < 0 ? -1 : 0;
 }
 
+/*
+ * meta 'allocations': the mode every trace of the database was loaded
+ * with, or 'mixed'. A database that holds processes but no such key was
+ * loaded before the modes existed, with every row.
+ */
+static int store_mode(sqlite3 *db, int mode, char *err, size_t errlen)
+{
+	static const char *const names[] = { [ALLOC_ROWS_LIVE] = "live", [ALLOC_ROWS_ALL] = "all",
+	                                     [ALLOC_ROWS_NONE] = "none" };
+	const char *now = names[mode];
+	int have = db_int(db, "SELECT count(*) FROM meta WHERE key = 'allocations'", 0) > 0;
+	if (!have && db_int(db, "SELECT count(*) FROM processes", 0) > 1 && mode != ALLOC_ROWS_ALL)
+		now = "mixed";
+	sqlite3_stmt *s = db_prepare(db, "INSERT INTO meta(key, value) VALUES ('allocations', ?)"
+	                                 " ON CONFLICT(key) DO UPDATE SET value ="
+	                                 " CASE WHEN value = excluded.value THEN value ELSE 'mixed' END", err, errlen);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
+	int rc = db_step(db, s, err, errlen);
+	sqlite3_finalize(s);
+	return rc;
+}
+
 int ingest_trace(struct ingest *ig, const char *path, const struct ingest_opts *o,
                  struct ingest_stats *st, char *err, size_t errlen)
 {
@@ -282,7 +306,8 @@ int ingest_trace(struct ingest *ig, const char *path, const struct ingest_opts *
 	if (symbols_resolve(&ig->cache, ig->db, sym, &m, err, errlen) < 0)
 		goto out;
 	int64_t first_id = db_int(ig->db, "SELECT max(id) FROM allocations", 0) + 1;
-	if (!(p = pass2_new(ig->db, &m, pid, first_id, err, errlen)))
+	int mode = o ? o->allocations : ALLOC_ROWS_LIVE;
+	if (!(p = pass2_new(ig->db, &m, pid, first_id, mode, err, errlen)))
 		goto out;
 	int64_t settle_lo, settle_hi;
 	checklist_settle_window(&m, &settle_lo, &settle_hi);
@@ -303,6 +328,7 @@ int ingest_trace(struct ingest *ig, const char *path, const struct ingest_opts *
 	    derive_sites(ig->db, sites, nsites, pid, &rules, err, errlen) < 0 ||
 	    checklist_run(ig->db, &m, pid, sites, nsites, settle_lo, settle_hi, &rules, err, errlen) < 0 ||
 	    derive_process_end(ig->db, &m, pid, pass2_events(p), pass2_unknown_frees(p), err, errlen) < 0 ||
+	    store_mode(ig->db, mode, err, errlen) < 0 ||
 	    db_exec(ig->db, DB_ALLOCATION_INDEXES, err, errlen) < 0)
 		goto out;
 	if (db_exec(ig->db, "COMMIT", err, errlen) < 0)

@@ -639,6 +639,66 @@ static double site_any_leak(const struct rp_site *s)
 
 /* ------------------------------------------------------------ metrics */
 
+/*
+ * A chart from the timeline (ingest's fixed time buckets, counted from
+ * every event): Alloc with each bucket's true peak (what == 0), or the
+ * bytes (1) or allocations (2) allocated per second. Snapshots alone miss
+ * what happens between them: a short run has only start and exit.
+ */
+static xmlNodePtr timeline_chart(struct proc_ctx *pc, int what, const char *name, enum svg_unit unit)
+{
+	struct rp_process *p = pc->p;
+	size_t n = 0, i, k = 0;
+	double *x = malloc((2 * p->nticks + 1) * sizeof *x), *y = malloc((2 * p->nticks + 1) * sizeof *y);
+	struct svg_mark *marks = malloc((pc->nkey + 1) * sizeof *marks);
+	struct svg_series s = { name, "s1", y };
+	struct svg_line_chart c = { 0 };
+	xmlNodePtr svg = NULL;
+	char title[128];
+
+	if (!x || !y || !marks)
+		goto out_free;
+	if (what == 0) {
+		x[n] = 0;
+		y[n++] = 0;
+	}
+	for (i = 0; i < p->nticks; i++) {
+		const struct rp_tick *t = &p->ticks[i];
+		if (what == 0) {
+			x[n] = t->peak_ns < x[n - 1] ? x[n - 1] : t->peak_ns;
+			y[n++] = t->peak_bytes;
+			x[n] = t->end;
+			y[n++] = t->live_bytes;
+		} else {
+			x[n] = t->end;
+			y[n++] = t->end > t->start ? (what == 1 ? t->alloc_bytes : t->allocs) / (t->end - t->start) * 1e9
+						   : NAN;
+		}
+	}
+	for (i = 0; i < pc->nkey && n; i++) {
+		size_t j = 0;
+		while (j + 1 < n && x[j] < pc->key[i]->ts)
+			j++;
+		marks[k++] = (struct svg_mark){ j, pc->key[i]->label };
+	}
+	snprintf(title, sizeof title, "%s over time", name);
+	c.title = title;
+	c.x = x;
+	c.n = n;
+	c.series = &s;
+	c.nseries = 1;
+	c.yunit = unit;
+	c.marks = marks;
+	c.nmarks = k;
+	c.area = 1;
+	svg = svg_line_chart(&c);
+out_free:
+	free(x);
+	free(y);
+	free(marks);
+	return svg;
+}
+
 /* Chart of metric m over all snapshots, with the key snapshots marked. */
 static xmlNodePtr metric_chart(struct proc_ctx *pc, enum metric_id m)
 {
@@ -667,6 +727,10 @@ static xmlNodePtr metric_chart(struct proc_ctx *pc, enum metric_id m)
 
 	if (!x || !y1 || !y2 || !marks)
 		goto out_free;
+	if (m == M_ALLOC && p->nticks) {
+		svg = timeline_chart(pc, 0, metric_defs[m].name, metric_defs[m].unit);
+		goto out_free;
+	}
 	for (i = 0; i < n; i++) {
 		x[i] = p->snaps[i].ts;
 		y1[i] = metric_value(&p->snaps[i], m, pc->is_go);
@@ -865,6 +929,10 @@ static xmlNodePtr rate_chart(struct proc_ctx *pc, enum snap_col col, const char 
 
 	if (!x || !y || !marks)
 		goto out_free;
+	if (p->nticks) {
+		svg = timeline_chart(pc, col == SC_TOTAL_ALLOC ? 1 : 2, name, unit);
+		goto out_free;
+	}
 	for (i = 1; i < n; i++) {
 		double dt = p->snaps[i].ts - p->snaps[i - 1].ts;
 		double dv = p->snaps[i].v[col] - p->snaps[i - 1].v[col];
@@ -935,9 +1003,17 @@ static tal_value *rate_model(struct proc_ctx *pc, double total_bytes, double tot
 		double dt = p->snaps[i].ts - p->snaps[i - 1].ts;
 		double r = (p->snaps[i].v[SC_TOTAL_ALLOC] - p->snaps[i - 1].v[SC_TOTAL_ALLOC]) / dt * 1e9;
 
-		if (dt > 0 && !isnan(r) && (isnan(peak) || r > peak)) {
+		if (!p->nticks && dt > 0 && !isnan(r) && (isnan(peak) || r > peak)) {
 			peak = r;
 			peak_t = p->snaps[i].ts;
+		}
+	}
+	for (i = 0; i < p->nticks; i++) {
+		double dt = p->ticks[i].end - p->ticks[i].start, r = p->ticks[i].alloc_bytes / dt * 1e9;
+
+		if (dt > 0 && (isnan(peak) || r > peak)) {
+			peak = r;
+			peak_t = p->ticks[i].end;
 		}
 	}
 	tal_set_str(d, "mean_bytes",
@@ -946,6 +1022,11 @@ static tal_value *rate_model(struct proc_ctx *pc, double total_bytes, double tot
 	tal_set_str(d, "mean_allocs",
 		    units_count_rate(buf, sizeof buf,
 				     secs > 0 && last ? (last->v[SC_MALLOCS] - first->v[SC_MALLOCS]) / secs : NAN));
+	if (p->nticks)
+		tal_set_strf(d, "peak_label", "Peak over %s",
+			     units_duration(buf, sizeof buf, p->ticks[0].end - p->ticks[0].start));
+	else
+		tal_set_str(d, "peak_label", "Peak between two samples");
 	tal_set_str(d, "peak_bytes", units_byte_rate(buf, sizeof buf, peak));
 	set_duration(d, "peak_at", peak_t);
 	for (i = 1; i < pc->nkey; i++) {
@@ -1596,6 +1677,8 @@ static tal_value *overview_model(struct proc_ctx *pc, const struct leak_totals *
 	tal_value *d = tal_dict();
 	const struct rp_snapshot *last = p->nsnaps ? &p->snaps[p->nsnaps - 1] : NULL;
 	size_t i, peak = SIZE_MAX;
+	struct rp_tick tl_peak = { 0 };
+	int use_tl;
 	double total = last ? last->v[SC_TOTAL_ALLOC] : NAN;
 	double allocs = last ? last->v[SC_MALLOCS] : NAN;
 	char buf[UNITS_BUF];
@@ -1604,8 +1687,15 @@ static tal_value *overview_model(struct proc_ctx *pc, const struct leak_totals *
 		if (!isnan(p->snaps[i].v[SC_ALLOC]) &&
 		    (peak == SIZE_MAX || p->snaps[i].v[SC_ALLOC] > p->snaps[peak].v[SC_ALLOC]))
 			peak = i;
-	set_bytes(d, "peak_alloc", peak != SIZE_MAX ? p->snaps[peak].v[SC_ALLOC] : NAN);
-	if (peak == SIZE_MAX)
+	/* the timeline's true peak, when it is above every snapshot's */
+	for (i = 0; i < p->nticks; i++)
+		if (p->ticks[i].peak_bytes > tl_peak.peak_bytes)
+			tl_peak = p->ticks[i];
+	use_tl = tl_peak.peak_bytes > 0 && (peak == SIZE_MAX || tl_peak.peak_bytes > p->snaps[peak].v[SC_ALLOC]);
+	set_bytes(d, "peak_alloc", use_tl ? tl_peak.peak_bytes : peak != SIZE_MAX ? p->snaps[peak].v[SC_ALLOC] : NAN);
+	if (use_tl)
+		tal_set_strf(d, "peak_at", "%s into the run", units_duration(buf, sizeof buf, tl_peak.peak_ns));
+	else if (peak == SIZE_MAX)
 		tal_set(d, "peak_at", tal_null());
 	else if (p->snaps[peak].kind == SNAP_SAMPLE)
 		tal_set_strf(d, "peak_at", "%s into the run",

@@ -3,6 +3,8 @@
 # rows are sampled (about one per N bytes), and the database and the report
 # say so.
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 "$ML" run --sample-bytes 65536 -o "$WORK/s.mlt" -- "$PROGS/threads8" >"$WORK/s.out" 2>/dev/null || fail "sampled run failed"
 load s
 DB=$WORK/s.db

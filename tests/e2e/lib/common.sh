@@ -8,7 +8,9 @@
 #   skip REASON        exit 77 ("skipped")
 #   q DB SQL           the first column of the first row, as text
 #   trace NAME PROG..  memledger run -o $WORK/NAME.mlt -- PROG...; sets RC
-#   load NAME          ingest $WORK/NAME*.mlt into $WORK/NAME.db
+#   load NAME          ingest $WORK/NAME*.mlt into $WORK/NAME.db, with $ALLOCS
+#                      (e.g. ALLOCS="--allocations all" in a test that reads
+#                      freed blocks' rows; empty: the default, live)
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 1
@@ -60,6 +62,6 @@ trace() {
 
 load() {
 	rm -f "$WORK/$1.db"
-	"$ML" ingest -q -o "$WORK/$1.db" "$WORK/$1".*mlt >"$WORK/$1.ingest" 2>&1 ||
+	"$ML" ingest -q $ALLOCS -o "$WORK/$1.db" "$WORK/$1".*mlt >"$WORK/$1.ingest" 2>&1 ||
 		fail "ingest of $1 failed: $(head -1 "$WORK/$1.ingest")"
 }
