@@ -906,7 +906,8 @@ int pass2_finish(struct pass2 *p, char *err, size_t errlen)
 				p->slots[n++] = p->slots[i];
 		p->nslots = n;
 		p->nholes = 0;
-		qsort(p->slots, n, sizeof *p->slots, cmp_slot_id);
+		if (n)
+			qsort(p->slots, n, sizeof *p->slots, cmp_slot_id);
 		for (size_t i = 0; i < n; i++) {
 			const struct slot *sl = &p->slots[i];
 			if (end_live(p, sl->site, sl->size, sl->alloc_ns, sl->key, &cls) < 0)
