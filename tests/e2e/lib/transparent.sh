@@ -10,7 +10,7 @@
 #       an error about the trace, makes stderr differ. Sets RC to the
 #       status. The traces are $WORK/NAME*.mlt.
 #   ingest_all NAME
-#       Loads every $WORK/NAME*.mlt into $WORK/NAME.db (like load, but
+#       Loads every $WORK/NAME*.mlt into $WORK/NAME.db with $ALLOCS (like load, but
 #       reports the first stderr line of a failure and checks that no
 #       warning about a truncated trace was printed). Sets DB.
 #   all_load NAME
@@ -56,7 +56,7 @@ same() {
 ingest_all() {
 	DB=$WORK/$1.db
 	rm -f "$DB"
-	"$ML" ingest -q -o "$DB" "$WORK/$1".*mlt >"$WORK/$1.ingest" 2>&1 ||
+	"$ML" ingest -q $ALLOCS -o "$DB" "$WORK/$1".*mlt >"$WORK/$1.ingest" 2>&1 ||
 		fail "ingest of $1 failed: $(head -3 "$WORK/$1.ingest")"
 	[ ! -s "$WORK/$1.ingest" ] || fail "ingest of $1 complained: $(head -3 "$WORK/$1.ingest")"
 }
