@@ -102,6 +102,8 @@ struct pass2 {
 	struct tbucket *tl;         /* the timeline */
 	size_t ntl;
 	int64_t tl_width;
+	int64_t tl_lo, tl_hi;       /* the bucket tl_at found last: [tl_lo, tl_hi) */
+	size_t tl_cur;              /* its index */
 	size_t seg;                 /* tick_ns: the calibration segment last used */
 };
 
@@ -164,12 +166,17 @@ static void tl_merge(struct pass2 *p)
 		p->tl[i].max_ns = -1;
 	p->ntl = n;
 	p->tl_width *= 2;
+	p->tl_lo = 1;
+	p->tl_hi = 0;
 }
 
 static struct tbucket *tl_at(struct pass2 *p, int64_t ns)
 {
 	if (ns < 0)
 		ns = 0;
+	/* most events fall in the bucket of the one before */
+	if (ns >= p->tl_lo && ns < p->tl_hi)
+		return &p->tl[p->tl_cur];
 	uint64_t i = (uint64_t)ns / (uint64_t)p->tl_width;
 	while (i >= TL_MAX) {
 		tl_merge(p);
@@ -177,6 +184,9 @@ static struct tbucket *tl_at(struct pass2 *p, int64_t ns)
 	}
 	if (i >= p->ntl)
 		p->ntl = i + 1;
+	p->tl_lo = (int64_t)i * p->tl_width;
+	p->tl_hi = p->tl_lo + p->tl_width;
+	p->tl_cur = i;
 	return &p->tl[i];
 }
 
@@ -723,6 +733,8 @@ struct pass2 *pass2_new(sqlite3 *db, struct trace_meta *m, int64_t process_id, i
 	for (size_t i = 0; i < TL_MAX; i++)
 		p->tl[i].max_ns = -1;
 	p->tl_width = tl_width_for(m);
+	p->tl_lo = 1;
+	p->tl_hi = 0;
 	if (!(p->q = dbq_start(db, process_id, err, errlen))) {
 		pass2_free(p);
 		return NULL;

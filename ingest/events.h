@@ -1,13 +1,20 @@
 /*
  * events.h - pass 2 of ingest: the allocation events of one trace into
- * `allocations`, with per-site totals, live bytes at each phase and the
- * leak class of every block still live at exit.
+ * per-site totals, live bytes at each phase, per-site size and lifetime
+ * histograms, the timeline, the leak class of every block still live at
+ * exit, and the `allocations` rows the mode asks for (enum alloc_rows).
+ *
+ * Every aggregate is counted at the same points of the decode whatever
+ * the mode, so every table but `allocations` (and scan_leaks) is the same
+ * in each mode.
  *
  * Pairing needs no ordering between threads: a free names the allocation
  * it ends (thread index, sequence number), so a free met before its
  * allocation (another thread's buffer written later) simply waits.
- * Rows are written in id order through a window; a block that outlives
- * the window is written as live and updated if its free comes later.
+ * With every row (ALLOC_ROWS_ALL), rows are written in id order through a
+ * window; a block that outlives the window is written as live and updated
+ * if its free comes later. Otherwise blocks wait in slots until freed, and
+ * only the rows asked for are written.
  */
 #ifndef MEMLEDGER_INGEST_EVENTS_H
 #define MEMLEDGER_INGEST_EVENTS_H
