@@ -62,6 +62,13 @@ struct tbucket {
 	uint64_t allocs, abytes, frees, fbytes;
 	int64_t run, maxrun, max_ns;
 };
+/* Sums that wrap, as the site counters do: a hostile trace may give any
+ * sizes, and signed overflow is undefined. */
+static inline int64_t wrap_add(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+
 #define TL_MAX 4096          /* buckets; past it the width doubles */
 #define TL_TARGET 1000       /* buckets over the run's known length */
 
@@ -152,11 +159,11 @@ static void tl_merge(struct pass2 *p)
 		if (2 * i + 1 < p->ntl)
 			b = p->tl[2 * i + 1];
 		struct tbucket c = { a.allocs + b.allocs, a.abytes + b.abytes, a.frees + b.frees,
-		                     a.fbytes + b.fbytes, a.run + b.run, a.maxrun, a.max_ns };
+		                     a.fbytes + b.fbytes, wrap_add(a.run, b.run), a.maxrun, a.max_ns };
 		if (a.max_ns < 0)
 			c.max_ns = (int64_t)(2 * i) * p->tl_width;
-		if (a.run + b.maxrun > a.maxrun) {
-			c.maxrun = a.run + b.maxrun;
+		if (wrap_add(a.run, b.maxrun) > a.maxrun) {
+			c.maxrun = wrap_add(a.run, b.maxrun);
 			c.max_ns = b.max_ns >= 0 ? b.max_ns : (int64_t)(2 * i + 1) * p->tl_width;
 		}
 		p->tl[i] = c;
@@ -208,7 +215,7 @@ static int agg_alloc(struct pass2 *p, struct gsite *g, uint64_t size, int64_t ns
 	struct tbucket *t = tl_at(p, ns);
 	t->allocs++;
 	t->abytes += size;
-	t->run += (int64_t)size;
+	t->run = wrap_add(t->run, (int64_t)size);
 	if (t->run > t->maxrun) {
 		t->maxrun = t->run;
 		t->max_ns = ns;
@@ -229,7 +236,7 @@ static int agg_free(struct pass2 *p, uint32_t site, uint64_t size, int64_t alloc
 	struct tbucket *t = tl_at(p, ns);
 	t->frees++;
 	t->fbytes += size;
-	t->run -= (int64_t)size;
+	t->run = wrap_add(t->run, (int64_t)(0 - size));
 	if (hist_add(g, HIST_LIFETIME, (uint64_t)(ns - alloc_ns), size) < 0)
 		return -1;
 	return phase_span(p, site, size, alloc_ns, ns);
@@ -298,7 +305,7 @@ static int phase_span(struct pass2 *p, uint32_t site, uint64_t size, int64_t a, 
 	size_t i = phase_at(p, a), j = f < 0 ? p->nph : phase_at(p, f);
 	if (i >= j)
 		return 0;
-	if (diff_add(p, site, i, 1, (int64_t)size) < 0 || diff_add(p, site, j, -1, -(int64_t)size) < 0)
+	if (diff_add(p, site, i, 1, (int64_t)size) < 0 || diff_add(p, site, j, -1, (int64_t)(0 - size)) < 0)
 		return -1;
 	return 0;
 }
@@ -844,9 +851,9 @@ static int write_timeline(struct pass2 *p, char *err, size_t errlen)
 	for (size_t i = 0; i < p->ntl && rc == 0; i++) {
 		const struct tbucket *t = &p->tl[i];
 		int64_t start = (int64_t)i * p->tl_width;
-		int64_t top = live + t->maxrun, top_ns = t->max_ns >= 0 ? t->max_ns : start;
-		live += t->run;
-		nlive += (int64_t)(t->allocs - t->frees);
+		int64_t top = wrap_add(live, t->maxrun), top_ns = t->max_ns >= 0 ? t->max_ns : start;
+		live = wrap_add(live, t->run);
+		nlive = wrap_add(nlive, (int64_t)(t->allocs - t->frees));
 		sqlite3_bind_int64(s, 1, p->process_id);
 		sqlite3_bind_int64(s, 2, (int64_t)i);
 		sqlite3_bind_int64(s, 3, start);

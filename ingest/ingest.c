@@ -400,7 +400,8 @@ int ingest_trace(struct ingest *ig, const char *path, const struct ingest_opts *
 	if (symbols_resolve(&ig->cache, ig->db, sym, &m, err, errlen) < 0)
 		goto out;
 	int64_t first_id = db_int(ig->db, "SELECT max(id) FROM allocations", 0) + 1;
-	int mode = o ? o->allocations : ALLOC_ROWS_LIVE;
+	int mode = o && o->allocations >= ALLOC_ROWS_LIVE && o->allocations <= ALLOC_ROWS_NONE ? o->allocations
+	                                                                                     : ALLOC_ROWS_LIVE;
 	if (!(p = pass2_new(ig->db, &m, pid, first_id, mode, err, errlen)))
 		goto out;
 	int64_t settle_lo, settle_hi;
