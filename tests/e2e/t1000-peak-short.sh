@@ -7,6 +7,7 @@
 #  - in SQL, a peak of Alloc of at least 1 MiB, reached when the block was
 #    allocated (its allocations row, loaded with --allocations all: alloc_ns
 #    <= peak_ns <= free_ns), between the start and exit snapshots;
+#  - in the verdict on Alloc (made at ingest), "Its peak was 1.00 MiB";
 #  - on the page, Peak Alloc 1.00 MiB "into the run", and an Alloc chart
 #    whose axis reaches 1 MiB.
 . "$(dirname "$0")/lib/common.sh"
@@ -34,6 +35,8 @@ got=$(q "$DB" "SELECT count(*) FROM snapshots WHERE ts_ns <= $peak_ns")
 [ "$got" -ge 1 ] || fail "peak at $peak_ns is before the start snapshot"
 got=$(q "$DB" "SELECT count(*) FROM snapshots WHERE kind = 'exit' AND ts_ns >= $peak_ns")
 [ "$got" = 1 ] || fail "peak at $peak_ns is after the exit snapshot"
+got=$(q "$DB" "SELECT detail FROM verdicts WHERE subject = 'alloc'")
+case "$got" in *"Its peak was 1.00 MiB, "*" into the run."*) ;; *) fail "the Alloc verdict says: $got" ;; esac
 # the default mode and --allocations all agree on the timeline
 a=$("$ML" query --csv "$DB" "SELECT * FROM timeline ORDER BY seq" | cksum)
 b=$("$ML" query --csv "$WORK/all.db" "SELECT * FROM timeline ORDER BY seq" | cksum)
