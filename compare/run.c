@@ -164,7 +164,21 @@ static int load_snapshots(struct loader *l, struct cmp_proc *p)
 		for (size_t k = 0; k + 1 < p->nsnaps; k++)
 			sn->occ += !strcmp(p->snaps[k].label, sn->label);
 	}
-	return done(l, s, rc);
+	if (done(l, s, rc) < 0)
+		return -1;
+	/* The true peak, between snapshots too, from ingest's timeline (a
+	 * database made before it has none: the snapshots' peak stands). */
+	if (sqlite3_prepare_v2(l->db, "SELECT max(peak_bytes) FROM timeline WHERE process_id = ?", -1, &s,
+	                       NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(s, 1, p->id);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		double peak = sqlite3_column_double(s, 0);
+		if (isnan(p->peak_alloc) || peak > p->peak_alloc)
+			p->peak_alloc = peak;
+	}
+	sqlite3_finalize(s);
+	return 0;
 }
 
 /* ---------------------------------------------------------------- sites */

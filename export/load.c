@@ -390,9 +390,13 @@ int ex_live_at_time(const struct ex_data *d, long long t_ns, long long *live, lo
 	sqlite3_stmt *st;
 	int rc, ret = -1, any = 0;
 
-	/* the SQL's own test: does the table hold rows for this process at all? */
-	if (sqlite3_prepare_v2(d->db, "SELECT 1 FROM allocations WHERE process_id = ? LIMIT 1", -1,
-			       &st, NULL) != SQLITE_OK)
+	/* the SQL's own test: does the table hold a row for every allocation
+	 * of this process (ingest --allocations all, or a database made
+	 * before the modes)? The default mode keeps only the blocks live at
+	 * exit, which say nothing of the heap at an earlier time. */
+	if (sqlite3_prepare_v2(d->db, "SELECT 1 FROM allocations WHERE process_id = ? AND"
+				      " coalesce((SELECT value FROM meta WHERE key = 'allocations'), 'all') = 'all'"
+				      " LIMIT 1", -1, &st, NULL) != SQLITE_OK)
 		return 0; /* no allocations table: nothing to read */
 	sqlite3_bind_int64(st, 1, d->process_id);
 	any = sqlite3_step(st) == SQLITE_ROW;

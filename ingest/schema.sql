@@ -106,6 +106,14 @@ CREATE TABLE IF NOT EXISTS snapshots (
 	PRIMARY KEY (process_id, seq)
 ) WITHOUT ROWID;
 
+-- Which rows `allocations` holds depends on `ingest --allocations`
+-- (meta key 'allocations': 'live', 'all', 'none', or 'mixed' when traces
+-- were loaded with different modes):
+--   live (default)  the blocks live at exit, with their leak class, and
+--                   the blocks a mid-run scan classified (scan_leaks);
+--   all             one row per allocation;
+--   none            no rows.
+-- Every other table is the same whichever mode was used.
 CREATE TABLE IF NOT EXISTS allocations (
 	id          INTEGER PRIMARY KEY,  -- in trace order within a process
 	process_id  INTEGER NOT NULL,
@@ -399,3 +407,47 @@ SELECT (SELECT count(*) FROM per) AS processes,
        (SELECT coalesce(sum(lost), 0) FROM per) AS lost_bytes,
        (SELECT coalesce(sum(indirect), 0) FROM per) AS indirect_bytes,
        (SELECT coalesce(sum(failing), 0) FROM per) AS failing_processes;
+-- The allocation timeline of each process, counted from every event at
+-- ingest whatever the allocations mode (ingest --allocations): the run cut
+-- into fixed time buckets (about 1000 over the run; a truncated trace may
+-- have more), each with what was allocated and freed in it and the live
+-- requested bytes (Alloc) at its end and at its highest. peak_bytes is the
+-- true peak inside the bucket: a short run with only its start and exit
+-- snapshots still shows the peak it reached between them. For one thread
+-- it is exact; events of several threads are ordered to a bucket. The
+-- run's peak of Alloc is the row with the largest peak_bytes:
+--   SELECT peak_bytes, peak_ns FROM timeline WHERE process_id = 1
+--   ORDER BY peak_bytes DESC, peak_ns LIMIT 1
+CREATE TABLE IF NOT EXISTS timeline (
+	process_id  INTEGER NOT NULL,
+	seq         INTEGER NOT NULL,  -- bucket number, from 0 at the process's start
+	start_ns    INTEGER NOT NULL,
+	end_ns      INTEGER NOT NULL,  -- start_ns of the next bucket
+	allocs      INTEGER NOT NULL,  -- allocations in the bucket
+	alloc_bytes INTEGER NOT NULL,
+	frees       INTEGER NOT NULL,  -- frees of blocks the trace saw allocated
+	free_bytes  INTEGER NOT NULL,
+	live_allocs INTEGER NOT NULL,  -- blocks live at end_ns (HeapObjects)
+	live_bytes  INTEGER NOT NULL,  -- requested bytes live at end_ns (Alloc)
+	peak_bytes  INTEGER NOT NULL,  -- the highest Alloc in the bucket
+	peak_ns     INTEGER NOT NULL,  -- when it was reached
+	PRIMARY KEY (process_id, seq)
+) WITHOUT ROWID;
+
+-- Per-site histograms of block sizes and lifetimes, log2 buckets, counted
+-- from every event whatever the allocations mode. Bucket 0 holds [0, 2),
+-- bucket b holds [lo, hi) = [2^b, 2^(b+1)); the last bucket (hi NULL)
+-- everything above. kind 'size': every allocation by its requested size;
+-- kind 'lifetime': every block freed during the run by the nanoseconds it
+-- lived (blocks live at exit are not in it), with its bytes.
+CREATE TABLE IF NOT EXISTS site_histograms (
+	process_id INTEGER NOT NULL,
+	stack_id   INTEGER NOT NULL,
+	kind       TEXT NOT NULL CHECK (kind = 'size' OR kind = 'lifetime'),
+	bucket     INTEGER NOT NULL,
+	lo         INTEGER NOT NULL,
+	hi         INTEGER,
+	allocs     INTEGER NOT NULL,
+	bytes      INTEGER NOT NULL,
+	PRIMARY KEY (process_id, stack_id, kind, bucket)
+) WITHOUT ROWID;

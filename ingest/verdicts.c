@@ -327,6 +327,29 @@ static int write_verdict(struct ctx *c, const char *subject, const struct verdic
 
 /* ---------------------------------------------------------------- peaks */
 
+/*
+ * Alloc's true peak from the timeline (events.c counts it between
+ * snapshots too), said when it is above every snapshot's. 1 when said.
+ */
+static int timeline_peak(struct ctx *c, double snap_peak, struct verdict *v)
+{
+	sqlite3_stmt *s;
+	char a[UNITS_BUF], t[UNITS_BUF];
+	int said = 0;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT peak_bytes, peak_ns FROM timeline WHERE process_id = ?"
+	                              " ORDER BY peak_bytes DESC, peak_ns LIMIT 1", -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(s, 1, c->pid);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_double(s, 0) > snap_peak) {
+		say(v, " Its peak was %s, %s into the run.", fmt(a, sizeof a, M_ALLOC, sqlite3_column_double(s, 0)),
+		    units_duration(t, sizeof t, sqlite3_column_double(s, 1)));
+		said = 1;
+	}
+	sqlite3_finalize(s);
+	return said;
+}
+
 static void say_peak(struct ctx *c, struct verdict *v, int m)
 {
 	size_t i, best = SIZE_MAX;
@@ -339,6 +362,8 @@ static void say_peak(struct ctx *c, struct verdict *v, int m)
 			best = i;
 	}
 	if (best == SIZE_MAX)
+		return;
+	if (m == M_ALLOC && timeline_peak(c, value(c, &c->snaps[best], m), v))
 		return;
 	if (c->snaps[best].kind == K_SAMPLE && strcmp(c->snaps[best].label, "last sample"))
 		say(v, " Its peak was %s, %s into the run.", fmt(a, sizeof a, m, value(c, &c->snaps[best], m)),

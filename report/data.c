@@ -264,6 +264,23 @@ static int fill_verdict(sqlite3_stmt *st, void *row)
 	return v->subject && v->status && v->detail ? 0 : -1;
 }
 
+/* 1 when db has table name (a newer ingest made it), 0 when not, -1 with err set. */
+static int has_table(sqlite3 *db, const char *name, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int have;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", -1, &st,
+			       NULL) != SQLITE_OK) {
+		set_err(err, errlen, db, name);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	have = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return have;
+}
+
 /* The verdicts, when the database has the table (ingest made it). */
 static int load_verdicts(sqlite3 *db, struct rp_process *p, char *err, size_t errlen)
 {
@@ -271,20 +288,40 @@ static int load_verdicts(sqlite3 *db, struct rp_process *p, char *err, size_t er
 		"SELECT subject, status, judged, detail, baseline_seq, final_seq, see"
 		" FROM verdicts WHERE process_id = ?";
 
-	sqlite3_stmt *st;
-	int have;
+	int have = has_table(db, "verdicts", err, errlen);
 
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'verdicts'",
-			       -1, &st, NULL) != SQLITE_OK) {
-		set_err(err, errlen, db, "verdicts");
-		return -1;
-	}
-	have = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	if (!have)
-		return 0;
+	if (have <= 0)
+		return have;
 	return dbr_load_rows(db, p->id, sql, "verdicts", &p->verdicts, &p->nverdicts,
 			 sizeof *p->verdicts, fill_verdict, err, errlen);
+}
+
+static int fill_tick(sqlite3_stmt *st, void *row)
+{
+	struct rp_tick *t = row;
+
+	t->start = col_num(st, 0);
+	t->end = col_num(st, 1);
+	t->allocs = col_num(st, 2);
+	t->alloc_bytes = col_num(st, 3);
+	t->live_bytes = col_num(st, 4);
+	t->peak_bytes = col_num(st, 5);
+	t->peak_ns = col_num(st, 6);
+	return 0;
+}
+
+/* The timeline, when the database has the table (ingest made it). */
+static int load_ticks(sqlite3 *db, struct rp_process *p, char *err, size_t errlen)
+{
+	static const char sql[] =
+		"SELECT start_ns, end_ns, allocs, alloc_bytes, live_bytes, peak_bytes, peak_ns"
+		" FROM timeline WHERE process_id = ? ORDER BY seq";
+	int have = has_table(db, "timeline", err, errlen);
+
+	if (have <= 0)
+		return have;
+	return dbr_load_rows(db, p->id, sql, "timeline", &p->ticks, &p->nticks, sizeof *p->ticks, fill_tick,
+			     err, errlen);
 }
 
 const struct rp_verdict *rp_verdict(const struct rp_process *p, const char *subject)
@@ -362,7 +399,8 @@ int rp_load(sqlite3 *db, struct rp_process **procs, size_t *nprocs, char *err, s
 		    load_threads(db, &ps[i], err, errlen) < 0 ||
 		    load_resources(db, &ps[i], err, errlen) < 0 ||
 		    load_checklist(db, &ps[i], err, errlen) < 0 ||
-		    load_verdicts(db, &ps[i], err, errlen) < 0)
+		    load_verdicts(db, &ps[i], err, errlen) < 0 ||
+		    load_ticks(db, &ps[i], err, errlen) < 0)
 			goto out_free;
 	}
 	*procs = ps;
@@ -424,6 +462,7 @@ void rp_free_processes(struct rp_process *procs, size_t n)
 			free(p->verdicts[k].see);
 		}
 		free(p->verdicts);
+		free(p->ticks);
 	}
 	free(procs);
 }

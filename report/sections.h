@@ -167,6 +167,10 @@ tal_value *flame_model(struct proc_ctx *pc);
 tal_value *threads_model(struct proc_ctx *pc);
 tal_value *resources_model(struct proc_ctx *pc);
 
+/** A chart from the timeline (p->ticks): Alloc with its true peaks
+ * (what 0), bytes (1) or allocations (2) allocated per second. */
+xmlNodePtr timeline_chart(struct proc_ctx *pc, int what, const char *name, enum svg_unit unit);
+
 /** argv as one line a shell would accept, quoting where needed. */
 tal_value *argv_line(char **argv, int n);
 /** How the process ended, in words; *ok when it ended well. */

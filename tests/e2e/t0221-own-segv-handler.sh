@@ -4,6 +4,8 @@
 # with the same output as without the tracer, and the trace ends
 # normally with the blocks it made after each recovery.
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 . "$(dirname "$0")/lib/transparent.sh"
 same_ok segv "recovered 3" -- "$PROGS/rob_segv"
 ingest_all segv

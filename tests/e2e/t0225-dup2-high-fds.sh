@@ -5,6 +5,8 @@
 # the trace is complete: its blocks, a normal end, and the 2 pipe ends
 # plus 101 duplicates as resources, all closed.
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 . "$(dirname "$0")/lib/transparent.sh"
 same_ok dup2 "101 bytes through fds 900..1000" -- "$PROGS/rob_dup2high"
 ingest_all dup2

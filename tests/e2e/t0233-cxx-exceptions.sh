@@ -4,6 +4,8 @@
 # __cxa_allocate_exception) and the 2000 operator new blocks of the
 # messages, every one freed, and ends with 'exit' 0, no unknown frees.
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 . "$(dirname "$0")/lib/transparent.sh"
 same_ok exc "caught 1000" -- "$PROGS/rob_cxx_exc"
 ingest_all exc

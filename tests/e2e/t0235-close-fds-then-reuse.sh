@@ -8,6 +8,8 @@
 # within the timeout. With loop_pipe_signal the allocations come from a
 # signal handler, whose stacks take the libunwind fallback.
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 SAME_TIMEOUT=20
 . "$(dirname "$0")/lib/transparent.sh"
 same sigpipe -- "$PROGS/rob_closefds" loop_pipe_signal

@@ -6,6 +6,8 @@
 # and HeapObjects at AFTER CLEANUP equal to START, nothing of the
 # program's live at exit.
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 . "$(dirname "$0")/lib/checklist.sh"
 
 planted clean "$PROGS/clean_mt"

@@ -11,6 +11,8 @@
 # sigaltstack and a coroutine, and at most ML_STACK_BUDGET_SHORT (256)
 # near the end of a thread's stack.
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 . "$(dirname "$0")/lib/transparent.sh"
 P=$PROGS/stk_small
 

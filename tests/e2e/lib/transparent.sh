@@ -12,7 +12,7 @@
 #   same_ok NAME WANT [RUNOPT...] -- PROG [ARG...]
 #       same, and the program must exit 0 and print exactly WANT.
 #   ingest_all NAME
-#       Loads every $WORK/NAME*.mlt into $WORK/NAME.db (like load, but
+#       Loads every $WORK/NAME*.mlt into $WORK/NAME.db with $ALLOCS (like load, but
 #       reports the first stderr line of a failure and checks that no
 #       warning about a truncated trace was printed). Sets DB.
 #   all_load NAME
@@ -67,7 +67,7 @@ same_ok() {
 ingest_all() {
 	DB=$WORK/$1.db
 	rm -f "$DB"
-	"$ML" ingest -q -o "$DB" "$WORK/$1".*mlt >"$WORK/$1.ingest" 2>&1 ||
+	"$ML" ingest -q $ALLOCS -o "$DB" "$WORK/$1".*mlt >"$WORK/$1.ingest" 2>&1 ||
 		fail "ingest of $1 failed: $(head -3 "$WORK/$1.ingest")"
 	[ ! -s "$WORK/$1.ingest" ] || fail "ingest of $1 complained: $(head -3 "$WORK/$1.ingest")"
 }
