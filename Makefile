@@ -5,7 +5,7 @@
 #   make test       deps + build + every test; ends with "N passed, N failed"
 #   make demo       deps + build + trace the partition demo + write its report
 #   make bench      benchmarks side by side with heaptrack and valgrind
-#   make fuzz       a longer libFuzzer run of the trace decoder (needs clang)
+#   make fuzz       a longer libFuzzer run of the trace decoder, Go readers and template engine (needs clang)
 #   make install PREFIX=/usr/local
 
 PREFIX  ?= /usr/local
@@ -20,6 +20,7 @@ CFLAGS_COMMON := $(CSTD) $(WARN) $(OPT) -Iinclude -I.
 SANFLAGS := -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=undefined,float-cast-overflow
 
 FORMAT_SRC := $(wildcard format/*.c)
+COMMON_SRC := $(wildcard common/*.c)
 TRACER_SRC := $(wildcard tracer/*.c)
 INGEST_SRC := $(wildcard ingest/*.c)
 REPORT_SRC := $(wildcard report/*.c)
@@ -35,8 +36,8 @@ TOOL_LIBS := -lsqlite3 -lxml2 -lz -ldw -lelf -lcurl -ldebuginfod -lstdc++ -lm -l
 TOOL_INC  := -I/usr/include/libxml2 -I$(B)/gen
 
 LIB_OBJ   := $(patsubst %.c,$(B)/lib/%.o,$(FORMAT_SRC) $(TRACER_SRC))
-TOOL_OBJ  := $(patsubst %.c,$(B)/obj/%.o,$(FORMAT_SRC) $(INGEST_SRC) $(REPORT_SRC) $(EXPORT_SRC) $(COMPARE_SRC) $(CLI_SRC)) $(B)/obj/gen/embedded.o
-SAN_OBJ   := $(patsubst %.c,$(S)/obj/%.o,$(FORMAT_SRC) $(INGEST_SRC) $(REPORT_SRC) $(EXPORT_SRC) $(COMPARE_SRC) $(CLI_SRC)) $(S)/obj/gen/embedded.o
+TOOL_OBJ  := $(patsubst %.c,$(B)/obj/%.o,$(FORMAT_SRC) $(COMMON_SRC) $(INGEST_SRC) $(REPORT_SRC) $(EXPORT_SRC) $(COMPARE_SRC) $(CLI_SRC)) $(B)/obj/gen/embedded.o
+SAN_OBJ   := $(patsubst %.c,$(S)/obj/%.o,$(FORMAT_SRC) $(COMMON_SRC) $(INGEST_SRC) $(REPORT_SRC) $(EXPORT_SRC) $(COMPARE_SRC) $(CLI_SRC)) $(S)/obj/gen/embedded.o
 # The tool's objects without main(), for unit tests.
 TOOL_NOMAIN := $(filter-out $(S)/obj/cli/main.o,$(SAN_OBJ))
 
@@ -71,7 +72,7 @@ $(B)/obj/gen/embedded.o: $(EMBED_C)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) -c $< -o $@
 
-$(B)/obj/%.o: %.c $(wildcard format/*.h ingest/*.h report/*.h export/*.h compare/*.h cli/*.h include/*.h)
+$(B)/obj/%.o: %.c $(wildcard format/*.h common/*.h ingest/*.h report/*.h export/*.h compare/*.h cli/*.h include/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(TOOL_INC) -c $< -o $@
 
@@ -83,7 +84,7 @@ $(S)/obj/gen/embedded.o: $(EMBED_C)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SANFLAGS) -c $< -o $@
 
-$(S)/obj/%.o: %.c $(wildcard format/*.h ingest/*.h report/*.h export/*.h compare/*.h cli/*.h include/*.h)
+$(S)/obj/%.o: %.c $(wildcard format/*.h common/*.h ingest/*.h report/*.h export/*.h compare/*.h cli/*.h include/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SANFLAGS) $(TOOL_INC) -c $< -o $@
 
@@ -98,6 +99,10 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(S)/unit/%,$(UNIT_SRC))
 $(S)/unit/%: tests/unit/%.c tests/unit/check.h $(TOOL_NOMAIN)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SANFLAGS) $(TOOL_INC) -o $@ $< $(TOOL_NOMAIN) $(TOOL_LIBS)
+# test_cfa tests the tracer's CFA rules, which need nothing else of it.
+$(S)/unit/test_cfa: tests/unit/test_cfa.c tests/unit/check.h tracer/cfa.c tracer/cfa.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(SANFLAGS) -o $@ $< tracer/cfa.c
 
 # Programs the end-to-end tests trace. Built without sanitizers and with
 # -fno-builtin so the optimiser keeps every malloc/free pair.
@@ -111,6 +116,10 @@ $(B)/programs/%: tests/programs/%.c include/memledger.h $(wildcard tests/program
 $(B)/programs/%: tests/programs/%.cc include/memledger.h
 	@mkdir -p $(dir $@)
 	g++ -std=c++17 -O1 -g -fno-builtin -fno-inline -Wall -Werror -Iinclude -o $@ $< -lpthread
+# Built as distributions build (t1103): -O2, no frame pointers, inlining.
+$(B)/programs/unw_omitfp: tests/programs/unw_omitfp.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -fomit-frame-pointer -g -fno-builtin -Wall -Werror -o $@ $<
 
 # The fuzz target, linked with a corpus-replay driver so `make test`
 # needs no clang; `make fuzz` links it with libFuzzer instead.
@@ -160,13 +169,17 @@ fuzz: all
 	@sh tests/deps.sh clang libclang-rt-14-dev
 	@mkdir -p $(B)/fuzz
 	clang $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude -I. $(TOOL_INC) \
-	  -o $(B)/fuzz/fuzz_decode tests/fuzz/fuzz_decode.c $(FORMAT_SRC) $(INGEST_SRC) report/units.c \
+	  -o $(B)/fuzz/fuzz_decode tests/fuzz/fuzz_decode.c $(FORMAT_SRC) $(COMMON_SRC) $(INGEST_SRC) \
 	  cli/cmd_stats.c cli/util.c $(EMBED_C) $(TOOL_LIBS)
 	mkdir -p $(B)/fuzz/corpus && cp tests/fuzz/corpus/* $(B)/fuzz/corpus/
 	$(B)/fuzz/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus
 	clang $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude -I. $(TOOL_INC) \
-	  -o $(B)/fuzz/fuzz_go tests/fuzz/fuzz_go.c $(FORMAT_SRC) $(INGEST_SRC) $(EMBED_C) $(TOOL_LIBS)
+	  -o $(B)/fuzz/fuzz_go tests/fuzz/fuzz_go.c $(FORMAT_SRC) $(COMMON_SRC) $(INGEST_SRC) $(EMBED_C) $(TOOL_LIBS)
 	$(B)/fuzz/fuzz_go -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(B)/fuzz/ $(B)/fuzz/corpus
+	clang $(CSTD) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iinclude -I. $(TOOL_INC) \
+	  -o $(B)/fuzz/fuzz_tal tests/fuzz/fuzz_tal.c report/tal.c $(COMMON_SRC) -lxml2
+	mkdir -p $(B)/fuzz/tal-corpus && cp tests/fuzz/corpus/tal-* $(B)/fuzz/tal-corpus/
+	$(B)/fuzz/fuzz_tal -max_total_time=$(FUZZ_SECONDS) -dict=tests/fuzz/fuzz_tal.dict -artifact_prefix=$(B)/fuzz/ $(B)/fuzz/tal-corpus
 
 # ---------------------------------------------------------------- install
 install: all

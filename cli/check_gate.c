@@ -10,11 +10,12 @@
 #include "cli/check_gate.h"
 #include "cli/cli.h"
 #include "cli/compare_out.h"
+#include "common/err.h"
+#include "common/units.h"
 #include "compare/diff.h"
 #include "compare/run.h"
 #include "report/report.h"
 #include "report/tal.h"
-#include "report/units.h"
 
 const char check_gate_usage[] =
 	"Gate (CI):\n"
@@ -485,7 +486,7 @@ static int junit_write(struct printer *pr, const struct gate_report *r, const ch
 	int rc = -1;
 
 	if (!w) {
-		cli_error(path, "out of memory");
+		cli_error(path, ERR_OOM);
 		goto out;
 	}
 	xmlTextWriterSetIndent(w, 1);

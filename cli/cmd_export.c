@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/err.h"
 #include "export/export.h"
 
 static const char usage[] =
@@ -118,7 +119,7 @@ int cmd_export(int argc, char **argv)
 	db = argv[optind];
 	if (!out) {
 		if (!(def = export_default_output(db, o.format))) {
-			cli_error(db, "out of memory");
+			cli_error(db, ERR_OOM);
 			return 1;
 		}
 		out = def;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/err.h"
 #include "ingest/db.h"
 #include "report/report.h"
 
@@ -50,7 +51,7 @@ int cmd_report(int argc, char **argv)
 	size_t nalloc_fns = 0;
 
 	if (!alloc_fns) {
-		fprintf(stderr, "memledger: report: out of memory\n");
+		fprintf(stderr, "memledger: report: %s\n", ERR_OOM);
 		return 1;
 	}
 
@@ -68,22 +69,15 @@ int cmd_report(int argc, char **argv)
 		case 'A':
 			alloc_fns[nalloc_fns++] = optarg;
 			break;
-		case 'h':
-			fputs(usage, stdout);
+		default: /* and 'h' */
 			free(alloc_fns);
-			return 0;
-		default:
-			cli_bad_option("report", c, argv);
-			fputs(usage, stderr);
-			free(alloc_fns);
-			return 2;
+			return cli_opt_done("report", c, argv, usage);
 		}
 	}
 	if (argc - optind != 1) {
-		cli_error("report", "%s", argc - optind == 0 ? "no database given" : "give exactly one database");
-		fputs(usage, stderr);
 		free(alloc_fns);
-		return 2;
+		return cli_usage_error("report", usage, "%s",
+				       argc - optind == 0 ? "no database given" : "give exactly one database");
 	}
 	db = argv[optind];
 	/* A trace is not a database yet; say what to do (and a locked or
@@ -111,7 +105,7 @@ int cmd_report(int argc, char **argv)
 	}
 	if (!out) {
 		if (!(def = report_default_output(db))) {
-			cli_error(db, "out of memory");
+			cli_error(db, ERR_OOM);
 			goto out_free;
 		}
 		out = def;

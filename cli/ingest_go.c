@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "common/err.h"
 #include "ingest/go_ingest.h"
 
 int ingest_go_inputs(struct ingest *ig, char **paths, int n, const struct ingest_opts *o, int quiet,
@@ -17,7 +18,7 @@ int ingest_go_inputs(struct ingest *ig, char **paths, int n, const struct ingest
 	char **go = malloc(sizeof *go * (size_t)(n + 1));
 	int ngo = 0;
 	if (!go) {
-		cli_error("ingest", "out of memory");
+		cli_error("ingest", ERR_OOM);
 		*failed = 1;
 		return 0;
 	}

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "common/err.h"
 #include "ingest/symbolize.h"
 
 static int is_dir(const char *opt, const char *dir)
@@ -35,7 +36,7 @@ int cli_symopts_parse(struct cli_symopts *o, const char *opt, const char *arg)
 	}
 	const char **dirs = realloc(o->dirs, (o->ndirs + 1) * sizeof *dirs);
 	if (!dirs) {
-		cli_error(NULL, "out of memory");
+		cli_error(NULL, ERR_OOM);
 		return -1;
 	}
 	dirs[o->ndirs++] = arg;

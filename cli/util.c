@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/utf8.h"
 #include "format/trace.h"
 
 /* ---------------------------------------------------------------- escaping */
@@ -26,18 +27,10 @@ static size_t printable_len(const unsigned char *s)
 		return 0;
 	if (c < 0x80)
 		return 1;
-	size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+	uint32_t cp;
+	size_t len = utf8_decode(s, UTF8_MAX, &cp); /* stops at the terminating NUL */
 	if (!len)
-		return 0;
-	uint32_t cp = c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)   /* also stops at the terminating NUL */
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;  /* overlong, out of range, or a surrogate */
+		return 0;  /* not valid: overlong, out of range, or a surrogate */
 	if (cp <= 0x9f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
 		return 0;  /* C1 controls (0x9b is CSI); bidi overrides and isolates */
 	return len;
@@ -105,58 +98,6 @@ void cli_note(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---------------------------------------------------------------- options */
-
-int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts)
-{
-	/* Operands met so far. getopt_long's "-" mode hands them over in
-	 * order (whatever POSIXLY_CORRECT says); at the end they go back into
-	 * argv just before what follows "--", so argv[optind..] is every
-	 * operand in its order. */
-	static char **ops;
-	static int nops, started;
-	char spec[64];
-	if (!started) {
-		started = 1;
-		optind = 0;
-		nops = 0;
-		free(ops);
-		ops = calloc((size_t)argc + 1, sizeof *ops);
-	}
-	/* out of memory for the list: options first, as POSIX has it */
-	snprintf(spec, sizeof spec, "%s:%s", ops ? "-" : "+", shortopts[0] == '+' ? shortopts + 1 : shortopts);
-	opterr = 0;
-	for (;;) {
-		int c = getopt_long(argc, argv, spec, longopts, NULL);
-		if (c == 1) {
-			if (ops)
-				ops[nops++] = optarg;
-			continue;
-		}
-		if (c != -1)
-			return c;
-		/* argv[optind..] follows "--" (or nothing); the slots before it
-		 * held options and operands already read. */
-		for (int i = 0; ops && i < nops; i++)
-			argv[optind - nops + i] = ops[i];
-		optind -= ops ? nops : 0;
-		free(ops);
-		ops = NULL;
-		started = 0;
-		return -1;
-	}
-}
-
-void cli_bad_option(const char *cmd, int c, char **argv)
-{
-	char letter[3] = { '-', (char)optopt, 0 };
-	if (c == ':')
-		cli_error(cmd, "option %s needs a value (see --help)", argv[optind - 1]);
-	else if (optopt)
-		cli_error(cmd, "unknown option %s (see --help)", letter);
-	else
-		cli_error(cmd, "unknown option %s (see --help)", argv[optind - 1]);
-}
 char *cli_replace_ext(const char *path, const char *old_ext, const char *ext)
 {
 	size_t n = strlen(path), o = strlen(old_ext);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "common/err.h"
 #include "compare/diff.h"
 #include "compare/sitekey.h"
 
@@ -382,8 +383,7 @@ int cmp_diff_build(struct cmp_diff *d, const struct cmp_run *base, const struct 
 out_oom:
 	free(used);
 	cmp_diff_free(d);
-	snprintf(err, errlen, "out of memory");
-	return -1;
+	return err_oom(err, errlen);
 }
 
 void cmp_diff_free(struct cmp_diff *d)

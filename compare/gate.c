@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
 #include "compare/gate.h"
 #include "compare/sitekey.h"
 #include "format/memstats.h"
@@ -362,8 +363,7 @@ static int setup(struct gctx *g, int baseline)
 	r->default_items = !o->strict;
 	return 0;
 out_oom:
-	snprintf(g->err, g->errlen, "out of memory");
-	return -1;
+	return err_oom(g->err, g->errlen);
 }
 
 /* Does item gate for process p? */
@@ -618,7 +618,7 @@ static int finish(struct gctx *g, int rc)
 	sqlite3_finalize(g->st);
 	sqlite3_finalize(g->st_base);
 	if (g->oom && rc == 0) {
-		snprintf(g->err, g->errlen, "out of memory");
+		err_oom(g->err, g->errlen);
 		rc = -1;
 	}
 	if (g->dberr && rc == 0)

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
+#include "common/vec.h"
 #include "compare/run.h"
 #include "compare/sitekey.h"
 #include "ingest/db.h"
@@ -34,22 +36,12 @@ static double num_col(sqlite3_stmt *s, int i)
  */
 static void *grow(void *arr, size_t *cap, size_t n, size_t sz)
 {
-	void *np;
-
-	if (n < *cap)
-		return arr;
-	size_t nc = *cap ? *cap * 2 : 16;
-	if (!(np = realloc(arr, nc * sz)))
-		return NULL;
-	memset((char *)np + *cap * sz, 0, (nc - *cap) * sz);
-	*cap = nc;
-	return np;
+	return vec_reserve(&arr, cap, n, sz) < 0 ? NULL : arr;
 }
 
 static int oom(struct loader *l)
 {
-	snprintf(l->err, l->errlen, "out of memory");
-	return -1;
+	return err_oom(l->err, l->errlen);
 }
 
 static sqlite3_stmt *prepare(struct loader *l, const char *sql, int64_t pid)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
 #include "compare/sitekey.h"
 #include "ingest/json.h"
 
@@ -69,8 +70,7 @@ int cmp_stack_read(sqlite3 *db, sqlite3_stmt **stmt, int64_t stack_id, struct cm
 out_oom:
 	sqlite3_reset(*stmt);
 	cmp_frames_free(f, n);
-	snprintf(err, errlen, "out of memory");
-	return -1;
+	return err_oom(err, errlen);
 }
 
 /*

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
+
 #include "compare/suppress.h"
 
 void cmp_supp_free(struct cmp_suppressions *s)
@@ -61,8 +63,7 @@ static int add_rule(struct cmp_suppressions *s, const char *line, size_t len, in
 	         lineno, len > 60 ? 60 : (int)len, line);
 	return -1;
 out_oom:
-	snprintf(err, errlen, "out of memory");
-	return -1;
+	return err_oom(err, errlen);
 }
 
 int cmp_supp_parse(struct cmp_suppressions *s, const char *text, size_t len, char *err, size_t errlen)
@@ -112,7 +113,7 @@ int cmp_supp_load(struct cmp_suppressions *s, const char *path, char *err, size_
 		if (n + 4096 > cap) {
 			cap = (n + 4096) * 2;
 			if (!(nb = realloc(buf, cap))) {
-				snprintf(err, errlen, "out of memory");
+				err_oom(err, errlen);
 				goto out_close;
 			}
 			buf = nb;
@@ -132,8 +133,7 @@ int cmp_supp_load(struct cmp_suppressions *s, const char *path, char *err, size_
 	free(buf);
 	if (!(s->path = strdup(path))) {
 		cmp_supp_free(s);
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		return err_oom(err, errlen);
 	}
 	return 0;
 out_close:

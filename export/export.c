@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/err.h"
 #include "export/formats.h"
 #include "export/load.h"
 
@@ -137,8 +138,7 @@ static int write_out(const char *path, const struct jbuf *buf, char *err, size_t
 		return write_stream(f, buf, err, errlen);
 	}
 	if (!(tmp = malloc(strlen(path) + 16))) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		return err_oom(err, errlen);
 	}
 	sprintf(tmp, "%s.tmp.XXXXXX", path);
 	if ((fd = mkstemp(tmp)) < 0) {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
 #include "export/formats.h"
 #include "export/keys.h"
 
@@ -104,7 +105,7 @@ int ex_folded(const struct ex_data *d, const char *weight, struct jbuf *out, cha
 	ret = 0;
 	goto out_free;
 out_oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 out_free:
 	keys_free(&lines);
 	jbuf_free(&line);

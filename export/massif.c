@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
 #include "export/formats.h"
 #include "report/data.h"
 
@@ -294,7 +295,7 @@ static int detailed(const struct ex_data *d, struct jbuf *out, size_t num,
 	ret = 0;
 	goto out_free;
 out_oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 out_free:
 	tree_free(&t);
 	return ret;
@@ -366,7 +367,7 @@ int ex_massif(const struct ex_data *d, struct jbuf *out, char *err, size_t errle
 	ret = 0;
 	goto out_free;
 out_oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 out_free:
 	free(live);
 	free(tmp);

@@ -16,6 +16,7 @@
 
 #include <zlib.h>
 
+#include "common/err.h"
 #include "export/formats.h"
 #include "export/keys.h"
 #include "export/pbwire.h"
@@ -267,8 +268,7 @@ static int gzip(const struct jbuf *src, struct jbuf *out, char *err, size_t errl
 
 		if (!np) {
 			deflateEnd(&z);
-			snprintf(err, errlen, "out of memory");
-			return -1;
+			return err_oom(err, errlen);
 		}
 		out->s = np;
 		out->cap = bound;
@@ -315,7 +315,7 @@ int ex_pprof(const struct ex_data *d, struct jbuf *out, char *err, size_t errlen
 	ret = gzip(&all, out, err, errlen);
 	goto out_free;
 out_oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 out_free:
 	keys_free(&p.strings);
 	keys_free(&p.functions);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
 #include "export/formats.h"
 #include "export/keys.h"
 
@@ -149,7 +150,7 @@ int ex_speedscope(const struct ex_data *d, struct jbuf *out, char *err, size_t e
 	ret = 0;
 	goto out_free;
 out_oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 out_free:
 	keys_free(&frames);
 	jbuf_free(&list);

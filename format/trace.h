@@ -12,7 +12,7 @@
  *  - Signed deltas are zigzag-encoded before they become varints.
  *  - An events frame has three columns (operations, sizes, addresses);
  *    the tracer checks each column's room once per record and then writes
- *    without further checks (tracer.h, ML_COL_ROOM*).
+ *    without further checks (tracer/channel.h, ML_COL_ROOM*).
  */
 #ifndef MEMLEDGER_FORMAT_TRACE_H
 #define MEMLEDGER_FORMAT_TRACE_H

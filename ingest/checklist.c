@@ -13,13 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/units.h"
 #include "format/memstats.h"
 #include "ingest/checklist.h"
 #include "ingest/db.h"
 #include "ingest/derive.h"
 #include "ingest/sitename.h"
 #include "ingest/verdicts.h"
-#include "report/units.h"
 
 struct item {
 	sqlite3 *db;

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "common/utf8.h"
 #include "ingest/cxxname.h"
 
 #define ELLIPSIS "\xe2\x80\xa6" /* … */
@@ -122,8 +123,7 @@ size_t cxxname_abbrev(const char *fn, char *dst, size_t cap)
 	if (need > o && cap > sizeof ELLIPSIS) {
 		/* cut: end on a whole UTF-8 character, then the ellipsis */
 		o = cap - sizeof ELLIPSIS;
-		while (o > 0 && ((unsigned char)dst[o] & 0xc0) == 0x80)
-			o--;
+		o = utf8_floor(dst, o);
 		memcpy(dst + o, ELLIPSIS, sizeof ELLIPSIS - 1);
 		o += sizeof ELLIPSIS - 1;
 	}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
 #include "format/trace.h"
 #include "ingest/db.h"
 #include "ingest/dbq.h"
@@ -137,7 +138,7 @@ struct dbq *dbq_start(sqlite3 *db, int64_t process_id, char *err, size_t errlen)
 {
 	struct dbq *q = calloc(1, sizeof *q);
 	if (!q) {
-		snprintf(err, errlen, "out of memory");
+		err_oom(err, errlen);
 		return NULL;
 	}
 	q->db = db;
@@ -193,8 +194,7 @@ int dbq_push(struct dbq *q, const struct dbq_op *op, char *err, size_t errlen)
 			q->spare = q->cur->next;
 		pthread_mutex_unlock(&q->mu);
 		if (!q->cur && !(q->cur = malloc(sizeof *q->cur))) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
+			return err_oom(err, errlen);
 		}
 		q->cur->n = 0;
 	}

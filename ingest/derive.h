@@ -8,7 +8,7 @@
 #include <sqlite3.h>
 
 #include "ingest/events.h"
-#include "ingest/model.h"
+#include "ingest/tracemeta.h"
 
 struct symbolizer;
 

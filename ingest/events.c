@@ -11,8 +11,10 @@
 #include "ingest/dbq.h"
 #include "ingest/events.h"
 
-#define WINDOW (1u << 17)   /* rows held back to keep ids in allocation order */
+#define WINDOW PASS2_WINDOW   /* rows held back to keep ids in allocation order */
 #define MAX_PHASES 4096
+_Static_assert((WINDOW & (WINDOW - 1)) == 0, "the ring is indexed with & (WINDOW - 1)");
+_Static_assert(MAX_PHASES <= (1u << 12), "diff_idx keys pack the phase into 12 bits: site << 12 | phase");
 
 
 struct row {

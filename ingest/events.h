@@ -14,7 +14,7 @@
 
 #include <sqlite3.h>
 
-#include "ingest/model.h"
+#include "ingest/tracemeta.h"
 
 struct gsite {
 	int64_t stack_id;     /* global; 0: no stack */
@@ -32,6 +32,11 @@ struct phase_live {
 };
 
 struct pass2;
+
+/** Rows held back to keep ids in allocation order: when this many rows
+ * wait behind a live block, it is written as live, and its free, if one
+ * comes, updates the row (tests/unit/test_pairing.c tests both sides). */
+#define PASS2_WINDOW (1u << 17)
 
 /** Prepare pass 2 for a trace. NULL on error (err filled). */
 struct pass2 *pass2_new(sqlite3 *db, struct trace_meta *m, int64_t process_id,

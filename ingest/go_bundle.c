@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
+
 #include "ingest/go_run.h"
 
 #define MAGIC "MLGORUN1\n"
@@ -108,7 +110,7 @@ static int json_meta(struct go_run *r, sqlite3 *db, const char *s, size_t n, int
 	rc = 0;
 	goto out;
 oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 out:
 	sqlite3_finalize(q);
 	return rc;
@@ -162,7 +164,7 @@ int go_bundle_read(struct go_run *r, sqlite3 *db, const uint8_t *buf, size_t len
 		} else if (!strcmp(h.kind, "gctrace")) {
 			char *g = realloc(gct, gctlen + n + 1);
 			if (!g) {
-				snprintf(err, errlen, "out of memory");
+				err_oom(err, errlen);
 				goto out;
 			}
 			gct = g;

@@ -14,8 +14,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/err.h"
 #include "ingest/go_run.h"
-#include "ingest/model.h"
+#include "ingest/tracemeta.h"
 
 struct cur {
 	const char *p, *e;
@@ -191,8 +192,7 @@ int go_gctrace_read(struct go_run *r, const char *buf, size_t len, char *err, si
 			            (long long)r->gcs[r->ngcs - 1].num);
 		struct go_gc *slot = VEC_PUSH(r->gcs, r->ngcs, r->capgcs);
 		if (!slot) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
+			return err_oom(err, errlen);
 		}
 		*slot = g;
 	}

@@ -20,9 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
+#include "common/u64map.h"
 #include "ingest/go_run.h"
-#include "ingest/model.h"
-#include "ingest/u64map.h"
+#include "ingest/tracemeta.h"
 
 #define GO_MAX_FRAMES 4096
 
@@ -273,7 +274,7 @@ int go_goroutines_read(struct go_run *r, const char *buf, size_t len, int64_t un
 	rc = 0;
 	goto out;
 oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 out:
 	u64map_free(&seen);
 	return rc;

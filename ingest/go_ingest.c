@@ -13,12 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/err.h"
+#include "common/u64map.h"
 #include "ingest/db.h"
 #include "ingest/go_checklist.h"
 #include "ingest/go_ingest.h"
 #include "ingest/json.h"
-#include "ingest/model.h"
-#include "ingest/u64map.h"
+#include "ingest/tracemeta.h"
 
 #define GO_INPUT_MAX (1ull << 30)
 
@@ -75,7 +76,7 @@ static int slurp(const char *path, uint8_t **out, size_t *len, char *err, size_t
 	rc = 0;
 	goto out;
 oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 out:
 	free(buf);
 	close(fd);
@@ -142,8 +143,7 @@ static int64_t intern_frame(struct interner *in, const struct go_frame *f, char 
 			return -1;
 	}
 	if (u64map_put(&in->frames, h, (uint64_t)found) < 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		return err_oom(err, errlen);
 	}
 	return found;
 }
@@ -156,8 +156,7 @@ static int64_t intern_stack(struct interner *in, const struct go_frame *frames, 
 		return 0;
 	int64_t *ids = malloc(n * sizeof *ids);
 	if (!ids) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		return err_oom(err, errlen);
 	}
 	uint64_t h = 7, sid;
 	int64_t rc = -1;
@@ -180,7 +179,7 @@ static int64_t intern_stack(struct interner *in, const struct go_frame *frames, 
 			goto out;
 	}
 	if (u64map_put(&in->stacks, h, (uint64_t)id) < 0) {
-		snprintf(err, errlen, "out of memory");
+		err_oom(err, errlen);
 		goto out;
 	}
 	rc = id;
@@ -403,7 +402,7 @@ static int profile_sites(struct interner *in, const struct go_profile *p, struct
 	rc = 0;
 	goto out;
 oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 out:
 	free(v);
 	u64map_free(&ix);
@@ -434,7 +433,7 @@ static int write_sites(sqlite3 *db, const struct go_run *r, struct go_written *w
 			uint64_t pk = 0;
 			u64map_get(&peak, (uint64_t)s->stack_id, &pk);
 			if ((uint64_t)s->inuse_space >= pk && u64map_put(&peak, (uint64_t)s->stack_id, (uint64_t)s->inuse_space + 1) < 0) {
-				snprintf(err, errlen, "out of memory");
+				err_oom(err, errlen);
 				goto out;
 			}
 			if (w->profile_snap[i] < 0)
@@ -500,7 +499,7 @@ static int write_goroutines(sqlite3 *db, struct interner *in, const struct go_ru
 			if (u64map_get(&done, (uint64_t)g->id + 1, NULL))
 				continue;
 			if (u64map_put(&done, (uint64_t)g->id + 1, 1) < 0) {
-				snprintf(err, errlen, "out of memory");
+				err_oom(err, errlen);
 				goto out;
 			}
 			/* the last dump that shows it, and the first after that which does not */
@@ -603,7 +602,7 @@ int go_write(sqlite3 *db, struct go_run *r, const char *inputs_json, const char 
 	rc = 0;
 	goto out;
 oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 out:
 	written_free(&w, r);
 	interner_close(&in);
@@ -657,12 +656,12 @@ int ingest_go(struct ingest *ig, char *const *paths, int n, const struct ingest_
 	jbuf_adds(&inputs, "]");
 	jbuf_add(&inputs, "", 1);
 	if (inputs.oom) {
-		snprintf(err, errlen, "out of memory");
+		err_oom(err, errlen);
 		goto out;
 	}
 	*bad = n ? paths[0] : "ingest";
 	if (go_run_timeline(&r) < 0) {
-		snprintf(err, errlen, "out of memory");
+		err_oom(err, errlen);
 		goto out;
 	}
 	if (r.warning[0] && !warn[0])

@@ -14,8 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
 #include "ingest/go_run.h"
-#include "ingest/model.h"
+#include "ingest/tracemeta.h"
 
 #define GO_JSON_MAX (64u << 20)   /* one object; BySize makes a MemStats ~10 KiB */
 #define GO_UNIX_MAX 4000000000000000000LL
@@ -58,8 +59,7 @@ static int read_ring(sqlite3 *db, const char *s, size_t len, const char *path, u
 	int rc = -1;
 	uint64_t *v = calloc(GO_PAUSE_RING, sizeof *v);
 	if (!v) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		return err_oom(err, errlen);
 	}
 	if (sqlite3_prepare_v2(db, "SELECT key, atom FROM json_each(?1, ?2)", -1, &q, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
@@ -243,7 +243,7 @@ int go_memstats_line(struct go_run *r, sqlite3 *db, const char *s, size_t len, l
 	else
 		sn.kind = strcmp(label, "sample") ? GO_SNAP_USER : GO_SNAP_SAMPLE;
 	if (!(sn.label = strdup(label))) {
-		snprintf(err, errlen, "out of memory");
+		err_oom(err, errlen);
 		goto out;
 	}
 	if (read_fields(db, s, len, root, &sn, line, err, errlen) < 0) {
@@ -258,7 +258,7 @@ int go_memstats_line(struct go_run *r, sqlite3 *db, const char *s, size_t len, l
 		free(sn.label);
 		free(sn.pause_end);
 		free(sn.pause_ns);
-		snprintf(err, errlen, "out of memory");
+		err_oom(err, errlen);
 		goto out;
 	}
 	*slot = sn;

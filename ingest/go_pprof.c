@@ -15,10 +15,11 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "common/err.h"
+#include "common/u64map.h"
 #include "format/trace.h"
 #include "ingest/go_run.h"
-#include "ingest/model.h"
-#include "ingest/u64map.h"
+#include "ingest/tracemeta.h"
 
 #define PPROF_MAX_BYTES (512u << 20)   /* decompressed */
 #define PPROF_MAX_DEPTH 1024           /* frames kept per sample */
@@ -202,8 +203,7 @@ static int top_level(struct prof *p, struct pb b, char *err, size_t errlen)
 		if (r == -2)
 			goto bad;
 		if (r < 0) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
+			return err_oom(err, errlen);
 		}
 	}
 	if (more < 0)
@@ -244,8 +244,7 @@ static int index_functions(struct prof *p, char *err, size_t errlen)
 	}
 	return 0;
 oom:
-	snprintf(err, errlen, "out of memory");
-	return -1;
+	return err_oom(err, errlen);
 bad:
 	snprintf(err, errlen, "corrupt pprof profile: a function names a string that is not there");
 	return -1;
@@ -254,8 +253,7 @@ bad:
 static int index_locations(struct prof *p, char *err, size_t errlen)
 {
 	if (!(p->locs = calloc(p->locations.n + 1, sizeof *p->locs))) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		return err_oom(err, errlen);
 	}
 	for (size_t i = 0; i < p->locations.n; i++) {
 		struct pb b = p->locations.v[i];
@@ -281,8 +279,7 @@ static int index_locations(struct prof *p, char *err, size_t errlen)
 				continue;
 			struct line *slot = VEC_PUSH(p->locs[i].lines, p->locs[i].n, cap);
 			if (!slot) {
-				snprintf(err, errlen, "out of memory");
-				return -1;
+				return err_oom(err, errlen);
 			}
 			*slot = ln;
 		}
@@ -293,8 +290,7 @@ static int index_locations(struct prof *p, char *err, size_t errlen)
 			return -1;
 		}
 		if (u64map_put(&p->loc_ix, id + 1, i + 1) < 0) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
+			return err_oom(err, errlen);
 		}
 	}
 	return 0;
@@ -432,8 +428,7 @@ static int read_samples(struct prof *p, struct go_profile *gp, char *err, size_t
 	}
 	return 0;
 oom:
-	snprintf(err, errlen, "out of memory");
-	return -1;
+	return err_oom(err, errlen);
 bad:
 	snprintf(err, errlen, "corrupt pprof profile: bad protobuf encoding in a sample");
 	return -1;
@@ -444,8 +439,7 @@ static int gunzip(const uint8_t *in, size_t n, uint8_t **out, size_t *outlen, ch
 	z_stream z;
 	memset(&z, 0, sizeof z);
 	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		return err_oom(err, errlen);
 	}
 	size_t cap = n * 4 + 4096, len = 0;
 	uint8_t *buf = malloc(cap);
@@ -487,7 +481,7 @@ static int gunzip(const uint8_t *in, size_t n, uint8_t **out, size_t *outlen, ch
 	rc = 0;
 	goto out;
 oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 out:
 	inflateEnd(&z);
 	free(buf);
@@ -512,7 +506,7 @@ int go_pprof_read(struct go_run *r, const uint8_t *buf, size_t len, int64_t unix
 		goto out;
 	struct go_profile *gp = VEC_PUSH(r->profiles, r->nprofiles, r->capprofiles);
 	if (!gp) {
-		snprintf(err, errlen, "out of memory");
+		err_oom(err, errlen);
 		goto out;
 	}
 	gp->order = r->next_order++;

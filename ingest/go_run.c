@@ -9,7 +9,7 @@
 
 #include "format/trace.h"
 #include "ingest/go_run.h"
-#include "ingest/model.h"
+#include "ingest/tracemeta.h"
 
 const char *const go_ms_json[GO_MS_COUNT] = {
 	"Alloc", "TotalAlloc", "Sys", "Lookups", "Mallocs", "Frees",

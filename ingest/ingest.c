@@ -10,15 +10,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/err.h"
 #include "format/decode.h"
 #include "ingest/checklist.h"
 #include "ingest/db.h"
 #include "ingest/derive.h"
 #include "ingest/events.h"
 #include "ingest/ingest.h"
-#include "ingest/model.h"
 #include "ingest/sitename.h"
 #include "ingest/symbolize.h"
+#include "ingest/tracemeta.h"
 
 int ingest_open(struct ingest *ig, const char *db_path, char *err, size_t errlen)
 {
@@ -176,8 +177,7 @@ static int pass1(struct ml_reader *r, struct trace_meta *m, struct progress *pg,
 		return -1;
 	}
 	if (trace_meta_finish(m) < 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		return err_oom(err, errlen);
 	}
 	return 0;
 }
@@ -276,7 +276,7 @@ int ingest_trace(struct ingest *ig, const char *path, const struct ingest_opts *
 		goto out;
 	progress_draw(&pg, 0.25, "symbols");
 	if (!(sym = symbols_for_trace(&m, o ? o->search : NULL))) {
-		snprintf(err, errlen, "out of memory");
+		err_oom(err, errlen);
 		goto out;
 	}
 	if (symbols_resolve(&ig->cache, ig->db, sym, &m, err, errlen) < 0)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "ingest/json.h"
 
 void jbuf_add(struct jbuf *b, const char *s, size_t n)
@@ -34,39 +35,6 @@ void jbuf_adds(struct jbuf *b, const char *s)
 	jbuf_add(b, s, strlen(s));
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	size_t len;
-	uint32_t cp;
-	if (c < 0x80)
-		return 1;
-	if ((c & 0xe0) == 0xc0) {
-		len = 2;
-		cp = c & 0x1f;
-	} else if ((c & 0xf0) == 0xe0) {
-		len = 3;
-		cp = c & 0x0f;
-	} else if ((c & 0xf8) == 0xf0) {
-		len = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 void jbuf_add_string(struct jbuf *b, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -75,13 +43,11 @@ void jbuf_add_string(struct jbuf *b, const char *str, size_t n)
 	size_t i = 0;
 	while (i < n) {
 		unsigned c = s[i];
-		size_t l = utf8_len(s + i, n - i);
+		uint32_t cp = 0;
+		size_t l = utf8_decode(s + i, n - i, &cp);
 		/* C1 controls (U+0080-U+009F) and bidi overrides (U+202A-E,
 		 * U+2066-9) are escaped too, so JSON shown on a terminal
 		 * cannot drive it or reorder it; the decoded text is the same. */
-		uint32_t cp = l == 2 ? (uint32_t)(s[i] & 0x1f) << 6 | (s[i + 1] & 0x3f)
-		            : l == 3 ? (uint32_t)(s[i] & 0x0f) << 12 | (uint32_t)(s[i + 1] & 0x3f) << 6 | (s[i + 2] & 0x3f)
-		            : 0;
 		if ((l == 2 && cp <= 0x9f) || (l == 3 && ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)))) {
 			snprintf(esc, sizeof esc, "\\u%04x", (unsigned)cp);
 			jbuf_add(b, esc, 6);

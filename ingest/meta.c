@@ -5,26 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
 #include "format/decode.h"
 #include "ingest/json.h"
-#include "ingest/model.h"
-
-void *vec_push(void *vp, size_t *n, size_t *cap, size_t elem)
-{
-	void **v = vp;
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 16;
-		void *p = realloc(*v, c * elem);
-		if (!p)
-			return NULL;
-		*v = p;
-		*cap = c;
-	}
-	void *slot = (char *)*v + *n * elem;
-	memset(slot, 0, elem);
-	(*n)++;
-	return slot;
-}
+#include "ingest/tracemeta.h"
 
 static char *dup_bytes(const uint8_t *s, size_t n)
 {
@@ -63,8 +47,7 @@ static char *argv_to_json(const uint8_t *s, size_t n)
 
 static int oom(char *err, size_t errlen)
 {
-	snprintf(err, errlen, "out of memory");
-	return -1;
+	return err_oom(err, errlen);
 }
 
 #define PUSH_OR_FAIL(ptr, vec, n, cap) \

@@ -16,11 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
+#include "common/u64map.h"
 #include "ingest/checklist.h"
 #include "ingest/db.h"
 #include "ingest/resymbolize.h"
 #include "ingest/symbolize.h"
-#include "ingest/u64map.h"
 
 #define MAX_INLINE 32
 #define SLOT_SHIFT 40		/* room for any module: 1 TiB of offsets */
@@ -57,8 +58,7 @@ struct resym {
 
 static int oom(struct resym *r)
 {
-	snprintf(r->err, r->errlen, "out of memory");
-	return -1;
+	return err_oom(r->err, r->errlen);
 }
 
 static char *dup_col(sqlite3_stmt *s, int i, int *failed)

@@ -5,10 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
+#include "common/u64map.h"
 #include "ingest/cxxname.h"
 #include "ingest/db.h"
 #include "ingest/sitename.h"
-#include "ingest/u64map.h"
 
 /*
  * Functions that only pass an allocation on: the caller is the site. The
@@ -166,7 +167,7 @@ int sitename_update_sites(sqlite3 *db, int64_t pid, const struct sitename_rules 
 	int rc = -1, step;
 
 	if (!p) {
-		snprintf(err, errlen, "out of memory");
+		err_oom(err, errlen);
 		goto out;
 	}
 	q = db_prepare(db, "SELECT s.stack_id, f.id, f.function, f.file, f.runtime FROM sites s"
@@ -198,7 +199,7 @@ int sitename_update_sites(sqlite3 *db, int64_t pid, const struct sitename_rules 
 			                           (const char *)sqlite3_column_text(q, 3), runtime) |
 			     (uint64_t)runtime << 8;
 			if (u64map_put(&classes, (uint64_t)fid, fl) < 0) {
-				snprintf(err, errlen, "out of memory");
+				err_oom(err, errlen);
 				goto out;
 			}
 		}

@@ -36,6 +36,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/strset.h"
+#include "common/u64map.h"
+#include "common/vec.h"
+
 /* From libstdc++ (the tool links -lstdc++); <cxxabi.h> is C++ only. */
 char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
@@ -128,17 +132,9 @@ struct sym_range {
 
 /* The subprograms of one compilation unit, sorted by lo. */
 struct sym_unit {
-	Dwarf_CU *cu;		/* key; NULL: empty slot */
+	Dwarf_CU *cu;
 	struct sym_range *ranges;
 	size_t nranges;
-};
-
-/* A cached lookup: frames[first .. first + count). count == 0: empty slot. */
-struct sym_entry {
-	uint64_t ip;
-	uint32_t first;
-	uint16_t count;
-	uint16_t is_ret;
 };
 
 struct symbolizer {
@@ -160,57 +156,23 @@ struct symbolizer {
 	struct sym_module *mods;
 	size_t nmods, mods_cap;
 
-	char **strs;		/* interned strings, open addressing */
-	size_t strs_cap, strs_used;
+	struct strset strs;	/* every string a frame or module names */
 
-	struct sym_entry *cache;	/* open addressing, power-of-two size */
-	size_t cache_cap, cache_used;
+	/* resolved ips: ip + 1 -> first << 16 | count (frames[first ..
+	 * first + count)), one map for call sites, one for return addresses */
+	struct u64map cache[2];
 
 	struct sym_frame *frames;
 	size_t nframes, frames_cap;
 
-	struct sym_unit *units;	/* open addressing by Dwarf_CU pointer */
-	size_t units_cap, units_used;
+	struct u64map unit_index;	/* Dwarf_CU pointer -> index into units */
+	struct sym_unit *units;
+	size_t nunits, units_cap;
 };
 
 static const char sym_unknown_module[] = "?";
 
 /* ------------------------------------------------------------ strings */
-
-static uint64_t sym_hash_str(const char *str)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	while (*str) {
-		h ^= (unsigned char)*str++;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
-static int sym_strs_grow(struct symbolizer *s)
-{
-	size_t cap = s->strs_cap ? s->strs_cap * 2 : 1024;
-	char **strs = calloc(cap, sizeof(*strs));
-	size_t i;
-
-	if (!strs)
-		return -1;
-	for (i = 0; i < s->strs_cap; i++) {
-		size_t j;
-
-		if (!s->strs[i])
-			continue;
-		j = sym_hash_str(s->strs[i]) & (cap - 1);
-		while (strs[j])
-			j = (j + 1) & (cap - 1);
-		strs[j] = s->strs[i];
-	}
-	free(s->strs);
-	s->strs = strs;
-	s->strs_cap = cap;
-	return 0;
-}
 
 /*
  * Return the interned copy of `str`, valid until symbolizer_free().
@@ -218,23 +180,7 @@ static int sym_strs_grow(struct symbolizer *s)
  */
 static const char *sym_intern(struct symbolizer *s, const char *str)
 {
-	size_t i;
-
-	if (!str)
-		return NULL;
-	if (2 * (s->strs_used + 1) > s->strs_cap && sym_strs_grow(s))
-		return NULL;
-	i = sym_hash_str(str) & (s->strs_cap - 1);
-	while (s->strs[i]) {
-		if (!strcmp(s->strs[i], str))
-			return s->strs[i];
-		i = (i + 1) & (s->strs_cap - 1);
-	}
-	s->strs[i] = strdup(str);
-	if (!s->strs[i])
-		return NULL;
-	s->strs_used++;
-	return s->strs[i];
+	return strset_intern(&s->strs, str);
 }
 
 /* Intern the demangled form of a C++ symbol name, or the name as it is. */
@@ -762,9 +708,8 @@ static int sym_is_registered(struct symbolizer *s, const struct sym_module *m)
 
 static void sym_cache_clear(struct symbolizer *s)
 {
-	if (s->cache)
-		memset(s->cache, 0, s->cache_cap * sizeof(*s->cache));
-	s->cache_used = 0;
+	u64map_free(&s->cache[0]);
+	u64map_free(&s->cache[1]);
 	s->nframes = 0;
 }
 
@@ -1028,61 +973,27 @@ static int sym_unit_collect(struct sym_unit *u, size_t *cap, Dwarf_Die *parent,
 	return 0;
 }
 
-static size_t sym_hash_ptr(const void *p)
-{
-	uint64_t h = (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ull;
-
-	return (size_t)(h ^ h >> 29);
-}
-
-static int sym_units_grow(struct symbolizer *s)
-{
-	size_t cap = s->units_cap ? 2 * s->units_cap : 256;
-	struct sym_unit *units = calloc(cap, sizeof(*units));
-	size_t i, j;
-
-	if (!units)
-		return -1;
-	for (i = 0; i < s->units_cap; i++) {
-		if (!s->units[i].cu)
-			continue;
-		j = sym_hash_ptr(s->units[i].cu) & (cap - 1);
-		while (units[j].cu)
-			j = (j + 1) & (cap - 1);
-		units[j] = s->units[i];
-	}
-	free(s->units);
-	s->units = units;
-	s->units_cap = cap;
-	return 0;
-}
-
 /* The subprogram index of the unit `cudie`, built on first use; NULL if
  * out of memory. */
 static struct sym_unit *sym_unit_get(struct symbolizer *s, Dwarf_Die *cudie)
 {
 	struct sym_unit *u;
-	size_t i, cap = 0;
+	uint64_t key = (uint64_t)(uintptr_t)cudie->cu, idx;
+	size_t cap = 0;
 
-	if (2 * (s->units_used + 1) > s->units_cap && sym_units_grow(s))
+	if (u64map_get(&s->unit_index, key, &idx))
+		return &s->units[idx];
+	if (!(u = VEC_PUSH(s->units, s->nunits, s->units_cap)))
 		return NULL;
-	i = sym_hash_ptr(cudie->cu) & (s->units_cap - 1);
-	while (s->units[i].cu) {
-		if (s->units[i].cu == cudie->cu)
-			return &s->units[i];
-		i = (i + 1) & (s->units_cap - 1);
-	}
-	u = &s->units[i];
-	if (sym_unit_collect(u, &cap, cudie, 0)) {
+	if (sym_unit_collect(u, &cap, cudie, 0) ||
+	    u64map_put(&s->unit_index, key, s->nunits - 1) < 0) {
 		free(u->ranges);
-		u->ranges = NULL;
-		u->nranges = 0;
+		s->nunits--;
 		return NULL;
 	}
 	if (u->nranges)
 		qsort(u->ranges, u->nranges, sizeof(*u->ranges), sym_range_cmp);
 	u->cu = cudie->cu;
-	s->units_used++;
 	return u;
 }
 
@@ -1372,41 +1283,6 @@ static void sym_fallback(struct symbolizer *s, uint64_t ip, struct sym_frame *ou
 
 /* ------------------------------------------------------------ cache */
 
-static size_t sym_hash_ip(uint64_t ip, int is_ret)
-{
-	uint64_t h = (ip ^ (uint64_t)is_ret << 63) * 0x9e3779b97f4a7c15ull;
-
-	return (size_t)(h ^ h >> 29);
-}
-
-static struct sym_entry *sym_cache_slot(struct sym_entry *cache, size_t cap,
-				       uint64_t ip, int is_ret)
-{
-	size_t i = sym_hash_ip(ip, is_ret) & (cap - 1);
-
-	while (cache[i].count && (cache[i].ip != ip || cache[i].is_ret != is_ret))
-		i = (i + 1) & (cap - 1);
-	return &cache[i];
-}
-
-static int sym_cache_grow(struct symbolizer *s)
-{
-	size_t cap = s->cache_cap ? s->cache_cap * 2 : 4096;
-	struct sym_entry *cache = calloc(cap, sizeof(*cache));
-	size_t i;
-
-	if (!cache)
-		return -1;
-	for (i = 0; i < s->cache_cap; i++)
-		if (s->cache[i].count)
-			*sym_cache_slot(cache, cap, s->cache[i].ip,
-					s->cache[i].is_ret) = s->cache[i];
-	free(s->cache);
-	s->cache = cache;
-	s->cache_cap = cap;
-	return 0;
-}
-
 /* ------------------------------------------------------------ API */
 
 struct symbolizer *symbolizer_new(void)
@@ -1449,14 +1325,14 @@ void symbolizer_free(struct symbolizer *s)
 		free(s->mods[i].syms);
 		free(s->mods[i].cus);
 	}
-	for (i = 0; i < s->units_cap; i++)
+	for (i = 0; i < s->nunits; i++)
 		free(s->units[i].ranges);
 	free(s->units);
-	for (i = 0; i < s->strs_cap; i++)
-		free(s->strs[i]);
-	free(s->strs);
+	u64map_free(&s->unit_index);
+	strset_free(&s->strs);
 	free(s->mods);
-	free(s->cache);
+	u64map_free(&s->cache[0]);
+	u64map_free(&s->cache[1]);
 	free(s->frames);
 	free(s);
 }
@@ -1568,37 +1444,34 @@ int symbolizer_lookup(struct symbolizer *s, uint64_t ip, int is_return_address,
 		      struct sym_frame *out, int max)
 {
 	int is_ret = is_return_address ? 1 : 0;
-	struct sym_entry *e = NULL;
+	uint64_t key = ip + 1, v; /* 0 (ip UINT64_MAX) is resolved every time */
 	size_t first, count, skip;
+	int cached = 0;
 
 	assert(s && out && max >= 1);
-	if (s->cache_cap && (e = sym_cache_slot(s->cache, s->cache_cap, ip,
-						is_ret))->count)
+	if (key && u64map_get(&s->cache[is_ret], key, &v)) {
+		first = (size_t)(v >> 16);
+		count = (size_t)(v & UINT16_MAX);
+		cached = 1;
 		goto out_copy;
-
-	if (2 * (s->cache_used + 1) > s->cache_cap) {
-		if (sym_cache_grow(s))
-			goto out_uncached;
-		e = sym_cache_slot(s->cache, s->cache_cap, ip, is_ret);
 	}
 	first = s->nframes;
-	if (sym_resolve(s, ip, is_ret) || s->nframes - first > UINT16_MAX) {
-		s->nframes = first;
+	if (sym_resolve(s, ip, is_ret) || s->nframes - first > UINT16_MAX)
 		goto out_uncached;
-	}
-	e->ip = ip;
-	e->is_ret = (uint16_t)is_ret;
-	e->first = (uint32_t)first;
-	e->count = (uint16_t)(s->nframes - first);
-	s->cache_used++;
+	count = s->nframes - first;
+	if (key && u64map_put(&s->cache[is_ret], key, (uint64_t)first << 16 | count) < 0)
+		goto out_uncached;
+	cached = key != 0;
 
 out_copy:
-	count = e->count;
 	skip = count > (size_t)max ? count - (size_t)max : 0;
-	memcpy(out, s->frames + e->first + skip, (count - skip) * sizeof(*out));
+	memcpy(out, s->frames + first + skip, (count - skip) * sizeof(*out));
+	if (!cached)
+		s->nframes = first;
 	return (int)(count - skip);
 
 out_uncached:
+	s->nframes = first;
 	sym_fallback(s, ip, out);
 	return 1;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
 #include "ingest/db.h"
 #include "ingest/symbolize.h"
 #include "ingest/symbols.h"
@@ -152,8 +153,7 @@ int symcache_load(struct symcache *c, sqlite3 *db, char *err, size_t errlen)
 	return 0;
 out_oom:
 	sqlite3_finalize(s);
-	snprintf(err, errlen, "out of memory");
-	return -1;
+	return err_oom(err, errlen);
 }
 
 void symcache_free(struct symcache *c)
@@ -208,8 +208,7 @@ int64_t symcache_frame_id(struct symcache *c, sqlite3 *db, const struct sym_fram
 	uint64_t fl = frame_flags(f->runtime, f->function);
 	if (u64map_put(&c->frames, key, (uint64_t)nid) < 0 ||
 	    (fl && u64map_put(&c->runtime, (uint64_t)nid, fl) < 0)) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		return err_oom(err, errlen);
 	}
 	return nid;
 }
@@ -294,7 +293,7 @@ int symbols_resolve(struct symcache *c, sqlite3 *db, struct symbolizer *sym, str
 	rc = 0;
 	goto out;
 out_oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 out:
 	u64map_free(&ipcache);
 	free(ids);

@@ -9,8 +9,8 @@
 
 #include <sqlite3.h>
 
-#include "ingest/model.h"
-#include "ingest/u64map.h"
+#include "common/u64map.h"
+#include "ingest/tracemeta.h"
 
 /** Frames and stacks already in the database, loaded once per command. */
 struct symcache {

@@ -1,6 +1,6 @@
 /*
  * verdicts.c - see verdicts.h. The texts use the report's units
- * (report/units.h) so that a figure reads the same in a verdict and in
+ * (common/units.h) so that a figure reads the same in a verdict and in
  * the tables beside it.
  */
 #include <math.h>
@@ -9,10 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
+#include "common/units.h"
 #include "ingest/db.h"
 #include "ingest/go_checklist.h"
 #include "ingest/verdicts.h"
-#include "report/units.h"
 
 /* ingest/schema.sql, built in (tests/embed.sh) */
 extern const char embedded_ingest_schema_sql[];
@@ -194,8 +195,7 @@ static int load(struct ctx *c)
 	return 0;
 out_oom:
 	sqlite3_finalize(s);
-	snprintf(c->err, c->errlen, "out of memory");
-	return -1;
+	return err_oom(c->err, c->errlen);
 }
 
 /*
@@ -209,8 +209,7 @@ static int choose(struct ctx *c)
 	int has_exit = 0;
 
 	if (!(c->key = malloc((c->nsnaps + 1) * sizeof *c->key))) {
-		snprintf(c->err, c->errlen, "out of memory");
-		return -1;
+		return err_oom(c->err, c->errlen);
 	}
 	for (i = 0; i < c->nsnaps; i++) {
 		if (c->snaps[i].kind != K_SAMPLE)

@@ -12,11 +12,12 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "common/err.h"
+#include "common/units.h"
 #include "compare/run.h"
 #include "compare/sitekey.h"
 #include "report/report.h"
 #include "report/svg.h"
-#include "report/units.h"
 
 /* Built into the program by tests/embed.sh (build/gen/embedded.c). */
 extern const char embedded_templates_compare_xhtml[];
@@ -521,7 +522,7 @@ out_err:
 	*tmpl = NULL;
 	return -1;
 out_oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 	free(*tmpl);
 	free(*css);
 	*tmpl = *css = NULL;
@@ -539,7 +540,7 @@ int baseline_write_page(const struct cmp_diff *d, const char *out_path, const ch
 	if (load(template_dir, &tmpl, &tlen, &css, name, sizeof name, err, errlen) < 0)
 		return -1;
 	if (!(model = baseline_model(d, limit, css))) {
-		snprintf(err, errlen, "out of memory");
+		err_oom(err, errlen);
 		goto out_free;
 	}
 	xmlInitParser();
@@ -600,7 +601,7 @@ int baseline_attach(tal_value *root, const char *base_path, const char *new_path
 	if (load(template_dir, &tmpl, &tlen, &css, name, sizeof name, err, errlen) < 0)
 		goto out_diff;
 	if (!(model = baseline_model(&d, 0, ""))) {
-		snprintf(err, errlen, "out of memory");
+		err_oom(err, errlen);
 		goto out_diff;
 	}
 	xmlInitParser();
@@ -612,7 +613,7 @@ int baseline_attach(tal_value *root, const char *base_path, const char *new_path
 	}
 	/* a copy that belongs to no document outlives this one */
 	if (!(copy = xmlDocCopyNode(sec, NULL, 1)) || tal_set(root, "baseline", tal_node(copy)) < 0) {
-		snprintf(err, errlen, "out of memory");
+		err_oom(err, errlen);
 		goto out_diff;
 	}
 	ret = 0;

@@ -13,9 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/units.h"
+#include "common/utf8.h"
 #include "ingest/json.h"
 #include "report/svg.h"
-#include "report/units.h"
 
 struct fnode {
 	char *label;
@@ -114,8 +115,7 @@ int flame_add(struct flame *f, const char *const *labels, const int *flags, size
 		if (strlen(label) > FLAME_LABEL_MAX) {
 			size_t k = FLAME_LABEL_MAX;
 
-			while (k > 0 && ((unsigned char)label[k] & 0xc0) == 0x80)
-				k--;
+			k = utf8_floor(label, k);
 			memcpy(cut, label, k);
 			memcpy(cut + k, "\xe2\x80\xa6", 4);  /* "…" */
 			label = cut;
@@ -377,8 +377,7 @@ static void draw_node(struct draw *d, struct fnode *n, double x, int depth)
 		} else if (fit >= 3) {
 			size_t cut = fit - 1;
 
-			while (cut > 0 && ((unsigned char)n->label[cut] & 0xc0) == 0x80)
-				cut--;
+			cut = utf8_floor(n->label, cut);
 			memcpy(text, n->label, cut);
 			memcpy(text + cut, "\xe2\x80\xa6", 4);
 		} else {

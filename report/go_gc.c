@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/units.h"
 #include "report/go_gc.h"
 #include "report/svg.h"
-#include "report/units.h"
 
 #define GC_ROWS_MAX 200
 

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "report/units.h"
+#include "common/units.h"
 
 const struct metric_def metric_defs[M_COUNT] = {
 	[M_ALLOC] = { "alloc", "Alloc", MK_RETURNS, SVG_BYTES,

@@ -12,11 +12,12 @@
 
 #include <libxml/parser.h>
 
+#include "common/err.h"
+#include "ingest/sitename.h"
 #include "report/baseline.h"
 #include "report/data.h"
 #include "report/model.h"
 #include "report/tal.h"
-#include "ingest/sitename.h"
 
 /* Built into the program by tests/embed.sh (build/gen/embedded.c). */
 extern const char embedded_templates_report_xhtml[];
@@ -96,8 +97,7 @@ out_oom:
 	free(*tmpl);
 	free(*css);
 	*tmpl = *css = NULL;
-	snprintf(err, errlen, "out of memory");
-	return -1;
+	return err_oom(err, errlen);
 }
 
 int report_render(const char *db_path, const char *template_dir, char **html, size_t *len,
@@ -168,8 +168,7 @@ int report_save(const char *out_path, const char *html, size_t len, char *err, s
 		return 0;
 	}
 	if (!(tmp = malloc(strlen(out_path) + 32))) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		return err_oom(err, errlen);
 	}
 	sprintf(tmp, "%s.tmp%ld", out_path, (long)getpid());
 	if (!(f = fopen(tmp, "wb"))) {

@@ -12,8 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/units.h"
+#include "common/utf8.h"
 #include "report/tal.h"
-#include "report/units.h"
 
 /* Chart geometry in viewBox units. */
 #define CW 720.0
@@ -35,7 +36,7 @@ static const char *fit_label(const char *s, size_t max, char *buf, size_t cap)
 		s = "";
 	while (s[i] && chars < max) {
 		i++;
-		while (((unsigned char)s[i] & 0xc0) == 0x80)
+		while (utf8_is_cont((unsigned char)s[i]))
 			i++;
 		chars++;
 	}
@@ -44,8 +45,8 @@ static const char *fit_label(const char *s, size_t max, char *buf, size_t cap)
 		return buf;
 	}
 	/* room for the ellipsis: drop one more character */
-	while (i > 0 && ((unsigned char)s[--i] & 0xc0) == 0x80)
-		;
+	if (i > 0)
+		i = utf8_floor(s, i - 1);
 	if (i + 4 > cap)
 		i = cap - 4;
 	memcpy(buf, s, i);
@@ -92,7 +93,7 @@ static double text_width(const char *s, double size)
 	for (; s && *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if ((c & 0xc0) == 0x80)
+		if (utf8_is_cont(c))
 			continue;
 		if (c == ' ')
 			w += 0.34;

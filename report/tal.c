@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
+#include "common/utf8.h"
+
 #include <libxml/HTMLtree.h>
 #include <libxml/parser.h>
 
@@ -84,41 +87,6 @@ tal_value *tal_int(long long i)
 	return v;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), else 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len, i;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	} else if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /* Code points HTML forbids in text: controls other than whitespace, and noncharacters. */
 static int cp_forbidden(uint32_t c)
 {
@@ -143,7 +111,7 @@ char *tal_clean(const char *s, size_t n, size_t *outlen)
 		return NULL;
 	while (i < n) {
 		uint32_t cp;
-		size_t len = utf8_seq(p + i, n - i, &cp);
+		size_t len = utf8_decode(p + i, n - i, &cp);
 
 		if (len == 0 || cp_forbidden(cp)) {
 			memcpy(d + o, repl, 3);
@@ -485,6 +453,7 @@ struct scope {
 struct macro {
 	char *name;
 	xmlNodePtr node;
+	size_t nodes;      /* nodes below it: what one t:use copies */
 };
 
 struct ctx {
@@ -494,12 +463,17 @@ struct ctx {
 	struct macro *macros;
 	size_t nmacros;
 	int depth;
+	size_t expanded;   /* nodes copied by t:use so far */
 	char *err;
 	size_t errlen;
 	int failed;
 };
 
 #define MAX_DEPTH 200
+/* Macros that each use another twice expand exponentially: 30 of them in
+ * 2 KiB of template would copy 2^30 nodes. The report's own template
+ * copies a few thousand. */
+#define MAX_EXPANDED 1000000
 
 static void fail(struct ctx *c, xmlNodePtr node, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -624,7 +598,7 @@ static int eval_repeat(struct ctx *c, xmlNodePtr node, const struct scope *sc,
 		return -1;
 	}
 	if (!r->owned) {
-		fail(c, node, "out of memory");
+		fail(c, node, ERR_OOM);
 		return -1;
 	}
 	r->v = r->owned;
@@ -745,7 +719,7 @@ static int eval_string(struct ctx *c, xmlNodePtr node, const struct scope *sc, c
 
 			if (!nb) {
 				result_drop(&sub);
-				fail(c, node, "out of memory");
+				fail(c, node, ERR_OOM);
 				goto out_free;
 			}
 			buf = nb;
@@ -757,7 +731,7 @@ static int eval_string(struct ctx *c, xmlNodePtr node, const struct scope *sc, c
 	}
 	r->owned = tal_strn(buf ? buf : "", len);
 	if (!r->owned) {
-		fail(c, node, "out of memory");
+		fail(c, node, ERR_OOM);
 		goto out_free;
 	}
 	r->v = r->owned;
@@ -795,7 +769,7 @@ static int eval(struct ctx *c, xmlNodePtr node, const struct scope *sc, const ch
 		return eval_path(c, node, sc, expr, strlen(expr), 0, r);
 	}
 	if (!r->owned) {
-		fail(c, node, "out of memory");
+		fail(c, node, ERR_OOM);
 		return -1;
 	}
 	r->v = r->owned;
@@ -901,7 +875,7 @@ static int normalize(struct ctx *c, xmlNodePtr node)
 		copy = xmlStrdup(val);
 		if (!copy || !xmlNewProp(node, (const xmlChar *)name, copy)) {
 			xmlFree(copy);
-			fail(c, node, "out of memory");
+			fail(c, node, ERR_OOM);
 			return -1;
 		}
 		xmlFree(copy);
@@ -960,7 +934,7 @@ static int value_nodes(struct ctx *c, xmlNodePtr at, const tal_value *v, xmlNode
 		break;
 	}
 	if (!n) {
-		fail(c, at, "out of memory");
+		fail(c, at, ERR_OOM);
 		return -1;
 	}
 	xmlAddChild(holder, n);
@@ -1018,7 +992,7 @@ static int each_pair(struct ctx *c, xmlNodePtr node, const struct scope *sc, con
 	int ret = -1;
 
 	if (!buf) {
-		fail(c, node, "out of memory");
+		fail(c, node, ERR_OOM);
 		return -1;
 	}
 	while (*(s = skip_space(s))) {
@@ -1083,7 +1057,7 @@ static int set_attribute(struct ctx *c, xmlNodePtr node, const struct scope *sc,
 		/* xmlSetProp stores the text as is; the serializer escapes it. */
 		if (!xmlSetProp(node, (const xmlChar *)aname,
 				(const xmlChar *)scalar_text(r.v, num, sizeof num))) {
-			fail(c, node, "out of memory");
+			fail(c, node, ERR_OOM);
 			ret = -1;
 		}
 		break;
@@ -1175,15 +1149,21 @@ static int use_macro(struct ctx *c, xmlNodePtr node, const char *name)
 		fail(c, node, "t:use: no macro named \"%s\"", name);
 		return -1;
 	}
+	if (m->nodes > MAX_EXPANDED - c->expanded) {
+		fail(c, node, "t:use: macros expand to more than %d nodes (macros that use each other repeatedly?)",
+		     MAX_EXPANDED);
+		return -1;
+	}
+	c->expanded += m->nodes;
 	if (!(fills = xmlNewDocNode(c->doc, NULL, (const xmlChar *)"fills", NULL))) {
-		fail(c, node, "out of memory");
+		fail(c, node, ERR_OOM);
 		return -1;
 	}
 	/* the use site's children are only a source of fills now */
 	move_children_into(node, fills);
 	if (m->node->children) {
 		if (!(list = xmlDocCopyNodeList(c->doc, m->node->children))) {
-			fail(c, node, "out of memory");
+			fail(c, node, ERR_OOM);
 			goto out_free;
 		}
 		xmlAddChildList(node, list);
@@ -1197,7 +1177,7 @@ static int use_macro(struct ctx *c, xmlNodePtr node, const char *name)
 			continue;
 		}
 		if (!(f = xmlDocCopyNode(fill, c->doc, 1))) {
-			fail(c, node, "out of memory");
+			fail(c, node, ERR_OOM);
 			goto out_free;
 		}
 		unset_tal_attr(f, "fill");
@@ -1249,7 +1229,7 @@ static int process_repeat(struct ctx *c, xmlNodePtr node, const struct scope *sc
 		xmlNodePtr copy = xmlDocCopyNode(node, c->doc, 1);
 
 		if (!copy) {
-			fail(c, node, "out of memory");
+			fail(c, node, ERR_OOM);
 			goto out_drop;
 		}
 		unset_tal_attr(copy, "repeat");
@@ -1274,7 +1254,7 @@ static int insert_value(struct ctx *c, xmlNodePtr node, const struct scope *sc,
 	int ret = -1;
 
 	if (!holder) {
-		fail(c, node, "out of memory");
+		fail(c, node, ERR_OOM);
 		return -1;
 	}
 	if (eval(c, node, sc, expr, &r) < 0)
@@ -1319,7 +1299,7 @@ static int process(struct ctx *c, xmlNodePtr node, const struct scope *sc)
 	if ((repeat = tal_attr(node, "repeat")))
 		return process_repeat(c, node, sc, repeat);
 	if (!(d = malloc(sizeof *d))) {
-		fail(c, node, "out of memory");
+		fail(c, node, ERR_OOM);
 		return -1;
 	}
 	d->n = 0;
@@ -1388,6 +1368,16 @@ out:
 	return ret;
 }
 
+/* The nodes below node (its children, theirs, ...). */
+static size_t count_nodes(xmlNodePtr node)
+{
+	size_t n = 0;
+
+	for (xmlNodePtr ch = node->children; ch; ch = ch->next)
+		n += 1 + count_nodes(ch);
+	return n;
+}
+
 /* Unlink every t:macro element into c->macros. */
 static int collect_macros(struct ctx *c, xmlNodePtr node)
 {
@@ -1408,16 +1398,17 @@ static int collect_macros(struct ctx *c, xmlNodePtr node)
 			struct macro *m = realloc(c->macros, (c->nmacros + 16) * sizeof *m);
 
 			if (!m) {
-				fail(c, ch, "out of memory");
+				fail(c, ch, ERR_OOM);
 				return -1;
 			}
 			c->macros = m;
 		}
 		if (!(c->macros[c->nmacros].name = strdup(skip_space(name)))) {
-			fail(c, ch, "out of memory");
+			fail(c, ch, ERR_OOM);
 			return -1;
 		}
 		xmlUnlinkNode(ch);
+		c->macros[c->nmacros].nodes = count_nodes(ch);
 		c->macros[c->nmacros++].node = ch;
 	}
 	return 0;
@@ -1502,7 +1493,7 @@ xmlDocPtr tal_fill_text(const char *tmpl, size_t len, const char *name, const ta
 		return NULL;
 	}
 	if (!(pctx = xmlNewParserCtxt())) {
-		snprintf(err, errlen, "%s: out of memory", name);
+		snprintf(err, errlen, "%s: %s", name, ERR_OOM);
 		return NULL;
 	}
 	pctx->_private = &fe;
@@ -1545,7 +1536,7 @@ int tal_render(const char *tmpl, size_t len, const char *name, const tal_value *
 		goto out_doc;
 	}
 	if (!(*out = malloc((size_t)n + 1))) {
-		snprintf(err, errlen, "%s: out of memory", name);
+		snprintf(err, errlen, "%s: %s", name, ERR_OOM);
 		goto out_doc;
 	}
 	memcpy(*out, html, (size_t)n);

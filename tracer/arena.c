@@ -8,7 +8,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "tracer/tracer.h"
+#include "tracer/arena.h"
+#include "tracer/lock.h"
 
 static size_t page_round(size_t n)
 {

@@ -16,7 +16,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "tracer/arena.h"
+#include "tracer/channel.h"
+#include "tracer/lock.h"
+#include "tracer/state.h"
+#include "tracer/threads.h"
 #include "tracer/tracer.h"
+#include "tracer/writer.h"
 
 #define SLAB_BUFS 16
 

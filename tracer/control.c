@@ -28,8 +28,12 @@
 #define MEMLEDGER_IMPLEMENTATION
 #include "memledger.h"
 #include "format/control.h"
+#include "tracer/channel.h"
+#include "tracer/clock.h"
 #include "tracer/control.h"
-#include "tracer/tracer.h"
+#include "tracer/scan.h"
+#include "tracer/snapshot.h"
+#include "tracer/state.h"
 
 #define CTL_FD_MIN 900                /* above the program's descriptors, as the trace file's */
 #define CTL_RETRY_NS 1000000000L      /* after a failure to make the channel */

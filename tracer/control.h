@@ -19,19 +19,21 @@
 #ifndef MEMLEDGER_TRACER_CONTROL_H
 #define MEMLEDGER_TRACER_CONTROL_H
 
+#include "tracer/tracer.h"
+
 /**
  * The writer thread's hook, once per round: set the channel up (again,
  * after fork or when the program closed it), answer waiting requests and
  * take the periodic snapshot when one is due. Never blocks for more than
  * a bounded time on a slow client.
  */
-void ml_control_poll(void) __attribute__((visibility("hidden")));
+ML_HIDDEN void ml_control_poll(void);
 
 /**
  * The trace is ending: remove the socket so no client finds a channel
  * that will not answer. Async-signal-safe (a fatal-signal handler ends
  * traces too).
  */
-void ml_control_close(void) __attribute__((visibility("hidden")));
+ML_HIDDEN void ml_control_close(void);
 
 #endif

@@ -26,8 +26,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tracer/channel.h"
+#include "tracer/clock.h"
+#include "tracer/fds.h"
 #include "tracer/lu_probe.h"
+#include "tracer/real.h"
+#include "tracer/stacks.h"
+#include "tracer/state.h"
 #include "tracer/tracer.h"
+#include "tracer/writer.h"
 
 #define FD_MAX 65536
 #define TIMER_MAX 4096
@@ -36,7 +43,6 @@ static _Atomic uint8_t fd_kind[FD_MAX];        /* kind + 1; 0: not tracked */
 static _Atomic(uintptr_t) timers[TIMER_MAX];   /* live POSIX timers (id + 1) */
 
 
-#define EXPORT __attribute__((visibility("default")))
 static pid_t gettid_(void)
 {
 	return (pid_t)syscall(SYS_gettid);
@@ -72,14 +78,14 @@ static void emit_close(int kind, long handle)
 
 static int tracking(void)
 {
-	return ml_active() && !ml_tls.guard;
+	return ml_active() && !ml_guarded();
 }
 
 void ml_res_open(int kind, long handle, int origin)
 {
 	if (!tracking())
 		return;
-	ml_tls.guard++;
+	ml_guard_enter();
 	if (kind == ML_RES_POSIX_TIMER) {
 		for (int i = 0; i < TIMER_MAX; i++) {
 			uintptr_t z = 0;
@@ -90,14 +96,14 @@ void ml_res_open(int kind, long handle, int origin)
 		atomic_store(&fd_kind[handle], (uint8_t)(kind + 1));
 	}
 	emit_open(kind, handle, origin, ml_stack_capture());
-	ml_tls.guard--;
+	ml_guard_leave();
 }
 
 void ml_res_close(long handle, int kind)
 {
 	if (!tracking())
 		return;
-	ml_tls.guard++;
+	ml_guard_enter();
 	if (kind == ML_RES_POSIX_TIMER) {
 		for (int i = 0; i < TIMER_MAX; i++) {
 			uintptr_t want = (uintptr_t)handle + 1;
@@ -111,7 +117,7 @@ void ml_res_close(long handle, int kind)
 		if (k)
 			emit_close(k - 1, handle);
 	}
-	ml_tls.guard--;
+	ml_guard_leave();
 }
 
 static inline int tracked_fd(int fd)
@@ -159,7 +165,7 @@ void ml_fds_emit_inherited(void)
  */
 static int tracer_own_call(void)
 {
-	return ml_tls.guard && ml_tls.internal;
+	return ml_guarded() && ml_tls.internal;
 }
 
 EXPORT int pipe(int fds[2])

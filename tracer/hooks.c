@@ -20,7 +20,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tracer/channel.h"
+#include "tracer/clock.h"
+#include "tracer/hooks.h"
+#include "tracer/lifecycle.h"
+#include "tracer/livemap.h"
+#include "tracer/stacks.h"
+#include "tracer/state.h"
+#include "tracer/threads.h"
 #include "tracer/tracer.h"
+#include "tracer/unwind.h"
 
 /* ---------------------------------------------------------------- bootstrap */
 
@@ -454,19 +463,24 @@ static inline uint64_t tsc_fenced(void)
 }
 
 /*
- * The allocator's share of CPU time (alloc_cpu_fraction). One call in 16
- * on average is timed, chosen at random (a per-thread LCG), so a program
- * that alternates malloc and free gets both timed alike; each timed call
- * counts 16 times. Only the real allocator call goes into
- * ML_TC_ALLOC_CYCLES; the tracer's own recording of that call goes into
- * ML_TC_TRACER_CYCLES, which the share leaves out of the process's CPU
- * time (format/memstats.c). Returns the TSC, or 0 for an untimed call.
+ * The allocator's share of CPU time (alloc_cpu_fraction). One call in
+ * TIMING_ONE_IN on average is timed, chosen at random (a per-thread LCG),
+ * so a program that alternates malloc and free gets both timed alike;
+ * each timed call counts TIMING_ONE_IN times. Only the real allocator
+ * call goes into ML_TC_ALLOC_CYCLES; the tracer's own recording of that
+ * call goes into ML_TC_TRACER_CYCLES, which the share leaves out of the
+ * process's CPU time (format/memstats.c). timing_start returns the TSC,
+ * or 0 for an untimed call.
  */
+#define TIMING_SHIFT 4                       /* log2 of the sampling factor */
+#define TIMING_ONE_IN (1u << TIMING_SHIFT)   /* one call in 16 is timed */
+
 static inline uint64_t timing_start(void)
 {
 	uint32_t x = ml_tls.t_count * 1664525u + 1013904223u;
 	ml_tls.t_count = x;
-	return x >> 28 ? 0 : tsc_fenced();
+	/* timed when the LCG's top TIMING_SHIFT bits (its best ones) are 0 */
+	return x >> (32 - TIMING_SHIFT) ? 0 : tsc_fenced();
 }
 
 /*
@@ -514,9 +528,9 @@ static inline void timing_end(uint64_t t0, uint64_t t1, uint64_t rec0, uint64_t 
 	if (ML_UNLIKELY(!o))
 		o = fence_cost_measure();
 	if (t1 - t0 < TIMED_MAX)
-		tc_add(t, ML_TC_ALLOC_CYCLES, (t1 - t0 - o) * 16);
+		tc_add(t, ML_TC_ALLOC_CYCLES, (t1 - t0 - o) * TIMING_ONE_IN);
 	if (rec1 - rec0 < TIMED_MAX)
-		tc_add(t, ML_TC_TRACER_CYCLES, (rec1 - rec0 - o) * 16);
+		tc_add(t, ML_TC_TRACER_CYCLES, (rec1 - rec0 - o) * TIMING_ONE_IN);
 }
 
 /* ---------------------------------------------------------------- signal handlers */
@@ -536,11 +550,11 @@ enum { HOOK_PASS = 0, HOOK_RECORD = 1, HOOK_NESTED = 2 };
 
 static inline int hook_enter(void)
 {
-	if (ML_LIKELY(!ml_tls.guard && ml_active())) {
-		ml_tls.guard = 1;
+	if (ML_LIKELY(!ml_guarded() && ml_active())) {
+		ml_guard_enter();
 		return HOOK_RECORD;
 	}
-	if (ml_tls.guard && !ml_tls.internal && ml_active() && ml_tls.t)
+	if (ml_guarded() && !ml_tls.internal && ml_active() && ml_tls.t)
 		return HOOK_NESTED;
 	return HOOK_PASS;
 }
@@ -686,7 +700,7 @@ static inline void pend_replay(void)
 static inline void hook_leave(void)
 {
 	pend_replay();
-	ml_tls.guard = 0;
+	ml_guard_leave();
 }
 
 /* Before the first recorded call: bring the tracer up unless this thread
@@ -694,11 +708,9 @@ static inline void hook_leave(void)
 static inline void ensure_init(void)
 {
 	if (ML_UNLIKELY(atomic_load_explicit(&ml.state, memory_order_acquire) < ML_READY) &&
-	    !ml_tls.guard)
+	    !ml_guarded())
 		ml_init_slow();
 }
-
-#define EXPORT __attribute__((visibility("default")))
 
 /*
  * A hook for an allocator function that returns its block: bring the

@@ -22,7 +22,10 @@
  */
 #include <string.h>
 
-#include "tracer/tracer.h"
+#include "tracer/arena.h"
+#include "tracer/livemap.h"
+#include "tracer/lock.h"
+#include "tracer/state.h"
 
 #define SHARD_BITS 6
 #define SHARDS (1u << SHARD_BITS)

@@ -6,8 +6,8 @@
  * The tracer never holds one of these across a call into the real
  * allocator. Lock order (ascending; never take a lower one while holding
  * a higher one): registry, modules, stacks, meta, live-map shards, sink,
- * queue, pool, thread start-info, arena, maps. atfork_prepare takes them
- * all in this order.
+ * queue, pool, thread start-info, arena, maps. atfork_prepare (fork.c)
+ * takes them all in this order.
  */
 #ifndef MEMLEDGER_TRACER_LOCK_H
 #define MEMLEDGER_TRACER_LOCK_H

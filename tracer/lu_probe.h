@@ -26,6 +26,8 @@
 #ifndef MEMLEDGER_TRACER_LU_PROBE_H
 #define MEMLEDGER_TRACER_LU_PROBE_H
 
+#include "tracer/tracer.h"
+
 /* Above fs.nr_open's maximum (1 << 30 on Linux), so never a real descriptor. */
 #define ML_LU_FAKE_R 0x7ffffff0
 #define ML_LU_FAKE_W 0x7ffffff1
@@ -36,9 +38,9 @@
  * (libunwind then finds no pipe and unwinds nothing: stacks it would have
  * given are left empty, never wrong).
  */
-int ml_lu_probe_install(void) __attribute__((visibility("hidden")));
+ML_HIDDEN int ml_lu_probe_install(void);
 
 /** The pipe the tracer's own code (libunwind) asks for: the two fake numbers. */
-void ml_lu_probe_pipe(int fds[2]) __attribute__((visibility("hidden")));
+ML_HIDDEN void ml_lu_probe_pipe(int fds[2]);
 
 #endif

@@ -32,6 +32,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "tracer/arena.h"
+#include "tracer/lock.h"
+#include "tracer/maps.h"
+#include "tracer/real.h"
+#include "tracer/state.h"
 #include "tracer/tracer.h"
 
 struct range {
@@ -42,8 +47,6 @@ struct range {
 static ml_lock_t maps_lock = ML_LOCK_INIT;
 static struct range *tab;
 static size_t count, cap;
-
-#define EXPORT __attribute__((visibility("default")))
 
 /* ---------------------------------------------------------------- the set (lock held) */
 
@@ -148,7 +151,7 @@ static inline uintptr_t page_up(uintptr_t a)
 /* Record only the program's own calls, once the tracer is up. */
 static inline int maps_recording(void)
 {
-	return ml_active() && !ml_tls.guard;
+	return ml_active() && !ml_guarded();
 }
 
 enum { OP_ADD, OP_REMOVE, OP_PROTECT };
@@ -158,7 +161,7 @@ static void maps_change(int op, uintptr_t lo, uintptr_t hi, int prot)
 	if (hi <= lo)
 		return;
 	int saved = errno;
-	ml_tls.guard++;
+	ml_guard_enter();
 	ml_lock(&maps_lock);
 	if (op == OP_ADD)
 		add_range(lo, hi, prot);
@@ -167,7 +170,7 @@ static void maps_change(int op, uintptr_t lo, uintptr_t hi, int prot)
 	else
 		protect_range(lo, hi, prot);
 	ml_unlock(&maps_lock);
-	ml_tls.guard--;
+	ml_guard_leave();
 	errno = saved;
 }
 

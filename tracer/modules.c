@@ -11,6 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tracer/arena.h"
+#include "tracer/channel.h"
+#include "tracer/clock.h"
+#include "tracer/lock.h"
+#include "tracer/modules.h"
+#include "tracer/real.h"
+#include "tracer/state.h"
 #include "tracer/tracer.h"
 
 #define MAX_MODULES 8192
@@ -230,15 +237,13 @@ void ml_modules_writable(void (*fn)(uintptr_t lo, uintptr_t hi, void *), void *a
 
 /* ---------------------------------------------------------------- dlopen */
 
-#define EXPORT __attribute__((visibility("default")))
-
 static void after_dl_change(void)
 {
-	if (!ml_active() || ml_tls.guard)
+	if (!ml_active() || ml_guarded())
 		return;
-	ml_tls.guard++;
+	ml_guard_enter();
 	ml_modules_scan();
-	ml_tls.guard--;
+	ml_guard_leave();
 }
 
 EXPORT void *dlopen(const char *file, int mode)

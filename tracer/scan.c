@@ -33,7 +33,15 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
-#include "tracer/tracer.h"
+#include "tracer/arena.h"
+#include "tracer/channel.h"
+#include "tracer/clock.h"
+#include "tracer/livemap.h"
+#include "tracer/maps.h"
+#include "tracer/modules.h"
+#include "tracer/scan.h"
+#include "tracer/state.h"
+#include "tracer/threads.h"
 
 struct blk {
 	uint64_t addr;

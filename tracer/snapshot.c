@@ -21,7 +21,16 @@
 #define MEMLEDGER_IMPLEMENTATION
 #include "memledger.h"
 #include "format/memstats.h"
-#include "tracer/control.h"
+#include "tracer/channel.h"
+#include "tracer/clock.h"
+#include "tracer/hooks.h"
+#include "tracer/lock.h"
+#include "tracer/maps.h"
+#include "tracer/real.h"
+#include "tracer/scan.h"
+#include "tracer/snapshot.h"
+#include "tracer/state.h"
+#include "tracer/threads.h"
 #include "tracer/tracer.h"
 
 _Static_assert(((ML_SNAP_FROM_SIGNAL | ML_SNAP_BY_WRITER | ML_SNAP_EXTERNAL) & MEMLEDGER_SCAN) == 0,
@@ -246,8 +255,6 @@ static struct ml_snapshot_values print_prev;
 static char print_prev_label[ML_LABEL_MAX + 1];
 static int print_have_prev;
 
-#define EXPORT __attribute__((visibility("default")))
-
 static unsigned user_snapshot(const char *label, unsigned flags, struct ml_snapshot_values *v)
 {
 	if (!label)
@@ -257,13 +264,13 @@ static unsigned user_snapshot(const char *label, unsigned flags, struct ml_snaps
 
 EXPORT void memledger_snapshot_flags(const char *label, unsigned flags)
 {
-	if (!ml_active() || ml_tls.guard)
+	if (!ml_active() || ml_guarded())
 		return;
-	ml_tls.guard++;
+	ml_guard_enter();
 	unsigned seq = user_snapshot(label, flags, NULL);
 	if (flags & MEMLEDGER_SCAN)
 		ml_scan(seq, (uintptr_t)__builtin_frame_address(0));
-	ml_tls.guard--;
+	ml_guard_leave();
 }
 
 EXPORT void memledger_snapshot(const char *label)
@@ -273,9 +280,9 @@ EXPORT void memledger_snapshot(const char *label)
 
 EXPORT void memledger_print_stats(const char *label)
 {
-	if (!ml_active() || ml_tls.guard)
+	if (!ml_active() || ml_guarded())
 		return;
-	ml_tls.guard++;
+	ml_guard_enter();
 	struct ml_snapshot_values v;
 	user_snapshot(label, 0, &v);
 	struct ml_memstats cur, prev;
@@ -296,7 +303,7 @@ EXPORT void memledger_print_stats(const char *label)
 		off += (size_t)w;
 	}
 	ml_unlock(&print_lock);
-	ml_tls.guard--;
+	ml_guard_leave();
 }
 
 /* malloc_trim is what a C program has instead of a collection: count it. */
@@ -305,14 +312,14 @@ EXPORT int malloc_trim(size_t pad)
 	static int (*real_trim)(size_t);
 	if (!real_trim)
 		real_trim = (int (*)(size_t))ml_dlsym_next("malloc_trim");
-	if (ml_active() && !ml_tls.guard) {
-		ml_tls.guard++;
+	if (ml_active() && !ml_guarded()) {
+		ml_guard_enter();
 		atomic_fetch_add(&ml.trim_calls, 1);
 		struct ml_meta m;
 		ml_meta_begin(&m, ML_META_TRIM, 16);
 		m.p = ml_put_varint(m.p, ml_rdtsc());
 		ml_meta_end(&m);
-		ml_tls.guard--;
+		ml_guard_leave();
 	}
 	return real_trim ? real_trim(pad) : 0;
 }

@@ -1,13 +1,18 @@
 /*
  * stacks.c - call-stack capture and interning.
  *
- * Every allocation carries a stack id. The stack is captured with
- * libunwind's unw_backtrace (DWARF CFI, per-thread cache: Debian builds
- * without frame pointers), the tracer's own frames are dropped, and the
- * remaining return addresses are looked up in a global hash table.
- * Lookups take no lock: slots are published with release stores and a
- * table, once replaced, stays readable. Only a new stack takes the lock,
- * gets the next id and is written to the trace as an ML_META_STACK record.
+ * Every allocation carries a stack id. The stack is captured by the fast
+ * unwinder (unwind.c: unwind rules cached per return address, computed
+ * from .eh_frame by cfa.c, and a per-thread cache of whole stacks that
+ * are checked slot by slot instead of unwound again); a stack with a
+ * frame it does not model (a signal frame, a DWARF expression) is
+ * captured by libunwind's unw_backtrace instead, and with
+ * MEMLEDGER_UNWIND=libunwind every stack is. The tracer's own frames are
+ * dropped, and the remaining return addresses are looked up in a global
+ * hash table. Lookups take no lock: slots are published with release
+ * stores and a table, once replaced, stays readable. Only a new stack
+ * takes the lock, gets the next id and is written to the trace as an
+ * ML_META_STACK record.
  *
  * After fork the child starts a new trace; each stack then carries the
  * generation it was last written in, and is written again on first use.
@@ -17,8 +22,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tracer/arena.h"
+#include "tracer/channel.h"
+#include "tracer/lock.h"
 #include "tracer/lu_probe.h"
+#include "tracer/stacks.h"
+#include "tracer/state.h"
 #include "tracer/tracer.h"
+#include "tracer/unwind.h"
 
 struct ml_stack {
 	uint64_t hash;
@@ -59,7 +70,9 @@ static void by_id_put(struct ml_stack *st)
 	by_id[st->id] = st;
 }
 
-static int unwind_mode;  /* 1: always libunwind (MEMLEDGER_UNWIND=libunwind) */
+/* 1: every capture by libunwind (MEMLEDGER_UNWIND=libunwind), for
+ * comparing the fast unwinder with it (tests/e2e/t1100-t1104) */
+static int unwind_mode;
 
 void ml_stacks_init(void)
 {
@@ -201,10 +214,9 @@ static uint32_t stack_intern(const uintptr_t *ips, int n, void **out)
 	return id;
 }
 
-int ml_stack_still_emitted(void *stack)
+void ml_stack_ensure_written(void *stack)
 {
 	stack_ensure_emitted(stack);
-	return 1;
 }
 
 uint32_t ml_stack_capture(void)

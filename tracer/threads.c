@@ -24,6 +24,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "tracer/arena.h"
+#include "tracer/channel.h"
+#include "tracer/clock.h"
+#include "tracer/lock.h"
+#include "tracer/real.h"
+#include "tracer/stacks.h"
+#include "tracer/state.h"
+#include "tracer/threads.h"
 #include "tracer/tracer.h"
 
 static ml_lock_t registry_lock = ML_LOCK_INIT;
@@ -207,13 +215,13 @@ struct ml_thread *ml_thread_register(void)
 		return ml_tls.t;
 	if (atomic_load(&ml.finished))
 		return NULL;
-	ml_tls.guard++;
+	ml_guard_enter();
 	ml_registry_lock();
 	struct ml_thread *t = entry_take();
 	ml_registry_unlock();
 	if (t)
 		thread_adopt(t);
-	ml_tls.guard--;
+	ml_guard_leave();
 	return t;
 }
 
@@ -235,9 +243,9 @@ static void key_destructor(void *arg)
 	struct ml_thread *t = arg;
 	if (!t || !ml_active())
 		return;
-	ml_tls.guard++;
+	ml_guard_enter();
 	ml_thread_exit_record(t);
-	ml_tls.guard--;
+	ml_guard_leave();
 }
 
 /* Writer round: take back the state of threads the kernel has reaped.
@@ -433,32 +441,32 @@ static void *thread_trampoline(void *arg)
 	struct start_info si = *(struct start_info *)arg;
 	info_put(arg);
 	if (ml_active() && si.entry && !ml_tls.t) {
-		ml_tls.guard++;
+		ml_guard_enter();
 		struct ml_thread *t = thread_adopt(si.entry);
 		/* A detach that came before this thread had a tid is ours to
 		 * report (see pthread_detach). */
 		if (atomic_load(&t->detach_req))
 			si.detached = 1;
 		thread_start_record(t, &si);
-		ml_tls.guard--;
+		ml_guard_leave();
 	} else if (si.entry) {
 		atomic_store(&si.entry->tid, 0);  /* not tracing: give the entry back */
 	}
 	return si.fn(si.arg);
 }
 
-__attribute__((visibility("default")))
+EXPORT
 int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
 {
 	resolve_pthread();
 	if (!real_pthread_create)
 		return EAGAIN;
-	if (ml_tls.guard || !ml_active())
+	if (ml_guarded() || !ml_active())
 		return real_pthread_create(th, attr, fn, arg);
-	ml_tls.guard++;
+	ml_guard_enter();
 	struct start_info *si = info_get();
 	if (!si) {
-		ml_tls.guard--;
+		ml_guard_leave();
 		return real_pthread_create(th, attr, fn, arg);
 	}
 	si->fn = fn;
@@ -484,7 +492,7 @@ int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *
 		entry->settled = si->detached;
 	int detached = si->detached;
 	ml_registry_unlock();
-	ml_tls.guard--;
+	ml_guard_leave();
 	/* From here on si belongs to the new thread, which returns it to the
 	 * pool and may already have done so: another pthread_create may be
 	 * filling it. Only the copies above are ours. */
@@ -542,20 +550,20 @@ static void lifecycle_record(int type, pid_t tid)
 {
 	if (tid <= 0 || !ml_active())
 		return;
-	ml_tls.guard++;
+	ml_guard_enter();
 	struct ml_meta m;
 	ml_meta_begin(&m, type, 48);
 	m.p = ml_put_varint(m.p, (uint64_t)tid);
 	m.p = ml_put_varint(m.p, (uint64_t)ml_gettid());
 	m.p = ml_put_varint(m.p, ml_rdtsc());
 	ml_meta_end(&m);
-	ml_tls.guard--;
+	ml_guard_leave();
 }
 
 /* The entry is looked up before the real call (see entry_of), never
  * after it: by then the value may name a newer thread. */
 #define JOIN_HOOK(name, params, args)                                  \
-	__attribute__((visibility("default"))) int name params         \
+	EXPORT int name params                                 \
 	{                                                              \
 		resolve_pthread();                                     \
 		if (!real_##name)                                      \
@@ -573,7 +581,7 @@ JOIN_HOOK(pthread_timedjoin_np, (pthread_t th, void **ret, const struct timespec
 JOIN_HOOK(pthread_clockjoin_np, (pthread_t th, void **ret, clockid_t c, const struct timespec *ts),
           (th, ret, c, ts))
 
-__attribute__((visibility("default"))) int pthread_detach(pthread_t th)
+EXPORT int pthread_detach(pthread_t th)
 {
 	resolve_pthread();
 	if (!real_pthread_detach)

@@ -10,13 +10,22 @@
  *	RA  = *(CFA - 8)                 the next return address
  *	RBP = *(CFA + rbp_offset)        when this frame saved it
  *
- * A rule is computed once per return address by finding its FDE through
- * the module's .eh_frame_hdr table and running the CIE and FDE programs up
- * to the call. Anything this does not model (signal frames, DWARF
- * expressions, CFA in another register) marks the rule "fallback", and
- * such a stack is captured by libunwind's unw_backtrace instead, so the
- * result is always a correct stack. Every load stays between the stack
- * pointer and the top of the thread's stack.
+ * A rule is computed once per return address (cfa.c: the FDE found
+ * through the module's .eh_frame_hdr table, the CIE and FDE programs run
+ * up to the call). Anything cfa.c does not model (signal frames, DWARF
+ * expressions, CFA in another register) makes the rule "fallback", and
+ * such a stack is captured whole by libunwind's unw_backtrace instead.
+ * MEMLEDGER_UNWIND=libunwind sends every capture there (stacks.c); the
+ * tests t1100-t1104 hold the two against each other.
+ *
+ * Where the walk reads. Every load is at or above the stack pointer
+ * the walk started from and below a bound: on the thread's own stack,
+ * the top of that stack (pthread_getattr_np; for the main thread, the
+ * top of its mapping in /proc/self/maps); on any other stack (a
+ * sigaltstack, a coroutine's stack, a thread whose stack is unknown),
+ * the end of the memory mapped above the stack pointer, probed with
+ * mincore and at most MINCORE_PAGES pages (8 MiB) above it
+ * (foreign_bound). A frame whose CFA falls outside ends the stack.
  *
  * The tracer itself is built with frame pointers: its own frames are
  * walked through RBP until the first return address outside it.
@@ -31,20 +40,19 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "tracer/arena.h"
+#include "tracer/cfa.h"
+#include "tracer/lock.h"
+#include "tracer/stacks.h"
+#include "tracer/state.h"
+#include "tracer/threads.h"
 #include "tracer/tracer.h"
+#include "tracer/unwind.h"
 
-enum {
-	R_STOP = 1,       /* end of the stack: no caller */
-	R_FALLBACK = 2,   /* not modelled: let libunwind do this stack */
-	R_CFA_RBP = 4,    /* CFA is RBP + offset (else RSP + offset) */
-	R_RBP_SAVED = 8,  /* RBP was saved at CFA + rbp_off */
-};
-
+/* A cached rule: the return address it is for, and the rule (cfa.h). */
 struct rule {
 	uint64_t ip;          /* 0: empty slot */
-	int32_t cfa_off;
-	int16_t rbp_off;
-	uint16_t flags;
+	struct cfa_rule c;
 };
 
 struct rule_table {
@@ -62,88 +70,7 @@ static inline uint32_t ip_hash(uint64_t ip)
 	return (uint32_t)(h >> 32);
 }
 
-/* ---------------------------------------------------------------- DWARF reading */
-
-struct cur {
-	const uint8_t *p, *end;
-	int bad;
-};
-
-static uint64_t uleb(struct cur *c)
-{
-	uint64_t v = 0;
-	for (unsigned s = 0; s < 64 && c->p < c->end; s += 7) {
-		uint8_t b = *c->p++;
-		v |= (uint64_t)(b & 0x7f) << s;
-		if (!(b & 0x80))
-			return v;
-	}
-	c->bad = 1;
-	return 0;
-}
-
-static int64_t sleb(struct cur *c)
-{
-	int64_t v = 0;
-	unsigned s = 0;
-	uint8_t b;
-	do {
-		if (c->p >= c->end || s >= 64) {
-			c->bad = 1;
-			return 0;
-		}
-		b = *c->p++;
-		v |= (int64_t)(b & 0x7f) << s;
-		s += 7;
-	} while (b & 0x80);
-	if (s < 64 && (b & 0x40))
-		v |= -((int64_t)1 << s);
-	return v;
-}
-
-static uint64_t fixed(struct cur *c, size_t n)
-{
-	uint64_t v = 0;
-	if ((size_t)(c->end - c->p) < n) {
-		c->bad = 1;
-		return 0;
-	}
-	memcpy(&v, c->p, n);
-	c->p += n;
-	return v;
-}
-
-/* A pointer in DW_EH_PE encoding `enc` (pcrel and datarel supported). */
-static uint64_t encoded(struct cur *c, uint8_t enc, uint64_t datarel)
-{
-	const uint8_t *at = c->p;
-	uint64_t v;
-	if (enc == 0xff)
-		return 0;
-	switch (enc & 0x0f) {
-	case 0x00: v = fixed(c, 8); break;
-	case 0x01: v = uleb(c); break;
-	case 0x02: v = fixed(c, 2); break;
-	case 0x03: v = fixed(c, 4); break;
-	case 0x04: v = fixed(c, 8); break;
-	case 0x09: v = (uint64_t)sleb(c); break;
-	case 0x0a: v = (uint64_t)(int64_t)(int16_t)fixed(c, 2); break;
-	case 0x0b: v = (uint64_t)(int64_t)(int32_t)fixed(c, 4); break;
-	case 0x0c: v = fixed(c, 8); break;
-	default: c->bad = 1; return 0;
-	}
-	switch (enc & 0x70) {
-	case 0x00: break;
-	case 0x10: v += (uint64_t)(uintptr_t)at; break;
-	case 0x30: v += datarel; break;
-	default: c->bad = 1; return 0;
-	}
-	if (enc & 0x80)
-		c->bad = 1;  /* indirect: not used for pc ranges */
-	return v;
-}
-
-/* ---------------------------------------------------------------- FDE lookup */
+/* ---------------------------------------------------------------- rules */
 
 struct fde_find {
 	uint64_t pc;
@@ -151,7 +78,8 @@ struct fde_find {
 	int found_module;
 };
 
-/* Search the module holding pc through its .eh_frame_hdr binary-search table. */
+/* dl_iterate_phdr callback: in the module holding pc, the FDE that may
+ * cover it, through the module's .eh_frame_hdr. */
 static int find_in_module(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	(void)size;
@@ -169,251 +97,21 @@ static int find_in_module(struct dl_phdr_info *info, size_t size, void *arg)
 	if (!inside)
 		return 0;
 	f->found_module = 1;
-	if (!hdr_ph)
-		return 1;
-	const uint8_t *hdr = (const uint8_t *)(info->dlpi_addr + hdr_ph->p_vaddr);
-	struct cur c = { hdr, hdr + hdr_ph->p_memsz, 0 };
-	uint8_t version = (uint8_t)fixed(&c, 1), ptr_enc = (uint8_t)fixed(&c, 1);
-	uint8_t cnt_enc = (uint8_t)fixed(&c, 1), tab_enc = (uint8_t)fixed(&c, 1);
-	encoded(&c, ptr_enc, (uintptr_t)hdr);
-	uint64_t count = encoded(&c, cnt_enc, (uintptr_t)hdr);
-	if (c.bad || version != 1 || tab_enc != 0x3b || (uint64_t)(c.end - c.p) < count * 8)
-		return 1;
-	/* (initial location, FDE) pairs as int32 offsets from hdr, sorted */
-	const int32_t *tab = (const int32_t *)c.p;
-	uint64_t lo = 0, hi = count;
-	while (lo < hi) {
-		uint64_t mid = (lo + hi) / 2;
-		if ((uint64_t)((intptr_t)hdr + tab[2 * mid]) <= f->pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo)
-		f->fde = hdr + tab[2 * (lo - 1) + 1];
+	if (hdr_ph)
+		f->fde = cfa_hdr_lookup((const uint8_t *)(info->dlpi_addr + hdr_ph->p_vaddr),
+		                        hdr_ph->p_memsz, f->pc);
 	return 1;
-}
-
-/* ---------------------------------------------------------------- CFA programs */
-
-enum { DWREG_RBP = 6, DWREG_RSP = 7, DWREG_RA = 16 };
-enum { RULE_SAME = 0, RULE_OFFSET, RULE_UNDEF, RULE_OTHER };
-
-struct cfa_state {
-	int cfa_reg;
-	int64_t cfa_off;
-	int rbp_rule, ra_rule;
-	int64_t rbp_off, ra_off;
-	int other;  /* something not modelled happened */
-};
-
-struct cie_info {
-	uint64_t code_align;
-	int64_t data_align;
-	unsigned ra_reg;
-	uint8_t fde_enc;
-	int signal_frame;
-	const uint8_t *init, *init_end;
-};
-
-static void set_reg(struct cfa_state *s, uint64_t reg, int rule, int64_t off)
-{
-	if (reg == DWREG_RBP) {
-		s->rbp_rule = rule;
-		s->rbp_off = off;
-	} else if (reg == DWREG_RA) {
-		s->ra_rule = rule;
-		s->ra_off = off;
-	}
-}
-
-/*
- * Run a CFA program from `loc` until the row that covers `target`.
- * Returns 1 when target's row was reached inside this program.
- */
-static int run_cfa(struct cur *c, const struct cie_info *ci, struct cfa_state *s,
-                   const struct cfa_state *initial, uint64_t *loc, uint64_t target)
-{
-	struct cfa_state stack[8];
-	int depth = 0;
-	while (c->p < c->end && !c->bad) {
-		uint8_t op = *c->p++;
-		uint64_t reg, adv = 0;
-		switch (op >> 6) {
-		case 1:
-			adv = (op & 0x3f) * ci->code_align;
-			goto advance;
-		case 2:
-			set_reg(s, op & 0x3f, RULE_OFFSET, (int64_t)uleb(c) * ci->data_align);
-			continue;
-		case 3:
-			reg = op & 0x3f;
-			goto restore;
-		}
-		switch (op) {
-		case 0x00:
-			break;
-		case 0x01:
-			s->other = 1;  /* DW_CFA_set_loc: rare, not modelled */
-			return 0;
-		case 0x02: adv = fixed(c, 1) * ci->code_align; goto advance;
-		case 0x03: adv = fixed(c, 2) * ci->code_align; goto advance;
-		case 0x04: adv = fixed(c, 4) * ci->code_align; goto advance;
-		case 0x05: reg = uleb(c); set_reg(s, reg, RULE_OFFSET, (int64_t)uleb(c) * ci->data_align); break;
-		case 0x06: reg = uleb(c); goto restore;
-		case 0x07: set_reg(s, uleb(c), RULE_UNDEF, 0); break;
-		case 0x08: set_reg(s, uleb(c), RULE_SAME, 0); break;
-		case 0x09: reg = uleb(c); uleb(c); set_reg(s, reg, RULE_OTHER, 0); break;
-		case 0x0a:
-			if (depth < 8)
-				stack[depth++] = *s;
-			else
-				s->other = 1;
-			break;
-		case 0x0b:
-			if (depth > 0)
-				*s = stack[--depth];
-			else
-				s->other = 1;
-			break;
-		case 0x0c: s->cfa_reg = (int)uleb(c); s->cfa_off = (int64_t)uleb(c); break;
-		case 0x0d: s->cfa_reg = (int)uleb(c); break;
-		case 0x0e: s->cfa_off = (int64_t)uleb(c); break;
-		case 0x0f: s->other = 1; c->p += uleb(c); break;  /* CFA expression */
-		case 0x10: reg = uleb(c); c->p += uleb(c); set_reg(s, reg, RULE_OTHER, 0); break;
-		case 0x11: reg = uleb(c); set_reg(s, reg, RULE_OFFSET, sleb(c) * ci->data_align); break;
-		case 0x12: s->cfa_reg = (int)uleb(c); s->cfa_off = sleb(c) * ci->data_align; break;
-		case 0x13: s->cfa_off = sleb(c) * ci->data_align; break;
-		case 0x14: reg = uleb(c); uleb(c); set_reg(s, reg, RULE_OTHER, 0); break;
-		case 0x15: reg = uleb(c); sleb(c); set_reg(s, reg, RULE_OTHER, 0); break;
-		case 0x16: reg = uleb(c); c->p += uleb(c); set_reg(s, reg, RULE_OTHER, 0); break;
-		case 0x2e: uleb(c); break;  /* GNU_args_size */
-		case 0x2f: reg = uleb(c); set_reg(s, reg, RULE_OFFSET, -(int64_t)uleb(c) * ci->data_align); break;
-		default:
-			s->other = 1;
-			return 0;
-		}
-		continue;
-restore:
-		if (!initial) {
-			s->other = 1;  /* DW_CFA_restore inside the CIE */
-			return 0;
-		}
-		if (reg == DWREG_RBP) {
-			s->rbp_rule = initial->rbp_rule;
-			s->rbp_off = initial->rbp_off;
-		} else if (reg == DWREG_RA) {
-			s->ra_rule = initial->ra_rule;
-			s->ra_off = initial->ra_off;
-		}
-		continue;
-advance:
-		if (*loc + adv > target)
-			return 1;
-		*loc += adv;
-	}
-	return 0;
-}
-
-static int parse_cie(const uint8_t *cie, struct cie_info *ci)
-{
-	struct cur c = { cie, cie + 4, 0 };
-	uint64_t len = fixed(&c, 4);
-	if (len == 0 || len == 0xffffffff)
-		return -1;
-	c.end = cie + 4 + len;
-	if (fixed(&c, 4) != 0)
-		return -1;  /* not a CIE */
-	uint8_t version = (uint8_t)fixed(&c, 1);
-	const char *aug = (const char *)c.p;
-	size_t al = strnlen(aug, (size_t)(c.end - c.p));
-	c.p += al + 1;
-	if (strstr(aug, "eh"))
-		return -1;
-	ci->code_align = uleb(&c);
-	ci->data_align = sleb(&c);
-	ci->ra_reg = version == 1 ? (unsigned)fixed(&c, 1) : (unsigned)uleb(&c);
-	ci->fde_enc = 0;
-	ci->signal_frame = 0;
-	if (aug[0] == 'z') {
-		uint64_t alen = uleb(&c);
-		const uint8_t *aend = c.p + alen;
-		for (const char *a = aug + 1; *a && !c.bad; a++) {
-			if (*a == 'R')
-				ci->fde_enc = (uint8_t)fixed(&c, 1);
-			else if (*a == 'P') {
-				uint8_t enc = (uint8_t)fixed(&c, 1);
-				struct cur tmp = c;
-				encoded(&tmp, enc & 0x7f, 0);
-				c.p = tmp.p;
-			} else if (*a == 'L')
-				fixed(&c, 1);
-			else if (*a == 'S')
-				ci->signal_frame = 1;
-			else if (*a != 'B' && *a != 'G')
-				return -1;
-		}
-		c.p = aend;
-	} else if (aug[0]) {
-		return -1;
-	}
-	if (c.bad || c.p > c.end || ci->ra_reg != DWREG_RA)
-		return -1;
-	ci->init = c.p;
-	ci->init_end = c.end;
-	return 0;
 }
 
 /* The unwind rule for return address ra (the call is at ra - 1). */
 static struct rule compute_rule(uint64_t ra)
 {
-	struct rule r = { ra, 0, 0, R_FALLBACK };
+	struct rule r = { ra, { 0, 0, CFA_STOP } };
 	struct fde_find f = { ra - 1, NULL, 0 };
 	dl_iterate_phdr(find_in_module, &f);
-	if (!f.found_module || !f.fde) {
-		r.flags = R_STOP;  /* no unwind information: the stack ends here */
-		return r;
-	}
-	struct cur c = { f.fde, f.fde + 8, 0 };
-	uint64_t len = fixed(&c, 4);
-	if (len == 0 || len == 0xffffffff)
-		return r;
-	c.end = f.fde + 4 + len;
-	const uint8_t *cie_ptr_at = c.p;
-	uint32_t cie_off = (uint32_t)fixed(&c, 4);
-	struct cie_info ci;
-	if (!cie_off || parse_cie(cie_ptr_at - cie_off, &ci) < 0 || ci.signal_frame)
-		return r;
-	uint64_t start = encoded(&c, ci.fde_enc, 0);
-	uint64_t range = encoded(&c, ci.fde_enc & 0x0f, 0);
-	if (c.bad || ra - 1 < start || ra - 1 >= start + range) {
-		r.flags = R_STOP;
-		return r;
-	}
-	c.p += uleb(&c);  /* augmentation data: the LSDA pointer */
-	if (c.bad || c.p > c.end)
-		return r;
-
-	struct cfa_state s = { DWREG_RSP, 8, RULE_SAME, RULE_OFFSET, 0, -8, 0 };
-	uint64_t loc = start;
-	struct cur ic = { ci.init, ci.init_end, 0 };
-	run_cfa(&ic, &ci, &s, NULL, &loc, UINT64_MAX);
-	struct cfa_state initial = s;
-	loc = start;
-	run_cfa(&c, &ci, &s, &initial, &loc, ra - 1);
-	if (s.other || ic.bad || c.bad)
-		return r;
-	if (s.ra_rule == RULE_UNDEF) {
-		r.flags = R_STOP;
-		return r;
-	}
-	if (s.ra_rule != RULE_OFFSET || s.ra_off != -8 || (s.cfa_reg != DWREG_RSP && s.cfa_reg != DWREG_RBP) ||
-	    s.cfa_off < 16 - 8 || s.cfa_off > INT32_MAX || (s.rbp_rule != RULE_SAME && s.rbp_rule != RULE_OFFSET) ||
-	    (s.rbp_rule == RULE_OFFSET && (s.rbp_off < INT16_MIN || s.rbp_off >= 0)))
-		return r;
-	r.flags = (s.cfa_reg == DWREG_RBP ? R_CFA_RBP : 0) | (s.rbp_rule == RULE_OFFSET ? R_RBP_SAVED : 0);
-	r.cfa_off = (int32_t)s.cfa_off;
-	r.rbp_off = (int16_t)s.rbp_off;
+	/* no module, or no unwind information: the stack ends here */
+	if (f.found_module && f.fde)
+		r.c = cfa_rule_at(f.fde, ra - 1);
 	return r;
 }
 
@@ -435,9 +133,7 @@ static void rule_put(struct rule_table *t, const struct rule *r)
 	uint32_t i = ip_hash(r->ip) & t->mask;
 	while (t->slot[i].ip)
 		i = (i + 1) & t->mask;
-	t->slot[i].cfa_off = r->cfa_off;
-	t->slot[i].rbp_off = r->rbp_off;
-	t->slot[i].flags = r->flags;
+	t->slot[i].c = r->c;
 	__atomic_store_n(&t->slot[i].ip, r->ip, __ATOMIC_RELEASE);
 	t->count++;
 }
@@ -642,7 +338,7 @@ static void rule_slow_fn(void *arg)
 
 static struct rule rule_compute(uint64_t ip)
 {
-	struct rule_req q = { ip, { ip, 0, 0, R_STOP } };
+	struct rule_req q = { ip, { ip, { 0, 0, CFA_STOP } } };
 	if (ml_side_run(rule_slow_fn, &q) < 0)
 		return q.r;  /* no side stack: end the stack here */
 	return q.r;
@@ -743,11 +439,11 @@ static int unwind_from(uintptr_t ip, uintptr_t sp, uintptr_t bp, uintptr_t stack
 			r = rule_compute(ip);
 			t = atomic_load_explicit(&rules, memory_order_acquire);
 		}
-		if (r.flags & R_FALLBACK)
+		if (r.c.flags & CFA_FALLBACK)
 			return -1;
-		uintptr_t cfa = ((r.flags & R_CFA_RBP) ? bp : sp) + (intptr_t)r.cfa_off;
-		int stop = (r.flags & R_STOP) || cfa <= sp || cfa > stack_hi || (cfa & 7) ||
-		           ((r.flags & R_RBP_SAVED) && cfa + r.rbp_off < sp);
+		uintptr_t cfa = ((r.c.flags & CFA_FROM_RBP) ? bp : sp) + (intptr_t)r.c.cfa_off;
+		int stop = (r.c.flags & CFA_STOP) || cfa <= sp || cfa > stack_hi || (cfa & 7) ||
+		           ((r.c.flags & CFA_RBP_SAVED) && cfa + r.c.rbp_off < sp);
 		if (keep)
 			ips[n++] = ip;
 		if (ch) {
@@ -759,10 +455,10 @@ static int unwind_from(uintptr_t ip, uintptr_t sp, uintptr_t bp, uintptr_t stack
 			break;
 		/* The tracer's own frames have a fixed size; a program frame
 		 * located from RBP may not. */
-		if ((r.flags & R_CFA_RBP) && keep)
+		if ((r.c.flags & CFA_FROM_RBP) && keep)
 			*pure = 0;
-		if (r.flags & R_RBP_SAVED)
-			bp = *(const uintptr_t *)(cfa + r.rbp_off);
+		if (r.c.flags & CFA_RBP_SAVED)
+			bp = *(const uintptr_t *)(cfa + r.c.rbp_off);
 		ip = *(const uintptr_t *)(cfa - 8);
 		sp = cfa;
 		if (ip < 4096) {
@@ -833,6 +529,8 @@ uint32_t ml_stack_capture_libunwind(uint32_t (*intern)(const uintptr_t *, int, v
  * "pure" records: then equal return addresses at equal slots mean equal
  * frames all the way down. Stacks with an RBP-based frame are not cached.
  */
+_Static_assert(UC_SETS == 8, "uc_set takes the top 3 bits of a 64-bit hash");
+
 static inline unsigned uc_set(uintptr_t ip, uintptr_t sp)
 {
 	return (unsigned)(((ip ^ (sp << 7)) * 0x9e3779b97f4a7c15ull) >> 61);
@@ -863,9 +561,9 @@ uint32_t ml_stack_capture_cached(uint32_t (*intern)(const uintptr_t *, int, void
 	unsigned set = uc_set(ip, sp);
 	for (int w = 0; w < 2; w++) {
 		struct uc_entry *c = &u->e[set][w];
-		if (c->ip0 == ip && c->sp0 == sp && c->n && c->top <= hi && uc_valid(c) &&
-		    ml_stack_still_emitted(c->stack)) {
+		if (c->ip0 == ip && c->sp0 == sp && c->n && c->top <= hi && uc_valid(c)) {
 			u->next[set] = (uint8_t)!w;
+			ml_stack_ensure_written(c->stack);
 			return c->stack_id;
 		}
 	}

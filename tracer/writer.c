@@ -43,8 +43,16 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "tracer/arena.h"
+#include "tracer/channel.h"
+#include "tracer/clock.h"
 #include "tracer/control.h"
-#include "tracer/tracer.h"
+#include "tracer/lock.h"
+#include "tracer/real.h"
+#include "tracer/snapshot.h"
+#include "tracer/state.h"
+#include "tracer/threads.h"
+#include "tracer/writer.h"
 
 #define OUT_CAP (256u * 1024)
 
@@ -664,7 +672,7 @@ static void writer_serve(int ticket, int final)
 static void *writer_main(void *arg)
 {
 	(void)arg;
-	ml_tls.guard = 1;     /* this thread never records */
+	ml_guard_enter();     /* this thread never records */
 	ml_tls.internal = 1;  /* and what it allocates is the tracer's */
 	sigset_t all;
 	sigfillset(&all);
@@ -749,13 +757,13 @@ int ml_writer_start(void)
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
-	ml_tls.guard++;
+	ml_guard_enter();
 	atomic_store(&writer_stop, 0);
 	atomic_store(&writer_setup, 0);
 	atomic_store(&writer_running, 1);
 	int rc;
 	ML_INTERNAL(rc = ml_real_pthread_create(&writer_th, &attr, writer_main, NULL));
-	ml_tls.guard--;
+	ml_guard_leave();
 	pthread_attr_destroy(&attr);
 	if (rc != 0) {
 		atomic_store(&writer_running, 0);

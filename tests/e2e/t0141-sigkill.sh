@@ -25,8 +25,20 @@ EOF2
 cc -O1 -fno-builtin -o "$WORK/spin" "$WORK/spin.c" || fail "cannot build the test program"
 "$ML" run -o "$WORK/k.mlt" -- "$WORK/spin" >"$WORK/k.out" 2>"$WORK/k.err" &
 runner=$!
-for i in $(seq 100); do grep -q ready "$WORK/k.out" 2>/dev/null && break; sleep 0.05; done
-sleep 0.2  # let a sampling round flush the first records
+# Kill only once the trace on disk holds the 1000 blocks: the writer
+# flushes on its own schedule, so wait for that, not for a guessed time.
+# The probe is a load of the growing trace, which is itself a trace cut
+# short.
+flushed=0
+for i in $(seq 400); do
+	if grep -q ready "$WORK/k.out" 2>/dev/null; then
+		rm -f "$WORK/probe.db"
+		"$ML" ingest -q -o "$WORK/probe.db" "$WORK/k.mlt" >/dev/null 2>&1 &&
+			[ "$(q "$WORK/probe.db" "SELECT count(*) FROM allocations")" -ge 1000 ] && flushed=1 && break
+	fi
+	sleep 0.05
+done
+[ $flushed -eq 1 ] || fail "the trace never held the first 1000 allocations while the program ran"
 pkill -KILL -f "$WORK/spin" || fail "could not find the program to kill"
 wait $runner
 rc=$?

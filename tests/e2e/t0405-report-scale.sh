@@ -1,25 +1,19 @@
 #!/bin/sh
 # The report of a huge trace's database (tests/fixtures/scale_fixture.sql:
 # 100,000 sites and stacks, 200,000 samples, no allocations table at all)
-# takes under 1.5 s and stays a few MB. Timed with the optimised build.
+# has every section and stays a few MB, its charts thinned. How long it
+# takes (budget 1.5 s) is measured by `make bench` (bench/run.py,
+# "Report at scale"): a wall-clock limit here would fail on a busy machine.
 . "$(dirname "$0")/lib/report.sh"
 
 FAST=${MEMLEDGER_FAST:-build/memledger}
 [ -x "$FAST" ] || fail "$FAST is not built"
 make_fixture_db "$WORK/big.db" tests/fixtures/scale_fixture.sql
 
-# best of three, to keep a busy machine from failing the test
-best=
-for i in 1 2 3; do
-	start=$(date +%s%N)
-	"$FAST" report -o "$WORK/big.html" "$WORK/big.db" >/dev/null 2>"$WORK/err" ||
-		fail "report exited $?: $(head -1 "$WORK/err")"
-	ms=$(( ($(date +%s%N) - start) / 1000000 ))
-	[ -z "$best" ] || [ "$ms" -lt "$best" ] && best=$ms
-done
+"$FAST" report -o "$WORK/big.html" "$WORK/big.db" >/dev/null 2>"$WORK/err" ||
+	fail "report exited $?: $(head -1 "$WORK/err")"
 size=$(wc -c <"$WORK/big.html")
-echo "scale fixture: report in $best ms, $size bytes"
-[ "$best" -lt 1500 ] || fail "report took $best ms, budget 1500 ms"
+echo "scale fixture: report of $size bytes"
 [ "$size" -lt 5000000 ] || fail "report is $size bytes, budget 5 MB"
 for id in $SECTIONS; do
 	grep -q "id=\"$id\"" "$WORK/big.html" || fail "section $id missing"

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "format/decode.h"
-#include "ingest/model.h"
+#include "ingest/tracemeta.h"
 #include "tests/unit/check.h"
 
 /* ---------------------------------------------------------------- building */

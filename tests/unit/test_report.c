@@ -6,9 +6,9 @@
  * Run from the source tree's root (it reads tests/fixtures/).
  */
 #include "ingest/verdicts.h"
+#include "common/units.h"
 #include "report/data.h"
 #include "report/report.h"
-#include "report/units.h"
 #include "tests/unit/check.h"
 
 #include <math.h>

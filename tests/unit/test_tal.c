@@ -318,6 +318,29 @@ static void test_errors(void)
 	ERROR("<p t:content=\"string:${name\"/>", m, "unclosed");
 	ERROR("<p>unclosed", m, "t.xhtml:");
 	ERROR("<p>&nbsp;</p>", m, "nbsp");
+	/* Macros that each use the one before twice: 2^30 copies, stopped
+	 * (found while writing the template fuzz target, tests/fuzz/fuzz_tal.c;
+	 * libFuzzer had not reached it in 5 minutes) */
+	{
+		char bomb[4096];
+		size_t n = (size_t)snprintf(bomb, sizeof bomb, "<div t:macro=\"m0\"><b>x</b></div>");
+		for (int i = 1; i <= 30; i++)
+			n += (size_t)snprintf(bomb + n, sizeof bomb - n,
+			                      "<div t:macro=\"m%d\"><i t:use=\"m%d\"/><i t:use=\"m%d\"/></div>",
+			                      i, i - 1, i - 1);
+		snprintf(bomb + n, sizeof bomb - n, "<p t:use=\"m30\"/>");
+		ERROR(bomb, m, "macros expand to more than 1000000 nodes");
+		/* ten levels (a thousand copies) are still fine */
+		n = (size_t)snprintf(bomb, sizeof bomb, "<div t:macro=\"m0\"><b>x</b></div>");
+		for (int i = 1; i <= 10; i++)
+			n += (size_t)snprintf(bomb + n, sizeof bomb - n,
+			                      "<div t:macro=\"m%d\"><i t:use=\"m%d\"/><i t:use=\"m%d\"/></div>",
+			                      i, i - 1, i - 1);
+		snprintf(bomb + n, sizeof bomb - n, "<p t:use=\"m10\"/>");
+		char *page = render(bomb, m);
+		CHECK(page != NULL);
+		free(page);
+	}
 	tal_free(m);
 	/* the model's root must be a dictionary */
 	m = tal_list();

@@ -1,21 +1,18 @@
 /*
- * model.h - what ingest learns about one trace before it reads the
- * allocation events: the process, modules, stacks, snapshots, threads,
- * descriptors, scans. Pass 1 (meta.c) fills it from the META frames;
+ * tracemeta.h - the trace-meta model: what ingest learns about one
+ * trace before it reads the allocation events: the process, modules,
+ * stacks, snapshots, threads, descriptors, scans. Pass 1 (meta.c) fills it from the META frames;
  * pass 2 (events.c) and the derived tables (derive.c, checklist.c) read it.
  */
-#ifndef MEMLEDGER_INGEST_MODEL_H
-#define MEMLEDGER_INGEST_MODEL_H
+#ifndef MEMLEDGER_INGEST_TRACEMETA_H
+#define MEMLEDGER_INGEST_TRACEMETA_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/u64map.h"
+#include "common/vec.h"
 #include "format/trace.h"
-#include "ingest/u64map.h"
-
-/** Grow *v (n elements of elem bytes, cap) by one; the new slot, zeroed, or NULL. */
-void *vec_push(void *vp, size_t *n, size_t *cap, size_t elem);
-#define VEC_PUSH(v, n, cap) ((__typeof__(v))vec_push(&(v), &(n), &(cap), sizeof *(v)))
 
 struct tm_snapshot {
 	uint64_t seq;

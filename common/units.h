@@ -1,5 +1,6 @@
 /*
- * units.h - numbers in human units for the report.
+ * units.h - numbers in human units, as the report, the verdicts ingest
+ * stores and the CLI's text all print them.
  *
  * Every function writes a NUL-terminated string into (dst, cap) and
  * returns dst, so calls nest inside printf-style argument lists. Output is
@@ -8,8 +9,8 @@
  * thousands separators unless "short" is asked for. NaN means "no value"
  * and prints as an en dash.
  */
-#ifndef MEMLEDGER_REPORT_UNITS_H
-#define MEMLEDGER_REPORT_UNITS_H
+#ifndef MEMLEDGER_COMMON_UNITS_H
+#define MEMLEDGER_COMMON_UNITS_H
 
 #include <stddef.h>
 

@@ -2,9 +2,13 @@
  * u64map.h - an open-addressing hash map from nonzero 64-bit keys to
  * 64-bit values. Linear probing with backward-shift deletion; grows at
  * 1/2 load. Zero state (U64MAP_INIT) is an empty map.
+ *
+ * For the tool (ingest, report, export, compare) only: it allocates with
+ * malloc. The tracer keeps its own tables (tracer/), mmap-backed and safe
+ * inside a signal handler.
  */
-#ifndef MEMLEDGER_INGEST_U64MAP_H
-#define MEMLEDGER_INGEST_U64MAP_H
+#ifndef MEMLEDGER_COMMON_U64MAP_H
+#define MEMLEDGER_COMMON_U64MAP_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /*
  * units.c - numbers in human units. See units.h.
  */
-#include "report/units.h"
+#include "common/units.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -46,9 +46,9 @@ char *units_bytes(char *dst, size_t cap, double bytes)
 	return dst;
 }
 
-/* "+v", U+2212 and v, or "±0" and zero (" B" for bytes), formatted by fmt. */
-static char *delta(char *dst, size_t cap, double v, const char *zero,
-		   char *(*fmt)(char *, size_t, double))
+/* A change: a dash for none, "±0..." for zero, else signed through fmt. */
+static char *units_delta(char *dst, size_t cap, double v, const char *zero,
+			 char *(*fmt)(char *, size_t, double))
 {
 	char b[UNITS_BUF];
 
@@ -63,7 +63,7 @@ static char *delta(char *dst, size_t cap, double v, const char *zero,
 
 char *units_bytes_delta(char *dst, size_t cap, double bytes)
 {
-	return delta(dst, cap, bytes, PLUSMINUS "0 B", units_bytes);
+	return units_delta(dst, cap, bytes, PLUSMINUS "0 B", units_bytes);
 }
 
 char *units_count(char *dst, size_t cap, double n)
@@ -94,7 +94,7 @@ char *units_count(char *dst, size_t cap, double n)
 
 char *units_count_delta(char *dst, size_t cap, double n)
 {
-	return delta(dst, cap, n, PLUSMINUS "0", units_count);
+	return units_delta(dst, cap, n, PLUSMINUS "0", units_count);
 }
 
 char *units_count_short(char *dst, size_t cap, double n)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ingest/u64map.h"
+#include "common/u64map.h"
 
 static inline size_t slot_of(uint64_t k, size_t mask)
 {

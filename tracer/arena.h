@@ -1,0 +1,24 @@
+/*
+ * arena.h - the tracer's own memory (arena.c): mmap through raw system
+ * calls, never the allocator being traced, so the tracer's bookkeeping
+ * neither shows in the program's counts nor disturbs its heap, and may be
+ * used where malloc may not (inside a hook, in a signal handler).
+ */
+#ifndef MEMLEDGER_TRACER_ARENA_H
+#define MEMLEDGER_TRACER_ARENA_H
+
+#include <stddef.h>
+
+#include "tracer/tracer.h"
+
+/** Zeroed memory from mmap, rounded up to pages; NULL on failure. errno
+ * is left as it was. Async-signal-safe. */
+ML_HIDDEN void *ml_map(size_t size);
+ML_HIDDEN void ml_unmap(void *p, size_t size);
+/** Small permanent allocations (never freed), 16-byte aligned. */
+ML_HIDDEN void *ml_arena_alloc(size_t size);
+/** fork: the arena lock is the last in the lock order but one (lock.h). */
+ML_HIDDEN void ml_arena_lock(void);
+ML_HIDDEN void ml_arena_unlock(void);
+
+#endif

@@ -1,0 +1,192 @@
+/*
+ * exec.c - the exec family hooks.
+ *
+ * Before exec the trace gets an ML_META_EXEC record, a sample, and
+ * everything recorded so far is written; if exec fails, tracing simply
+ * goes on. Under --no-follow the exec'd program gets an environment
+ * without the tracer in LD_PRELOAD. glibc's SIGSETXID is put back as the
+ * program had it for the exec (signals.c).
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tracer/channel.h"
+#include "tracer/clock.h"
+#include "tracer/real.h"
+#include "tracer/signals.h"
+#include "tracer/snapshot.h"
+#include "tracer/state.h"
+#include "tracer/tracer.h"
+#include "tracer/writer.h"
+
+extern char **environ;
+
+/* With --no-follow, the exec'd program must not load the tracer: copy the
+ * environment without this library in LD_PRELOAD. Stack memory only. */
+#define ENV_MAX 4096
+struct env_copy {
+	char *vec[ENV_MAX + 1];
+	char preload[8192];
+};
+
+static char *const *env_without_tracer(char *const *envp, struct env_copy *c)
+{
+	if (ml.follow_exec || !envp)
+		return envp;
+	size_t n = 0, out = 0;
+	for (; envp[n]; n++)
+		if (n >= ENV_MAX)
+			return envp;
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(envp[i], "LD_PRELOAD=", 11) != 0) {
+			c->vec[out++] = envp[i];
+			continue;
+		}
+		/* keep every other preloaded library */
+		char *w = c->preload;
+		size_t room = sizeof c->preload - 1;
+		w += snprintf(w, room, "LD_PRELOAD=");
+		const char *s = envp[i] + 11;
+		while (*s) {
+			size_t len = strcspn(s, ": ");
+			if (len && !memmem(s, len, "libmemledger", 12) &&
+			    (size_t)(w - c->preload) + len + 2 < room) {
+				if (w[-1] != '=')
+					*w++ = ':';
+				memcpy(w, s, len);
+				w += len;
+			}
+			s += len;
+			while (*s == ':' || *s == ' ')
+				s++;
+		}
+		*w = 0;
+		c->vec[out++] = c->preload;
+	}
+	c->vec[out] = NULL;
+	return c->vec;
+}
+
+/* Before exec: write an exec record and everything recorded so far. If
+ * exec fails, tracing simply goes on. */
+static void before_exec(const char *path)
+{
+	if (!ml_active() || ml_guarded() || getpid() != ml.pid)
+		return;
+	ml_guard_enter();
+	struct ml_meta m;
+	ml_meta_begin(&m, ML_META_EXEC, 40 + PATH_MAX);
+	m.p = ml_put_varint(m.p, ml_rdtsc());
+	m.p = ml_put_str(m.p, path, PATH_MAX);
+	ml_meta_end(&m);
+	/* A sample, not an exit: if exec fails the process goes on. */
+	ml_snapshot(ML_SNAP_SAMPLE, "sample", 0, NULL);
+	if (ml_tls.t)
+		ml_thread_refill(ml_tls.t);
+	ml_meta_flush();
+	ml_flush_all(0);
+	ml_guard_leave();
+}
+
+EXPORT
+int execve(const char *path, char *const argv[], char *const envp[])
+{
+	ML_REAL(execve);
+	struct env_copy c;
+	struct ml_k_sigaction setxid;
+	before_exec(path);
+	int changed = ml_setxid_for_exec(&setxid);
+	int rc = real_execve(path, argv, env_without_tracer(envp, &c));
+	ml_setxid_after_failed_exec(changed, &setxid);
+	return rc;
+}
+
+EXPORT
+int execv(const char *path, char *const argv[])
+{
+	return execve(path, argv, environ);
+}
+
+EXPORT
+int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	ML_REAL(execvpe);
+	struct env_copy c;
+	struct ml_k_sigaction setxid;
+	before_exec(file);
+	int changed = ml_setxid_for_exec(&setxid);
+	int rc = real_execvpe(file, argv, env_without_tracer(envp, &c));
+	ml_setxid_after_failed_exec(changed, &setxid);
+	return rc;
+}
+
+EXPORT
+int execvp(const char *file, char *const argv[])
+{
+	return execvpe(file, argv, environ);
+}
+
+EXPORT
+int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	ML_REAL(fexecve);
+	struct env_copy c;
+	struct ml_k_sigaction setxid;
+	before_exec("(fexecve)");
+	int changed = ml_setxid_for_exec(&setxid);
+	int rc = real_fexecve(fd, argv, env_without_tracer(envp, &c));
+	ml_setxid_after_failed_exec(changed, &setxid);
+	return rc;
+}
+
+/* The execl family: gather the arguments on the stack, then exec. */
+#define ARGS_MAX 4096
+#define COLLECT_ARGS(first, ap, vec, n, extra)                      \
+	do {                                                        \
+		vec[0] = (char *)(first);                           \
+		n = 1;                                              \
+		while (vec[n - 1] && n < ARGS_MAX)                  \
+			vec[n++] = va_arg(ap, char *);              \
+		vec[n] = NULL;                                      \
+		extra;                                              \
+	} while (0)
+
+EXPORT
+int execl(const char *path, const char *arg, ...)
+{
+	char *vec[ARGS_MAX + 1];
+	size_t n;
+	va_list ap;
+	va_start(ap, arg);
+	COLLECT_ARGS(arg, ap, vec, n, (void)0);
+	va_end(ap);
+	return execve(path, vec, environ);
+}
+
+EXPORT
+int execlp(const char *file, const char *arg, ...)
+{
+	char *vec[ARGS_MAX + 1];
+	size_t n;
+	va_list ap;
+	va_start(ap, arg);
+	COLLECT_ARGS(arg, ap, vec, n, (void)0);
+	va_end(ap);
+	return execvpe(file, vec, environ);
+}
+
+EXPORT
+int execle(const char *path, const char *arg, ...)
+{
+	char *vec[ARGS_MAX + 1];
+	char *const *envp;
+	size_t n;
+	va_list ap;
+	va_start(ap, arg);
+	COLLECT_ARGS(arg, ap, vec, n, envp = va_arg(ap, char *const *));
+	va_end(ap);
+	return execve(path, vec, envp);
+}
