@@ -14,18 +14,12 @@
 
 const char *cmp_change_name(enum cmp_change c)
 {
-	switch (c) {
-	case CMP_NEW:
-		return "new";
-	case CMP_GONE:
-		return "gone";
-	case CMP_GROWN:
-		return "grown";
-	case CMP_SHRUNK:
-		return "shrunk";
-	default:
-		return "same";
-	}
+	static const char *const names[] = {
+		[CMP_SAME] = "same", [CMP_NEW] = "new", [CMP_GONE] = "gone",
+		[CMP_GROWN] = "grown", [CMP_SHRUNK] = "shrunk",
+	};
+
+	return (size_t)c < sizeof names / sizeof *names ? names[c] : "same";
 }
 
 /* ---------------------------------------------------------------- matching */
@@ -160,23 +154,12 @@ static int diff_sites(struct cmp_pair *p, double tol)
 	p->nsites = n;
 	for (i = 0; i < n; i++)
 		p->sites_counted += (size_t)p->sites[i].counts;
+	size_t *const tally[] = {
+		[CMP_SAME] = &p->nsame, [CMP_NEW] = &p->nnew, [CMP_GONE] = &p->ngone,
+		[CMP_GROWN] = &p->ngrown, [CMP_SHRUNK] = &p->nshrunk,
+	};
 	for (i = 0; i < n; i++)
-		switch (p->sites[i].change) {
-		case CMP_NEW:
-			p->nnew++;
-			break;
-		case CMP_GONE:
-			p->ngone++;
-			break;
-		case CMP_GROWN:
-			p->ngrown++;
-			break;
-		case CMP_SHRUNK:
-			p->nshrunk++;
-			break;
-		default:
-			p->nsame++;
-		}
+		(*tally[p->sites[i].change])++;
 	ret = 0;
 out:
 	free(ma);

@@ -85,12 +85,7 @@ static xmlNodePtr chart(const struct cycle *c, size_t n)
 	/* axes and labels */
 	for (int k = 0; k <= 4; k++) {
 		double v = ymax * k / 4, y = top + H1 - H1 * k / 4;
-		xmlNodePtr l = svg_el(g, "line");
-		svg_attr(l, "x1", "%.1f", left);
-		svg_attr(l, "x2", "%.1f", W - right);
-		svg_attr(l, "y1", "%.1f", y);
-		svg_attr(l, "y2", "%.1f", y);
-		svg_attr(l, "class", "grid");
+		svg_line(g, left, y, W - right, y, "grid");
 		xmlNodePtr tx = svg_el(g, "text");
 		svg_attr(tx, "x", "%.1f", left - 6);
 		svg_attr(tx, "y", "%.1f", y + 4);
@@ -119,12 +114,8 @@ static xmlNodePtr chart(const struct cycle *c, size_t n)
 		rect(g, x, base - H1 * c[i].before / ymax, bw, H1 * c[i].before / ymax, "gc-before", t);
 		rect(g, x + bw * 0.2, base - H1 * c[i].after / ymax, bw * 0.6, H1 * c[i].after / ymax, "gc-after", t);
 		rect(g, x + bw * 0.35, base - H1 * c[i].live / ymax, bw * 0.3, H1 * c[i].live / ymax, "gc-live", t);
-		xmlNodePtr goal = svg_el(g, "line");
-		svg_attr(goal, "x1", "%.1f", x - (cw - bw) / 2);
-		svg_attr(goal, "x2", "%.1f", x + bw + (cw - bw) / 2);
-		svg_attr(goal, "y1", "%.1f", base - H1 * c[i].goal / ymax);
-		svg_attr(goal, "y2", "%.1f", base - H1 * c[i].goal / ymax);
-		svg_attr(goal, "class", "gc-goal");
+		svg_line(g, x - (cw - bw) / 2, base - H1 * c[i].goal / ymax, x + bw + (cw - bw) / 2,
+		         base - H1 * c[i].goal / ymax, "gc-goal");
 		if (c[i].forced) {
 			xmlNodePtr f = svg_el(g, "text");
 			svg_attr(f, "x", "%.1f", x + bw / 2);
@@ -146,12 +137,7 @@ static xmlNodePtr chart(const struct cycle *c, size_t n)
 	for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
 		double y = top + H1 + gap + H2 + 20;
 		if (k == 3) {
-			xmlNodePtr l = svg_el(g, "line");
-			svg_attr(l, "x1", "%.1f", lx);
-			svg_attr(l, "x2", "%.1f", lx + 12);
-			svg_attr(l, "y1", "%.1f", y - 4);
-			svg_attr(l, "y2", "%.1f", y - 4);
-			svg_attr(l, "class", "gc-goal");
+			svg_line(g, lx, y - 4, lx + 12, y - 4, "gc-goal");
 		} else if (k < 3) {
 			rect(g, lx, y - 10, 12, 10, names[k][0], NULL);
 		}

@@ -158,13 +158,8 @@ static void place_labels(const double *mx, const char *const *labels, size_t n, 
 static void draw_mark(xmlNodePtr svg, double x, double y0, double y1, double label_y, const char *label,
 		      const struct label_slot *slot)
 {
-	xmlNodePtr el = svg_el(svg, "line");
+	xmlNodePtr el = svg_line(svg, x, y0, x, y1, "mark");
 
-	svg_attr(el, "x1", "%.1f", x);
-	svg_attr(el, "x2", "%.1f", x);
-	svg_attr(el, "y1", "%.1f", y0);
-	svg_attr(el, "y2", "%.1f", y1);
-	svg_attr(el, "class", "mark");
 	svg_attr(el, "stroke", "#999");
 	svg_attr(el, "stroke-dasharray", "3 3");
 	svg_text(svg_el(el, "title"), label);
@@ -222,6 +217,18 @@ xmlNodePtr svg_el(xmlNodePtr parent, const char *name)
 	return n;
 }
 
+xmlNodePtr svg_line(xmlNodePtr parent, double x1, double y1, double x2, double y2, const char *cls)
+{
+	xmlNodePtr l = svg_el(parent, "line");
+
+	svg_attr(l, "x1", "%.1f", x1);
+	svg_attr(l, "x2", "%.1f", x2);
+	svg_attr(l, "y1", "%.1f", y1);
+	svg_attr(l, "y2", "%.1f", y2);
+	svg_attr(l, "class", "%s", cls);
+	return l;
+}
+
 void svg_attr(xmlNodePtr node, const char *name, const char *fmt, ...)
 {
 	char buf[4096];
@@ -270,20 +277,14 @@ xmlNodePtr svg_root(double w, double h, const char *cls, const char *title)
 
 char *svg_format(char *dst, size_t cap, double v, enum svg_unit unit)
 {
-	switch (unit) {
-	case SVG_BYTES:
-		return units_bytes(dst, cap, v);
-	case SVG_COUNT:
-		return units_count_short(dst, cap, v);
-	case SVG_BYTE_RATE:
-		return units_byte_rate(dst, cap, v);
-	case SVG_COUNT_RATE:
-		return units_count_rate(dst, cap, v);
-	case SVG_FRACTION:
-		return units_percent(dst, cap, v);
-	case SVG_TIME:
-		return units_duration(dst, cap, v);
-	}
+	static char *(*const fmt[])(char *, size_t, double) = {
+		[SVG_BYTES] = units_bytes,	     [SVG_COUNT] = units_count_short,
+		[SVG_BYTE_RATE] = units_byte_rate,   [SVG_COUNT_RATE] = units_count_rate,
+		[SVG_FRACTION] = units_percent,	     [SVG_TIME] = units_duration,
+	};
+
+	if ((size_t)unit < sizeof fmt / sizeof *fmt)
+		return fmt[unit](dst, cap, v);
 	dst[0] = '\0';
 	return dst;
 }
@@ -319,13 +320,8 @@ static void grid_y(xmlNodePtr g, double top, double step, enum svg_unit unit, do
 
 	for (v = 0; v <= top + step * 1e-6; v += step) {
 		double y = y0 - (y0 - y1) * v / top;
-		xmlNodePtr l = svg_el(g, "line"), t;
+		xmlNodePtr l = svg_line(g, x0, y, x1, y, "grid"), t;
 
-		svg_attr(l, "x1", "%.1f", x0);
-		svg_attr(l, "x2", "%.1f", x1);
-		svg_attr(l, "y1", "%.1f", y);
-		svg_attr(l, "y2", "%.1f", y);
-		svg_attr(l, "class", "grid");
 		svg_attr(l, "stroke", "#ddd");
 		t = svg_el(g, "text");
 		svg_attr(t, "x", "%.1f", x0 - 4);

@@ -115,6 +115,8 @@ char *svg_format(char *dst, size_t cap, double v, enum svg_unit unit);
 xmlNodePtr svg_el(xmlNodePtr parent, const char *name);
 void svg_attr(xmlNodePtr node, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/** A <line> from (x1, y1) to (x2, y2) of class cls, appended to parent. */
+xmlNodePtr svg_line(xmlNodePtr parent, double x1, double y1, double x2, double y2, const char *cls);
 /** Append cleaned text (n bytes of s) to node. */
 void svg_text(xmlNodePtr node, const char *s);
 /** A fresh <svg> root with viewBox 0 0 w h, class and accessible title. */

@@ -140,39 +140,19 @@ static int has(const char *page, const char *s)
 	return page && strstr(page, s);
 }
 
-#define HAS(page, s) do { \
-	check_count++; \
-	if (!has((page), (s))) { \
-		check_failed++; \
-		fprintf(stderr, "%s:%d: page lacks: %s\n", __FILE__, __LINE__, (s)); \
-	} \
-} while (0)
+/* One check: page holds s (want 1), or does not (want 0); line is the caller's. */
+static void check_has(const char *page, const char *s, int want, int line)
+{
+	check_count++;
+	if (!has(page, s) != !want) {
+		check_failed++;
+		fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, line,
+			want ? "page lacks" : "page should not contain", s);
+	}
+}
 
-/* The section id of page holds every one of the strings. */
-#define SECTION_HAS(page, id, ...) do { \
-	char *sec_ = section((page), (id)); \
-	const char *const want_[] = { __VA_ARGS__ }; \
-	for (size_t k_ = 0; k_ < sizeof want_ / sizeof *want_; k_++) \
-		HAS(sec_, want_[k_]); \
-	free(sec_); \
-} while (0)
-
-#define LACKS(page, s) do { \
-	check_count++; \
-	if (has((page), (s))) { \
-		check_failed++; \
-		fprintf(stderr, "%s:%d: page should not contain: %s\n", __FILE__, __LINE__, (s)); \
-	} \
-} while (0)
-
-/* The section id of page holds none of the strings. */
-#define SECTION_LACKS(page, id, ...) do { \
-	char *sec_ = section((page), (id)); \
-	const char *const want_[] = { __VA_ARGS__ }; \
-	for (size_t k_ = 0; k_ < sizeof want_ / sizeof *want_; k_++) \
-		LACKS(sec_, want_[k_]); \
-	free(sec_); \
-} while (0)
+#define HAS(page, s) check_has((page), (s), 1, __LINE__)
+#define LACKS(page, s) check_has((page), (s), 0, __LINE__)
 
 static size_t count(const char *page, const char *s)
 {
@@ -209,6 +189,25 @@ static char *section(const char *page, const char *id)
 	s[b - a] = '\0';
 	return s;
 }
+
+/* The section id of page holds (want 1), or lacks (want 0), each of the n strings. */
+static void check_section(const char *page, const char *id, int want, const char *const *strs, size_t n,
+			  int line)
+{
+	char *sec = section(page, id);
+
+	for (size_t k = 0; k < n; k++)
+		check_has(sec, strs[k], want, line);
+	free(sec);
+}
+
+#define SECTION_CHECK(page, id, want, ...) \
+	check_section((page), (id), (want), (const char *const[]){ __VA_ARGS__ }, \
+		      sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *), __LINE__)
+/* The section id of page holds every one of the strings. */
+#define SECTION_HAS(page, id, ...) SECTION_CHECK(page, id, 1, __VA_ARGS__)
+/* The section id of page holds none of the strings. */
+#define SECTION_LACKS(page, id, ...) SECTION_CHECK(page, id, 0, __VA_ARGS__)
 
 static void test_sections(const char *page)
 {
