@@ -21,13 +21,13 @@ check() {  # NAME WANT_RC ERROR_TEXT: the run's status, stdout and message
 # ENOSPC
 mkdir "$WORK/small"
 if unshare -m sh -c 'mount -t tmpfs -o size=64k tmpfs "$1"' sh "$WORK/small" 2>/dev/null; then
-	unshare -m sh -c 'mount -t tmpfs -o size=64k tmpfs "$1" && exec "$2" run -o "$1/t.mlt" -- "$3" 200000' \
+	unshare -m sh -c 'mount -t tmpfs -o size=64k tmpfs "$1" && exec "$2" run -o "$1/t.mlt" -- "$3" 2000000' \
 		sh "$WORK/small" "$ML" "$P" >"$WORK/nospc.out" 2>"$WORK/nospc.err"
 	RC=$?
 	check nospc 125 "^memledger: $WORK/small/t.mlt: the trace is incomplete: No space left on device (pid [0-9]*)$"
 else
 	echo "no tmpfs mount allowed: RLIMIT_FSIZE instead (EFBIG)"
-	sh -c 'ulimit -f 128 && trap "" XFSZ && exec "$1" run -o "$2" -- "$3" 200000' \
+	sh -c 'ulimit -f 128 && trap "" XFSZ && exec "$1" run -o "$2" -- "$3" 2000000' \
 		sh "$ML" "$WORK/small/t.mlt" "$P" >"$WORK/nospc.out" 2>"$WORK/nospc.err"
 	RC=$?
 	check nospc 125 "^memledger: $WORK/small/t.mlt: the trace is incomplete: File too large (pid [0-9]*)$"
