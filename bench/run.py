@@ -56,13 +56,19 @@ def load():
     return os.getloadavg()[0]
 
 
+LAST_CPU = [0.0]
+
+
 def run(cmd, stdin=None, ok=(0,)):
     """Run cmd; return (wall seconds, peak RSS in KiB of it or its largest
-    waited-for descendant)."""
+    waited-for descendant). LAST_CPU[0] is then its CPU time (user + sys,
+    with every thread and waited-for descendant: the tracer's writer,
+    heaptrack's interpreter and compressor)."""
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, stdin=stdin, stdout=DEVNULL, stderr=DEVNULL)
     _, status, ru = os.wait4(p.pid, 0)
     dt = time.monotonic() - t0
+    LAST_CPU[0] = ru.ru_utime + ru.ru_stime
     rc = os.waitstatus_to_exitcode(status)
     if rc not in ok:
         raise SystemExit("bench: %s exited %d" % (" ".join(cmd), rc))
@@ -138,29 +144,37 @@ def ingest(d, db, extra=()):
 def capture(progs):
     print("\n### 1. Capture: wall time against the plain run\n")
     print("Median of %d alternating runs; bytes per event are the trace file's size over the events "
-          "the workload makes (2 per pair). Load is the 1-minute load average during the runs." % RUNS)
+          "the workload makes (2 per pair). Load is the 1-minute load average during the runs. "
+          "CPU is user + sys of every thread and process involved (for heaptrack: its interpreter and "
+          "zstd); on a loaded machine it is the steadier figure." % RUNS)
     print()
-    print("| workload | threads | plain | memledger | slowdown | heaptrack | slowdown | bytes/event memledger | "
-          "bytes/event heaptrack | load |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| workload | threads | plain | memledger | slowdown | heaptrack | slowdown | CPU plain | "
+          "CPU memledger | CPU heaptrack | bytes/event memledger | bytes/event heaptrack | load |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     out = {}
     for p in progs:
-        plain, ml, ht, mlb, htb, ld = [], [], [], [], [], []
+        plain, ml, ht, mlb, htb, ld, cp, cm, ch = [], [], [], [], [], [], [], [], []
         for i in range(RUNS):
             ld.append(load())
             plain.append(run(p.argv)[0])
+            cp.append(LAST_CPU[0])
             t, _, size, _ = ml_run(p, "cap")
+            cm.append(LAST_CPU[0])
             ml.append(t)
             mlb.append(size)
             if HEAPTRACK:
                 t, size, _ = ht_run(p, "cap")
+                ch.append(LAST_CPU[0])
                 ht.append(t)
                 htb.append(size)
         pm, mm = median(plain), median(ml)
         hm = median(ht) if ht else float("nan")
-        print("| %s | %s | %.3f s | %.3f s | %s | %s | %s | %.2f | %s | %.1f |"
+        c0 = median(cp)
+        print("| %s | %s | %.3f s | %.3f s | %s | %s | %s | %.2f s | %.2f s (%s) | %s | %.2f | %s | %.1f |"
               % (p.name.split(",")[0], p.name.split(",")[1].strip(), pm, mm, ratio(mm, pm),
                  "%.3f s" % hm if ht else "-", ratio(hm, pm) if ht else "-",
+                 c0, median(cm), ratio(median(cm), c0),
+                 "%.2f s (%s)" % (median(ch), ratio(median(ch), c0)) if ch else "-",
                  median(mlb) / p.events, "%.2f" % (median(htb) / p.events) if htb else "-", median(ld)))
         out[p.name] = (pm, mm, hm)
     return out
