@@ -406,11 +406,14 @@ static void sink_pick_params(void)
 	sink_set_params(q >= LZ_QUEUE_FAST ? 1 : LZ_LEVEL, Z_DEFAULT_STRATEGY);
 }
 
-/* The order-0 entropy of n bytes, in bytes. */
+/* The order-0 entropy of n bytes, in bytes. Sink lock held: the counts
+ * are static so that a program thread writing from a signal handler on a
+ * small alternate stack needs no more stack than before. */
 static double entropy_bytes(const uint8_t *p, size_t n)
 {
-	uint32_t count[256] = { 0 };
+	static uint32_t count[256];
 	double bits = 0;
+	memset(count, 0, sizeof count);
 	for (size_t i = 0; i < n; i++)
 		count[p[i]]++;
 	for (int k = 0; k < 256; k++)
