@@ -44,9 +44,9 @@ static int reader_start(struct ml_reader *r)
 	if (got < sizeof hdr)
 		return fail(r, "truncated header");
 	memcpy(&r->version, hdr + 8, 4);
-	if (r->version != ML_VERSION)
-		return fail(r, "unsupported trace version %u (this memledger reads version %u)",
-		            r->version, ML_VERSION);
+	if (r->version < ML_VERSION_MIN || r->version > ML_VERSION)
+		return fail(r, "unsupported trace version %u (this memledger reads version %u%s)", r->version,
+		            ML_VERSION, r->version < ML_VERSION ? "; trace the program again" : "");
 	if (r->z_ready)
 		inflateEnd(&r->z);
 	memset(&r->z, 0, sizeof r->z);
@@ -255,6 +255,8 @@ int ml_events_begin(struct ml_events *c, const uint8_t *data, size_t len)
 	    l2 != left - l0 - l1)
 		return -1;
 	c->thread_idx = (uint32_t)idx;
+	c->last_free = c->base_seq = c->seq;
+	c->ring_n = 0;
 	c->rd.p = h.p;
 	c->rd.end = c->sz.p = h.p + l0;
 	c->sz.end = c->ad.p = c->sz.p + l1;
@@ -296,13 +298,35 @@ static int stack_code(struct ml_events *c, uint64_t code, uint32_t *id)
 static int alloc_tail(struct ml_events *c, struct ml_event *ev)
 {
 	ev->size = ml_rd_u(&c->sz);
-	int64_t d = ml_unzigzag(ml_rd_u(&c->ad));
+	uint64_t v = ml_rd_u(&c->ad);
 	if (c->rd.err || c->sz.err || c->ad.err || ev->size >= ML_MAX_SIZE || c->seq + 1 >= ML_MAX_SEQ)
 		return -1;
-	ev->addr = c->prev_addr + (uint64_t)d;
+	if (v < ML_ADDR_RING) {
+		/* the block freed v frees ago (trace.h) */
+		if (v >= c->ring_n)
+			return -1;
+		ev->addr = c->ring[v];
+		c->ring_n--;
+		memmove(&c->ring[v], &c->ring[v + 1], (c->ring_n - v) * sizeof c->ring[0]);
+	} else {
+		ev->addr = c->prev_addr + (uint64_t)ml_unzigzag(v - ML_ADDR_RING);
+	}
 	c->prev_addr = ev->addr;
 	ev->seq = ++c->seq;
+	c->recent[ev->seq % ML_ADDR_RECENT] = ev->addr;
 	return 0;
+}
+
+/* An own allocation was freed: if the frame knows its address, it heads
+ * the list of recently freed addresses. The tracer's ring_push mirrors it. */
+static void ring_push(struct ml_events *c, uint64_t seq)
+{
+	if (seq <= c->base_seq || c->seq - seq >= ML_ADDR_RECENT)
+		return;
+	if (c->ring_n < ML_ADDR_RING)
+		c->ring_n++;
+	memmove(&c->ring[1], &c->ring[0], (c->ring_n - 1) * sizeof c->ring[0]);
+	c->ring[0] = c->recent[seq % ML_ADDR_RECENT];
 }
 
 /* The allocation an own-distance or foreign reference names. */
@@ -326,6 +350,17 @@ static int read_ref(struct ml_events *c, struct ml_event *ev, uint64_t d)
 	return 0;
 }
 
+/* A FREE record of an own allocation at distance d (>= 1): the next
+ * FREE_SEQ record counts from it. */
+static int own_free(struct ml_events *c, struct ml_event *ev, uint64_t d)
+{
+	if (read_ref(c, ev, d) < 0)
+		return -1;
+	c->last_free = ev->ref_seq;
+	ring_push(c, ev->ref_seq);
+	return 1;
+}
+
 int ml_events_next(struct ml_events *c, struct ml_event *ev)
 {
 	for (;;) {
@@ -336,7 +371,17 @@ int ml_events_next(struct ml_events *c, struct ml_event *ev)
 		if (h <= ML_EV_FREE_NEAR_MAX) {
 			ev->type = ML_E_FREE;
 			ev->tick = c->tick;
-			return read_ref(c, ev, (uint64_t)h + 1) < 0 ? -1 : 1;
+			return own_free(c, ev, (uint64_t)h + 1);
+		}
+		if (h >= ML_EV_FREE_SEQ_MIN) {
+			/* seq relative to the previous own free: frees in
+			 * allocation order (a tree torn down) repeat exactly */
+			uint64_t s = c->last_free + (uint64_t)((int)h - ML_EV_FREE_SEQ_ZERO);
+			ev->type = ML_E_FREE;
+			ev->tick = c->tick;
+			if (s == 0 || s > c->seq)
+				return -1;
+			return own_free(c, ev, c->seq - s + 1);
 		}
 		if ((h & ML_EV_MALLOC_MASK) == ML_EV_MALLOC) {
 			unsigned slot = h & 0x3f;
@@ -370,6 +415,8 @@ int ml_events_next(struct ml_events *c, struct ml_event *ev)
 				ev->type = ML_E_REALLOC;
 				if (read_ref(c, ev, ml_rd_u(&c->rd)) < 0 || c->rd.err)
 					return -1;
+				if (ev->own)
+					ring_push(c, ev->ref_seq);
 			} else if (h == ML_EV_REALLOC_UNKNOWN) {
 				ev->type = ML_E_REALLOC_UNKNOWN;
 				ev->old_addr = ml_rd_u(&c->ad);
@@ -393,7 +440,7 @@ int ml_events_next(struct ml_events *c, struct ml_event *ev)
 			uint64_t d = ml_rd_u(&c->rd);
 			if (c->rd.err || d == 0)
 				return -1;
-			return read_ref(c, ev, d) < 0 ? -1 : 1;
+			return own_free(c, ev, d);
 		}
 		case ML_EV_FREE_FOREIGN:
 			ev->type = ML_E_FREE;

@@ -120,6 +120,11 @@ struct ml_events {
 	struct ml_rd ad;           /* addresses column */
 	uint32_t thread_idx;
 	uint64_t seq, tick, prev_addr;
+	uint64_t last_free;        /* seq of the previous own FREE record (FREE_SEQ counts from it) */
+	uint64_t base_seq;         /* seq before the frame's first allocation */
+	uint32_t ring_n;           /* recently freed addresses, newest first (trace.h) */
+	uint64_t ring[ML_ADDR_RING];
+	uint64_t recent[ML_ADDR_RECENT];  /* addresses of the frame's allocations, by seq % ML_ADDR_RECENT */
 	uint32_t mtf_n;
 	uint32_t mtf[ML_MTF_SIZE];
 };

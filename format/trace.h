@@ -24,7 +24,8 @@
 
 #define ML_MAGIC "\x89MLT\r\n\x1a\n"
 #define ML_MAGIC_LEN 8
-#define ML_VERSION 1u
+#define ML_VERSION 2u         /* what the tracer writes */
+#define ML_VERSION_MIN 2u     /* the oldest a decoder reads: version 1 coded addresses otherwise */
 #define ML_HEADER_LEN 16   /* magic, u32le version, u32le flags */
 
 /* Frame tags: the decompressed stream is a sequence of frames,
@@ -43,7 +44,10 @@ enum ml_frame_tag {
  * Event record header byte (ML_FRAME_EVENTS):
  *   0x00..0x7f  FREE of this thread's own allocation at distance h+1
  *   0x80..0xbf  ALLOC, kind malloc; low 6 bits: stack slot (see below)
- *   0xc0..      the record types below
+ *   0xc0..0xc9  the record types below
+ *   0xd0..0xff  FREE of this thread's own allocation whose seq is the
+ *               previous own free's seq + (h - ML_EV_FREE_SEQ_ZERO)
+ *               (version 2; see FORMAT.md)
  * Stack slot: 0..62 index into the frame's move-to-front list of stack
  * ids; 63 means an explicit stack id follows as a varint.
  */
@@ -52,6 +56,21 @@ enum ml_frame_tag {
 #define ML_EV_MALLOC_MASK 0xc0
 #define ML_STACK_SLOT_EXPLICIT 63
 #define ML_MTF_SIZE 63
+#define ML_EV_FREE_SEQ_MIN 0xd0
+#define ML_EV_FREE_SEQ_ZERO 0xe0   /* delta 0; the range is -16..+31 */
+
+/*
+ * Allocation addresses (version 2). An allocator hands back the block it
+ * was just given back, so each frame keeps a list of the last
+ * ML_ADDR_RING addresses freed by the thread's own FREE and REALLOC
+ * records, newest first, counting only blocks allocated in the same frame
+ * fewer than ML_ADDR_RECENT allocations ago (so the decoder knows their
+ * addresses). An allocation's value in the addresses column is a varint
+ * v: v < ML_ADDR_RING takes entry v (and removes it from the list),
+ * otherwise zz(address - previous allocation address) = v - ML_ADDR_RING.
+ */
+#define ML_ADDR_RING 8
+#define ML_ADDR_RECENT 1024
 
 enum ml_event_type {
 	ML_EV_ALLOC = 0xc0,         /* kind u8, stack code, size, addr delta */

@@ -184,6 +184,8 @@ void ml_thread_refill(struct ml_thread *t)
 	 * restart with it. */
 	t->prev_addr = 0;
 	t->mtf_n = 0;
+	t->last_free = t->seq;
+	t->ring_n = 0;
 	atomic_store_explicit(&t->buf, b, memory_order_relaxed);
 	thread_start_buf(t, b);
 }

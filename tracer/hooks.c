@@ -117,17 +117,25 @@ static inline void ev_end(struct ml_thread *t, const struct ev *e)
  * as much as the rest of an event here, so a busy thread reads it every
  * 8th event; a thread that was quiet reads it as soon as the writer's
  * round counter (every --interval) has moved on. An event's time is thus
- * late by at most 7 events of its thread, or one interval.
+ * late by at most 7 events of its thread and TICK_STEP ticks, or one
+ * interval; never early.
  */
+#define TICK_STEP 16   /* 2^18 TSC cycles, about 0.1 ms at 2.6 GHz */
+
 static inline void ev_tick(struct ml_thread *t, struct ev *e)
 {
 	unsigned round = atomic_load_explicit(&ml.round, memory_order_relaxed);
 	if (ML_LIKELY((++t->clock_events & 7) != 0 && round == t->clock_round))
 		return;
+	int fresh = round != t->clock_round;
 	t->clock_round = round;
 	int64_t d = (int64_t)(ml_rdtsc() - ml.tsc0);
 	uint64_t tick = d > 0 ? (uint64_t)d >> ML_TICK_SHIFT : 0;
-	if (ML_UNLIKELY(tick > t->tick)) {
+	/* A busy thread moves its clock in steps of TICK_STEP: a TICK every
+	 * few events breaks the repeats LZ matching finds in a real
+	 * program's records. The first event after a round or a time
+	 * boundary always takes the exact time. */
+	if (ML_UNLIKELY(tick > t->tick) && (fresh || tick - t->tick >= TICK_STEP)) {
 		*e->o++ = ML_EV_TICK;
 		e->o = ml_put_varint(e->o, tick - t->tick);
 		t->tick = tick;
@@ -153,6 +161,35 @@ static inline unsigned mtf_code(struct ml_thread *t, uint32_t id)
 	return ML_STACK_SLOT_EXPLICIT;
 }
 
+/*
+ * Addresses (format/trace.h, ML_ADDR_RING): the allocator mostly hands
+ * back a block it was just given, so an address that a recent own free
+ * released is coded as its place in the list of those; format/decode.c
+ * mirrors both functions exactly.
+ */
+static inline void ring_push(struct ml_thread *t, uint64_t seq, uint64_t addr)
+{
+	const struct ml_buf *b = atomic_load_explicit(&t->buf, memory_order_relaxed);
+	if (seq <= b->base_seq || t->seq - seq >= ML_ADDR_RECENT)
+		return;
+	if (t->ring_n < ML_ADDR_RING)
+		t->ring_n++;
+	memmove(&t->ring[1], &t->ring[0], (t->ring_n - 1) * sizeof t->ring[0]);
+	t->ring[0] = addr;
+}
+
+static inline uint64_t addr_code(struct ml_thread *t, uint64_t addr)
+{
+	for (uint32_t i = 0; i < t->ring_n; i++) {
+		if (t->ring[i] == addr) {
+			t->ring_n--;
+			memmove(&t->ring[i], &t->ring[i + 1], (t->ring_n - i) * sizeof t->ring[0]);
+			return i;
+		}
+	}
+	return ML_ADDR_RING + ml_zigzag((int64_t)(addr - t->prev_addr));
+}
+
 /* The allocation part shared by ALLOC, malloc and realloc records: for
  * malloc the header byte carries the stack slot, otherwise the record's
  * header and kind are already written and a stack code follows. */
@@ -168,7 +205,7 @@ static inline void ev_alloc_body(struct ml_thread *t, struct ev *e, int kind,
 		e->o = ml_put_varint(e->o, slot == ML_STACK_SLOT_EXPLICIT ? ML_MTF_SIZE + (uint64_t)stack : slot);
 	}
 	e->s = ml_put_varint(e->s, size);
-	e->a = ml_put_varint(e->a, ml_zigzag((int64_t)(addr - t->prev_addr)));
+	e->a = ml_put_varint(e->a, addr_code(t, addr));
 	t->prev_addr = addr;
 }
 
@@ -273,12 +310,20 @@ static void record_free_entry(struct ml_thread *t, void *ptr, int known, const s
 	if (ML_LIKELY(known)) {
 		if (l->idx == t->idx) {
 			uint64_t d = t->seq - l->seq + 1;
+			int64_t ds = (int64_t)(l->seq - t->last_free);
 			if (d <= ML_EV_FREE_NEAR_MAX + 1) {
 				*e.o++ = (uint8_t)(d - 1);
+			} else if (ds >= ML_EV_FREE_SEQ_MIN - ML_EV_FREE_SEQ_ZERO &&
+			           ds <= 0xff - ML_EV_FREE_SEQ_ZERO) {
+				/* a far free next to the previous one (a structure
+				 * torn down in order): one byte that repeats */
+				*e.o++ = (uint8_t)(ML_EV_FREE_SEQ_ZERO + ds);
 			} else {
 				*e.o++ = ML_EV_FREE_FAR;
 				e.o = ml_put_varint(e.o, d);
 			}
+			t->last_free = l->seq;
+			ring_push(t, l->seq, l->addr);
 		} else {
 			*e.o++ = ML_EV_FREE_FOREIGN;
 			e.o = ml_put_varint(e.o, l->idx);
@@ -337,6 +382,8 @@ static void record_realloc(const struct ml_live *old, int known, void *oldptr,
 	if (known) {
 		*e.o++ = ML_EV_REALLOC;
 		ev_old_ref(t, &e, old);
+		if (old->idx == t->idx)
+			ring_push(t, old->seq, old->addr);
 		tc_add(t, ML_TC_FREES, 1);
 		tc_add(t, ML_TC_FREED, old->size);
 	} else {

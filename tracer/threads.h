@@ -35,6 +35,9 @@ struct ml_thread {
 	uint64_t prev_addr;        /* address of the previous allocation, for deltas */
 	uint64_t tick;             /* time of the latest record, in ticks */
 	uint64_t seq;              /* allocations made so far by this thread */
+	uint64_t last_free;        /* seq of the previous own free in this frame (FREE_SEQ) */
+	uint32_t ring_n;           /* addresses freed lately, newest first (format/trace.h) */
+	uint64_t ring[ML_ADDR_RING];
 	uint32_t idx;              /* thread index within this trace */
 	uint32_t mtf_n;
 	uint32_t mtf[ML_MTF_SIZE]; /* move-to-front list of recent stack ids */

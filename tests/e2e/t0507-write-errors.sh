@@ -30,11 +30,11 @@ on_tmpfs() {
 
 # ENOSPC
 mkdir "$WORK/small"
-if on_tmpfs nospc "$WORK/small" size=64k 200000; then
+if on_tmpfs nospc "$WORK/small" size=64k 2000000; then
 	check nospc 125 "^memledger: $WORK/small/t.mlt: the trace is incomplete: No space left on device (pid [0-9]*)$"
 else
 	echo "no tmpfs mount allowed: RLIMIT_FSIZE instead (EFBIG)"
-	sh -c 'ulimit -f 128 && trap "" XFSZ && exec "$1" run -o "$2" -- "$3" 200000' \
+	sh -c 'ulimit -f 128 && trap "" XFSZ && exec "$1" run -o "$2" -- "$3" 2000000' \
 		sh "$ML" "$WORK/small/t.mlt" "$P" >"$WORK/nospc.out" 2>"$WORK/nospc.err"
 	RC=$?
 	check nospc 125 "^memledger: $WORK/small/t.mlt: the trace is incomplete: File too large (pid [0-9]*)$"

@@ -107,7 +107,11 @@ def op(*parts):
     return E(ops=b"".join(parts))
 
 def tail(size, delta):
-    return E(sz=v(size), ad=v(zz(delta)))
+    # version 2: values below 8 name the list of freed addresses
+    return E(sz=v(size), ad=v(zz(delta) + 8))
+
+def tail_ring(size, slot):
+    return E(sz=v(size), ad=v(slot))
 
 def events(idx, seq, tick, e):
     return frame(2, v(idx) + v(seq) + v(tick) + v(len(e.ops)) + v(len(e.sz)) + v(len(e.ad)) +
@@ -142,7 +146,7 @@ def tidx(idx, tid):
 def end(reason=0, code=0):
     return rec(16, v(reason) + v(zz(code)) + v(TSC0 + 900000) + v(500000))
 
-HDR = b"\x89MLT\r\n\x1a\n" + struct.pack("<II", 1, 0)
+HDR = b"\x89MLT\r\n\x1a\n" + struct.pack("<II", 2, 0)
 def wrap(payload, finish=True):
     c = zlib.compressobj(1)
     return HDR + c.compress(payload) + c.flush(zlib.Z_FINISH if finish else zlib.Z_SYNC_FLUSH)
@@ -205,6 +209,14 @@ for i in range(70):
 mtf = mtf + malloc_slot(62, 8, 16)
 hand["hand-pl-mtf-full"] = (1, START + meta(*[stack(100 + i, [0x401000 + i]) for i in range(70)]) +
                             events(1, 0, 0, mtf) + FINISH)
+# version 2: frees counted from the previous own free, and allocations
+# taking the address of a block freed just before
+hand["hand-pl-free-seq-ring"] = (1, START + events(1, 0, 0,
+    malloc_explicit(1, 16, 0x1000) + malloc_slot(0, 16, 32) + malloc_slot(0, 16, 32) +
+    op(bytes([0xc1]), v(3)) + op(bytes([0xe1])) +                    # free seq 1, then seq 2
+    op(bytes([0x80])) + tail_ring(16, 0) +                           # seq 4 takes seq 2's address
+    op(bytes([0x80])) + tail_ring(16, 0) +                           # seq 5 takes seq 1's address
+    op(bytes([0xe1]))) + FINISH)                                     # previous (2) + 1: seq 3
 hand["hand-pl-signal"] = (1, START + meta(snap(2, 3, TSC0 + 5, 3, "exit"), end(1, 11)))
 hand["hand-pl-exec"] = (1, START + meta(rec(15, v(TSC0 + 7) + s("/bin/sh"))))
 hand["hand-pl-proc-only"] = (1, meta(proc()))
@@ -231,7 +243,8 @@ hand["hand-raw-magic-cut"] = (0, HDR[:5])
 hand["hand-raw-header-cut"] = (0, HDR[:12])
 hand["hand-raw-header-only"] = (0, HDR)
 hand["hand-raw-bad-magic"] = (0, b"\x89MLX" + wrap(good)[4:])
-hand["hand-raw-version-2"] = (0, HDR[:8] + struct.pack("<II", 2, 0) + wrap(good)[16:])
+hand["hand-raw-version-1"] = (0, HDR[:8] + struct.pack("<II", 1, 0) + wrap(good)[16:])
+hand["hand-raw-version-3"] = (0, HDR[:8] + struct.pack("<II", 3, 0) + wrap(good)[16:])
 hand["hand-raw-trailing"] = (0, wrap(good) + b"TRAILING")
 hand["hand-raw-cut-deflate"] = (0, wrap(good)[:len(wrap(good)) * 2 // 3])
 w = bytearray(wrap(good))

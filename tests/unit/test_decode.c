@@ -99,11 +99,19 @@ static void addr_v(struct fb *f, uint64_t a)
 	put_v(&f->ad, a);
 }
 
-/* The allocation part of a record: size and address delta. */
+/* The allocation part of a record: size and address delta (version 2:
+ * zigzag + ML_ADDR_RING, the values below naming recently freed blocks). */
 static void tail(struct fb *f, uint64_t size, int64_t delta)
 {
 	size_v(f, size);
-	addr_zz(f, delta);
+	put_v(&f->ad, ML_ADDR_RING + ml_zigzag(delta));
+}
+
+/* An allocation whose address is entry `slot` of the recently freed list. */
+static void tail_ring(struct fb *f, uint64_t size, unsigned slot)
+{
+	size_v(f, size);
+	put_v(&f->ad, slot);
 }
 
 static void fb_frame(const struct fb *f, struct buf *out)
@@ -391,6 +399,73 @@ static void test_events_every_type(void)
 	}
 	CHECK_EQ_INT(ml_events_next(&c, &ev), 0);
 	CHECK_EQ_INT(ml_events_next(&c, &ev), 0);
+}
+
+/* Version 2: FREE_SEQ records count from the previous own free, and an
+ * allocation may take the address of a block freed lately in the frame
+ * (newest first, taken entries removed, only blocks the frame allocated
+ * fewer than ML_ADDR_RECENT allocations ago). */
+static void test_events_free_seq_and_ring(void)
+{
+	static struct fb f;
+	struct buf b;
+	struct ml_events c;
+	struct ml_event ev;
+	fb_init(&f, 2, 100, 0);
+	for (int i = 0; i < 4; i++) {                 /* seq 101..104 at 0x1000, 0x1100, ... */
+		op_u8(&f, ML_EV_MALLOC | (i ? 0 : ML_STACK_SLOT_EXPLICIT));
+		if (!i)
+			op_v(&f, 5);
+		tail(&f, 32, i ? 0x100 : 0x1000);
+	}
+	op_u8(&f, ML_EV_FREE_FAR);                    /* distance 4: seq 101 */
+	op_v(&f, 4);
+	op_u8(&f, ML_EV_FREE_SEQ_ZERO + 1);           /* previous free + 1: seq 102 */
+	op_u8(&f, ML_EV_FREE_SEQ_ZERO + 2);           /* + 2: seq 104 */
+	op_u8(&f, ML_EV_FREE_SEQ_MIN);                /* - 16 from 104: seq 88, before the frame */
+	op_u8(&f, ML_EV_MALLOC | 0);                  /* takes entry 1: 0x1100 (seq 102) */
+	tail_ring(&f, 32, 1);
+	op_u8(&f, ML_EV_MALLOC | 0);                  /* entry 0: 0x1300 (seq 104) */
+	tail_ring(&f, 32, 0);
+	op_u8(&f, ML_EV_MALLOC | 0);                  /* entry 0 again: 0x1000 (seq 101); 88 was never listed */
+	tail_ring(&f, 32, 0);
+	op_u8(&f, ML_EV_MALLOC | 0);                  /* a delta counts from the last address */
+	tail(&f, 32, 8);
+	fb_frame(&f, &b);
+
+	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
+	for (int i = 0; i < 4; i++) {
+		CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+		CHECK_EQ_INT(ev.addr, 0x1000 + 0x100 * i);
+	}
+	uint64_t freed[] = { 101, 102, 104, 88 };
+	for (int i = 0; i < 4; i++) {
+		CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+		CHECK_EQ_INT(ev.type, ML_E_FREE);
+		CHECK_EQ_INT(ev.own, 1);
+		CHECK_EQ_INT(ev.ref_seq, freed[i]);
+	}
+	uint64_t addrs[] = { 0x1100, 0x1300, 0x1000, 0x1008 };
+	for (int i = 0; i < 4; i++) {
+		CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+		CHECK_EQ_INT(ev.addr, addrs[i]);
+		CHECK_EQ_INT(ev.seq, 105 + i);
+	}
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 0);
+
+	/* an empty list entry, and a FREE_SEQ past the thread's last seq */
+	fb_init(&f, 2, 100, 0);
+	op_u8(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
+	op_v(&f, 5);
+	tail_ring(&f, 32, 1);
+	fb_frame(&f, &b);
+	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), -1);
+	fb_init(&f, 2, 100, 0);
+	op_u8(&f, ML_EV_FREE_SEQ_ZERO + 1);
+	fb_frame(&f, &b);
+	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), -1);
 }
 
 /* The move-to-front list: 63 entries, the oldest dropped, a used slot
@@ -942,6 +1017,7 @@ int main(void)
 	test_rd();
 	test_events_every_type();
 	test_events_mtf();
+	test_events_free_seq_and_ring();
 	test_events_columns();
 	test_events_malformed();
 	test_meta_next();

@@ -85,7 +85,7 @@ def count_events(body):
     while p < len(ops):
         h = ops[p]
         p += 1
-        if h <= 0x7F:
+        if h <= 0x7F or h >= 0xD0:  # own frees: near distance, or counted from the previous (v2)
             n += 1
             continue
         if h & 0xC0 == 0x80:
