@@ -6,7 +6,8 @@
 #
 #   sh tests/e2e/t1111-golden-check.sh --record
 #
-#  - fixture: the report fixture's database (exact, nothing masked);
+#  - fixture: the report fixture's database (exact, nothing masked), with
+#    --verbose, and plain (fixture-run: its two processes as a run);
 #  - phases: every item passes, exit 0 (tests/programs/golden_phases.c);
 #  - counts: settle_time and baseline_returned fail (tests/programs/counts.c);
 #  - threads-joined, channels: one planted failure each;
@@ -19,8 +20,12 @@
 . "$(dirname "$0")/lib/golden.sh"
 
 golden_fixture_db "$WORK/fx.db"
-golden_run -x fixture "$ML" check "$WORK/fx.db"
+# two processes: plain check prints one line per failing process (issue 16),
+# --verbose every checklist with its evidence
+golden_run -x fixture "$ML" check --verbose "$WORK/fx.db"
 golden fixture
+golden_run -x fixture-run "$ML" check "$WORK/fx.db"
+golden fixture-run
 
 for p in phases:golden_phases counts:counts threads-joined:plant_threads_joined channels:plant_channels_closed \
 	leak-classes:leak_classes; do
