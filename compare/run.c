@@ -258,12 +258,10 @@ static int load_sites(struct loader *l, struct cmp_proc *p)
 		if (stack_keys(l, x->stack_id, "", &x->exact, &x->loose, &x->where) < 0)
 			goto out;
 	}
-	if (rc != SQLITE_DONE) {
-		snprintf(l->err, l->errlen, "database: %s", sqlite3_errmsg(l->db));
-		goto out;
-	}
-	sqlite3_finalize(s);
+	rc = done(l, s, rc);
 	s = NULL;
+	if (rc < 0)
+		goto out;
 
 	/* leaks at exit by class: from the live rows, on the stacks as loaded */
 	if (!(ix = malloc((n + 1) * sizeof *ix))) {
@@ -290,12 +288,10 @@ static int load_sites(struct loader *l, struct cmp_proc *p)
 			goto out;
 		}
 	}
-	if (rc != SQLITE_DONE) {
-		snprintf(l->err, l->errlen, "database: %s", sqlite3_errmsg(l->db));
-		goto out;
-	}
-	sqlite3_finalize(s);
+	rc = done(l, s, rc);
 	s = NULL;
+	if (rc < 0)
+		goto out;
 	if (!from_rows)
 		for (i = 0; i < n; i++)
 			for (k = 0; k < 3; k++)

@@ -9,6 +9,8 @@
 #       left out of the comparison; any other line of memledger's, such as
 #       an error about the trace, makes stderr differ. Sets RC to the
 #       status. The traces are $WORK/NAME*.mlt.
+#   same_ok NAME WANT [RUNOPT...] -- PROG [ARG...]
+#       same, and the program must exit 0 and print exactly WANT.
 #   ingest_all NAME
 #       Loads every $WORK/NAME*.mlt into $WORK/NAME.db (like load, but
 #       reports the first stderr line of a failure and checks that no
@@ -51,6 +53,15 @@ same() {
 	cmp -s "$WORK/$name.plain.err" "$WORK/$name.err" ||
 		fail "$name: stderr differs under the tracer: $(diff "$WORK/$name.plain.err" "$WORK/$name.err" | head -6 | tr '\n' '|')"
 	grep -q '^memledger: wrote ' "$WORK/$name.err.all" || fail "$name: memledger run wrote no trace"
+}
+
+same_ok() {
+	_sname=$1
+	_swant=$2
+	shift 2
+	same "$_sname" "$@"
+	[ "$RC" -eq 0 ] || fail "$_sname: status $RC, want 0: $(head -2 "$WORK/$_sname.err")"
+	[ "$(cat "$WORK/$_sname.out")" = "$_swant" ] || fail "$_sname: stdout '$(head -c 200 "$WORK/$_sname.out")'"
 }
 
 ingest_all() {
