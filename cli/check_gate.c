@@ -313,9 +313,9 @@ static void print_run(struct printer *pr, const struct gate_report *r)
 	for (size_t j = 0; j < nitem; j++)
 		printf("  skip  %s fails in %zu process%s without gating (see --fail-on)\n", other[j].item, other[j].n,
 		       other[j].n == 1 ? "" : "es");
-	printf("run: %zu processes, %zu fail the gate, %zu have failing items; --verbose for every"
+	printf("run: %zu processes, %zu fail%s the gate, %zu ha%s failing items; --verbose for every"
 	       " checklist with its evidence, --process ID for one process\n",
-	       run->nprocs, failing, anyfail);
+	       run->nprocs, failing, failing == 1 ? "s" : "", anyfail, anyfail == 1 ? "s" : "ve");
 	if (r->failures)
 		printf("gate: FAIL (%zu failure%s in %zu process%s)\n", r->failures, r->failures == 1 ? "" : "s",
 		       failing, failing == 1 ? "" : "es");

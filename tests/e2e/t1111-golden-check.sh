@@ -6,9 +6,8 @@
 #
 #   sh tests/e2e/t1111-golden-check.sh --record
 #
-#  - fixture: the report fixture's database (exact, nothing masked), two
-#    processes: check --verbose (every checklist), and fixture-run: check
-#    (one line per failing process and the run summary);
+#  - fixture: the report fixture's database (exact, nothing masked), with
+#    --verbose, and plain (fixture-run: its two processes as a run);
 #  - phases: every item passes, exit 0 (tests/programs/golden_phases.c);
 #  - counts: settle_time and baseline_returned fail (tests/programs/counts.c);
 #  - threads-joined, channels: one planted failure each;
@@ -21,8 +20,8 @@
 . "$(dirname "$0")/lib/golden.sh"
 
 golden_fixture_db "$WORK/fx.db"
-# two processes: one line per failing process by default, every
-# checklist with its evidence under --verbose
+# two processes: plain check prints one line per failing process (issue 16),
+# --verbose every checklist with its evidence
 golden_run -x fixture "$ML" check --verbose "$WORK/fx.db"
 golden fixture
 golden_run -x fixture-run "$ML" check "$WORK/fx.db"

@@ -68,7 +68,7 @@ print(" ".join(str(p["process"]["id"]) for p in d["processes"] if p["failures"])
 	_wrc=0
 	[ -n "$_want" ] && _wrc=1
 	[ "$_rc" -eq "$_wrc" ] || fail "$1: check exited $_rc, want $_wrc"
-	grep -q "^run: $(q "$_db" "SELECT count(*) FROM processes") processes, $(echo "$_want" | wc -w) fail the gate" "$WORK/$1.check" ||
+	grep -q "^run: $(q "$_db" "SELECT count(*) FROM processes") processes, $(echo "$_want" | wc -w) fails* the gate" "$WORK/$1.check" ||
 		fail "$1: no run summary line: $(grep '^run' "$WORK/$1.check")"
 	case "$(tail -1 "$WORK/$1.check")" in
 	"gate: FAIL"*) [ "$_wrc" = 1 ] || fail "$1: gate FAIL with nothing failing" ;;
