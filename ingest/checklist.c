@@ -32,6 +32,7 @@ struct item {
 	int failed;   /* a database error */
 	const struct sitename_rules *rules;
 	sqlite3_stmt *where_stmt;
+	int execd;    /* the image ended by exec: its descriptors went on to the next image */
 };
 
 static void evidence(struct item *it, int64_t stack_id, int64_t value, const char *fmt, ...)
@@ -114,7 +115,11 @@ static int open_resources(struct item *it, const char *kinds_sql, const char *no
 	char sql[512];
 	snprintf(sql, sizeof sql, "SELECT kind, handle, stack_id, origin, open_ns FROM resources"
 	                          " WHERE process_id = ? AND close_ns IS NULL AND kind IN (%s)"
-	                          " AND origin != 'inherited' ORDER BY open_ns", kinds_sql);
+	                          " AND origin != 'inherited'"
+	                          /* 0, 1 and 2 are the process's standard I/O, which exit closes: a
+	                           * shell's child that dup2s a pipe onto its stdout has not leaked it */
+	                          " AND NOT (kind != 'posix_timer' AND handle BETWEEN 0 AND 2)"
+	                          " ORDER BY open_ns", kinds_sql);
 	sqlite3_stmt *s = db_prepare(it->db, sql, it->err, it->errlen);
 	if (!s)
 		return -1;
@@ -136,6 +141,14 @@ static int open_resources(struct item *it, const char *kinds_sql, const char *no
 		n++;
 	}
 	sqlite3_finalize(s);
+	/* exec is not an exit: descriptors stay open into the program the
+	 * process became (as a shell's pipeline ends do, on purpose), and that
+	 * image, traced on its own, counts them as inherited */
+	if (n && it->execd)
+		return verdict(it, "n/a", "This image ended by exec with %d %s%s open. exec is not an exit: it hands"
+		               " open descriptors to the program the process became (closing only those"
+		               " marked close-on-exec), and that program is judged on its own.",
+		               n, noun, n == 1 ? "" : "s");
 	if (n)
 		return verdict(it, "fail", "%d %s%s still open at exit. %s", n, noun, n == 1 ? "" : "s", fix);
 	return verdict(it, "pass", "Every %s opened during the run was closed.", noun);
@@ -422,7 +435,8 @@ int checklist_run(sqlite3 *db, const struct trace_meta *m, int64_t pid, const st
                   size_t nsites, int64_t settle_lo, int64_t settle_hi, const struct sitename_rules *rules,
                   char *err, size_t errlen)
 {
-	struct item it = { .db = db, .pid = pid, .err = err, .errlen = errlen, .rules = rules };
+	struct item it = { .db = db, .pid = pid, .err = err, .errlen = errlen, .rules = rules,
+	                   .execd = m->have_exec && !m->have_end };
 	it.ev = db_prepare(db, "INSERT INTO checklist_evidence(process_id, item, seq, text, stack_id, value)"
 	                       " VALUES (?,?,?,?,?,?)", err, errlen);
 	if (!it.ev)

@@ -42,5 +42,13 @@ for prog in ("ls", "sort", "head", "tr", "cat"):
         print("no line 'sh → %s' in the tree" % prog)
         sys.exit(1)
 PY
+# a forked shell image that dup2s a pipe onto its stdin or stdout and then
+# execs a pipeline's program, or exits, has leaked nothing (t1603): no
+# process of the script fails channels_closed
+bad=$(q "$DB" "SELECT count(*) FROM checklist c JOIN processes p ON p.id = c.process_id
+	WHERE p.end_reason = 'exec' AND c.item = 'channels_closed' AND c.status = 'fail'")
+[ "$bad" = 0 ] || fail "$bad images that ended by exec fail channels_closed"
+[ "$(q "$DB" "SELECT count(*) FROM checklist WHERE item = 'channels_closed' AND status = 'fail'")" = 0 ] ||
+	fail "channels_closed fails in: $(q "$DB" "SELECT p.exe || ' ' || p.end_reason FROM checklist c JOIN processes p ON p.id = c.process_id WHERE c.item = 'channels_closed' AND c.status = 'fail'")"
 run_check sh
 exit 0
