@@ -81,7 +81,9 @@ static void ev_alloc(struct frame *f, uint32_t stack, uint64_t size, uint64_t ad
 	col_u8(&f->ops, ML_KIND_MALLOC);
 	col_v(&f->ops, ML_MTF_SIZE + stack);
 	col_v(&f->sz, size);
-	col_v(&f->ad, ml_zigzag((int64_t)(addr - f->prev_addr)));
+	/* format 2: values below ML_ADDR_RING name a recently freed address;
+	 * these tests always write the address itself, as a delta */
+	col_v(&f->ad, ML_ADDR_RING + ml_zigzag((int64_t)(addr - f->prev_addr)));
 	f->prev_addr = addr;
 }
 
