@@ -230,6 +230,99 @@ static void print_plain(struct printer *pr, const struct gate_report *r)
 		printf("gate: pass\n");
 }
 
+/* The definite leaks of a suite, "1.2 KiB lost, 300 B indirect", into buf ("" if none). */
+static void leak_words_of(const struct gate_suite *s, const struct gate_report *r, char *buf, size_t cap)
+{
+	size_t n = 0;
+	char b[UNITS_BUF];
+
+	buf[0] = '\0';
+	for (size_t k = 0; k < s->ntotals && n + 1 < cap; k++) {
+		int gates = 0;
+
+		for (size_t c = 0; c < r->nclasses; c++)
+			gates |= !strcmp(r->classes[c], s->totals[k].cls);
+		if (!gates || !s->totals[k].bytes)
+			continue;
+		n += (size_t)snprintf(buf + n, cap - n, "%s%s %s", n ? ", " : "",
+		                      units_bytes(b, sizeof b, (double)s->totals[k].bytes), s->totals[k].cls);
+	}
+}
+
+/*
+ * A run of several processes: one line per process that fails the gate,
+ * the items that fail without gating counted over the run, then totals.
+ */
+static void print_run(struct printer *pr, const struct gate_report *r)
+{
+	const struct cmp_run *run = pr->run;
+	const struct cmp_proc *root = NULL;
+	char title[600], words[256], safe[512];
+	size_t failing = 0, anyfail = 0, nitem = 0;
+	struct other_item {
+		const char *item;
+		size_t n;
+	} other[32];
+
+	for (size_t i = 0; i < run->nprocs && !root; i++)
+		if (!run->procs[i].has_parent)
+			root = &run->procs[i];
+	printf("memledger check: a run of %zu processes", run->nprocs);
+	if (root)
+		printf(" (first: %s, pid %lld)", out_safe(root->name, safe, sizeof safe), (long long)root->pid);
+	printf("\n");
+	for (size_t i = 0; i < r->nsuites; i++) {
+		const struct gate_suite *s = &r->suites[i];
+		size_t n = 0, other_fail = 0;
+
+		for (size_t k = 0; k < s->ncases; k++) {
+			const struct gate_case *c = &s->cases[k];
+
+			if (c->result != GATE_FAIL && c->status && !strcmp(c->status, "fail")) {
+				size_t j;
+
+				other_fail++;
+				for (j = 0; j < nitem && strcmp(other[j].item, c->name); j++)
+					;
+				if (j == nitem && nitem < 32)
+					other[nitem++] = (struct other_item){ c->name, 0 };
+				if (j < nitem)
+					other[j].n++;
+			}
+		}
+		anyfail += s->failures > 0 || other_fail > 0;
+		if (!s->failures)
+			continue;
+		failing++;
+		proc_title(s->proc, title, sizeof title);
+		printf("  FAIL  %s:", title);
+		for (size_t k = 0; k < s->ncases; k++) {
+			const struct gate_case *c = &s->cases[k];
+
+			if (c->result != GATE_FAIL)
+				continue;
+			printf("%s %s", n++ ? "," : "", c->name);
+			if (!strcmp(c->name, "leaks")) {
+				leak_words_of(s, r, words, sizeof words);
+				if (words[0])
+					printf(" (%s)", words);
+			}
+		}
+		printf("\n");
+	}
+	for (size_t j = 0; j < nitem; j++)
+		printf("  skip  %s fails in %zu process%s without gating (see --fail-on)\n", other[j].item, other[j].n,
+		       other[j].n == 1 ? "" : "es");
+	printf("run: %zu processes, %zu fail the gate, %zu have failing items; --verbose for every"
+	       " checklist with its evidence, --process ID for one process\n",
+	       run->nprocs, failing, anyfail);
+	if (r->failures)
+		printf("gate: FAIL (%zu failure%s in %zu process%s)\n", r->failures, r->failures == 1 ? "" : "s",
+		       failing, failing == 1 ? "" : "es");
+	else
+		printf("gate: pass\n");
+}
+
 static void print_baseline(struct printer *pr, const struct gate_report *r)
 {
 	char title[600], safe[4096], t1[64], t2[64], t3[64];
@@ -555,6 +648,8 @@ static int finish(struct printer *pr, struct gate_report *r)
 			rc = 2;
 	} else if (r->baseline) {
 		print_baseline(pr, r);
+	} else if (pr->g->run_summary) {
+		print_run(pr, r);
 	} else {
 		print_plain(pr, r);
 	}
@@ -643,6 +738,12 @@ int check_gate_main(struct check_gate *g, const char *db_path, long only)
 		return run_baseline(g, db_path);
 	}
 	return run_plain(g, db_path, only);
+}
+
+int check_gate_run(struct check_gate *g, const char *db_path)
+{
+	g->run_summary = 1;
+	return run_plain(g, db_path, -1);
 }
 
 int check_gate_finish(struct check_gate *g, const char *db_path, long only)

@@ -50,8 +50,9 @@ struct check_gate {
 	int json;
 	int frames;
 	struct cmp_suppressions supp;
+	int run_summary;   /* plain check of a run of several processes: one line per failing process */
 };
-#define CHECK_GATE_INIT { GATE_OPTS_INIT, NULL, NULL, NULL, 0, 6, CMP_SUPPRESSIONS_INIT }
+#define CHECK_GATE_INIT { GATE_OPTS_INIT, NULL, NULL, NULL, 0, 6, CMP_SUPPRESSIONS_INIT, 0 }
 
 /**
  * Take option c (a CG_OPT_* value) with its argument. 0 when taken, 1 if
@@ -73,6 +74,16 @@ int check_gate_takes_over(const struct check_gate *g);
  * file. Returns the exit status: 0 pass, 1 the gate fails, 2 error.
  */
 int check_gate_main(struct check_gate *g, const char *db_path, long only);
+
+/**
+ * Plain check of a run of several processes without --verbose (set
+ * g->run_summary): one line per process that fails the gate, naming what
+ * fails, one line per checklist item that fails without gating (with the
+ * number of processes), a run summary line and the gate's verdict; the
+ * JUnit file as always. Returns the exit status as check_gate_main(),
+ * which covers every process of the run.
+ */
+int check_gate_run(struct check_gate *g, const char *db_path);
 
 /**
  * Plain check, after the checklist was printed: the leak summary with

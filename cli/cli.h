@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cli/opts.h"
+
 int cmd_run(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_report(int argc, char **argv);
@@ -65,18 +67,6 @@ int cli_is_trace(const char *path);
 /** The directory of the running memledger binary ("" if unknown). */
 const char *cli_self_dir(void);
 
-/**
- * Parse options with getopt_long, letting them stand anywhere among the
- * arguments (`query DB SQL --csv`); `--` ends them. After it, argv holds
- * the options first, then the operands from optind, in their order.
- * Returns getopt_long's value; prints nothing (opterr is 0): the caller
- * reports '?' and ':' with cli_bad_option().
- */
-int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
-
-/** "memledger: CMD: unknown option ..." or "... needs a value", after
- * cli_getopt returned c, '?' or ':'. */
-void cli_bad_option(const char *cmd, int c, char **argv);
 
 /** Parse a non-negative integer option; -1 on error. */
 long cli_parse_long(const char *s, long max);

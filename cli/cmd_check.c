@@ -1,8 +1,10 @@
 /*
- * cmd_check.c - `memledger check [--process N] DB`.
+ * cmd_check.c - `memledger check [--process N] [--verbose] DB`.
  *
  * Prints the leak checklist of each process with its evidence and
- * symbolized stacks. Exit status: 0 when no item fails (pass or n/a),
+ * symbolized stacks. A run of several processes gets one line per process
+ * that fails the gate and a summary instead (check_gate_run), unless
+ * --verbose or --process asks for the evidence. Exit status: 0 when no item fails (pass or n/a),
  * 1 when any fails, 2 on error, so CI pipelines can gate on it.
  */
 #include <stdio.h>
@@ -14,7 +16,7 @@
 #include "ingest/db.h"
 
 static const char usage[] =
-	"usage: memledger check [--process N] [--frames K] [--fail-on ITEMS|--strict]\n"
+	"usage: memledger check [--process N] [--verbose] [--frames K] [--fail-on ITEMS|--strict]\n"
 	"                       [--suppressions FILE] [--junit FILE] [--json] DB\n"
 	"       memledger check --baseline BASE.db [options] DB\n"
 	"\n"
@@ -23,7 +25,12 @@ static const char usage[] =
 	"references, memory back to baseline. Each item is PASS, FAIL or N/A with\n"
 	"its evidence and where in the code it comes from.\n"
 	"\n"
-	"  --process N   only process N (processes.id)\n"
+	"A run of several processes (a build, a script) prints one line per process\n"
+	"that fails the gate and a summary; --verbose or --process shows the evidence.\n"
+	"The exit status covers every process of the run.\n"
+	"\n"
+	"  --process N   only process N (processes.id), with its evidence\n"
+	"  -v, --verbose every process's checklist with its evidence\n"
 	"  --frames K    frames shown per stack (default 6)\n"
 	"  -h, --help    show this help\n"
 	"\n"
@@ -110,14 +117,15 @@ int cmd_check(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "process", required_argument, NULL, 'p' },
 		{ "frames", required_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		CHECK_GATE_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	long only = -1, frames = 6;
-	int c;
+	int c, verbose = 0;
 	struct check_gate gate = CHECK_GATE_INIT;
-	while ((c = cli_getopt(argc, argv, "h", opts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "hv", opts)) != -1) {
 		switch (c) {
 		case 'p':
 			if ((only = cli_parse_long(optarg, 1L << 40)) < 0) {
@@ -130,6 +138,9 @@ int cmd_check(int argc, char **argv)
 				cli_error("check", "--frames wants a number, not '%s'", optarg);
 				return 2;
 			}
+			break;
+		case 'v':
+			verbose = 1;
 			break;
 		case 'h':
 			printf(usage, check_gate_usage);
@@ -184,6 +195,20 @@ int cmd_check(int argc, char **argv)
 	if (!procs || !items || !ev || !fr) {
 		cli_error(path, "%s", err);
 		goto out;
+	}
+	if (only < 0 && !verbose) {
+		sqlite3_stmt *cnt = db_prepare(db, "SELECT count(*) FROM processes", err, sizeof err);
+		long long n = cnt && sqlite3_step(cnt) == SQLITE_ROW ? sqlite3_column_int64(cnt, 0) : -1;
+
+		sqlite3_finalize(cnt);
+		if (n < 0) {
+			cli_error(path, "%s", err);
+			goto out;
+		}
+		if (n > 1) {
+			rc = check_gate_run(&gate, path);
+			goto out;
+		}
 	}
 	sqlite3_bind_int64(procs, 1, only);
 	int nproc = 0, fails = 0, nitems = 0;

@@ -488,19 +488,12 @@ int cmd_diff(int argc, char **argv)
 			}
 			tolerance /= 100;
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		default:
-			fputs(usage, stderr);
-			return 2;
+		default: /* and 'h'; getopt_long said what was wrong */
+			return cli_opt_done(NULL, c, argv, usage);
 		}
 	}
-	if (argc - optind != 2) {
-		cli_error("diff", "wants two databases, BASE and NEW");
-		fputs(usage, stderr);
-		return 2;
-	}
+	if (argc - optind != 2)
+		return cli_usage_error("diff", usage, "wants two databases, BASE and NEW");
 	if (cmp_run_load(&base, argv[optind], err, sizeof err) < 0) {
 		cli_error(argv[optind], "%s", err);
 		return 2;

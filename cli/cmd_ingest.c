@@ -1,5 +1,5 @@
 /*
- * cmd_ingest.c - `memledger ingest [-o DB] [--force] TRACE...`.
+ * cmd_ingest.c - `memledger ingest [-o DB] [--force] [--allocations all|live|none] TRACE...`.
  *
  * Loads each trace into DB (default: the run's root trace, the one whose
  * process started first, with .db), appending to a database that exists.
@@ -16,12 +16,13 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "ingest/events.h"
 #include "ingest/go_ingest.h"
 #include "ingest/ingest.h"
 
 static const char usage[] =
-	"usage: memledger ingest [-o DB] [-q] [--force] [--debug-dir DIR]... [--sysroot DIR]\n"
-	"                        [--alloc-fn NAME]... TRACE...\n"
+	"usage: memledger ingest [-o DB] [-q] [--force] [--allocations all|live|none]\n"
+	"                        [--debug-dir DIR]... [--sysroot DIR] [--alloc-fn NAME]... TRACE...\n"
 	"\n"
 	"Load traces written by `memledger run` into a SQLite database; several\n"
 	"traces become several processes. An existing database is appended to;\n"
@@ -33,6 +34,10 @@ static const char usage[] =
 	"  -o, --output DB   the database (default: the run's root trace, the one\n"
 	"                    whose process started first, with .db)\n"
 	"  -f, --force       load a trace again even if its process is loaded\n"
+	"      --allocations MODE  which rows the allocations table gets: live (the\n"
+	"                    default: blocks live at exit or classified by a scan),\n"
+	"                    all (one per allocation: slower, larger) or none; every\n"
+	"                    other table is the same in each mode\n"
 	"  -q, --quiet       print errors and warnings only, and no progress bar\n"
 	"      --debug-dir DIR  also look for debug files in DIR (by build-id, by\n"
 	"                    .gnu_debuglink name, or an unstripped copy); repeatable\n"
@@ -76,10 +81,11 @@ int cmd_ingest(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "debug-dir", required_argument, NULL, 'D' },
 		{ "sysroot", required_argument, NULL, 'S' },
+		{ "allocations", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL;
-	int quiet = 0, force = 0, c;
+	int quiet = 0, force = 0, mode = ALLOC_ROWS_LIVE, c;
 	struct cli_symopts so = { 0 };
 	const char **alloc_fns = calloc((size_t)argc + 1, sizeof *alloc_fns);
 	size_t nalloc_fns = 0;
@@ -108,6 +114,20 @@ int cmd_ingest(int argc, char **argv)
 			break;
 		case 'f':
 			force = 1;
+			break;
+		case 'M':
+			if (!strcmp(optarg, "live")) {
+				mode = ALLOC_ROWS_LIVE;
+			} else if (!strcmp(optarg, "all")) {
+				mode = ALLOC_ROWS_ALL;
+			} else if (!strcmp(optarg, "none")) {
+				mode = ALLOC_ROWS_NONE;
+			} else {
+				cli_error("ingest", "--allocations takes all, live or none, not '%s'", optarg);
+				cli_symopts_free(&so);
+				free(alloc_fns);
+				return 2;
+			}
 			break;
 		case 'h':
 			cli_symopts_free(&so);
@@ -147,7 +167,8 @@ int cmd_ingest(int argc, char **argv)
 	}
 	int failed = 0;
 	struct ingest_opts o = { .progress = !quiet, .search = cli_symopts_search(&so), .sym_warn = cli_sym_warn,
-	                         .alloc_fns = alloc_fns, .nalloc_fns = nalloc_fns, .force = force };
+	                         .alloc_fns = alloc_fns, .nalloc_fns = nalloc_fns, .force = force,
+	                         .allocations = mode };
 	if (ingest_go_inputs(&ig, argv + optind, argc - optind, &o, quiet, &failed) > 0)
 		loaded++;
 	for (int i = optind; i < argc; i++) {

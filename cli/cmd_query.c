@@ -305,20 +305,12 @@ int cmd_query(int argc, char **argv)
 		case 'j':
 			fmt = JSON;
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		default:
-			cli_bad_option("query", c, argv);
-			fputs(usage, stderr);
-			return 2;
+		default: /* and 'h' */
+			return cli_opt_done("query", c, argv, usage);
 		}
 	}
-	if (argc - optind != 2) {
-		cli_error("query", "wants a database and one SQL argument");
-		fputs(usage, stderr);
-		return 2;
-	}
+	if (argc - optind != 2)
+		return cli_usage_error("query", usage, "wants a database and one SQL argument");
 	const char *dbpath = argv[optind], *sql = argv[optind + 1];
 	char err[1024], head[64];
 	sqlite3 *db;

@@ -1,6 +1,6 @@
 /*
  * cmd_report.c - `memledger report [-o OUT.html] [--template DIR] [--baseline BASE.db]
- *   [--alloc-fn NAME]... DB`.
+ *   [--alloc-fn NAME]... [--process PID|PROGRAM|all]... DB`.
  *
  * Writes the HTML report of DB (default output: DB's name with .html) and
  * prints the output path on stdout. Errors are one line on stderr,
@@ -17,7 +17,7 @@
 
 static const char usage[] =
 	"usage: memledger report [-o OUT.html] [--template DIR] [--baseline BASE.db]\n"
-	"                        [--alloc-fn NAME]... DB\n"
+	"                        [--alloc-fn NAME]... [--process PID|PROGRAM|all]... DB\n"
 	"\n"
 	"Write the HTML report of a memledger database: one self-contained page\n"
 	"(CSS and SVG inline, no network needed) explaining every metric for this\n"
@@ -32,6 +32,13 @@ static const char usage[] =
 	"      --alloc-fn NAME    a function of the program that only wraps malloc: the\n"
 	"                         sites shown are named after its caller (repeatable;\n"
 	"                         NAME* matches a prefix; adds to those ingest used)\n"
+	"  -p, --process WHICH    the processes that get full sections: a pid, a program\n"
+	"                         (cc1 or /usr/bin/cc1: all its processes) or all\n"
+	"                         (repeatable). Default: every process of a run of at\n"
+	"                         most 4; of a larger run the root, then the processes\n"
+	"                         with leaks or failing items, then those that\n"
+	"                         allocated most, up to 4 (the page's run summary says\n"
+	"                         which and why)\n"
 	"  -h, --help             show this help\n";
 
 int cmd_report(int argc, char **argv)
@@ -41,6 +48,7 @@ int cmd_report(int argc, char **argv)
 		{ "template", required_argument, NULL, 't' },
 		{ "baseline", required_argument, NULL, 'b' },
 		{ "alloc-fn", required_argument, NULL, 'A' },
+		{ "process", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -48,14 +56,17 @@ int cmd_report(int argc, char **argv)
 	char err[1024], *def = NULL;
 	int c, ret = 1;
 	const char **alloc_fns = calloc((size_t)argc + 1, sizeof *alloc_fns);
-	size_t nalloc_fns = 0;
+	const char **which = calloc((size_t)argc + 1, sizeof *which);
+	size_t nalloc_fns = 0, nwhich = 0;
 
-	if (!alloc_fns) {
+	if (!alloc_fns || !which) {
+		free(alloc_fns);
+		free(which);
 		fprintf(stderr, "memledger: report: %s\n", ERR_OOM);
 		return 1;
 	}
 
-	while ((c = cli_getopt(argc, argv, "o:t:b:h", opts)) != -1) {
+	while ((c = cli_getopt(argc, argv, "o:t:b:p:h", opts)) != -1) {
 		switch (c) {
 		case 'b':
 			baseline = optarg;
@@ -69,22 +80,26 @@ int cmd_report(int argc, char **argv)
 		case 'A':
 			alloc_fns[nalloc_fns++] = optarg;
 			break;
-		case 'h':
-			fputs(usage, stdout);
+		case 'p':
+			if (!*optarg) {
+				cli_error("report", "--process wants a pid, a program or all");
+				free(alloc_fns);
+				free(which);
+				return 2;
+			}
+			which[nwhich++] = optarg;
+			break;
+		default: /* and 'h' */
 			free(alloc_fns);
-			return 0;
-		default:
-			cli_bad_option("report", c, argv);
-			fputs(usage, stderr);
-			free(alloc_fns);
-			return 2;
+			free(which);
+			return cli_opt_done("report", c, argv, usage);
 		}
 	}
 	if (argc - optind != 1) {
-		cli_error("report", "%s", argc - optind == 0 ? "no database given" : "give exactly one database");
-		fputs(usage, stderr);
 		free(alloc_fns);
-		return 2;
+		free(which);
+		return cli_usage_error("report", usage, "%s",
+				       argc - optind == 0 ? "no database given" : "give exactly one database");
 	}
 	db = argv[optind];
 	/* A trace is not a database yet; say what to do (and a locked or
@@ -118,7 +133,7 @@ int cmd_report(int argc, char **argv)
 		out = def;
 	}
 	struct report_opts ro = { .template_dir = tdir, .alloc_fns = alloc_fns, .nalloc_fns = nalloc_fns,
-	                          .baseline_path = baseline };
+	                          .baseline_path = baseline, .processes = which, .nprocesses = nwhich };
 
 	if (report_write_opts(db, out, &ro, err, sizeof err) < 0) {
 		cli_error(db, "%s", err);
@@ -129,5 +144,6 @@ int cmd_report(int argc, char **argv)
 out_free:
 	free(def);
 	free(alloc_fns);
+	free(which);
 	return ret;
 }

@@ -538,12 +538,8 @@ int cmd_run(int argc, char **argv)
 		case 'v':
 			verbose = 1;
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		default:
-			fputs(usage, stderr);
-			return 2;
+		default: /* and 'h'; getopt_long said what was wrong */
+			return cli_opt_done(NULL, c, argv, usage);
 		}
 	}
 	char lib[PATH_MAX], resolved[PATH_MAX];

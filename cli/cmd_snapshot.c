@@ -131,19 +131,14 @@ int cmd_snapshot(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		default:
-			fputs(usage, stderr);
-			return 2;
+		default: /* and 'h'; getopt_long said what was wrong */
+			return cli_opt_done(NULL, c, argv, usage);
 		}
 	}
 	int nargs = argc - optind;
 	if (nargs < 1 || nargs > 2) {
-		cli_error("snapshot", nargs < 1 ? "no process given" : "too many arguments (quote a LABEL with spaces)");
-		fputs(usage, stderr);
-		return 2;
+		return cli_usage_error("snapshot", usage, "%s",
+				       nargs < 1 ? "no process given" : "too many arguments (quote a LABEL with spaces)");
 	}
 	const char *pid_arg = argv[optind];
 	char what[64], label[ML_CONTROL_LABEL_MAX + 1];

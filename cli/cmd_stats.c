@@ -264,20 +264,12 @@ int cmd_stats(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		default:
-			cli_bad_option("stats", c, argv);
-			fputs(usage, stderr);
-			return 2;
+		default: /* and 'h' */
+			return cli_opt_done("stats", c, argv, usage);
 		}
 	}
-	if (argc - optind != 1) {
-		cli_error("stats", "wants one trace or database");
-		fputs(usage, stderr);
-		return 2;
-	}
+	if (argc - optind != 1)
+		return cli_usage_error("stats", usage, "wants one trace or database");
 	const char *path = argv[optind];
 	int t = cli_is_trace(path);
 	if (t < 0) {

@@ -53,18 +53,13 @@ int cmd_symbolize(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			rc = 0;
-			goto out;
-		default:
-			fputs(usage, stderr);
+		default: /* and 'h'; getopt_long said what was wrong */
+			rc = cli_opt_done(NULL, c, argv, usage);
 			goto out;
 		}
 	}
 	if (argc - optind != 1) {
-		cli_error("symbolize", "wants one database");
-		fputs(usage, stderr);
+		rc = cli_usage_error("symbolize", usage, "wants one database");
 		goto out;
 	}
 	const char *path = argv[optind];

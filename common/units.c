@@ -46,17 +46,24 @@ char *units_bytes(char *dst, size_t cap, double bytes)
 	return dst;
 }
 
-char *units_bytes_delta(char *dst, size_t cap, double bytes)
+/* A change: a dash for none, "±0..." for zero, else signed through fmt. */
+static char *units_delta(char *dst, size_t cap, double v, const char *zero,
+			 char *(*fmt)(char *, size_t, double))
 {
 	char b[UNITS_BUF];
 
-	if (isnan(bytes))
+	if (isnan(v))
 		snprintf(dst, cap, DASH);
-	else if (bytes == 0)
-		snprintf(dst, cap, PLUSMINUS "0 B");
+	else if (v == 0)
+		snprintf(dst, cap, "%s", zero);
 	else
-		snprintf(dst, cap, "%s%s", bytes > 0 ? "+" : "", units_bytes(b, sizeof b, bytes));
+		snprintf(dst, cap, "%s%s", v > 0 ? "+" : "", fmt(b, sizeof b, v));
 	return dst;
+}
+
+char *units_bytes_delta(char *dst, size_t cap, double bytes)
+{
+	return units_delta(dst, cap, bytes, PLUSMINUS "0 B", units_bytes);
 }
 
 char *units_count(char *dst, size_t cap, double n)
@@ -87,15 +94,7 @@ char *units_count(char *dst, size_t cap, double n)
 
 char *units_count_delta(char *dst, size_t cap, double n)
 {
-	char b[UNITS_BUF];
-
-	if (isnan(n))
-		snprintf(dst, cap, DASH);
-	else if (n == 0)
-		snprintf(dst, cap, PLUSMINUS "0");
-	else
-		snprintf(dst, cap, "%s%s", n > 0 ? "+" : "", units_count(b, sizeof b, n));
-	return dst;
+	return units_delta(dst, cap, n, PLUSMINUS "0", units_count);
 }
 
 char *units_count_short(char *dst, size_t cap, double n)

@@ -22,6 +22,13 @@
  */
 void *vec_push(void *vp, size_t *n, size_t *cap, size_t elem);
 
+/**
+ * Make room in *vp (room for *cap elements of elem bytes) for at least
+ * n + 1 elements, doubling; the new room is zeroed. 0, or -1 (the vector
+ * as it was) when out of memory or past SIZE_MAX.
+ */
+int vec_reserve(void *vp, size_t *cap, size_t n, size_t elem);
+
 /** vec_push for a typed pointer v: VEC_PUSH(v, n, cap) is a new element of v's type. */
 #define VEC_PUSH(v, n, cap) ((__typeof__(v))vec_push(&(v), &(n), &(cap), sizeof *(v)))
 

@@ -2,6 +2,7 @@
  * diff.c - see diff.h.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,43 @@ const char *cmp_change_name(enum cmp_change c)
 		return "same";
 	}
 }
+
+/* ---------------------------------------------------------------- matching */
+
+/* The keys of n elements of stride bytes, whose exact and loose keys (char *) are at those offsets. */
+static struct cmp_keyed *keys_of(const void *v, size_t n, size_t stride, size_t exact_off, size_t loose_off)
+{
+	struct cmp_keyed *k = malloc((n + 1) * sizeof *k);
+	const char *e = v;
+
+	for (size_t i = 0; k && i < n; i++, e += stride)
+		k[i] = (struct cmp_keyed){ *(char *const *)(e + exact_off), *(char *const *)(e + loose_off) };
+	return k;
+}
+
+/*
+ * Pair the na elements of a with the nb of b by their keys (cmp_match):
+ * *ma and *mb are malloc'd here and freed by the caller, also on error.
+ * 0, or -1 when out of memory. Use it through MATCH_KEYED.
+ */
+static int match_keyed(const void *a, size_t na, const void *b, size_t nb, size_t stride, size_t exact_off,
+                       size_t loose_off, ssize_t **ma, ssize_t **mb)
+{
+	struct cmp_keyed *ka = keys_of(a, na, stride, exact_off, loose_off);
+	struct cmp_keyed *kb = keys_of(b, nb, stride, exact_off, loose_off);
+	int ret = -1;
+
+	*ma = malloc((na + 1) * sizeof **ma);
+	*mb = malloc((nb + 1) * sizeof **mb);
+	if (ka && kb && *ma && *mb)
+		ret = cmp_match(ka, na, kb, nb, *ma, *mb);
+	free(ka);
+	free(kb);
+	return ret;
+}
+
+#define MATCH_KEYED(type, a, na, b, nb, ma, mb) \
+	match_keyed(a, na, b, nb, sizeof(type), offsetof(type, exact), offsetof(type, loose), ma, mb)
 
 /* ---------------------------------------------------------------- sites */
 
@@ -94,18 +132,11 @@ static int by_impact(const void *x, const void *y)
 static int diff_sites(struct cmp_pair *p, double tol)
 {
 	const struct cmp_proc *a = p->base, *b = p->new;
-	struct cmp_keyed *ka = malloc((a->nsites + 1) * sizeof *ka), *kb = malloc((b->nsites + 1) * sizeof *kb);
-	ssize_t *ma = malloc((a->nsites + 1) * sizeof *ma), *mb = malloc((b->nsites + 1) * sizeof *mb);
+	ssize_t *ma, *mb;
 	size_t i, n = 0;
 	int ret = -1;
 
-	if (!ka || !kb || !ma || !mb)
-		goto out;
-	for (i = 0; i < a->nsites; i++)
-		ka[i] = (struct cmp_keyed){ a->sites[i].exact, a->sites[i].loose };
-	for (i = 0; i < b->nsites; i++)
-		kb[i] = (struct cmp_keyed){ b->sites[i].exact, b->sites[i].loose };
-	if (cmp_match(ka, a->nsites, kb, b->nsites, ma, mb) < 0)
+	if (MATCH_KEYED(struct cmp_site, a->sites, a->nsites, b->sites, b->nsites, &ma, &mb) < 0)
 		goto out;
 	if (!(p->sites = calloc(a->nsites + b->nsites + 1, sizeof *p->sites)) ||
 	    !(p->base_of = calloc(b->nsites + 1, sizeof *p->base_of)))
@@ -148,8 +179,6 @@ static int diff_sites(struct cmp_pair *p, double tol)
 		}
 	ret = 0;
 out:
-	free(ka);
-	free(kb);
 	free(ma);
 	free(mb);
 	return ret;
@@ -275,18 +304,12 @@ static int diff_items(struct cmp_pair *p)
 static int diff_open(struct cmp_pair *p)
 {
 	const struct cmp_proc *a = p->base, *b = p->new;
-	struct cmp_keyed *ka = malloc((a->nopen + 1) * sizeof *ka), *kb = malloc((b->nopen + 1) * sizeof *kb);
-	ssize_t *ma = malloc((a->nopen + 1) * sizeof *ma), *mb = malloc((b->nopen + 1) * sizeof *mb);
+	ssize_t *ma, *mb;
 	size_t i;
 	int ret = -1;
 
-	if (!ka || !kb || !ma || !mb || !(p->open = calloc(a->nopen + b->nopen + 1, sizeof *p->open)))
-		goto out;
-	for (i = 0; i < a->nopen; i++)
-		ka[i] = (struct cmp_keyed){ a->open[i].exact, a->open[i].loose };
-	for (i = 0; i < b->nopen; i++)
-		kb[i] = (struct cmp_keyed){ b->open[i].exact, b->open[i].loose };
-	if (cmp_match(ka, a->nopen, kb, b->nopen, ma, mb) < 0)
+	if (MATCH_KEYED(struct cmp_open, a->open, a->nopen, b->open, b->nopen, &ma, &mb) < 0 ||
+	    !(p->open = calloc(a->nopen + b->nopen + 1, sizeof *p->open)))
 		goto out;
 	for (i = 0; i < b->nopen; i++) {
 		const struct cmp_open *x = mb[i] >= 0 ? &a->open[mb[i]] : NULL;
@@ -300,8 +323,6 @@ static int diff_open(struct cmp_pair *p)
 			p->open[p->nopen++] = (struct cmp_open_delta){ &a->open[i], NULL, a->open[i].count, 0 };
 	ret = 0;
 out:
-	free(ka);
-	free(kb);
 	free(ma);
 	free(mb);
 	return ret;

@@ -375,9 +375,14 @@ static int item_gates(const struct gctx *g, const struct cmp_proc *p, const char
 		return in(item, (const char *const *)g->r->fail_on, g->r->nfail_on);
 	if (g->r->baseline)
 		return 1;
+	return gate_item_default(item, p->user_snaps);
+}
+
+int gate_item_default(const char *item, int user_snaps)
+{
 	if (!in(item, default_items, N(default_items)))
 		return 0;
-	return !in(item, phase_items, N(phase_items)) || p->user_snaps >= 2;
+	return !in(item, phase_items, N(phase_items)) || user_snaps >= 2;
 }
 
 static int gate_gates(const struct gctx *g, const char *gate)

@@ -137,6 +137,14 @@ int gate_baseline(const struct cmp_diff *d, const struct gate_opts *o, struct ga
 
 void gate_report_free(struct gate_report *r);
 
+/**
+ * 1 if a failure of item gates by default (no --fail-on, no --strict) in a
+ * process that took user_snaps snapshots of its own; else 0. The report's
+ * run summary asks this too, so the page and `check` name the same
+ * processes.
+ */
+int gate_item_default(const char *item, int user_snaps);
+
 /** How valgrind words a class: "definitely lost", "indirectly lost", "possibly lost", "still reachable". */
 const char *gate_class_words(const char *cls);
 

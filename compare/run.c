@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/vec.h"
 #include "compare/run.h"
 #include "compare/sitekey.h"
 #include "ingest/db.h"
@@ -35,16 +36,7 @@ static double num_col(sqlite3_stmt *s, int i)
  */
 static void *grow(void *arr, size_t *cap, size_t n, size_t sz)
 {
-	void *np;
-
-	if (n < *cap)
-		return arr;
-	size_t nc = *cap ? *cap * 2 : 16;
-	if (!(np = realloc(arr, nc * sz)))
-		return NULL;
-	memset((char *)np + *cap * sz, 0, (nc - *cap) * sz);
-	*cap = nc;
-	return np;
+	return vec_reserve(&arr, cap, n, sz) < 0 ? NULL : arr;
 }
 
 static int oom(struct loader *l)
@@ -172,7 +164,21 @@ static int load_snapshots(struct loader *l, struct cmp_proc *p)
 		for (size_t k = 0; k + 1 < p->nsnaps; k++)
 			sn->occ += !strcmp(p->snaps[k].label, sn->label);
 	}
-	return done(l, s, rc);
+	if (done(l, s, rc) < 0)
+		return -1;
+	/* The true peak, between snapshots too, from ingest's timeline (a
+	 * database made before it has none: the snapshots' peak stands). */
+	if (sqlite3_prepare_v2(l->db, "SELECT max(peak_bytes) FROM timeline WHERE process_id = ?", -1, &s,
+	                       NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(s, 1, p->id);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		double peak = sqlite3_column_double(s, 0);
+		if (isnan(p->peak_alloc) || peak > p->peak_alloc)
+			p->peak_alloc = peak;
+	}
+	sqlite3_finalize(s);
+	return 0;
 }
 
 /* ---------------------------------------------------------------- sites */
@@ -266,12 +272,10 @@ static int load_sites(struct loader *l, struct cmp_proc *p)
 		if (stack_keys(l, x->stack_id, "", &x->exact, &x->loose, &x->where) < 0)
 			goto out;
 	}
-	if (rc != SQLITE_DONE) {
-		snprintf(l->err, l->errlen, "database: %s", sqlite3_errmsg(l->db));
-		goto out;
-	}
-	sqlite3_finalize(s);
+	rc = done(l, s, rc);
 	s = NULL;
+	if (rc < 0)
+		goto out;
 
 	/* leaks at exit by class: from the live rows, on the stacks as loaded */
 	if (!(ix = malloc((n + 1) * sizeof *ix))) {
@@ -298,12 +302,10 @@ static int load_sites(struct loader *l, struct cmp_proc *p)
 			goto out;
 		}
 	}
-	if (rc != SQLITE_DONE) {
-		snprintf(l->err, l->errlen, "database: %s", sqlite3_errmsg(l->db));
-		goto out;
-	}
-	sqlite3_finalize(s);
+	rc = done(l, s, rc);
 	s = NULL;
+	if (rc < 0)
+		goto out;
 	if (!from_rows)
 		for (i = 0; i < n; i++)
 			for (k = 0; k < 3; k++)

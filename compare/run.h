@@ -79,7 +79,7 @@ struct cmp_proc {
 	size_t nsnaps;
 	double *ts, *alloc;        /* every snapshot, samples included: Alloc over time */
 	size_t nall;
-	double peak_alloc;         /* the highest Alloc of any snapshot */
+	double peak_alloc;         /* the highest Alloc: of any snapshot, or between them (timeline) */
 	double total_allocs;       /* Mallocs at the last snapshot */
 	int user_snaps;            /* snapshots the program took itself */
 	struct cmp_site *sites;    /* sorted by exact key */

@@ -7,138 +7,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/dbread.h"
 #include "common/err.h"
+#include "common/vec.h"
 
+/* an embedded NUL would cut the string short: make it visible instead */
 static char *col_str(sqlite3_stmt *st, int i)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
-	int n = sqlite3_column_bytes(st, i);
-	char *s;
-
-	if (!t || sqlite3_column_type(st, i) == SQLITE_NULL)
-		return NULL;
-	if (!(s = malloc((size_t)n + 1)))
-		return NULL;
-	memcpy(s, t, (size_t)n);
-	s[n] = '\0';
-	/* an embedded NUL would cut the string short: make it visible instead */
-	for (int k = 0; k < n; k++)
-		if (s[k] == '\0')
-			s[k] = '?';
-	return s;
+	return dbr_col_str(st, i, '?');
 }
 
 /* Did col_str fail for lack of memory (rather than a NULL column)? */
 static int col_oom(sqlite3_stmt *st, int i, const char *s)
 {
-	return !s && sqlite3_column_type(st, i) != SQLITE_NULL;
+	return dbr_col_oom(st, i, s);
 }
 
 sqlite3 *ex_open(const char *db_path, char *err, size_t errlen)
 {
 	static const char *const tables[] = { "processes", "snapshots", "sites", "site_snapshots",
 					      "stacks", "frames", "modules", NULL };
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
-		snprintf(err, errlen, "cannot open: %s", db ? sqlite3_errmsg(db) : ERR_OOM);
-		goto out_close;
-	}
-	if (sqlite3_prepare_v2(db,
-			       "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?",
-			       -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "not a memledger database: %s", sqlite3_errmsg(db));
-		goto out_close;
-	}
-	for (size_t i = 0; tables[i]; i++) {
-		int rc;
-
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, tables[i], -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			continue;
-		if (rc == SQLITE_DONE)
-			snprintf(err, errlen, "not a memledger database (no table %s)", tables[i]);
-		else
-			snprintf(err, errlen, "not a memledger database: %s", sqlite3_errmsg(db));
-		goto out_close;
-	}
-	sqlite3_finalize(st);
-	return db;
-out_close:
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return NULL;
+	return dbr_open(db_path, tables, err, errlen);
 }
 
 static void sql_err(char *err, size_t errlen, sqlite3 *db, const char *what)
 {
 	snprintf(err, errlen, "reading %s: %s", what, sqlite3_errmsg(db));
-}
-
-/* Grow *arr (elements of sz bytes) to hold at least n+1; zero-fills. */
-static int grow(void *arr, size_t *cap, size_t n, size_t sz)
-{
-	void **p = arr;
-	size_t ncap;
-	void *np;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 64;
-	if (!(np = realloc(*p, ncap * sz)))
-		return -1;
-	memset((char *)np + *cap * sz, 0, (ncap - *cap) * sz);
-	*p = np;
-	*cap = ncap;
-	return 0;
-}
-
-/* The next, zeroed, element of *arr (n elements of sz bytes), grown as needed; NULL when out of memory. */
-static void *next_slot(void *arr, size_t *cap, size_t *n, size_t sz)
-{
-	if (grow(arr, cap, *n, sz) < 0)
-		return NULL;
-	return (char *)*(void **)arr + (*n)++ * sz;
-}
-
-/*
- * Run sql, a query of table what with the process id as parameter 1 (and
- * *arg2, when given, as parameter 2), and hand each row to row(d, st, ctx).
- * row returns 0, or -1 when out of memory. 0 when every row was read, else
- * -1 with err set.
- */
-static int for_rows(struct ex_data *d, const char *sql, const long long *arg2, const char *what,
-		    int (*row)(struct ex_data *, sqlite3_stmt *, void *), void *ctx, char *err,
-		    size_t errlen)
-{
-	sqlite3_stmt *st;
-	int rc, ret = -1;
-
-	if (sqlite3_prepare_v2(d->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		sql_err(err, errlen, d->db, what);
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, d->process_id);
-	if (arg2)
-		sqlite3_bind_int64(st, 2, *arg2);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (row(d, st, ctx) < 0) {
-			err_oom(err, errlen);
-			goto out_finalize;
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		sql_err(err, errlen, d->db, what);
-		goto out_finalize;
-	}
-	ret = 0;
-out_finalize:
-	sqlite3_finalize(st);
-	return ret;
 }
 
 /* A comma-separated list of the first column of sql (one int64 parameter). */
@@ -218,12 +113,10 @@ out_finalize:
 	return ret;
 }
 
-static int site_row(struct ex_data *d, sqlite3_stmt *st, void *cap)
+static int fill_site(sqlite3_stmt *st, void *row)
 {
-	struct ex_site *s;
+	struct ex_site *s = row;
 
-	if (!(s = next_slot(&d->sites, cap, &d->nsites, sizeof *d->sites)))
-		return -1;
 	s->stack_id = sqlite3_column_int64(st, 0);
 	s->allocs = sqlite3_column_int64(st, 1);
 	s->bytes = sqlite3_column_int64(st, 2);
@@ -239,13 +132,13 @@ static int site_row(struct ex_data *d, sqlite3_stmt *st, void *cap)
 
 static int load_sites(struct ex_data *d, char *err, size_t errlen)
 {
-	size_t cap = 0;
+	static const char sql[] =
+		"SELECT stack_id, allocs, bytes, live_allocs, live_bytes, lost_allocs,"
+		" lost_bytes, indirect_allocs, indirect_bytes, runtime FROM sites"
+		" WHERE process_id = ? ORDER BY stack_id";
 
-	return for_rows(d,
-			"SELECT stack_id, allocs, bytes, live_allocs, live_bytes, lost_allocs,"
-			" lost_bytes, indirect_allocs, indirect_bytes, runtime FROM sites"
-			" WHERE process_id = ? ORDER BY stack_id",
-			NULL, "sites", site_row, &cap, err, errlen);
+	return dbr_load_rows(d->db, d->process_id, sql, "reading sites", &d->sites, &d->nsites,
+			     sizeof *d->sites, fill_site, err, errlen);
 }
 
 static int cmp_frame_id(const void *a, const void *b)
@@ -267,12 +160,10 @@ static struct ex_site *site_of(const struct ex_data *d, long long stack_id)
 	return bsearch(&stack_id, d->sites, d->nsites, sizeof *d->sites, cmp_site_stack);
 }
 
-static int frame_row(struct ex_data *d, sqlite3_stmt *st, void *cap)
+static int fill_frame(sqlite3_stmt *st, void *row)
 {
-	struct ex_frame *f;
+	struct ex_frame *f = row;
 
-	if (!(f = next_slot(&d->frames, cap, &d->nframes, sizeof *d->frames)))
-		return -1;
 	f->id = sqlite3_column_int64(st, 0);
 	f->module = col_str(st, 1);
 	f->offset = sqlite3_column_int64(st, 2);
@@ -293,68 +184,73 @@ static int frame_row(struct ex_data *d, sqlite3_stmt *st, void *cap)
 
 static int load_frames(struct ex_data *d, char *err, size_t errlen)
 {
-	size_t cap = 0;
+	static const char sql[] =
+		"SELECT id, module, offset, function, file, line, inlined, runtime"
+		" FROM frames WHERE id IN (SELECT st.frame_id FROM sites s"
+		" JOIN stacks st ON st.stack_id = s.stack_id WHERE s.process_id = ?)"
+		" ORDER BY id";
 
-	return for_rows(d,
-			"SELECT id, module, offset, function, file, line, inlined, runtime"
-			" FROM frames WHERE id IN (SELECT st.frame_id FROM sites s"
-			" JOIN stacks st ON st.stack_id = s.stack_id WHERE s.process_id = ?)"
-			" ORDER BY id",
-			NULL, "frames", frame_row, &cap, err, errlen);
-}
-
-/* load_stacks' place between rows: the site being filled and its capacity. */
-struct stack_fill {
-	struct ex_site *s;
-	size_t cap;
-};
-
-static int stack_row(struct ex_data *d, sqlite3_stmt *st, void *ctx)
-{
-	struct stack_fill *sf = ctx;
-	long long sid = sqlite3_column_int64(st, 0), fid = sqlite3_column_int64(st, 1);
-	struct ex_frame *f;
-
-	if (!sf->s || sf->s->stack_id != sid) {
-		sf->s = site_of(d, sid);
-		sf->cap = 0;
-		if (!sf->s)
-			return 0; /* cannot happen: the join found it */
-	}
-	f = bsearch(&fid, d->frames, d->nframes, sizeof *d->frames, cmp_frame_id);
-	if (!f)
-		return 0; /* a dangling frame id: skip the frame, keep the stack */
-	if ((size_t)sf->s->nframes >= sf->cap) {
-		size_t ncap = sf->cap ? sf->cap * 2 : 16;
-		int *p = realloc(sf->s->frames, ncap * sizeof *p);
-
-		if (!p)
-			return -1;
-		sf->s->frames = p;
-		sf->cap = ncap;
-	}
-	sf->s->frames[sf->s->nframes++] = (int)(f - d->frames);
-	return 0;
+	return dbr_load_rows(d->db, d->process_id, sql, "reading frames", &d->frames, &d->nframes,
+			     sizeof *d->frames, fill_frame, err, errlen);
 }
 
 static int load_stacks(struct ex_data *d, char *err, size_t errlen)
 {
-	struct stack_fill sf = { NULL, 0 };
+	sqlite3_stmt *st;
+	struct ex_site *s = NULL;
+	int rc, ret = -1;
+	size_t cap = 0;
 
-	return for_rows(d,
-			"SELECT st.stack_id, st.frame_id FROM sites s JOIN stacks st"
-			" ON st.stack_id = s.stack_id WHERE s.process_id = ?"
-			" ORDER BY st.stack_id, st.depth",
-			NULL, "stacks", stack_row, &sf, err, errlen);
+	if (sqlite3_prepare_v2(d->db,
+			       "SELECT st.stack_id, st.frame_id FROM sites s JOIN stacks st"
+			       " ON st.stack_id = s.stack_id WHERE s.process_id = ?"
+			       " ORDER BY st.stack_id, st.depth",
+			       -1, &st, NULL) != SQLITE_OK) {
+		sql_err(err, errlen, d->db, "stacks");
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, d->process_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long sid = sqlite3_column_int64(st, 0), fid = sqlite3_column_int64(st, 1);
+		struct ex_frame *f;
+
+		if (!s || s->stack_id != sid) {
+			s = site_of(d, sid);
+			cap = 0;
+			if (!s)
+				continue; /* cannot happen: the join found it */
+		}
+		f = bsearch(&fid, d->frames, d->nframes, sizeof *d->frames, cmp_frame_id);
+		if (!f)
+			continue; /* a dangling frame id: skip the frame, keep the stack */
+		if ((size_t)s->nframes >= cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			int *p = realloc(s->frames, ncap * sizeof *p);
+
+			if (!p) {
+				err_oom(err, errlen);
+				goto out_finalize;
+			}
+			s->frames = p;
+			cap = ncap;
+		}
+		s->frames[s->nframes++] = (int)(f - d->frames);
+	}
+	if (rc != SQLITE_DONE) {
+		sql_err(err, errlen, d->db, "stacks");
+		goto out_finalize;
+	}
+	ret = 0;
+out_finalize:
+	sqlite3_finalize(st);
+	return ret;
 }
 
-static int module_row(struct ex_data *d, sqlite3_stmt *st, void *cap)
+static int fill_module(sqlite3_stmt *st, void *row)
 {
-	struct ex_module *m;
+	struct ex_module *m = row;
 	const char *slash;
 
-	if (!(m = next_slot(&d->modules, cap, &d->nmodules, sizeof *d->modules)))
-		return -1;
 	m->path = col_str(st, 0);
 	m->build_id = col_str(st, 1);
 	m->base = (unsigned long long)sqlite3_column_int64(st, 2);
@@ -367,18 +263,17 @@ static int module_row(struct ex_data *d, sqlite3_stmt *st, void *cap)
 
 static int load_modules(struct ex_data *d, char *err, size_t errlen)
 {
-	size_t cap = 0;
+	static const char sql[] =
+		"SELECT path, build_id, base FROM modules WHERE process_id = ? ORDER BY load_ns";
 
-	return for_rows(d, "SELECT path, build_id, base FROM modules WHERE process_id = ? ORDER BY load_ns",
-			NULL, "modules", module_row, &cap, err, errlen);
+	return dbr_load_rows(d->db, d->process_id, sql, "reading modules", &d->modules,
+			     &d->nmodules, sizeof *d->modules, fill_module, err, errlen);
 }
 
-static int snapshot_row(struct ex_data *d, sqlite3_stmt *st, void *cap)
+static int fill_snapshot(sqlite3_stmt *st, void *row)
 {
-	struct ex_snapshot *s;
+	struct ex_snapshot *s = row;
 
-	if (!(s = next_slot(&d->snaps, cap, &d->nsnaps, sizeof *d->snaps)))
-		return -1;
 	s->seq = sqlite3_column_int64(st, 0);
 	s->ts_ns = sqlite3_column_int64(st, 1);
 	s->label = col_str(st, 2);
@@ -389,31 +284,20 @@ static int snapshot_row(struct ex_data *d, sqlite3_stmt *st, void *cap)
 
 static int load_snapshots(struct ex_data *d, char *err, size_t errlen)
 {
-	size_t cap = 0;
+	static const char sql[] =
+		"SELECT seq, ts_ns, label, kind = 'sample', coalesce(alloc, 0)"
+		" FROM snapshots WHERE process_id = ? ORDER BY seq";
 
-	return for_rows(d,
-			"SELECT seq, ts_ns, label, kind = 'sample', coalesce(alloc, 0)"
-			" FROM snapshots WHERE process_id = ? ORDER BY seq",
-			NULL, "snapshots", snapshot_row, &cap, err, errlen);
-}
-
-/* A (stack_id, live_allocs, live_bytes) row: the site's live figures. */
-static int live_at_row(struct ex_data *d, sqlite3_stmt *st, void *unused)
-{
-	struct ex_site *s = site_of(d, sqlite3_column_int64(st, 0));
-
-	(void)unused;
-	if (s) {
-		s->live_allocs = sqlite3_column_int64(st, 1);
-		s->live_bytes = sqlite3_column_int64(st, 2);
-	}
-	return 0;
+	return dbr_load_rows(d->db, d->process_id, sql, "reading snapshots", &d->snaps, &d->nsnaps,
+			     sizeof *d->snaps, fill_snapshot, err, errlen);
 }
 
 /* Replace the sites' live figures with those at the snapshot labelled d->at_label. */
 static int load_live_at(struct ex_data *d, char *err, size_t errlen)
 {
 	const struct ex_snapshot *at = NULL;
+	sqlite3_stmt *st;
+	int rc, ret = -1;
 
 	for (size_t i = 0; i < d->nsnaps && !at; i++)
 		if (!d->snaps[i].sample && d->snaps[i].label && !strcmp(d->snaps[i].label, d->at_label))
@@ -432,10 +316,31 @@ static int load_live_at(struct ex_data *d, char *err, size_t errlen)
 	d->at_seq = at->seq;
 	for (size_t i = 0; i < d->nsites; i++)
 		d->sites[i].live_allocs = d->sites[i].live_bytes = 0;
-	return for_rows(d,
-			"SELECT stack_id, live_allocs, live_bytes FROM site_snapshots"
-			" WHERE process_id = ? AND snapshot_seq = ?",
-			&at->seq, "site_snapshots", live_at_row, NULL, err, errlen);
+	if (sqlite3_prepare_v2(d->db,
+			       "SELECT stack_id, live_allocs, live_bytes FROM site_snapshots"
+			       " WHERE process_id = ? AND snapshot_seq = ?",
+			       -1, &st, NULL) != SQLITE_OK) {
+		sql_err(err, errlen, d->db, "site_snapshots");
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, d->process_id);
+	sqlite3_bind_int64(st, 2, at->seq);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct ex_site *s = site_of(d, sqlite3_column_int64(st, 0));
+
+		if (!s)
+			continue;
+		s->live_allocs = sqlite3_column_int64(st, 1);
+		s->live_bytes = sqlite3_column_int64(st, 2);
+	}
+	if (rc != SQLITE_DONE) {
+		sql_err(err, errlen, d->db, "site_snapshots");
+		goto out_finalize;
+	}
+	ret = 0;
+out_finalize:
+	sqlite3_finalize(st);
+	return ret;
 }
 
 int ex_load(sqlite3 *db, long long process_id, const char *at_label, struct ex_data *d,
@@ -479,46 +384,53 @@ void ex_free(struct ex_data *d)
 	memset(d, 0, sizeof *d);
 }
 
-/* ex_live_at_time's arrays, one slot per site. */
-struct live_arrays {
-	long long *live, *live_n;
-};
-
-static int live_time_row(struct ex_data *d, sqlite3_stmt *st, void *ctx)
-{
-	struct live_arrays *lt = ctx;
-	struct ex_site *s = site_of(d, sqlite3_column_int64(st, 0));
-
-	if (s) {
-		lt->live_n[s - d->sites] = sqlite3_column_int64(st, 1);
-		lt->live[s - d->sites] = sqlite3_column_int64(st, 2);
-	}
-	return 0;
-}
-
 int ex_live_at_time(const struct ex_data *d, long long t_ns, long long *live, long long *live_n,
 		    char *err, size_t errlen)
 {
-	struct live_arrays lt = { live, live_n };
 	sqlite3_stmt *st;
-	int any = 0;
+	int rc, ret = -1, any = 0;
 
-	/* the SQL's own test: does the table hold rows for this process at all? */
-	if (sqlite3_prepare_v2(d->db, "SELECT 1 FROM allocations WHERE process_id = ? LIMIT 1", -1,
-			       &st, NULL) != SQLITE_OK)
+	/* the SQL's own test: does the table hold a row for every allocation
+	 * of this process (ingest --allocations all, or a database made
+	 * before the modes)? The default mode keeps only the blocks live at
+	 * exit, which say nothing of the heap at an earlier time. */
+	if (sqlite3_prepare_v2(d->db, "SELECT 1 FROM allocations WHERE process_id = ? AND"
+				      " coalesce((SELECT value FROM meta WHERE key = 'allocations'), 'all') = 'all'"
+				      " LIMIT 1", -1, &st, NULL) != SQLITE_OK)
 		return 0; /* no allocations table: nothing to read */
 	sqlite3_bind_int64(st, 1, d->process_id);
 	any = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	if (!any)
 		return 0;
+	if (sqlite3_prepare_v2(d->db,
+			       "SELECT stack_id, count(*), sum(size) FROM allocations"
+			       " WHERE process_id = ? AND alloc_ns <= ?2"
+			       " AND (free_ns IS NULL OR free_ns > ?2) GROUP BY stack_id",
+			       -1, &st, NULL) != SQLITE_OK) {
+		sql_err(err, errlen, d->db, "allocations");
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, d->process_id);
+	sqlite3_bind_int64(st, 2, t_ns);
 	for (size_t i = 0; i < d->nsites; i++)
 		live[i] = live_n[i] = 0;
-	return for_rows((struct ex_data *)d,
-			"SELECT stack_id, count(*), sum(size) FROM allocations"
-			" WHERE process_id = ? AND alloc_ns <= ?2"
-			" AND (free_ns IS NULL OR free_ns > ?2) GROUP BY stack_id",
-			&t_ns, "allocations", live_time_row, &lt, err, errlen) < 0 ? -1 : 1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct ex_site *s = site_of(d, sqlite3_column_int64(st, 0));
+
+		if (!s)
+			continue;
+		live_n[s - d->sites] = sqlite3_column_int64(st, 1);
+		live[s - d->sites] = sqlite3_column_int64(st, 2);
+	}
+	if (rc != SQLITE_DONE) {
+		sql_err(err, errlen, d->db, "allocations");
+		goto out_finalize;
+	}
+	ret = 1;
+out_finalize:
+	sqlite3_finalize(st);
+	return ret;
 }
 
 const struct ex_module *ex_frame_module(const struct ex_data *d, const struct ex_frame *f)

@@ -288,8 +288,8 @@ static int detailed(const struct ex_data *d, struct jbuf *out, size_t num,
 		       sum == heap ? NULL
 		       : scaled	   ? "(not attributed: event times near a periodic sample are approximate)"
 		       : known	   ? "(not attributed to a site: a sampled run)"
-				   : "(no per-site figures at this sample: the database keeps no "
-				     "allocations rows)",
+				   : "(no per-site figures at this sample: they need a row per "
+				     "allocation, from ingest --allocations all)",
 		       heap - sum) < 0)
 		goto out_oom;
 	ret = 0;

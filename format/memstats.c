@@ -92,27 +92,16 @@ static void put_pad(struct out *o, const char *name, size_t width)
 	put(o, "= ");
 }
 
-static void put_delta_bytes(struct out *o, int64_t cur, int64_t prev)
-{
-	int64_t d = cur - prev;
-	put(o, "  (");
-	if (d >= 0)
-		put(o, "+");
-	put_bytes(o, d);
-	put(o, ")");
-}
-
-static void put_delta_count(struct out *o, int64_t cur, int64_t prev)
-{
-	int64_t d = cur - prev;
-	put(o, "  (");
-	if (d >= 0)
-		put(o, "+");
-	put_i(o, d);
-	put(o, ")");
-}
-
 enum { BYTES, COUNT };
+
+/* A value of kind BYTES or COUNT. */
+static void put_value(struct out *o, int kind, int64_t v)
+{
+	if (kind == BYTES)
+		put_bytes(o, v);
+	else
+		put_i(o, v);
+}
 
 static void line(struct out *o, const char *name, int kind, int64_t cur, const int64_t *prev,
                  const char *note)
@@ -121,15 +110,13 @@ static void line(struct out *o, const char *name, int kind, int64_t cur, const i
 	if (cur < 0) {
 		put(o, "n/a");
 	} else {
-		if (kind == BYTES)
-			put_bytes(o, cur);
-		else
-			put_i(o, cur);
+		put_value(o, kind, cur);
 		if (prev && *prev >= 0) {
-			if (kind == BYTES)
-				put_delta_bytes(o, cur, *prev);
-			else
-				put_delta_count(o, cur, *prev);
+			put(o, "  (");
+			if (cur - *prev >= 0)
+				put(o, "+");
+			put_value(o, kind, cur - *prev);
+			put(o, ")");
 		}
 	}
 	if (note) {

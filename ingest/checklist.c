@@ -36,38 +36,20 @@ struct item {
 
 static void evidence(struct item *it, int64_t stack_id, int64_t value, const char *fmt, ...)
 {
-	char text[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
-	sqlite3_bind_int64(it->ev, 1, it->pid);
-	sqlite3_bind_text(it->ev, 2, it->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int(it->ev, 3, it->nev++);
-	sqlite3_bind_text(it->ev, 4, text, -1, SQLITE_TRANSIENT);
-	db_bind_opt(it->ev, 5, stack_id > 0 ? stack_id : -1);
-	sqlite3_bind_int64(it->ev, 6, value);
-	if (db_step(it->db, it->ev, it->err, it->errlen) < 0)
+	if (verdicts_evidence_v(it->db, it->ev, it->pid, it->name, it->nev++, stack_id, value, it->err,
+	                        it->errlen, fmt, ap) < 0)
 		it->failed = 1;
+	va_end(ap);
 }
 
 static int verdict(struct item *it, const char *status, const char *fmt, ...)
 {
-	char text[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	int rc = verdicts_item_v(it->db, NULL, it->pid, it->name, status, 2048, it->err, it->errlen, fmt, ap);
 	va_end(ap);
-	sqlite3_stmt *s = db_prepare(it->db, "INSERT OR REPLACE INTO checklist(process_id, item, status, detail)"
-	                                     " VALUES (?,?,?,?)", it->err, it->errlen);
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, it->pid);
-	sqlite3_bind_text(s, 2, it->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, text, -1, SQLITE_TRANSIENT);
-	int rc = db_step(it->db, s, it->err, it->errlen);
-	sqlite3_finalize(s);
 	return rc < 0 || it->failed ? -1 : 0;
 }
 

@@ -212,6 +212,11 @@ int db_open_rw(const char *path, sqlite3 **out, char *err, size_t errlen)
 	 * (64 MiB) and big sorts (index builds) spill to temporary files. */
 	if (db_exec(db, "PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;", err, errlen) < 0)
 		goto out_close;
+	/* A database made before the newer tables (timeline, site_histograms)
+	 * gets them: every statement of the schema is IF NOT EXISTS. */
+	if (!empty && db_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'site_histograms'", 1) == 0 &&
+	    db_exec(db, embedded_ingest_schema_sql, err, errlen) < 0)
+		goto out_close;
 	if (empty) {
 		if (db_exec(db, "BEGIN IMMEDIATE", err, errlen) < 0 ||
 		    db_exec(db, embedded_ingest_schema_sql, err, errlen) < 0 ||

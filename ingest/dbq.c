@@ -112,6 +112,28 @@ static void *dbq_main(void *arg)
 	}
 }
 
+/* Free the batch lists, the statements, the locks and q itself: the thread is not running. */
+static void dbq_free(struct dbq *q)
+{
+	struct batch *b;
+
+	while ((b = q->spare)) {
+		q->spare = b->next;
+		free(b);
+	}
+	while ((b = q->head)) {
+		q->head = b->next;
+		free(b);
+	}
+	free(q->cur);
+	sqlite3_finalize(q->ins);
+	sqlite3_finalize(q->upd);
+	sqlite3_finalize(q->scan);
+	pthread_mutex_destroy(&q->mu);
+	pthread_cond_destroy(&q->cv);
+	free(q);
+}
+
 struct dbq *dbq_start(sqlite3 *db, int64_t process_id, char *err, size_t errlen)
 {
 	struct dbq *q = calloc(1, sizeof *q);
@@ -133,12 +155,7 @@ struct dbq *dbq_start(sqlite3 *db, int64_t process_id, char *err, size_t errlen)
 	if (!q->ins || !q->upd || !q->scan || pthread_create(&q->th, NULL, dbq_main, q) != 0) {
 		if (q->ins && q->upd && q->scan)
 			snprintf(err, errlen, "cannot start the database thread");
-		sqlite3_finalize(q->ins);
-		sqlite3_finalize(q->upd);
-		sqlite3_finalize(q->scan);
-		pthread_mutex_destroy(&q->mu);
-		pthread_cond_destroy(&q->cv);
-		free(q);
+		dbq_free(q);
 		return NULL;
 	}
 	return q;
@@ -207,22 +224,7 @@ static int dbq_stop(struct dbq *q, int run, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", q->err);
 		rc = -1;
 	}
-	struct batch *b;
-	while ((b = q->spare)) {
-		q->spare = b->next;
-		free(b);
-	}
-	while ((b = q->head)) {
-		q->head = b->next;
-		free(b);
-	}
-	free(q->cur);
-	sqlite3_finalize(q->ins);
-	sqlite3_finalize(q->upd);
-	sqlite3_finalize(q->scan);
-	pthread_mutex_destroy(&q->mu);
-	pthread_cond_destroy(&q->cv);
-	free(q);
+	dbq_free(q);
 	return rc;
 }
 

@@ -42,34 +42,23 @@ struct item {
 static int put(struct item *it, const char *status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int put(struct item *it, const char *status, const char *fmt, ...)
 {
-	char detail[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof detail, fmt, ap);
+	int rc = verdicts_item_v(it->db, it->row, it->w->pid, it->name, status, 1024, it->err, it->errlen, fmt, ap);
 	va_end(ap);
-	sqlite3_bind_int64(it->row, 1, it->w->pid);
-	sqlite3_bind_text(it->row, 2, it->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(it->row, 3, status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(it->row, 4, detail, -1, SQLITE_TRANSIENT);
-	return db_step(it->db, it->row, it->err, it->errlen);
+	return rc;
 }
 
 static int evidence(struct item *it, int64_t stack_id, int64_t value, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 static int evidence(struct item *it, int64_t stack_id, int64_t value, const char *fmt, ...)
 {
-	char text[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	int rc = verdicts_evidence_v(it->db, it->ev, it->w->pid, it->name, it->nev++, stack_id, value, it->err,
+	                             it->errlen, fmt, ap);
 	va_end(ap);
-	sqlite3_bind_int64(it->ev, 1, it->w->pid);
-	sqlite3_bind_text(it->ev, 2, it->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int(it->ev, 3, it->nev++);
-	sqlite3_bind_text(it->ev, 4, text, -1, SQLITE_TRANSIENT);
-	db_bind_opt(it->ev, 5, stack_id > 0 ? stack_id : -1);
-	sqlite3_bind_int64(it->ev, 6, value);
-	return db_step(it->db, it->ev, it->err, it->errlen);
+	return rc;
 }
 
 static const char *label_of(const struct item *it, long i)

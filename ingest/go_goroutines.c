@@ -154,6 +154,19 @@ static struct go_dump *new_dump(struct go_run *r, int64_t unix_ns)
 	return d;
 }
 
+/*
+ * A line that does not parse is the dump cut short when it is the last,
+ * unterminated one: mark r truncated, warn, and return 1. Else 0: an error.
+ */
+static int cut_short(struct go_run *r, int last, long line)
+{
+	if (!last)
+		return 0;
+	r->truncated = 1;
+	go_run_warn(r, "line %ld: the goroutine dump is cut short", line);
+	return 1;
+}
+
 int go_goroutines_read(struct go_run *r, const char *buf, size_t len, int64_t unix_ns,
                        long first_line, char *err, size_t errlen)
 {
@@ -179,11 +192,8 @@ int go_goroutines_read(struct go_run *r, const char *buf, size_t len, int64_t un
 			memset(&h, 0, sizeof h);
 			if (parse_header(s, n, &h) < 0) {
 				free(h.state);
-				if (!nl) {
-					r->truncated = 1;
-					go_run_warn(r, "line %ld: the goroutine dump is cut short", line);
+				if (cut_short(r, !nl, line))
 					break;
-				}
 				snprintf(err, errlen, "line %ld: a goroutine header that does not parse", line);
 				goto out;
 			}
@@ -211,11 +221,8 @@ int go_goroutines_read(struct go_run *r, const char *buf, size_t len, int64_t un
 			memset(&f, 0, sizeof f);
 			if (parse_location(s, n, &f) < 0) {
 				free(f.file);
-				if (!nl) {
-					r->truncated = 1;
-					go_run_warn(r, "line %ld: the goroutine dump is cut short", line);
+				if (cut_short(r, !nl, line))
 					break;
-				}
 				snprintf(err, errlen, "line %ld: a frame location without file:line", line);
 				goto out;
 			}

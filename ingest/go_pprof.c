@@ -17,6 +17,7 @@
 
 #include "common/err.h"
 #include "common/u64map.h"
+#include "format/trace.h"
 #include "ingest/go_run.h"
 #include "ingest/tracemeta.h"
 
@@ -29,22 +30,10 @@ struct pb {
 	const uint8_t *p, *e;
 };
 
+/* Protobuf's varint is the trace format's: at most 10 bytes, 64 bits. */
 static int pb_varint(struct pb *b, uint64_t *v)
 {
-	uint64_t x = 0;
-	for (int sh = 0; sh < 70; sh += 7) {
-		if (b->p >= b->e)
-			return -1;
-		uint8_t c = *b->p++;
-		if (sh == 63 && c > 1)
-			return -1;
-		x |= (uint64_t)(c & 0x7f) << sh;
-		if (!(c & 0x80)) {
-			*v = x;
-			return 0;
-		}
-	}
-	return -1;
+	return ml_get_varint(&b->p, b->e, v);
 }
 
 /* One field: its number, wire type, and a varint value or a sub-slice. */

@@ -4,6 +4,7 @@
  * allocation events are decoded every stack is symbolized and every
  * snapshot time is known; then the EVENTS frames.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,24 +183,117 @@ static int pass1(struct ml_reader *r, struct trace_meta *m, struct progress *pg,
 	return 0;
 }
 
-static int pass2_run(struct ml_reader *r, struct pass2 *p, struct progress *pg, char *err, size_t errlen)
+/*
+ * Pass 2 reads on two threads: a reader thread decompresses the events
+ * frames into a small ring of buffers while this thread decodes and
+ * pairs them, so that on two cores inflating costs no time of its own.
+ */
+#define PREFETCH 8
+
+struct prefetch {
+	struct ml_reader *r;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct { uint8_t *data; size_t len, cap; double frac; } slot[PREFETCH];
+	size_t head, tail;          /* filled: [head, tail) modulo PREFETCH */
+	int done, rc, stop;         /* rc: the reader's last status */
+	char err[256];
+};
+
+static void *prefetch_main(void *arg)
 {
+	struct prefetch *q = arg;
 	struct ml_frame f;
 	int rc;
+	while ((rc = ml_reader_next(q->r, &f)) == ML_READ_FRAME) {
+		if (f.tag != ML_FRAME_EVENTS)
+			continue;
+		pthread_mutex_lock(&q->mu);
+		while (q->tail - q->head == PREFETCH && !q->stop)
+			pthread_cond_wait(&q->cv, &q->mu);
+		int stop = q->stop;
+		pthread_mutex_unlock(&q->mu);
+		if (stop)
+			return NULL;
+		/* the slot at tail is the reader's alone until tail moves */
+		size_t i = q->tail % PREFETCH;
+		if (q->slot[i].cap < f.len) {
+			uint8_t *d = realloc(q->slot[i].data, f.len);
+			if (!d) {
+				rc = ML_READ_ERROR;
+				snprintf(q->err, sizeof q->err, "out of memory");
+				break;
+			}
+			q->slot[i].data = d;
+			q->slot[i].cap = f.len;
+		}
+		memcpy(q->slot[i].data, f.data, f.len);
+		q->slot[i].len = f.len;
+		q->slot[i].frac = read_frac(q->r);
+		pthread_mutex_lock(&q->mu);
+		q->tail++;
+		pthread_cond_broadcast(&q->cv);
+		pthread_mutex_unlock(&q->mu);
+	}
+	if (rc == ML_READ_ERROR && !q->err[0])
+		snprintf(q->err, sizeof q->err, "%s", q->r->err);
+	pthread_mutex_lock(&q->mu);
+	q->rc = rc;
+	q->done = 1;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+static int pass2_run(struct ml_reader *r, struct pass2 *p, struct progress *pg, char *err, size_t errlen)
+{
+	struct prefetch q = { .r = r };
+	pthread_t th;
+	int ret = -1;
 	if (ml_reader_rewind(r) < 0) {
 		snprintf(err, errlen, "%s", r->err);
 		return -1;
 	}
-	while ((rc = ml_reader_next(r, &f)) == ML_READ_FRAME) {
-		if (f.tag == ML_FRAME_EVENTS && pass2_frame(p, f.data, f.len, err, errlen) < 0)
-			return -1;
-		progress_draw(pg, 0.25 + 0.7 * read_frac(r), "loading");
+	pthread_mutex_init(&q.mu, NULL);
+	pthread_cond_init(&q.cv, NULL);
+	if (pthread_create(&th, NULL, prefetch_main, &q) != 0) {
+		snprintf(err, errlen, "cannot start the reader thread");
+		goto out_destroy;
 	}
-	if (rc == ML_READ_ERROR) {
-		snprintf(err, errlen, "%s", r->err);
-		return -1;
+	for (;;) {
+		pthread_mutex_lock(&q.mu);
+		while (q.head == q.tail && !q.done)
+			pthread_cond_wait(&q.cv, &q.mu);
+		int empty = q.head == q.tail;
+		pthread_mutex_unlock(&q.mu);
+		if (empty)
+			break;
+		/* the slot at head is ours alone until head moves */
+		size_t i = q.head % PREFETCH;
+		if (pass2_frame(p, q.slot[i].data, q.slot[i].len, err, errlen) < 0)
+			goto out_stop;
+		progress_draw(pg, 0.25 + 0.7 * q.slot[i].frac, "loading");
+		pthread_mutex_lock(&q.mu);
+		q.head++;
+		pthread_cond_broadcast(&q.cv);
+		pthread_mutex_unlock(&q.mu);
 	}
-	return 0;
+	if (q.rc == ML_READ_ERROR)
+		snprintf(err, errlen, "%s", q.err);
+	else
+		ret = 0;
+out_stop:
+	pthread_mutex_lock(&q.mu);
+	q.stop = 1;
+	pthread_cond_broadcast(&q.cv);
+	pthread_mutex_unlock(&q.mu);
+	pthread_join(th, NULL);
+out_destroy:
+	for (size_t k = 0; k < PREFETCH; k++)
+		free(q.slot[k].data);
+	pthread_mutex_destroy(&q.mu);
+	pthread_cond_destroy(&q.cv);
+	return ret;
 }
 
 /*
@@ -232,6 +326,30 @@ static int store_allocator(sqlite3 *db, const struct trace_meta *m, int64_t pid,
 	rc = db_step(db, s, err, errlen);
 	sqlite3_finalize(s);
 	return rc < 0 ? -1 : 0;
+}
+
+/*
+ * meta 'allocations': the mode every trace of the database was loaded
+ * with, or 'mixed'. A database that holds processes but no such key was
+ * loaded before the modes existed, with every row.
+ */
+static int store_mode(sqlite3 *db, int mode, char *err, size_t errlen)
+{
+	static const char *const names[] = { [ALLOC_ROWS_LIVE] = "live", [ALLOC_ROWS_ALL] = "all",
+	                                     [ALLOC_ROWS_NONE] = "none" };
+	const char *now = names[mode];
+	int have = db_int(db, "SELECT count(*) FROM meta WHERE key = 'allocations'", 0) > 0;
+	if (!have && db_int(db, "SELECT count(*) FROM processes", 0) > 1 && mode != ALLOC_ROWS_ALL)
+		now = "mixed";
+	sqlite3_stmt *s = db_prepare(db, "INSERT INTO meta(key, value) VALUES ('allocations', ?)"
+	                                 " ON CONFLICT(key) DO UPDATE SET value ="
+	                                 " CASE WHEN value = excluded.value THEN value ELSE 'mixed' END", err, errlen);
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
+	int rc = db_step(db, s, err, errlen);
+	sqlite3_finalize(s);
+	return rc;
 }
 
 int ingest_trace(struct ingest *ig, const char *path, const struct ingest_opts *o,
@@ -282,7 +400,9 @@ int ingest_trace(struct ingest *ig, const char *path, const struct ingest_opts *
 	if (symbols_resolve(&ig->cache, ig->db, sym, &m, err, errlen) < 0)
 		goto out;
 	int64_t first_id = db_int(ig->db, "SELECT max(id) FROM allocations", 0) + 1;
-	if (!(p = pass2_new(ig->db, &m, pid, first_id, err, errlen)))
+	int mode = o && o->allocations >= ALLOC_ROWS_LIVE && o->allocations <= ALLOC_ROWS_NONE ? o->allocations
+	                                                                                     : ALLOC_ROWS_LIVE;
+	if (!(p = pass2_new(ig->db, &m, pid, first_id, mode, err, errlen)))
 		goto out;
 	int64_t settle_lo, settle_hi;
 	checklist_settle_window(&m, &settle_lo, &settle_hi);
@@ -303,6 +423,7 @@ int ingest_trace(struct ingest *ig, const char *path, const struct ingest_opts *
 	    derive_sites(ig->db, sites, nsites, pid, &rules, err, errlen) < 0 ||
 	    checklist_run(ig->db, &m, pid, sites, nsites, settle_lo, settle_hi, &rules, err, errlen) < 0 ||
 	    derive_process_end(ig->db, &m, pid, pass2_events(p), pass2_unknown_frees(p), err, errlen) < 0 ||
+	    store_mode(ig->db, mode, err, errlen) < 0 ||
 	    db_exec(ig->db, DB_ALLOCATION_INDEXES, err, errlen) < 0)
 		goto out;
 	if (db_exec(ig->db, "COMMIT", err, errlen) < 0)

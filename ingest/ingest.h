@@ -39,6 +39,7 @@ struct ingest_opts {
 	const char *const *alloc_fns;
 	size_t nalloc_fns;
 	int force;              /* load a trace whose process the database holds already */
+	int allocations;        /* which allocations rows: enum alloc_rows (ingest/events.h) */
 };
 
 struct ingest_stats {

@@ -106,6 +106,14 @@ CREATE TABLE IF NOT EXISTS snapshots (
 	PRIMARY KEY (process_id, seq)
 ) WITHOUT ROWID;
 
+-- Which rows `allocations` holds depends on `ingest --allocations`
+-- (meta key 'allocations': 'live', 'all', 'none', or 'mixed' when traces
+-- were loaded with different modes):
+--   live (default)  the blocks live at exit, with their leak class, and
+--                   the blocks a mid-run scan classified (scan_leaks);
+--   all             one row per allocation;
+--   none            no rows.
+-- Every other table is the same whichever mode was used.
 CREATE TABLE IF NOT EXISTS allocations (
 	id          INTEGER PRIMARY KEY,  -- in trace order within a process
 	process_id  INTEGER NOT NULL,
@@ -327,3 +335,119 @@ CREATE TABLE IF NOT EXISTS verdicts (
 --   allocations_live  ON allocations(process_id, leak) WHERE free_ns IS NULL
 CREATE INDEX IF NOT EXISTS frames_function ON frames(function);
 CREATE INDEX IF NOT EXISTS stacks_frame ON stacks(frame_id);
+
+-- A run's processes as a tree (the rule is report/runs.h's, which draws
+-- the same tree on the page). parent is the lineage parent: for an image
+-- started by exec, the image it replaced (the latest earlier process with
+-- the same pid, when that one ended with 'exec'); otherwise the process
+-- that forked it (parent_process_id). So an exec chain is one lineage and
+-- path reads 'make → sh → gcc → cc1': program names (the executable's base
+-- name) from the root down. depth is 0 for a root; exec is 1 when parent
+-- is the image this one replaced.
+CREATE VIEW IF NOT EXISTS process_tree AS
+WITH RECURSIVE
+lineage(id, pid, exec_parent, fork_parent, name) AS (
+	SELECT p.id, p.pid,
+	       (SELECT CASE WHEN e.end_reason = 'exec' THEN e.id END FROM processes e
+	        WHERE e.pid = p.pid AND e.id != p.id
+	          AND (e.start_unix_ns < p.start_unix_ns OR (e.start_unix_ns = p.start_unix_ns AND e.id < p.id))
+	        ORDER BY e.start_unix_ns DESC, e.id DESC LIMIT 1),
+	       (SELECT q.id FROM processes q WHERE q.id = p.parent_process_id),
+	       CASE WHEN p.exe IS NULL OR p.exe = '' OR substr(p.exe, -1) = '/' THEN coalesce(nullif(p.exe, ''), '(unknown program)')
+	            ELSE substr(p.exe, length(rtrim(p.exe, replace(p.exe, '/', ''))) + 1) END
+	FROM processes p
+),
+tree(id, parent, depth, path) AS (
+	SELECT id, NULL, 0, name FROM lineage WHERE coalesce(exec_parent, fork_parent) IS NULL
+	UNION ALL
+	SELECT l.id, t.id, t.depth + 1, t.path || ' → ' || l.name
+	FROM lineage l JOIN tree t ON coalesce(l.exec_parent, l.fork_parent) = t.id
+	WHERE t.depth < 100000
+)
+SELECT t.id, t.parent, t.depth, t.path, l.name AS program, l.pid,
+       l.exec_parent IS NOT NULL AS exec
+FROM tree t JOIN lineage l ON l.id = t.id;
+
+-- One row of totals over every process of the run (the run summary's
+-- figures): processes; wall_ns from the first start to the last end;
+-- allocations (Mallocs) and total_alloc (TotalAlloc) summed over the
+-- processes; peak_live_bytes, the peak of the sum of every process's Alloc
+-- over wall time (each Alloc a step function from its snapshots, falling
+-- to 0 when the process ends); lost and indirectly lost bytes at exit; and
+-- the processes with a failing checklist item.
+CREATE VIEW IF NOT EXISTS run_totals AS
+WITH per AS (
+	SELECT p.id, p.start_unix_ns AS t0,
+	       coalesce(p.end_ns - p.start_ns, (SELECT max(s.ts_ns) FROM snapshots s WHERE s.process_id = p.id)) AS duration_ns,
+	       coalesce((SELECT max(s.mallocs) FROM snapshots s WHERE s.process_id = p.id),
+	                (SELECT sum(x.allocs) FROM sites x WHERE x.process_id = p.id)) AS allocs,
+	       coalesce((SELECT max(s.total_alloc) FROM snapshots s WHERE s.process_id = p.id),
+	                (SELECT sum(x.bytes) FROM sites x WHERE x.process_id = p.id)) AS total_alloc,
+	       (SELECT sum(x.lost_bytes) FROM sites x WHERE x.process_id = p.id) AS lost,
+	       (SELECT sum(x.indirect_bytes) FROM sites x WHERE x.process_id = p.id) AS indirect,
+	       EXISTS (SELECT 1 FROM checklist c WHERE c.process_id = p.id AND c.status = 'fail') AS failing
+	FROM processes p
+),
+steps(t, d) AS (
+	SELECT coalesce(p.start_unix_ns, 0) - p.start_ns + s.ts_ns,
+	       s.alloc - coalesce(lag(s.alloc) OVER (PARTITION BY s.process_id ORDER BY s.seq), 0)
+	FROM snapshots s JOIN processes p ON p.id = s.process_id WHERE s.alloc IS NOT NULL
+	UNION ALL
+	SELECT coalesce(p.start_unix_ns, 0) - p.start_ns + p.end_ns,
+	       -(SELECT s.alloc FROM snapshots s WHERE s.process_id = p.id AND s.alloc IS NOT NULL
+	         ORDER BY s.seq DESC LIMIT 1)
+	FROM processes p WHERE p.end_ns IS NOT NULL
+),
+live(v) AS (SELECT sum(d) OVER (ORDER BY t) FROM steps WHERE d IS NOT NULL)
+SELECT (SELECT count(*) FROM per) AS processes,
+       (SELECT max(t0 + duration_ns) - min(t0) FROM per) AS wall_ns,
+       (SELECT coalesce(sum(allocs), 0) FROM per) AS allocations,
+       (SELECT coalesce(sum(total_alloc), 0) FROM per) AS total_alloc,
+       (SELECT max(0, coalesce(max(v), 0)) FROM live) AS peak_live_bytes,
+       (SELECT coalesce(sum(lost), 0) FROM per) AS lost_bytes,
+       (SELECT coalesce(sum(indirect), 0) FROM per) AS indirect_bytes,
+       (SELECT coalesce(sum(failing), 0) FROM per) AS failing_processes;
+-- The allocation timeline of each process, counted from every event at
+-- ingest whatever the allocations mode (ingest --allocations): the run cut
+-- into fixed time buckets (about 1000 over the run; a truncated trace may
+-- have more), each with what was allocated and freed in it and the live
+-- requested bytes (Alloc) at its end and at its highest. peak_bytes is the
+-- true peak inside the bucket: a short run with only its start and exit
+-- snapshots still shows the peak it reached between them. For one thread
+-- it is exact; events of several threads are ordered to a bucket. The
+-- run's peak of Alloc is the row with the largest peak_bytes:
+--   SELECT peak_bytes, peak_ns FROM timeline WHERE process_id = 1
+--   ORDER BY peak_bytes DESC, peak_ns LIMIT 1
+CREATE TABLE IF NOT EXISTS timeline (
+	process_id  INTEGER NOT NULL,
+	seq         INTEGER NOT NULL,  -- bucket number, from 0 at the process's start
+	start_ns    INTEGER NOT NULL,
+	end_ns      INTEGER NOT NULL,  -- start_ns of the next bucket
+	allocs      INTEGER NOT NULL,  -- allocations in the bucket
+	alloc_bytes INTEGER NOT NULL,
+	frees       INTEGER NOT NULL,  -- frees of blocks the trace saw allocated
+	free_bytes  INTEGER NOT NULL,
+	live_allocs INTEGER NOT NULL,  -- blocks live at end_ns (HeapObjects)
+	live_bytes  INTEGER NOT NULL,  -- requested bytes live at end_ns (Alloc)
+	peak_bytes  INTEGER NOT NULL,  -- the highest Alloc in the bucket
+	peak_ns     INTEGER NOT NULL,  -- when it was reached
+	PRIMARY KEY (process_id, seq)
+) WITHOUT ROWID;
+
+-- Per-site histograms of block sizes and lifetimes, log2 buckets, counted
+-- from every event whatever the allocations mode. Bucket 0 holds [0, 2),
+-- bucket b holds [lo, hi) = [2^b, 2^(b+1)); the last bucket (hi NULL)
+-- everything above. kind 'size': every allocation by its requested size;
+-- kind 'lifetime': every block freed during the run by the nanoseconds it
+-- lived (blocks live at exit are not in it), with its bytes.
+CREATE TABLE IF NOT EXISTS site_histograms (
+	process_id INTEGER NOT NULL,
+	stack_id   INTEGER NOT NULL,
+	kind       TEXT NOT NULL CHECK (kind = 'size' OR kind = 'lifetime'),
+	bucket     INTEGER NOT NULL,
+	lo         INTEGER NOT NULL,
+	hi         INTEGER,
+	allocs     INTEGER NOT NULL,
+	bytes      INTEGER NOT NULL,
+	PRIMARY KEY (process_id, stack_id, kind, bucket)
+) WITHOUT ROWID;

@@ -327,6 +327,29 @@ static int write_verdict(struct ctx *c, const char *subject, const struct verdic
 
 /* ---------------------------------------------------------------- peaks */
 
+/*
+ * Alloc's true peak from the timeline (events.c counts it between
+ * snapshots too), said when it is above every snapshot's. 1 when said.
+ */
+static int timeline_peak(struct ctx *c, double snap_peak, struct verdict *v)
+{
+	sqlite3_stmt *s;
+	char a[UNITS_BUF], t[UNITS_BUF];
+	int said = 0;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT peak_bytes, peak_ns FROM timeline WHERE process_id = ?"
+	                              " ORDER BY peak_bytes DESC, peak_ns LIMIT 1", -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(s, 1, c->pid);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_double(s, 0) > snap_peak) {
+		say(v, " Its peak was %s, %s into the run.", fmt(a, sizeof a, M_ALLOC, sqlite3_column_double(s, 0)),
+		    units_duration(t, sizeof t, sqlite3_column_double(s, 1)));
+		said = 1;
+	}
+	sqlite3_finalize(s);
+	return said;
+}
+
 static void say_peak(struct ctx *c, struct verdict *v, int m)
 {
 	size_t i, best = SIZE_MAX;
@@ -339,6 +362,8 @@ static void say_peak(struct ctx *c, struct verdict *v, int m)
 			best = i;
 	}
 	if (best == SIZE_MAX)
+		return;
+	if (m == M_ALLOC && timeline_peak(c, value(c, &c->snaps[best], m), v))
 		return;
 	if (c->snaps[best].kind == K_SAMPLE && strcmp(c->snaps[best].label, "last sample"))
 		say(v, " Its peak was %s, %s into the run.", fmt(a, sizeof a, m, value(c, &c->snaps[best], m)),
@@ -398,29 +423,54 @@ static void judge_back(struct ctx *c, struct verdict *v, int m, double discount,
 	say_peak(c, v, m);
 }
 
+int verdicts_item_v(sqlite3 *db, sqlite3_stmt *st, int64_t pid, const char *item, const char *status,
+                    size_t detail_cap, char *err, size_t errlen, const char *fmt, va_list ap)
+{
+	char detail[2048];
+	sqlite3_stmt *own = NULL;
+	int rc;
+
+	vsnprintf(detail, detail_cap < sizeof detail ? detail_cap : sizeof detail, fmt, ap);
+	if (!st && !(st = own = db_prepare(db, "INSERT OR REPLACE INTO checklist(process_id, item, status, detail)"
+	                                       " VALUES (?,?,?,?)", err, errlen)))
+		return -1;
+	sqlite3_bind_int64(st, 1, pid);
+	sqlite3_bind_text(st, 2, item, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, detail, -1, SQLITE_TRANSIENT);
+	rc = db_step(db, st, err, errlen);
+	sqlite3_finalize(own);
+	return rc;
+}
+
+int verdicts_evidence_v(sqlite3 *db, sqlite3_stmt *st, int64_t pid, const char *item, int seq,
+                        int64_t stack_id, int64_t value, char *err, size_t errlen, const char *fmt,
+                        va_list ap)
+{
+	char text[1024];
+
+	vsnprintf(text, sizeof text, fmt, ap);
+	sqlite3_bind_int64(st, 1, pid);
+	sqlite3_bind_text(st, 2, item, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, seq);
+	sqlite3_bind_text(st, 4, text, -1, SQLITE_TRANSIENT);
+	db_bind_opt(st, 5, stack_id > 0 ? stack_id : -1);
+	sqlite3_bind_int64(st, 6, value);
+	return db_step(db, st, err, errlen);
+}
+
 static int baseline_item(struct ctx *c, const char *status, const char *fmtstr, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* The checklist row baseline_returned (its evidence is written apart). */
 static int baseline_item(struct ctx *c, const char *status, const char *fmtstr, ...)
 {
-	char text[2048];
 	va_list ap;
-	sqlite3_stmt *s;
 	int rc;
 
 	va_start(ap, fmtstr);
-	vsnprintf(text, sizeof text, fmtstr, ap);
+	rc = verdicts_item_v(c->db, NULL, c->pid, "baseline_returned", status, 2048, c->err, c->errlen, fmtstr, ap);
 	va_end(ap);
-	s = db_prepare(c->db, "INSERT OR REPLACE INTO checklist(process_id, item, status, detail)"
-	                      " VALUES (?, 'baseline_returned', ?, ?)", c->err, c->errlen);
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, c->pid);
-	sqlite3_bind_text(s, 2, status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, text, -1, SQLITE_TRANSIENT);
-	rc = db_step(c->db, s, c->err, c->errlen);
-	sqlite3_finalize(s);
 	return rc;
 }
 
@@ -429,23 +479,18 @@ static int baseline_evidence(struct ctx *c, int seq, int64_t value_, const char 
 
 static int baseline_evidence(struct ctx *c, int seq, int64_t value_, const char *fmtstr, ...)
 {
-	char text[1024];
-	va_list ap;
 	sqlite3_stmt *s;
+	va_list ap;
 	int rc;
 
-	va_start(ap, fmtstr);
-	vsnprintf(text, sizeof text, fmtstr, ap);
-	va_end(ap);
 	s = db_prepare(c->db, "INSERT OR REPLACE INTO checklist_evidence(process_id, item, seq, text, stack_id, value)"
-	                      " VALUES (?, 'baseline_returned', ?, ?, NULL, ?)", c->err, c->errlen);
+	                      " VALUES (?,?,?,?,?,?)", c->err, c->errlen);
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, c->pid);
-	sqlite3_bind_int(s, 2, seq);
-	sqlite3_bind_text(s, 3, text, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 4, value_);
-	rc = db_step(c->db, s, c->err, c->errlen);
+	va_start(ap, fmtstr);
+	rc = verdicts_evidence_v(c->db, s, c->pid, "baseline_returned", seq, -1, value_, c->err, c->errlen,
+	                         fmtstr, ap);
+	va_end(ap);
 	sqlite3_finalize(s);
 	return rc;
 }

@@ -41,6 +41,7 @@
 #define MEMLEDGER_INGEST_VERDICTS_H
 
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,5 +55,30 @@ extern const char *const verdicts_metrics[]; /* NULL-terminated: "alloc", ... */
  * a reason in err.
  */
 int verdicts_run(sqlite3 *db, int64_t pid, char *err, size_t errlen);
+
+/*
+ * The row writers every checklist item uses (checklist.c, go_checklist.c
+ * and baseline_returned here), so that the rows have one shape.
+ */
+
+/**
+ * Write the `checklist` row (pid, item, status, detail), detail being fmt
+ * formatted and cut to fit detail_cap bytes (at most 2048). st is a
+ * prepared "INSERT [OR REPLACE] INTO checklist(process_id, item, status,
+ * detail) VALUES (?,?,?,?)"; NULL: one of its own with OR REPLACE. 0, or
+ * -1 with err.
+ */
+int verdicts_item_v(sqlite3 *db, sqlite3_stmt *st, int64_t pid, const char *item, const char *status,
+                    size_t detail_cap, char *err, size_t errlen, const char *fmt, va_list ap);
+
+/**
+ * Write one `checklist_evidence` row of (pid, item) with st, a prepared
+ * "INSERT [OR REPLACE] INTO checklist_evidence(process_id, item, seq, text,
+ * stack_id, value) VALUES (?,?,?,?,?,?)": text is fmt formatted (at most
+ * 1023 bytes), stack_id <= 0 is NULL. 0, or -1 with err.
+ */
+int verdicts_evidence_v(sqlite3 *db, sqlite3_stmt *st, int64_t pid, const char *item, int seq,
+                        int64_t stack_id, int64_t value, char *err, size_t errlen, const char *fmt,
+                        va_list ap);
 
 #endif

@@ -8,26 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/dbread.h"
 #include "common/err.h"
 #include "common/utf8.h"
+#include "common/vec.h"
 
+/* an embedded NUL would cut the string short: make it visible instead */
 static char *col_str(sqlite3_stmt *st, int i)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
-	int n = sqlite3_column_bytes(st, i);
-	char *s;
-
-	if (!t || sqlite3_column_type(st, i) == SQLITE_NULL)
-		return NULL;
-	if (!(s = malloc((size_t)n + 1)))
-		return NULL;
-	memcpy(s, t, (size_t)n);
-	s[n] = '\0';
-	/* an embedded NUL would cut the string short: make it visible instead */
-	for (int k = 0; k < n; k++)
-		if (s[k] == '\0')
-			s[k] = '\x01';
-	return s;
+	return dbr_col_str(st, i, '\x01');
 }
 
 static double col_num(sqlite3_stmt *st, int i)
@@ -52,58 +41,8 @@ sqlite3 *rp_open(const char *path, char *err, size_t errlen)
 	static const char *const tables[] = { "processes", "snapshots", "sites", "stacks",
 					      "frames", "threads", "resources", "checklist",
 					      "checklist_evidence", NULL };
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	size_t i;
 
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "cannot open: %s", db ? sqlite3_errmsg(db) : ERR_OOM);
-		goto out_close;
-	}
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?",
-			       -1, &st, NULL) != SQLITE_OK) {
-		/* a file that is not SQLite fails here ("file is not a database") */
-		snprintf(err, errlen, "not a memledger database: %s", sqlite3_errmsg(db));
-		goto out_close;
-	}
-	for (i = 0; tables[i]; i++) {
-		int rc;
-
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, tables[i], -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			continue;
-		if (rc == SQLITE_DONE)
-			snprintf(err, errlen, "not a memledger database (no table %s)", tables[i]);
-		else
-			snprintf(err, errlen, "not a memledger database: %s", sqlite3_errmsg(db));
-		goto out_close;
-	}
-	sqlite3_finalize(st);
-	return db;
-out_close:
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return NULL;
-}
-
-/* Grow *arr (of element size sz) to hold at least n+1 elements. */
-static int grow(void *arr, size_t *cap, size_t n, size_t sz)
-{
-	void **p = arr;
-	size_t ncap;
-	void *np;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 64;
-	if (!(np = realloc(*p, ncap * sz)))
-		return -1;
-	memset((char *)np + *cap * sz, 0, (ncap - *cap) * sz);
-	*p = np;
-	*cap = ncap;
-	return 0;
+	return dbr_open(path, tables, err, errlen);
 }
 
 static enum snap_kind kind_of(const char *kind, const char *label)
@@ -119,45 +58,6 @@ static enum snap_kind kind_of(const char *kind, const char *label)
 	if (strcmp(k, "sample") == 0)
 		return SNAP_SAMPLE;
 	return SNAP_USER;
-}
-
-/* Fill one element from the current row; 0, or -1 when out of memory. */
-typedef int (*row_fill)(sqlite3_stmt *st, void *row);
-
-/*
- * Run sql, whose one parameter is the process id, and append an element of
- * size sz to *arr (of *n elements) for each row, filled by fill. Elements
- * start zeroed, so a partly filled one is still safe to free.
- */
-static int load_rows(sqlite3 *db, long long process_id, const char *sql, const char *what,
-		     void *arr, size_t *n, size_t sz, row_fill fill, char *err, size_t errlen)
-{
-	sqlite3_stmt *st;
-	size_t cap = 0;
-	int rc, ret = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		set_err(err, errlen, db, what);
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, process_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (grow(arr, &cap, *n, sz) < 0)
-			goto out_oom;
-		if (fill(st, *(char **)arr + (*n)++ * sz) < 0)
-			goto out_oom;
-	}
-	if (rc != SQLITE_DONE) {
-		set_err(err, errlen, db, what);
-		goto out_finalize;
-	}
-	ret = 0;
-	goto out_finalize;
-out_oom:
-	err_oom(err, errlen);
-out_finalize:
-	sqlite3_finalize(st);
-	return ret;
 }
 
 static int fill_snapshot(sqlite3_stmt *st, void *row)
@@ -190,7 +90,7 @@ static int load_snapshots(sqlite3 *db, struct rp_process *p, char *err, size_t e
 		" alloc_cpu_ns, arena, hblkhd, keepcost"
 		" FROM snapshots WHERE process_id = ? ORDER BY seq";
 
-	return load_rows(db, p->id, sql, "snapshots", &p->snaps, &p->nsnaps, sizeof *p->snaps,
+	return dbr_load_rows(db, p->id, sql, "snapshots", &p->snaps, &p->nsnaps, sizeof *p->snaps,
 			 fill_snapshot, err, errlen);
 }
 
@@ -229,7 +129,7 @@ static int load_sites(sqlite3 *db, struct rp_process *p, char *err, size_t errle
 		" possible_allocs, possible_bytes"
 		" FROM sites WHERE process_id = ?";
 
-	return load_rows(db, p->id, sql, "sites", &p->sites, &p->nsites, sizeof *p->sites,
+	return dbr_load_rows(db, p->id, sql, "sites", &p->sites, &p->nsites, sizeof *p->sites,
 			 fill_site, err, errlen);
 }
 
@@ -257,7 +157,7 @@ static int load_threads(sqlite3 *db, struct rp_process *p, char *err, size_t err
 		" creator_tid, join_ns, detach_ns"
 		" FROM threads WHERE process_id = ? ORDER BY start_ns, tid";
 
-	return load_rows(db, p->id, sql, "threads", &p->threads, &p->nthreads, sizeof *p->threads,
+	return dbr_load_rows(db, p->id, sql, "threads", &p->threads, &p->nthreads, sizeof *p->threads,
 			 fill_thread, err, errlen);
 }
 
@@ -280,7 +180,7 @@ static int load_resources(sqlite3 *db, struct rp_process *p, char *err, size_t e
 		"SELECT kind, handle, open_ns, close_ns, stack_id, origin"
 		" FROM resources WHERE process_id = ? ORDER BY open_ns, handle";
 
-	return load_rows(db, p->id, sql, "resources", &p->res, &p->nres, sizeof *p->res,
+	return dbr_load_rows(db, p->id, sql, "resources", &p->res, &p->nres, sizeof *p->res,
 			 fill_resource, err, errlen);
 }
 
@@ -303,7 +203,7 @@ static int load_checklist(sqlite3 *db, struct rp_process *p, char *err, size_t e
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct rp_check *c;
 
-		if (grow(&p->checks, &cap, p->nchecks, sizeof *p->checks) < 0)
+		if (vec_reserve(&p->checks, &cap, p->nchecks, sizeof *p->checks) < 0)
 			goto out_oom;
 		c = &p->checks[p->nchecks++];
 		c->item = col_str(st, 0);
@@ -327,7 +227,7 @@ static int load_checklist(sqlite3 *db, struct rp_process *p, char *err, size_t e
 		while ((rc = sqlite3_step(ev)) == SQLITE_ROW) {
 			struct rp_evidence *e;
 
-			if (grow(&c->ev, &ecap, c->nev, sizeof *c->ev) < 0)
+			if (vec_reserve(&c->ev, &ecap, c->nev, sizeof *c->ev) < 0)
 				goto out_oom;
 			e = &c->ev[c->nev++];
 			e->text = col_str(ev, 0);
@@ -364,6 +264,23 @@ static int fill_verdict(sqlite3_stmt *st, void *row)
 	return v->subject && v->status && v->detail ? 0 : -1;
 }
 
+/* 1 when db has table name (a newer ingest made it), 0 when not, -1 with err set. */
+static int has_table(sqlite3 *db, const char *name, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int have;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", -1, &st,
+			       NULL) != SQLITE_OK) {
+		set_err(err, errlen, db, name);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	have = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return have;
+}
+
 /* The verdicts, when the database has the table (ingest made it). */
 static int load_verdicts(sqlite3 *db, struct rp_process *p, char *err, size_t errlen)
 {
@@ -371,20 +288,40 @@ static int load_verdicts(sqlite3 *db, struct rp_process *p, char *err, size_t er
 		"SELECT subject, status, judged, detail, baseline_seq, final_seq, see"
 		" FROM verdicts WHERE process_id = ?";
 
-	sqlite3_stmt *st;
-	int have;
+	int have = has_table(db, "verdicts", err, errlen);
 
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'verdicts'",
-			       -1, &st, NULL) != SQLITE_OK) {
-		set_err(err, errlen, db, "verdicts");
-		return -1;
-	}
-	have = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	if (!have)
-		return 0;
-	return load_rows(db, p->id, sql, "verdicts", &p->verdicts, &p->nverdicts,
+	if (have <= 0)
+		return have;
+	return dbr_load_rows(db, p->id, sql, "verdicts", &p->verdicts, &p->nverdicts,
 			 sizeof *p->verdicts, fill_verdict, err, errlen);
+}
+
+static int fill_tick(sqlite3_stmt *st, void *row)
+{
+	struct rp_tick *t = row;
+
+	t->start = col_num(st, 0);
+	t->end = col_num(st, 1);
+	t->allocs = col_num(st, 2);
+	t->alloc_bytes = col_num(st, 3);
+	t->live_bytes = col_num(st, 4);
+	t->peak_bytes = col_num(st, 5);
+	t->peak_ns = col_num(st, 6);
+	return 0;
+}
+
+/* The timeline, when the database has the table (ingest made it). */
+static int load_ticks(sqlite3 *db, struct rp_process *p, char *err, size_t errlen)
+{
+	static const char sql[] =
+		"SELECT start_ns, end_ns, allocs, alloc_bytes, live_bytes, peak_bytes, peak_ns"
+		" FROM timeline WHERE process_id = ? ORDER BY seq";
+	int have = has_table(db, "timeline", err, errlen);
+
+	if (have <= 0)
+		return have;
+	return dbr_load_rows(db, p->id, sql, "timeline", &p->ticks, &p->nticks, sizeof *p->ticks, fill_tick,
+			     err, errlen);
 }
 
 const struct rp_verdict *rp_verdict(const struct rp_process *p, const char *subject)
@@ -419,7 +356,7 @@ int rp_load(sqlite3 *db, struct rp_process **procs, size_t *nprocs, char *err, s
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct rp_process *p;
 
-		if (grow(&ps, &cap, n, sizeof *ps) < 0) {
+		if (vec_reserve(&ps, &cap, n, sizeof *ps) < 0) {
 			err_oom(err, errlen);
 			goto out_free;
 		}
@@ -462,7 +399,8 @@ int rp_load(sqlite3 *db, struct rp_process **procs, size_t *nprocs, char *err, s
 		    load_threads(db, &ps[i], err, errlen) < 0 ||
 		    load_resources(db, &ps[i], err, errlen) < 0 ||
 		    load_checklist(db, &ps[i], err, errlen) < 0 ||
-		    load_verdicts(db, &ps[i], err, errlen) < 0)
+		    load_verdicts(db, &ps[i], err, errlen) < 0 ||
+		    load_ticks(db, &ps[i], err, errlen) < 0)
 			goto out_free;
 	}
 	*procs = ps;
@@ -524,6 +462,7 @@ void rp_free_processes(struct rp_process *procs, size_t n)
 			free(p->verdicts[k].see);
 		}
 		free(p->verdicts);
+		free(p->ticks);
 	}
 	free(procs);
 }
@@ -546,7 +485,7 @@ int rp_stack(sqlite3 *db, sqlite3_stmt **stmt, long long stack_id, struct rp_fra
 	while ((rc = sqlite3_step(*stmt)) == SQLITE_ROW) {
 		struct rp_frame *f;
 
-		if (grow(&fr, &cap, n, sizeof *fr) < 0) {
+		if (vec_reserve(&fr, &cap, n, sizeof *fr) < 0) {
 			rp_free_frames(fr, n);
 			return -1;
 		}

@@ -54,6 +54,14 @@ struct rp_snapshot {
 	double v[SC_NCOL];
 };
 
+/** One bucket of the allocation timeline (the `timeline` table). */
+struct rp_tick {
+	double start, end;       /* ns */
+	double allocs, alloc_bytes;
+	double live_bytes;       /* Alloc at end */
+	double peak_bytes, peak_ns;  /* the highest Alloc inside the bucket, and when */
+};
+
 struct rp_site {
 	long long stack_id;
 	char *function, *file;
@@ -122,6 +130,12 @@ struct rp_process {
 	size_t nchecks;
 	struct rp_verdict *verdicts; /* none in a database made before the table existed */
 	size_t nverdicts;
+
+	/* set by runs_select (report/runs.h): the process has full sections, and why */
+	int section;
+	char section_why[128];
+	struct rp_tick *ticks;     /* the timeline; none in an older database */
+	size_t nticks;
 };
 
 /** One frame of a symbolized stack. */

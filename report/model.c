@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "report/go_gc.h"
+#include "report/runs.h"
 #include "report/symstatus.h"
 
 /*
@@ -240,6 +241,7 @@ tal_value *model_build(sqlite3 *db, struct rp_process *procs, size_t nprocs,
 	size_t i, step, root_idx = 0;
 	char (*sfx)[32] = NULL; /* per process: its id suffix, "" for the root */
 	int *detailed = NULL;
+	size_t nhidden = 0;
 
 	/* the first process without a loaded parent leads the page */
 	for (i = 0; i < nprocs; i++)
@@ -257,7 +259,8 @@ tal_value *model_build(sqlite3 *db, struct rp_process *procs, size_t nprocs,
 
 		if (step > 0)
 			snprintf(sfx[k], sizeof sfx[k], "-p%lld", procs[k].id);
-		detailed[k] = step < MODEL_MAX_PROCESSES;
+		detailed[k] = procs[k].section; /* runs_select() chose */
+		nhidden += !detailed[k];
 	}
 	for (step = 0; step < nprocs; step++) {
 		size_t k = page_order(step, root_idx);
@@ -297,8 +300,9 @@ tal_value *model_build(sqlite3 *db, struct rp_process *procs, size_t nprocs,
 	tal_set(root, "index", index);
 	tal_set_bool(root, "multi", nprocs > 1);
 	tal_set_int(root, "process_count", (long long)nprocs);
-	tal_set_bool(root, "some_hidden", nprocs > MODEL_MAX_PROCESSES);
-	tal_set_int(root, "max_processes", MODEL_MAX_PROCESSES);
+	tal_set_bool(root, "some_hidden", nhidden > 0);
+	tal_set_int(root, "max_processes", (long long)(nprocs - nhidden));
+	tal_set(root, "run", runs_model(db, procs, nprocs));
 	if (nprocs) {
 		const struct rp_process *p = &procs[root_idx];
 

@@ -16,13 +16,11 @@
 #include "report/data.h"
 #include "report/tal.h"
 
-/** Processes given full sections; the rest are listed in the index only. */
-#define MODEL_MAX_PROCESSES 16
-
 struct sitename_rules;
 
 /**
- * Build the model for procs (as loaded by rp_load). db is used to read the
+ * Build the model for procs (as loaded by rp_load, with the processes that
+ * get full sections chosen by runs_select, report/runs.h). db is used to read the
  * stacks that are shown. db_name is shown in the page; css is the text of
  * the style sheet; rules (may be NULL) are the --alloc-fn names given to
  * the report, which rename the sites shown. Returns the root dictionary,

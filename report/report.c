@@ -17,6 +17,7 @@
 #include "report/baseline.h"
 #include "report/data.h"
 #include "report/model.h"
+#include "report/runs.h"
 #include "report/tal.h"
 
 /* Built into the program by tests/embed.sh (build/gen/embedded.c). */
@@ -133,6 +134,9 @@ int report_render_opts(const char *db_path, const struct report_opts *o, char **
 		snprintf(err, errlen, "the database holds no process: nothing to report");
 		goto out_free;
 	}
+	if (runs_select(procs, nprocs, o ? o->processes : NULL, o ? o->nprocesses : 0, err,
+			errlen) < 0)
+		goto out_free;
 	if (!(model = model_build(db, procs, nprocs, db_path, css, &rules, err, errlen)))
 		goto out_free;
 	if (baseline_path &&

@@ -14,7 +14,9 @@
  * processes gives one page: the root process (the first without a loaded
  * parent) keeps the plain ids, every other process has its sections with
  * the suffix "-pN", N being processes.id, and an index at the top links
- * them. At most MODEL_MAX_PROCESSES processes get sections. With a
+ * them. Which processes get sections is report/runs.h's rule (or
+ * report_opts.processes); a run of several processes opens with the
+ * section id="run-summary" (report/runs.h). With a
  * baseline run (report_opts.baseline_path) the page also has the section
  * id="baseline" comparing the two (report/baseline.h).
  */
@@ -51,6 +53,10 @@ struct report_opts {
 	/* a run to compare with: the page gains the section id="baseline"
 	 * (report/baseline.h); NULL: none */
 	const char *baseline_path;
+	/* the processes that get full sections (--process): each "all", a
+	 * pid or a program; none: the default rule (report/runs.h) */
+	const char *const *processes;
+	size_t nprocesses;
 };
 
 /** report_write and report_render with options (o may be NULL). */

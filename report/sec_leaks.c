@@ -32,18 +32,10 @@ void leak_totals(const struct rp_process *p, struct leak_totals *t)
 
 void set_leak_totals(tal_value *d, const struct leak_totals *t)
 {
-	set_count_noun(d, "lost_blocks", t->lost_a, "block", "blocks");
-	set_count_noun(d, "indirect_blocks", t->ind_a, "block", "blocks");
-	set_count_noun(d, "reachable_blocks", t->reach_a, "block", "blocks");
-	set_count_noun(d, "possible_blocks", t->poss_a, "block", "blocks");
-	set_bytes(d, "lost_bytes", t->lost_b);
-	set_count(d, "lost_allocs", t->lost_a);
-	set_bytes(d, "indirect_bytes", t->ind_b);
-	set_count(d, "indirect_allocs", t->ind_a);
-	set_bytes(d, "reachable_bytes", t->reach_b);
-	set_count(d, "reachable_allocs", t->reach_a);
-	set_bytes(d, "possible_bytes", t->poss_b);
-	set_count(d, "possible_allocs", t->poss_a);
+	set_leak_class(d, "lost", t->lost_a, t->lost_b);
+	set_leak_class(d, "indirect", t->ind_a, t->ind_b);
+	set_leak_class(d, "reachable", t->reach_a, t->reach_b);
+	set_leak_class(d, "possible", t->poss_a, t->poss_b);
 	tal_set_bool(d, "any_possible", t->poss_b > 0);
 	tal_set_bool(d, "any", t->lost_b + t->ind_b + t->reach_b + t->poss_b > 0);
 	tal_set_bool(d, "any_lost", t->lost_b > 0);

@@ -43,6 +43,10 @@ static xmlNodePtr metric_chart(struct proc_ctx *pc, enum metric_id m)
 
 	if (!x || !y1 || !y2 || !marks)
 		goto out_free;
+	if (m == M_ALLOC && p->nticks) {
+		svg = timeline_chart(pc, 0, metric_defs[m].name, metric_defs[m].unit);
+		goto out_free;
+	}
 	for (i = 0; i < n; i++) {
 		x[i] = p->snaps[i].ts;
 		y1[i] = metric_value(&p->snaps[i], m, pc->is_go);

@@ -108,6 +108,8 @@ tal_value *overview_model(struct proc_ctx *pc, const struct leak_totals *lt)
 	tal_value *d = tal_dict();
 	const struct rp_snapshot *last = p->nsnaps ? &p->snaps[p->nsnaps - 1] : NULL;
 	size_t i, peak = SIZE_MAX;
+	struct rp_tick tl_peak = { 0 };
+	int use_tl;
 	double total = last ? last->v[SC_TOTAL_ALLOC] : NAN;
 	double allocs = last ? last->v[SC_MALLOCS] : NAN;
 	char buf[UNITS_BUF];
@@ -116,8 +118,15 @@ tal_value *overview_model(struct proc_ctx *pc, const struct leak_totals *lt)
 		if (!isnan(p->snaps[i].v[SC_ALLOC]) &&
 		    (peak == SIZE_MAX || p->snaps[i].v[SC_ALLOC] > p->snaps[peak].v[SC_ALLOC]))
 			peak = i;
-	set_bytes(d, "peak_alloc", peak != SIZE_MAX ? p->snaps[peak].v[SC_ALLOC] : NAN);
-	if (peak == SIZE_MAX)
+	/* the timeline's true peak, when it is above every snapshot's */
+	for (i = 0; i < p->nticks; i++)
+		if (p->ticks[i].peak_bytes > tl_peak.peak_bytes)
+			tl_peak = p->ticks[i];
+	use_tl = tl_peak.peak_bytes > 0 && (peak == SIZE_MAX || tl_peak.peak_bytes > p->snaps[peak].v[SC_ALLOC]);
+	set_bytes(d, "peak_alloc", use_tl ? tl_peak.peak_bytes : peak != SIZE_MAX ? p->snaps[peak].v[SC_ALLOC] : NAN);
+	if (use_tl)
+		tal_set_strf(d, "peak_at", "%s into the run", units_duration(buf, sizeof buf, tl_peak.peak_ns));
+	else if (peak == SIZE_MAX)
 		tal_set(d, "peak_at", tal_null());
 	else if (p->snaps[peak].kind == SNAP_SAMPLE)
 		tal_set_strf(d, "peak_at", "%s into the run",

@@ -29,6 +29,10 @@ static xmlNodePtr rate_chart(struct proc_ctx *pc, enum snap_col col, const char 
 
 	if (!x || !y || !marks)
 		goto out_free;
+	if (p->nticks) {
+		svg = timeline_chart(pc, col == SC_TOTAL_ALLOC ? 1 : 2, name, unit);
+		goto out_free;
+	}
 	for (i = 1; i < n; i++) {
 		double dt = p->snaps[i].ts - p->snaps[i - 1].ts;
 		double dv = p->snaps[i].v[col] - p->snaps[i - 1].v[col];
@@ -99,9 +103,17 @@ tal_value *rate_model(struct proc_ctx *pc, double total_bytes, double total_allo
 		double dt = p->snaps[i].ts - p->snaps[i - 1].ts;
 		double r = (p->snaps[i].v[SC_TOTAL_ALLOC] - p->snaps[i - 1].v[SC_TOTAL_ALLOC]) / dt * 1e9;
 
-		if (dt > 0 && !isnan(r) && (isnan(peak) || r > peak)) {
+		if (!p->nticks && dt > 0 && !isnan(r) && (isnan(peak) || r > peak)) {
 			peak = r;
 			peak_t = p->snaps[i].ts;
+		}
+	}
+	for (i = 0; i < p->nticks; i++) {
+		double dt = p->ticks[i].end - p->ticks[i].start, r = p->ticks[i].alloc_bytes / dt * 1e9;
+
+		if (dt > 0 && (isnan(peak) || r > peak)) {
+			peak = r;
+			peak_t = p->ticks[i].end;
 		}
 	}
 	tal_set_str(d, "mean_bytes",
@@ -110,6 +122,11 @@ tal_value *rate_model(struct proc_ctx *pc, double total_bytes, double total_allo
 	tal_set_str(d, "mean_allocs",
 		    units_count_rate(buf, sizeof buf,
 				     secs > 0 && last ? (last->v[SC_MALLOCS] - first->v[SC_MALLOCS]) / secs : NAN));
+	if (p->nticks)
+		tal_set_strf(d, "peak_label", "Peak over %s",
+			     units_duration(buf, sizeof buf, p->ticks[0].end - p->ticks[0].start));
+	else
+		tal_set_str(d, "peak_label", "Peak between two samples");
 	tal_set_str(d, "peak_bytes", units_byte_rate(buf, sizeof buf, peak));
 	set_duration(d, "peak_at", peak_t);
 	for (i = 1; i < pc->nkey; i++) {

@@ -12,6 +12,7 @@
 #include "common/units.h"
 #include "common/utf8.h"
 #include "ingest/cxxname.h"
+#include "report/svg.h"
 
 const char *base_name(const char *path)
 {
@@ -102,6 +103,19 @@ int set_count_noun(tal_value *d, const char *key, double n, const char *one,
 	return tal_set_strf(d, key, "%s %s", units_count(b, sizeof b, n), n == 1 ? one : many);
 }
 
+/* One class of the exit scan: PREFIX_blocks ("3 blocks"), PREFIX_allocs, PREFIX_bytes. */
+void set_leak_class(tal_value *d, const char *prefix, double allocs, double bytes)
+{
+	char key[64];
+
+	snprintf(key, sizeof key, "%s_blocks", prefix);
+	set_count_noun(d, key, allocs, "block", "blocks");
+	snprintf(key, sizeof key, "%s_allocs", prefix);
+	set_count(d, key, allocs);
+	snprintf(key, sizeof key, "%s_bytes", prefix);
+	set_bytes(d, key, bytes);
+}
+
 int set_percent(tal_value *d, const char *key, double f)
 {
 	char b[UNITS_BUF];
@@ -145,4 +159,64 @@ const char *metric_delta_class(enum metric_id m, double d)
 	if (metric_defs[m].kind == MK_RETURNS || isnan(d) || d == 0)
 		return delta_class(d);
 	return d > 0 ? "grew" : "fell";
+}
+
+/*
+ * A chart from the timeline (ingest's fixed time buckets, counted from
+ * every event): Alloc with each bucket's true peak (what == 0), or the
+ * bytes (1) or allocations (2) allocated per second. Snapshots alone miss
+ * what happens between them: a short run has only start and exit.
+ */
+xmlNodePtr timeline_chart(struct proc_ctx *pc, int what, const char *name, enum svg_unit unit)
+{
+	struct rp_process *p = pc->p;
+	size_t n = 0, i, k = 0;
+	double *x = malloc((2 * p->nticks + 1) * sizeof *x), *y = malloc((2 * p->nticks + 1) * sizeof *y);
+	struct svg_mark *marks = malloc((pc->nkey + 1) * sizeof *marks);
+	struct svg_series s = { name, "s1", y };
+	struct svg_line_chart c = { 0 };
+	xmlNodePtr svg = NULL;
+	char title[128];
+
+	if (!x || !y || !marks)
+		goto out_free;
+	if (what == 0) {
+		x[n] = 0;
+		y[n++] = 0;
+	}
+	for (i = 0; i < p->nticks; i++) {
+		const struct rp_tick *t = &p->ticks[i];
+		if (what == 0) {
+			x[n] = t->peak_ns < x[n - 1] ? x[n - 1] : t->peak_ns;
+			y[n++] = t->peak_bytes;
+			x[n] = t->end;
+			y[n++] = t->live_bytes;
+		} else {
+			x[n] = t->end;
+			y[n++] = t->end > t->start ? (what == 1 ? t->alloc_bytes : t->allocs) / (t->end - t->start) * 1e9
+						   : NAN;
+		}
+	}
+	for (i = 0; i < pc->nkey && n; i++) {
+		size_t j = 0;
+		while (j + 1 < n && x[j] < pc->key[i]->ts)
+			j++;
+		marks[k++] = (struct svg_mark){ j, pc->key[i]->label };
+	}
+	snprintf(title, sizeof title, "%s over time", name);
+	c.title = title;
+	c.x = x;
+	c.n = n;
+	c.series = &s;
+	c.nseries = 1;
+	c.yunit = unit;
+	c.marks = marks;
+	c.nmarks = k;
+	c.area = 1;
+	svg = svg_line_chart(&c);
+out_free:
+	free(x);
+	free(y);
+	free(marks);
+	return svg;
 }

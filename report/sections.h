@@ -114,6 +114,8 @@ int set_percent(tal_value *d, const char *key, double f);
 int set_count_noun(tal_value *d, const char *key, double n, const char *one, const char *many);
 /** The mark shown for a stored status: check, cross or dash. */
 const char *status_mark(const char *status);
+/** One class of the exit scan: PREFIX_blocks ("3 blocks"), PREFIX_allocs, PREFIX_bytes. */
+void set_leak_class(tal_value *d, const char *prefix, double allocs, double bytes);
 /** "pass" -> "pass", "fail" -> "fail", anything else -> "na" (a CSS-safe class). */
 const char *status_class(const char *status);
 /** "up", "down", "same", or "none" for NaN. */
@@ -164,6 +166,10 @@ tal_value *sites_model(struct proc_ctx *pc, double tb, double ta);
 tal_value *flame_model(struct proc_ctx *pc);
 tal_value *threads_model(struct proc_ctx *pc);
 tal_value *resources_model(struct proc_ctx *pc);
+
+/** A chart from the timeline (p->ticks): Alloc with its true peaks
+ * (what 0), bytes (1) or allocations (2) allocated per second. */
+xmlNodePtr timeline_chart(struct proc_ctx *pc, int what, const char *name, enum svg_unit unit);
 
 /** argv as one line a shell would accept, quoting where needed. */
 tal_value *argv_line(char **argv, int n);

@@ -150,6 +150,61 @@ static void place_labels(const double *mx, const char *const *labels, size_t n, 
 	}
 }
 
+/*
+ * One mark: a dashed line at x from y0 down to y1 with label as its hover
+ * title, and, when slot->shown, the label in its row, the first row's
+ * baseline at label_y.
+ */
+static void draw_mark(xmlNodePtr svg, double x, double y0, double y1, double label_y, const char *label,
+		      const struct label_slot *slot)
+{
+	xmlNodePtr el = svg_el(svg, "line");
+
+	svg_attr(el, "x1", "%.1f", x);
+	svg_attr(el, "x2", "%.1f", x);
+	svg_attr(el, "y1", "%.1f", y0);
+	svg_attr(el, "y2", "%.1f", y1);
+	svg_attr(el, "class", "mark");
+	svg_attr(el, "stroke", "#999");
+	svg_attr(el, "stroke-dasharray", "3 3");
+	svg_text(svg_el(el, "title"), label);
+	if (!slot->shown)
+		return;
+	el = svg_el(svg, "text");
+	svg_attr(el, "x", "%.1f", slot->x);
+	svg_attr(el, "y", "%.1f", label_y + (double)slot->row * LABEL_STEP);
+	svg_attr(el, "class", "mark-label");
+	svg_attr(el, "font-size", "%.0f", LABEL_SIZE);
+	if (slot->end)
+		svg_attr(el, "text-anchor", "end");
+	svg_text(el, label);
+}
+
+/*
+ * One row of a bar or span chart, at y, rowh high: a group (*g) with the
+ * hover title tip and label right-aligned before lw, and a bar from x, w
+ * wide. Returns the bar, for its class and fill.
+ */
+static xmlNodePtr chart_row(xmlNodePtr svg, double y, double rowh, double lw, const char *tip,
+			    const char *label, double x, double w, xmlNodePtr *g)
+{
+	xmlNodePtr el;
+
+	*g = svg_el(svg, "g");
+	svg_text(svg_el(*g, "title"), tip);
+	el = svg_el(*g, "text");
+	svg_attr(el, "x", "%.1f", lw - 6);
+	svg_attr(el, "y", "%.1f", y + rowh / 2 + 4);
+	svg_attr(el, "text-anchor", "end");
+	svg_text(el, label);
+	el = svg_el(*g, "rect");
+	svg_attr(el, "x", "%.1f", x);
+	svg_attr(el, "y", "%.1f", y + 3);
+	svg_attr(el, "width", "%.1f", w);
+	svg_attr(el, "height", "%.1f", rowh - 6);
+	return el;
+}
+
 static const char *const palette[] = { "#2f6fb0", "#d9822b", "#3a9a5b", "#b03a5b",
 				       "#7a5cb0", "#8a8a3a" };
 
@@ -445,27 +500,8 @@ xmlNodePtr svg_line_chart(const struct svg_line_chart *c)
 		}
 		if (mxs && ml && slot)
 			place_labels(mxs, ml, m, x0, x1, LABEL_ROWS, slot);
-		for (k = 0; mxs && ml && slot && k < m; k++) {
-			el = svg_el(svg, "line");
-			svg_attr(el, "x1", "%.1f", mxs[k]);
-			svg_attr(el, "x2", "%.1f", mxs[k]);
-			svg_attr(el, "y1", "%.1f", y0);
-			svg_attr(el, "y2", "%.1f", y1 - 2);
-			svg_attr(el, "class", "mark");
-			svg_attr(el, "stroke", "#999");
-			svg_attr(el, "stroke-dasharray", "3 3");
-			svg_text(svg_el(el, "title"), ml[k]);
-			if (!slot[k].shown)
-				continue;
-			el = svg_el(svg, "text");
-			svg_attr(el, "x", "%.1f", slot[k].x);
-			svg_attr(el, "y", "%.1f", y1 + 9 + (double)slot[k].row * LABEL_STEP);
-			svg_attr(el, "class", "mark-label");
-			svg_attr(el, "font-size", "%.0f", LABEL_SIZE);
-			if (slot[k].end)
-				svg_attr(el, "text-anchor", "end");
-			svg_text(el, ml[k]);
-		}
+		for (k = 0; mxs && ml && slot && k < m; k++)
+			draw_mark(svg, mxs[k], y0, y1 - 2, y1 + 9, ml[k], &slot[k]);
 		free(mxs);
 		free(ml);
 		free(slot);
@@ -572,19 +608,8 @@ xmlNodePtr svg_bars(const char *title, const struct svg_bar *bars, size_t n, enu
 		const char *l = bars[i].label ? bars[i].label : "";
 
 		fit_label(l, 38, label, sizeof label);
-		g = svg_el(svg, "g");
 		snprintf(tip, sizeof tip, "%s: %s", l, svg_format(buf, sizeof buf, bars[i].value, unit));
-		svg_text(svg_el(g, "title"), tip);
-		el = svg_el(g, "text");
-		svg_attr(el, "x", "%.1f", lw - 6);
-		svg_attr(el, "y", "%.1f", y + rowh / 2 + 4);
-		svg_attr(el, "text-anchor", "end");
-		svg_text(el, label);
-		el = svg_el(g, "rect");
-		svg_attr(el, "x", "%.1f", lw);
-		svg_attr(el, "y", "%.1f", y + 3);
-		svg_attr(el, "width", "%.1f", w > 0 && w < 1 ? 1 : w);
-		svg_attr(el, "height", "%.1f", rowh - 6);
+		el = chart_row(svg, y, rowh, lw, tip, label, lw, w > 0 && w < 1 ? 1 : w, &g);
 		svg_attr(el, "class", "bar s1");
 		svg_attr(el, "fill", "%s", palette[0]);
 		el = svg_el(g, "text");
@@ -766,27 +791,8 @@ xmlNodePtr svg_timeline(const char *title, const struct svg_span *spans, size_t 
 			mxs[i] = TX(mark_ts[i]);
 		if (mxs && slot)
 			place_labels(mxs, mark_labels, nmarks, x0, x1, LABEL_ROWS, slot);
-		for (i = 0; mxs && slot && i < nmarks; i++) {
-			el = svg_el(svg, "line");
-			svg_attr(el, "x1", "%.1f", mxs[i]);
-			svg_attr(el, "x2", "%.1f", mxs[i]);
-			svg_attr(el, "y1", "%.1f", top - 4);
-			svg_attr(el, "y2", "%.1f", h - 24);
-			svg_attr(el, "class", "mark");
-			svg_attr(el, "stroke", "#999");
-			svg_attr(el, "stroke-dasharray", "3 3");
-			svg_text(svg_el(el, "title"), mark_labels[i]);
-			if (!slot[i].shown)
-				continue;
-			el = svg_el(svg, "text");
-			svg_attr(el, "x", "%.1f", slot[i].x);
-			svg_attr(el, "y", "%.1f", 11 + (double)slot[i].row * LABEL_STEP);
-			svg_attr(el, "class", "mark-label");
-			svg_attr(el, "font-size", "%.0f", LABEL_SIZE);
-			if (slot[i].end)
-				svg_attr(el, "text-anchor", "end");
-			svg_text(el, mark_labels[i]);
-		}
+		for (i = 0; mxs && slot && i < nmarks; i++)
+			draw_mark(svg, mxs[i], top - 4, h - 24, 11, mark_labels[i], &slot[i]);
 		free(mxs);
 		free(slot);
 	}
@@ -796,18 +802,8 @@ xmlNodePtr svg_timeline(const char *title, const struct svg_span *spans, size_t 
 		const char *l = spans[i].label ? spans[i].label : "";
 
 		fit_label(l, 26, label, sizeof label);
-		g = svg_el(svg, "g");
-		svg_text(svg_el(g, "title"), spans[i].tip ? spans[i].tip : l);
-		el = svg_el(g, "text");
-		svg_attr(el, "x", "%.1f", lw - 6);
-		svg_attr(el, "y", "%.1f", y + rowh / 2 + 4);
-		svg_attr(el, "text-anchor", "end");
-		svg_text(el, label);
-		el = svg_el(g, "rect");
-		svg_attr(el, "x", "%.1f", a);
-		svg_attr(el, "y", "%.1f", y + 3);
-		svg_attr(el, "width", "%.1f", b - a < 1.5 ? 1.5 : b - a);
-		svg_attr(el, "height", "%.1f", rowh - 6);
+		el = chart_row(svg, y, rowh, lw, spans[i].tip ? spans[i].tip : l, label, a,
+			       b - a < 1.5 ? 1.5 : b - a, &g);
 		svg_attr(el, "class", "span %s", spans[i].cls ? spans[i].cls : "");
 		svg_attr(el, "fill", "%s", state_fill(spans[i].cls));
 	}

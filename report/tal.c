@@ -941,27 +941,34 @@ static int value_nodes(struct ctx *c, xmlNodePtr at, const tal_value *v, xmlNode
 	return 0;
 }
 
-static void free_children(xmlNodePtr node)
-{
-	xmlNodePtr ch = node->children, next;
+enum take { TAKE_FREE, TAKE_BEFORE, TAKE_INTO };
 
-	for (; ch; ch = next) {
-		next = ch->next;
-		xmlUnlinkNode(ch);
-		xmlFreeNode(ch);
-	}
-}
-
-/* Move the children of from before "before" (or to the end of parent). */
-static void move_children_before(xmlNodePtr from, xmlNodePtr before)
+/* Unlink every child of from, then free it, or add it before to, or at the end of to. */
+static void take_children(xmlNodePtr from, enum take how, xmlNodePtr to)
 {
 	xmlNodePtr ch = from->children, next;
 
 	for (; ch; ch = next) {
 		next = ch->next;
 		xmlUnlinkNode(ch);
-		xmlAddPrevSibling(before, ch);
+		if (how == TAKE_FREE)
+			xmlFreeNode(ch);
+		else if (how == TAKE_BEFORE)
+			xmlAddPrevSibling(to, ch);
+		else
+			xmlAddChild(to, ch);
 	}
+}
+
+static void free_children(xmlNodePtr node)
+{
+	take_children(node, TAKE_FREE, NULL);
+}
+
+/* Move the children of from before "before". */
+static void move_children_before(xmlNodePtr from, xmlNodePtr before)
+{
+	take_children(from, TAKE_BEFORE, before);
 }
 
 static void drop_node(xmlNodePtr node)
@@ -1129,13 +1136,7 @@ static xmlNodePtr find_marked(xmlNodePtr node, const char *attr, const char *val
 /* Move all children of from to the end of to. */
 static void move_children_into(xmlNodePtr from, xmlNodePtr to)
 {
-	xmlNodePtr ch = from->children, next;
-
-	for (; ch; ch = next) {
-		next = ch->next;
-		xmlUnlinkNode(ch);
-		xmlAddChild(to, ch);
-	}
+	take_children(from, TAKE_INTO, to);
 }
 
 /* t:use: the macro's children replace node's; its t:slot parts take node's t:fill parts. */

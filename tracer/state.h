@@ -163,8 +163,8 @@ struct ml_global {
 	 * a failed fork child sets OFF. */
 	atomic_int state;
 	/* Hooks record only while 1. Set by init, cleared at the end of the
-	 * trace or when the trace breaks (writer.c, channel.c). Any thread,
-	 * signal-safe; read with ml_active(). */
+	 * trace or when the trace breaks (writer.c, channel.c, fork.c). Any
+	 * thread, signal-safe; read with ml_active(). */
 	atomic_int recording;
 	/* init. */
 	struct ml_real real;

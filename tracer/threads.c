@@ -32,6 +32,7 @@
 #include "tracer/stacks.h"
 #include "tracer/state.h"
 #include "tracer/threads.h"
+#include "tracer/tracer.h"
 
 static ml_lock_t registry_lock = ML_LOCK_INIT;
 static struct ml_thread *_Atomic reg_head;
@@ -562,7 +563,7 @@ static void lifecycle_record(int type, pid_t tid)
 /* The entry is looked up before the real call (see entry_of), never
  * after it: by then the value may name a newer thread. */
 #define JOIN_HOOK(name, params, args)                                  \
-	EXPORT int name params         \
+	EXPORT int name params                                 \
 	{                                                              \
 		resolve_pthread();                                     \
 		if (!real_##name)                                      \

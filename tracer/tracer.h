@@ -36,8 +36,8 @@
  *  - channel.c      buffers, the queue, meta records
  *  - writer.c       the writer thread and the trace file
  *  - threads.c, fds.c, modules.c, maps.c, livemap.c, stacks.c, unwind.c,
- *    snapshot.c, scan.c, control.c, arena.c, lu_probe.c: one job each,
- *    described in their headers.
+ *    cfa.c, snapshot.c, scan.c, control.c, arena.c, lu_probe.c: one job
+ *    each, described in their headers.
  */
 #ifndef MEMLEDGER_TRACER_H
 #define MEMLEDGER_TRACER_H

@@ -3,6 +3,8 @@
 # two snapshots gives exact snapshot deltas of mallocs, frees, total_alloc
 # and heap_objects (tests/programs/counts.c prints what to expect).
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 
 trace counts "$PROGS/counts"
 [ "$RC" -eq 0 ] || fail "counts exited $RC: $(head -1 "$WORK/counts.err")"

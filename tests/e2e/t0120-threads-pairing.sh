@@ -2,6 +2,8 @@
 # Acceptance 2 (issue 2): 8 threads with cross-thread frees and immediate
 # address reuse give exact counts, and no allocation has free_ns < alloc_ns.
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 
 for i in 1 2 3; do
 	trace t8 "$PROGS/threads8"

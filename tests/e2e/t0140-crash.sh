@@ -3,6 +3,8 @@
 # the trace ingests with its events and end_reason 'signal' (signal 11).
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/checklist.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 trace crash "$PROGS/crash"
 [ "$RC" -eq 139 ] || fail "run exited $RC, want 139"
 load crash

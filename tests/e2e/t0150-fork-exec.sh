@@ -3,6 +3,8 @@
 # processes with the right ppid; the exec'd image is a third process unless
 # --no-follow. The child counts the blocks it inherited as its own.
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 trace fe "$PROGS/forkexec"
 [ "$RC" -eq 0 ] || fail "forkexec exited $RC"
 grep -q '^memledger: wrote 3 traces: ' "$WORK/fe.err" || fail "want 3 traces written: $(cat "$WORK/fe.err")"

@@ -5,11 +5,11 @@
 . "$(dirname "$0")/lib/common.sh"
 trace a "$PROGS/counts"
 trace b "$PROGS/threads8"
-"$ML" ingest -q -o "$WORK/all.db" "$WORK/a.mlt" "$WORK/b.mlt" || fail "ingest of two traces failed"
+"$ML" ingest -q --allocations all -o "$WORK/all.db" "$WORK/a.mlt" "$WORK/b.mlt" || fail "ingest of two traces failed"
 DB=$WORK/all.db
 [ "$(q "$DB" "SELECT count(*) FROM processes")" = 2 ] || fail "want 2 processes"
 stacks=$(q "$DB" "SELECT count(DISTINCT stack_id) FROM stacks")
-"$ML" ingest -q --force -o "$DB" "$WORK/a.mlt" || fail "appending failed"
+"$ML" ingest -q --allocations all --force -o "$DB" "$WORK/a.mlt" || fail "appending failed"
 [ "$(q "$DB" "SELECT count(*) FROM processes")" = 3 ] || fail "want 3 processes after appending"
 [ "$(q "$DB" "SELECT count(DISTINCT stack_id) FROM stacks")" = "$stacks" ] || fail "the same trace again added new stacks"
 # ids stay unique and each process's allocations are its own

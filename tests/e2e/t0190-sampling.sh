@@ -3,6 +3,8 @@
 # rows are sampled (about one per N bytes), and the database and the report
 # say so.
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 # sampled NAME BYTES PROG WHAT: run PROG with --sample-bytes BYTES (else fail
 # with "WHAT failed") and load it; DB is its database, and want_KEY=VALUE is
 # set for every KEY=VALUE on the "expect" line the program prints.

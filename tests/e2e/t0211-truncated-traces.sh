@@ -7,14 +7,17 @@
 # the cut (counted independently by lib/mlt.py) and nothing else, the
 # allocations are a prefix of the full trace's, and
 # processes.end_reason is 'truncated' with one warning line, unless the
-# END record made it through.
+# END record made it through. The allocations are compared loaded with
+# --allocations all; each cut also loads in the default mode with the
+# same aggregate tables.
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/modes.sh"
 [ -x "$PY" ] || skip "python3 is not installed"
 MLT="$PY $ROOT/tests/e2e/lib/mlt.py"
 
 "$ML" run --interval 5 -o "$WORK/full.mlt" -- "$PROGS/rob_phases" >/dev/null 2>"$WORK/run.err" ||
 	fail "tracing rob_phases failed: $(head -1 "$WORK/run.err")"
-"$ML" ingest -q -o "$WORK/full.db" "$WORK/full.mlt" 2>"$WORK/err" || fail "the full trace did not load: $(head -1 "$WORK/err")"
+"$ML" ingest -q --allocations all -o "$WORK/full.db" "$WORK/full.mlt" 2>"$WORK/err" || fail "the full trace did not load: $(head -1 "$WORK/err")"
 "$ML" query --csv "$WORK/full.db" "SELECT size, addr, kind FROM allocations ORDER BY id" >"$WORK/full.rows"
 size=$(wc -c <"$WORK/full.mlt")
 $MLT sync-points "$WORK/full.mlt" >"$WORK/sync"
@@ -34,9 +37,12 @@ for c in $cuts; do
 	f=$WORK/cut$c.mlt
 	head -c "$c" "$WORK/full.mlt" >"$f"
 	db=$WORK/cut$c.db
-	"$ML" ingest -q -o "$db" "$f" >/dev/null 2>"$WORK/err"
+	"$ML" ingest -q --allocations all -o "$db" "$f" >/dev/null 2>"$WORK/err"
 	rc=$?
 	[ $rc -eq 0 ] || fail "cut at $c of $size: ingest exited $rc: $(head -3 "$WORK/err")"
+	"$ML" ingest -q -o "$WORK/live$c.db" "$f" >/dev/null 2>"$WORK/err" ||
+		fail "cut at $c of $size: ingest in the default mode failed: $(head -3 "$WORK/err")"
+	same_aggregates "$db" "$WORK/live$c.db" "cut at $c"
 	set -- $($MLT count "$f")
 	want_events=$1 want_snaps=$2 want_end=$4
 	got=$(q "$db" "SELECT events||' '||(SELECT count(*) FROM snapshots)||' '||end_reason FROM processes")

@@ -7,6 +7,8 @@
 # it); an asynchronous SIGTERM is not taken from the program, so its trace
 # loads as 'truncated', with what was written up to the kill.
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 . "$(dirname "$0")/lib/transparent.sh"
 P=$PROGS/rob_exits
 ENDQ="SELECT end_reason||' '||ifnull(exit_code,'-')||' '||ifnull(signal,'-') FROM processes"

@@ -4,6 +4,8 @@
 # behaviour as without the tracer, and a complete trace: the blocks made
 # after the loop, the pipe, the exit snapshot and a normal end.
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 . "$(dirname "$0")/lib/transparent.sh"
 same loop -- "$PROGS/rob_closefds" loop
 [ "$RC" -eq 0 ] || fail "status $RC, want 0"

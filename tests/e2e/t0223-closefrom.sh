@@ -3,6 +3,8 @@
 # calling close(): the trace file must survive them too. Same behaviour
 # as without the tracer, and a complete trace with the blocks made after.
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 . "$(dirname "$0")/lib/transparent.sh"
 for mode in close_range closefrom; do
 	same $mode -- "$PROGS/rob_closefds" $mode

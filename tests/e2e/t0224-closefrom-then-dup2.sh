@@ -7,7 +7,5 @@
 # the same as without the tracer.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/transparent.sh"
-same cfdup -- "$PROGS/rob_closefds" closefrom_dup2
-[ "$RC" -eq 0 ] || fail "status $RC, want 0"
-[ "$(cat "$WORK/cfdup.out")" = "after close: 10 blocks, pipe ok" ] || fail "stdout '$(head -c 200 "$WORK/cfdup.out")'"
+same_ok cfdup "after close: 10 blocks, pipe ok" -- "$PROGS/rob_closefds" closefrom_dup2
 exit 0

@@ -5,6 +5,8 @@
 # 'exec'), the blocks made after the failed execs, no other trace file,
 # and one 'exit' snapshot, at the real exit (a failed exec is not an exit).
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 . "$(dirname "$0")/lib/transparent.sh"
 same nox -- "$PROGS/rob_execmissing"
 [ "$RC" -eq 0 ] || fail "status $RC, want 0"

@@ -5,6 +5,8 @@
 # /bin/echo, the /bin/sh of system()), each ending with 'exit' 0 and
 # linked to the parent, the parent with its blocks made after each child.
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 . "$(dirname "$0")/lib/transparent.sh"
 same spawn -- "$PROGS/rob_spawn"
 [ "$RC" -eq 0 ] || fail "status $RC, want 0"

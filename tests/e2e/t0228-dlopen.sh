@@ -5,6 +5,8 @@
 # address), and the blocks made in both loads are symbolized inside the
 # library: frame 0 is plugin_alloc in libmlplugin.so, with file and line.
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 . "$(dirname "$0")/lib/transparent.sh"
 cat >"$WORK/plugin.c" <<'EOF2'
 #include <stdlib.h>

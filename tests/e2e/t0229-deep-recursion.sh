@@ -4,6 +4,8 @@
 # (201 frames of recurse, then main and the C runtime). Same output as
 # without the tracer each time.
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 . "$(dirname "$0")/lib/transparent.sh"
 FRAMES="SELECT count(*)||' '||sum(f.function='recurse') FROM stacks s JOIN frames f ON f.id=s.frame_id
 	WHERE s.stack_id=(SELECT DISTINCT stack_id FROM allocations WHERE size=4242)"

@@ -5,6 +5,8 @@
 # 7001..7008 bytes, all freed, 320 of them by main in another thread
 # than the one that made them; no unknown frees.
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 . "$(dirname "$0")/lib/transparent.sh"
 same churn -- "$PROGS/rob_threads"
 [ "$RC" -eq 0 ] || fail "status $RC, want 0"

@@ -5,6 +5,8 @@
 # its own: end 'exit' 0, its 100 blocks of 8001 bytes all freed, the
 # blocks live at the fork as 'inherited', one thread, no unknown frees.
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 . "$(dirname "$0")/lib/transparent.sh"
 for round in 1 2 3; do
 	same fork$round -- "$PROGS/rob_forkthreads"

@@ -5,6 +5,8 @@
 # no unknown frees, every recorded block freed, the 100 SIGUSR1 blocks
 # exact - and, by the counting rules, the SIGALRM blocks exact too.
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 . "$(dirname "$0")/lib/transparent.sh"
 same sig -- "$PROGS/rob_sigalloc" "$WORK/alarms"
 [ "$RC" -eq 0 ] || fail "status $RC, want 0"

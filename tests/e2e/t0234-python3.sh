@@ -5,6 +5,8 @@
 # snapshot's counters agree with the events (Mallocs = rows, Frees =
 # freed rows, Live = Mallocs - Frees).
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 . "$(dirname "$0")/lib/transparent.sh"
 [ -x /usr/bin/python3 ] || skip "/usr/bin/python3 is not installed"
 PYCODE='import json, sys, zlib

@@ -6,15 +6,16 @@
 # and HeapObjects at AFTER CLEANUP equal to START, nothing of the
 # program's live at exit.
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 . "$(dirname "$0")/lib/checklist.sh"
 
 planted clean "$PROGS/clean_mt"
 grep -q '^process 1: pid [0-9]* .*clean_mt (exit)$' "$WORK/clean.check" ||
 	fail "check: no process header line: $(head -1 "$WORK/clean.check")"
 
-expect clean "SELECT group_concat(state_at_exit || ':' || n, ' ') FROM
-	(SELECT state_at_exit, count(*) n FROM threads GROUP BY 1 ORDER BY 1)" \
-	"joined:6 main:1" "thread states (3 warm-up + producer, consumer, reporter joined)"
+expect_thread_states clean "joined:6 main:1" \
+	"thread states (3 warm-up + producer, consumer, reporter joined)"
 expect clean "SELECT group_concat(start_function, ' ') FROM (SELECT start_function FROM threads
 	WHERE state_at_exit = 'joined' AND start_function != 'svc_idle' ORDER BY start_function)" \
 	"svc_consumer_main svc_producer_main svc_reporter_main" "start functions of the service threads"

@@ -9,9 +9,7 @@
 
 planted p "$PROGS/plant_threads_stopped" threads_stopped
 
-expect p "SELECT group_concat(state_at_exit || ':' || n, ' ') FROM
-	(SELECT state_at_exit, count(*) n FROM threads GROUP BY 1 ORDER BY 1)" \
-	"joined:5 main:1 running:1" "thread states"
+expect_thread_states p "joined:5 main:1 running:1"
 expect p "SELECT start_function FROM threads WHERE state_at_exit = 'running'" \
 	svc_reporter_main "start function of the running thread"
 expect_one_evidence p threads_stopped '%svc_reporter_main%svc_start%' "evidence names svc_reporter_main created in svc_start"

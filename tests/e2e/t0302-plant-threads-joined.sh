@@ -8,9 +8,7 @@
 
 planted p "$PROGS/plant_threads_joined" threads_joined
 
-expect p "SELECT group_concat(state_at_exit || ':' || n, ' ') FROM
-	(SELECT state_at_exit, count(*) n FROM threads GROUP BY 1 ORDER BY 1)" \
-	"exited-unjoined:1 joined:5 main:1" "thread states"
+expect_thread_states p "exited-unjoined:1 joined:5 main:1"
 expect p "SELECT start_function FROM threads WHERE state_at_exit = 'exited-unjoined'" \
 	svc_reporter_main "start function of the unjoined thread"
 snap_ns p "AFTER CLEANUP"

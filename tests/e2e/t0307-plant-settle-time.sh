@@ -4,6 +4,8 @@
 # settle_time fails, with exactly that evidence: 1 thread exit
 # (svc_reporter_main) and 1 block of 4096 bytes from main.
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 . "$(dirname "$0")/lib/checklist.sh"
 
 planted p "$PROGS/plant_settle_time" settle_time

@@ -6,6 +6,8 @@
 # indirect. All three are freed after the scan, so at exit their
 # allocations.leak is NULL, and the checklist passes.
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 . "$(dirname "$0")/lib/checklist.sh"
 
 traced s "$PROGS/scan_midrun"

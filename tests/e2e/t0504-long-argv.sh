@@ -6,12 +6,8 @@
 # larger than the 2 MiB a 3-byte record length can say) do too.
 . "$(dirname "$0")/lib/common.sh"
 long=$(head -c 100000 /dev/zero | tr '\0' x)
-set --
-i=1
-while [ $i -le 3000 ]; do
-	set -- "$@" "a$i"
-	i=$((i + 1))
-done
+# shellcheck disable=SC2046 # a1 .. a3000: one word each
+set -- $(seq -f 'a%.0f' 1 3000)
 "$ML" run -o "$WORK/argv.mlt" -- /bin/true "$long" "$@" 2>"$WORK/argv.err" || fail "run failed: $(cat "$WORK/argv.err")"
 load argv
 DB=$WORK/argv.db
@@ -24,12 +20,8 @@ want=$(printf '%s\n' "/bin/true $long $*" | cksum)
 
 # A command line over 2 MiB, if this machine lets the stack limit allow it.
 if (ulimit -s 65536) 2>/dev/null; then
-	set --
-	i=0
-	while [ $i -lt 30 ]; do
-		set -- "$@" "$long$i"
-		i=$((i + 1))
-	done
+	# shellcheck disable=SC2046 # 30 words of 100,000 x and a number 0 .. 29
+	set -- $(seq -f "$long%.0f" 0 29)
 	(ulimit -s 65536 && exec "$ML" run -o "$WORK/big.mlt" -- /bin/true "$@") 2>"$WORK/big.err" ||
 		fail "3 MiB command line: run failed: $(head -2 "$WORK/big.err")"
 	load big

@@ -8,9 +8,7 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/transparent.sh"
 
-same forkpipe -- "$PROGS/lc_forkpipe"
-[ "$RC" -eq 0 ] || fail "fork with a pipe: status $RC"
-[ "$(cat "$WORK/forkpipe.out")" = "child said hello" ] || fail "fork with a pipe: $(cat "$WORK/forkpipe.out")"
+same_ok forkpipe "child said hello" -- "$PROGS/lc_forkpipe"
 all_load forkpipe
 expect forkpipe "SELECT count(*) FROM processes" 2
 child=$(q "$DB" "SELECT id FROM processes WHERE parent_process_id IS NOT NULL")

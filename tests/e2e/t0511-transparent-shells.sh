@@ -5,7 +5,7 @@
 # descriptors, the same with and without the tracer, byte for byte, with
 # every trace loading. (Not SigIgn/SigCgt in /proc/self/status: a traced
 # process has glibc's handler for its internal SIGSETXID, which its
-# writer thread needs; see tracer/lifecycle.c.)
+# writer thread needs; see tracer/signals.c.)
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/transparent.sh"
 command -v bash >/dev/null || skip "no bash"

@@ -6,6 +6,8 @@
 # under MEMLEDGER_UNWIND=libunwind) are whole while the program's
 # descriptor table holds nothing of ours, even under `ulimit -n 6`.
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 . "$(dirname "$0")/lib/transparent.sh"
 
 MEMLEDGER_UNWIND=libunwind

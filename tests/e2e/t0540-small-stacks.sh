@@ -6,11 +6,13 @@
 # tracer (same output and status). The stacks recorded there are whole:
 # the handler's reaches main through the signal frame, the coroutine's
 # names coro_alloc_site and coro_main.
-# Then the budget stated in tracer/tracer.h, measured by painting the
+# Then the budget stated in tracer/unwind.h, measured by painting the
 # stacks: the tracer adds at most ML_STACK_BUDGET bytes (1024) on a
 # sigaltstack and a coroutine, and at most ML_STACK_BUDGET_SHORT (256)
 # near the end of a thread's stack.
 . "$(dirname "$0")/lib/common.sh"
+# reads the rows of freed blocks: every allocation gets one
+ALLOCS="--allocations all"
 . "$(dirname "$0")/lib/transparent.sh"
 P=$PROGS/stk_small
 

@@ -16,6 +16,8 @@
  *   byte % 3 == 2  payload, sync-flushed but never finished: the file
  *                  stops mid-stream, as a killed process leaves it
  *                  (the truncated-trace path).
+ * (byte / 3) % 3 picks ingest's allocations mode (enum alloc_rows: live,
+ * all, none), so every mode's bookkeeping meets hostile traces.
  * Seeds for each mode are under tests/fuzz/corpus/ (make_corpus.sh).
  *
  * The trace goes into a memfd opened by path (/proc/self/fd/N), so
@@ -132,6 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	int mode = data[0] % MODE_COUNT;
+	int rows = data[0] / MODE_COUNT % 3;   /* the allocations mode: live, all, none */
 	data++;
 	size--;
 
@@ -151,7 +154,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	struct ingest ig;
 	struct ingest_stats st;
-	struct ingest_opts o = { 0 };
+	struct ingest_opts o = { .allocations = rows };
 	char err[1024];
 	fresh_db(&ig);
 	err[0] = 0;

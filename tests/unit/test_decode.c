@@ -75,6 +75,15 @@ static void op_v(struct fb *f, uint64_t v)
 	put_v(&f->ops, v);
 }
 
+/* A fresh frame of thread 1 whose first operation is op, and then stack (when >= 0). */
+static void fb_op(struct fb *f, unsigned op, long long stack)
+{
+	fb_init(f, 1, 0, 0);
+	op_u8(f, op);
+	if (stack >= 0)
+		op_v(f, (uint64_t)stack);
+}
+
 static void size_v(struct fb *f, uint64_t v)
 {
 	put_v(&f->sz, v);
@@ -250,12 +259,77 @@ static void test_rd(void)
 /* ---------------------------------------------------------------- events */
 
 /* A frame with every record type, checked field by field. */
+/* An expected event: only the fields marked by W() are compared. */
+struct want_field {
+	long long v;
+	int set;
+};
+#define W(x) { (long long)(x), 1 }
+struct want_event {
+	struct want_field type, kind, stack, size, addr, seq, tick, own, distance, ref_idx, ref_seq,
+		old_addr, mark_tsc;
+};
+
+/* Check every field of want that is set against ev, the i-th event. */
+static void check_event(const struct ml_event *ev, const struct want_event *want, size_t i)
+{
+	const struct {
+		const char *name;
+		long long got;
+		struct want_field want;
+	} f[] = {
+		{ "type", ev->type, want->type },
+		{ "kind", ev->kind, want->kind },
+		{ "stack", ev->stack, want->stack },
+		{ "size", (long long)ev->size, want->size },
+		{ "addr", (long long)ev->addr, want->addr },
+		{ "seq", (long long)ev->seq, want->seq },
+		{ "tick", (long long)ev->tick, want->tick },
+		{ "own", ev->own, want->own },
+		{ "distance", (long long)ev->distance, want->distance },
+		{ "ref_idx", ev->ref_idx, want->ref_idx },
+		{ "ref_seq", (long long)ev->ref_seq, want->ref_seq },
+		{ "old_addr", (long long)ev->old_addr, want->old_addr },
+		{ "mark_tsc", (long long)ev->mark_tsc, want->mark_tsc },
+	};
+
+	for (size_t k = 0; k < sizeof f / sizeof *f; k++) {
+		if (!f[k].want.set)
+			continue;
+		if (f[k].got != f[k].want.v)
+			fprintf(stderr, "event %zu: %s\n", i, f[k].name);
+		CHECK_EQ_INT(f[k].got, f[k].want.v);
+	}
+}
+
 static void test_events_every_type(void)
 {
 	static struct fb f;
 	struct buf b;
 	struct ml_events c;
 	struct ml_event ev;
+	static const struct want_event want[] = {
+		{ .type = W(ML_E_ALLOC), .kind = W(ML_KIND_MALLOC), .stack = W(7),
+		  .size = W(16), .addr = W(0x10000), .seq = W(11), .tick = W(105) },
+		{ .type = W(ML_E_ALLOC), .stack = W(7), .size = W(32),
+		  .addr = W(0x10000 - 0x100), .seq = W(12) },
+		{ .type = W(ML_E_ALLOC), .kind = W(ML_KIND_CALLOC), .stack = W(9),
+		  .size = W(48), .addr = W(0x10000 - 0x100 + 0x40), .seq = W(13) },
+		{ .kind = W(ML_KIND_MEMALIGN), .stack = W(7), .seq = W(14) },
+		{ .type = W(ML_E_FREE), .own = W(1), .distance = W(1), .ref_idx = W(3), .ref_seq = W(14) },
+		{ .type = W(ML_E_FREE), .distance = W(3), .ref_seq = W(12) },
+		{ .type = W(ML_E_FREE), .own = W(1), .distance = W(4), .ref_seq = W(11) },
+		{ .type = W(ML_E_FREE), .own = W(0), .ref_idx = W(9), .ref_seq = W(77) },
+		{ .type = W(ML_E_FREE_UNKNOWN), .old_addr = W(0xdead0) },
+		{ .type = W(ML_E_MARK), .mark_tsc = W(123456) },
+		{ .type = W(ML_E_REALLOC), .own = W(1), .ref_seq = W(13),
+		  .kind = W(ML_KIND_REALLOC), .stack = W(9), .size = W(100), .seq = W(15) },
+		{ .type = W(ML_E_REALLOC), .own = W(0), .ref_idx = W(4), .ref_seq = W(2),
+		  .kind = W(ML_KIND_REALLOCARRAY), .stack = W(0), .seq = W(16) },
+		{ .type = W(ML_E_REALLOC_UNKNOWN), .old_addr = W(0xbeef0), .stack = W(7),
+		  .size = W(24), .seq = W(17) },
+		{ .kind = W(ML_KIND_INHERITED), .stack = W(7), .seq = W(18), .tick = W(1105) },
+	};
 	fb_init(&f, 3, 10, 100);
 	op_u8(&f, ML_EV_TICK);                        /* tick +5 */
 	op_v(&f, 5);
@@ -311,98 +385,10 @@ static void test_events_every_type(void)
 	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
 	CHECK_EQ_INT(c.thread_idx, 3);
 
-	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
-	CHECK_EQ_INT(ev.type, ML_E_ALLOC);
-	CHECK_EQ_INT(ev.kind, ML_KIND_MALLOC);
-	CHECK_EQ_INT(ev.stack, 7);
-	CHECK_EQ_INT(ev.size, 16);
-	CHECK_EQ_INT(ev.addr, 0x10000);
-	CHECK_EQ_INT(ev.seq, 11);
-	CHECK_EQ_INT(ev.tick, 105);
-
-	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
-	CHECK_EQ_INT(ev.type, ML_E_ALLOC);
-	CHECK_EQ_INT(ev.stack, 7);
-	CHECK_EQ_INT(ev.size, 32);
-	CHECK_EQ_INT(ev.addr, 0x10000 - 0x100);
-	CHECK_EQ_INT(ev.seq, 12);
-
-	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
-	CHECK_EQ_INT(ev.type, ML_E_ALLOC);
-	CHECK_EQ_INT(ev.kind, ML_KIND_CALLOC);
-	CHECK_EQ_INT(ev.stack, 9);
-	CHECK_EQ_INT(ev.size, 48);
-	CHECK_EQ_INT(ev.addr, 0x10000 - 0x100 + 0x40);
-	CHECK_EQ_INT(ev.seq, 13);
-
-	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
-	CHECK_EQ_INT(ev.kind, ML_KIND_MEMALIGN);
-	CHECK_EQ_INT(ev.stack, 7);
-	CHECK_EQ_INT(ev.seq, 14);
-
-	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
-	CHECK_EQ_INT(ev.type, ML_E_FREE);
-	CHECK_EQ_INT(ev.own, 1);
-	CHECK_EQ_INT(ev.distance, 1);
-	CHECK_EQ_INT(ev.ref_idx, 3);
-	CHECK_EQ_INT(ev.ref_seq, 14);
-
-	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
-	CHECK_EQ_INT(ev.type, ML_E_FREE);
-	CHECK_EQ_INT(ev.distance, 3);
-	CHECK_EQ_INT(ev.ref_seq, 12);
-
-	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
-	CHECK_EQ_INT(ev.type, ML_E_FREE);
-	CHECK_EQ_INT(ev.own, 1);
-	CHECK_EQ_INT(ev.distance, 4);
-	CHECK_EQ_INT(ev.ref_seq, 11);
-
-	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
-	CHECK_EQ_INT(ev.type, ML_E_FREE);
-	CHECK_EQ_INT(ev.own, 0);
-	CHECK_EQ_INT(ev.ref_idx, 9);
-	CHECK_EQ_INT(ev.ref_seq, 77);
-
-	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
-	CHECK_EQ_INT(ev.type, ML_E_FREE_UNKNOWN);
-	CHECK_EQ_INT(ev.old_addr, 0xdead0);
-
-	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
-	CHECK_EQ_INT(ev.type, ML_E_MARK);
-	CHECK_EQ_INT(ev.mark_tsc, 123456);
-
-	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
-	CHECK_EQ_INT(ev.type, ML_E_REALLOC);
-	CHECK_EQ_INT(ev.own, 1);
-	CHECK_EQ_INT(ev.ref_seq, 13);
-	CHECK_EQ_INT(ev.kind, ML_KIND_REALLOC);
-	CHECK_EQ_INT(ev.stack, 9);
-	CHECK_EQ_INT(ev.size, 100);
-	CHECK_EQ_INT(ev.seq, 15);
-
-	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
-	CHECK_EQ_INT(ev.type, ML_E_REALLOC);
-	CHECK_EQ_INT(ev.own, 0);
-	CHECK_EQ_INT(ev.ref_idx, 4);
-	CHECK_EQ_INT(ev.ref_seq, 2);
-	CHECK_EQ_INT(ev.kind, ML_KIND_REALLOCARRAY);
-	CHECK_EQ_INT(ev.stack, 0);
-	CHECK_EQ_INT(ev.seq, 16);
-
-	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
-	CHECK_EQ_INT(ev.type, ML_E_REALLOC_UNKNOWN);
-	CHECK_EQ_INT(ev.old_addr, 0xbeef0);
-	CHECK_EQ_INT(ev.stack, 7);
-	CHECK_EQ_INT(ev.size, 24);
-	CHECK_EQ_INT(ev.seq, 17);
-
-	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
-	CHECK_EQ_INT(ev.kind, ML_KIND_INHERITED);
-	CHECK_EQ_INT(ev.stack, 7);
-	CHECK_EQ_INT(ev.seq, 18);
-	CHECK_EQ_INT(ev.tick, 1105);
-
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+		CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+		check_event(&ev, &want[i], i);
+	}
 	CHECK_EQ_INT(ml_events_next(&c, &ev), 0);
 	CHECK_EQ_INT(ml_events_next(&c, &ev), 0);
 }
@@ -488,9 +474,7 @@ static void test_events_columns(void)
 	struct ml_event ev;
 
 	/* a malloc whose size and address are in their columns */
-	fb_init(&f, 1, 0, 0);
-	op_u8(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
-	op_v(&f, 1);
+	fb_op(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT, 1);
 	tail(&f, 40, 0x40);
 	CHECK_EQ_INT(one_event(&f, &ev), 1);
 	CHECK_EQ_INT(ev.size, 40);
@@ -529,9 +513,7 @@ static void test_events_columns(void)
 	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), -1);
 
 	/* a size or an address left over after the last operation */
-	fb_init(&f, 1, 0, 0);
-	op_u8(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
-	op_v(&f, 1);
+	fb_op(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT, 1);
 	tail(&f, 40, 0x40);
 	struct fb g = f;
 	size_v(&f, 7);
@@ -540,36 +522,29 @@ static void test_events_columns(void)
 	CHECK_EQ_INT(one_event(&g, &ev), -3);
 
 	/* a malloc whose size, or address, is missing from its column */
-	fb_init(&f, 1, 0, 0);
-	op_u8(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
-	op_v(&f, 1);
+	fb_op(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT, 1);
 	g = f;
 	size_v(&f, 40);
 	CHECK_EQ_INT(one_event(&f, &ev), -1);
 	addr_zz(&g, 40);
 	CHECK_EQ_INT(one_event(&g, &ev), -1);
 	/* ... or written in the operations column instead */
-	fb_init(&f, 1, 0, 0);
-	op_u8(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
-	op_v(&f, 1);
+	fb_op(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT, 1);
 	op_v(&f, 40);
 	op_v(&f, ml_zigzag(0x40));
 	CHECK(one_event(&f, &ev) < 0);
 
 	/* the address of a free of an unknown block: addresses column only */
-	fb_init(&f, 1, 0, 0);
-	op_u8(&f, ML_EV_FREE_UNKNOWN);
+	fb_op(&f, ML_EV_FREE_UNKNOWN, -1);
 	CHECK_EQ_INT(one_event(&f, &ev), -1);
 	op_v(&f, 0x1000);
 	CHECK(one_event(&f, &ev) < 0);
-	fb_init(&f, 1, 0, 0);
-	op_u8(&f, ML_EV_FREE_UNKNOWN);
+	fb_op(&f, ML_EV_FREE_UNKNOWN, -1);
 	addr_v(&f, 0x1000);
 	CHECK_EQ_INT(one_event(&f, &ev), 1);
 	CHECK_EQ_INT(ev.old_addr, 0x1000);
 	/* a column holding a cut varint */
-	fb_init(&f, 1, 0, 0);
-	op_u8(&f, ML_EV_FREE_UNKNOWN);
+	fb_op(&f, ML_EV_FREE_UNKNOWN, -1);
 	put_u8(&f.ad, 0x80);
 	CHECK_EQ_INT(one_event(&f, &ev), -1);
 }

@@ -156,7 +156,7 @@ static int load_begin(struct load *l)
 	if (trace_meta_finish(&l->m) < 0)
 		return -1;
 	l->m.ns_per_tsc = 1.0;
-	l->p = pass2_new(l->db, &l->m, 1, 1, l->err, sizeof l->err);
+	l->p = pass2_new(l->db, &l->m, 1, 1, ALLOC_ROWS_ALL, l->err, sizeof l->err);
 	return l->p ? 0 : -1;
 }
 

@@ -148,12 +148,30 @@ static int has(const char *page, const char *s)
 	} \
 } while (0)
 
+/* The section id of page holds every one of the strings. */
+#define SECTION_HAS(page, id, ...) do { \
+	char *sec_ = section((page), (id)); \
+	const char *const want_[] = { __VA_ARGS__ }; \
+	for (size_t k_ = 0; k_ < sizeof want_ / sizeof *want_; k_++) \
+		HAS(sec_, want_[k_]); \
+	free(sec_); \
+} while (0)
+
 #define LACKS(page, s) do { \
 	check_count++; \
 	if (has((page), (s))) { \
 		check_failed++; \
 		fprintf(stderr, "%s:%d: page should not contain: %s\n", __FILE__, __LINE__, (s)); \
 	} \
+} while (0)
+
+/* The section id of page holds none of the strings. */
+#define SECTION_LACKS(page, id, ...) do { \
+	char *sec_ = section((page), (id)); \
+	const char *const want_[] = { __VA_ARGS__ }; \
+	for (size_t k_ = 0; k_ < sizeof want_ / sizeof *want_; k_++) \
+		LACKS(sec_, want_[k_]); \
+	free(sec_); \
 } while (0)
 
 static size_t count(const char *page, const char *s)
@@ -243,11 +261,7 @@ static void test_verdicts(const char *db, const char *page)
 	snprintf(want, sizeof want, "Alloc is %s higher at AFTER CLEANUP than at START (%s against %s",
 		 units_bytes(a, sizeof a, a_clean - a_start), units_bytes(b, sizeof b, a_clean),
 		 units_bytes(c, sizeof c, a_start));
-	s = section(page, "metric-alloc");
-	HAS(s, want);
-	HAS(s, "see Leaks");
-	HAS(s, "href=\"#leaks\"");
-	free(s);
+	SECTION_HAS(page, "metric-alloc", want, "see Leaks", "href=\"#leaks\"");
 
 	snprintf(want, sizeof want, "HeapObjects is %s higher at AFTER CLEANUP than at START",
 		 units_count(a, sizeof a, o_clean - o_start));
@@ -256,10 +270,8 @@ static void test_verdicts(const char *db, const char *page)
 	HAS(s, "HeapObjects is 107 higher"); /* the fixture's story, spelt out */
 	free(s);
 
-	s = section(page, "metric-live");
-	HAS(s, "the same count as HeapObjects");
-	HAS(s, "It does not show that no event went missing");
-	free(s);
+	SECTION_HAS(page, "metric-live", "the same count as HeapObjects",
+		    "It does not show that no event went missing");
 
 	s = section(page, "metric-numgc");
 	HAS(s, "no garbage collector");
@@ -267,10 +279,7 @@ static void test_verdicts(const char *db, const char *page)
 	HAS(s, want);
 	free(s);
 
-	s = section(page, "metric-gccpufraction");
-	HAS(s, "alloc_cpu_fraction");
-	HAS(s, "negligible");
-	free(s);
+	SECTION_HAS(page, "metric-gccpufraction", "alloc_cpu_fraction", "negligible");
 
 	s = section(page, "metric-totalalloc");
 	HAS(s, "running total");
@@ -288,18 +297,12 @@ static void test_verdicts(const char *db, const char *page)
 	free(s);
 
 	/* phases: the final row fails against the baseline */
-	s = section(page, "phases");
-	HAS(s, "objects above baseline");
-	HAS(s, "Baseline: the rows below are compared with this one.");
-	free(s);
+	SECTION_HAS(page, "phases", "objects above baseline",
+		    "Baseline: the rows below are compared with this one.");
 
 	/* checklist evidence with symbolized stacks */
-	s = section(page, "checklist");
-	HAS(s, "id=\"check-threads_stopped\"");
-	HAS(s, "timer_thread(void*)");
-	HAS(s, "pthread_create@@GLIBC_2.34");
-	HAS(s, "n/a");
-	free(s);
+	SECTION_HAS(page, "checklist", "id=\"check-threads_stopped\"", "timer_thread(void*)",
+		    "pthread_create@@GLIBC_2.34", "n/a");
 
 	/* quick reference marks: Alloc fails, TotalAlloc passes */
 	s = section(page, "quick-reference");
@@ -308,24 +311,16 @@ static void test_verdicts(const char *db, const char *page)
 	HAS(s, "&#10003;"); /* ✓ */
 	free(s);
 
-	s = section(page, "leaks");
-	HAS(s, "make_partitions(int)");
-	free(s);
-	s = section(page, "leaks-p2");
-	HAS(s, "No reachability scan ran");
-	free(s);
+	SECTION_HAS(page, "leaks", "make_partitions(int)");
+	SECTION_HAS(page, "leaks-p2", "No reachability scan ran");
 
-	s = section(page, "flamegraph");
-	HAS(s, "<svg");
-	HAS(s, "<title>");
-	HAS(s, "class=\"flame\"");
-	free(s);
+	SECTION_HAS(page, "flamegraph", "<svg", "<title>", "class=\"flame\"");
 }
 
 /* Change the data, and the verdict follows: nothing is fixed text. */
 static void test_verdicts_follow_data(const char *db)
 {
-	char *page, *s;
+	char *page;
 
 	CHECK_EQ_INT(change(db, "UPDATE snapshots SET alloc = (SELECT alloc FROM snapshots WHERE "
 			      "process_id=1 AND label='START'), heap_objects = (SELECT heap_objects "
@@ -336,16 +331,11 @@ static void test_verdicts_follow_data(const char *db)
 			      "label='AFTER CLEANUP'"),
 		     0);
 	page = render(db);
-	s = section(page, "metric-alloc");
-	HAS(s, "Alloc is back exactly where it was at START (382 KiB) by AFTER CLEANUP.");
-	LACKS(s, "see Leaks");
-	free(s);
-	s = section(page, "metric-heapobjects");
-	HAS(s, "HeapObjects is back exactly where it was at START (1,314)");
-	free(s);
-	s = section(page, "phases");
-	HAS(s, "back to baseline");
-	free(s);
+	SECTION_HAS(page, "metric-alloc", "Alloc is back exactly where it was at START (382 KiB) by AFTER CLEANUP.");
+	SECTION_LACKS(page, "metric-alloc", "see Leaks");
+	SECTION_HAS(page, "metric-heapobjects",
+		    "HeapObjects is back exactly where it was at START (1,314)");
+	SECTION_HAS(page, "phases", "back to baseline");
 	free(page);
 
 	/* a native program's counts are exact: a small rise is not back, and
@@ -354,17 +344,12 @@ static void test_verdicts_follow_data(const char *db)
 			      "label='AFTER CLEANUP'"),
 		     0);
 	page = render(db);
-	s = section(page, "metric-alloc");
-	HAS(s, "Alloc is 782 B higher at AFTER CLEANUP than at START");
-	HAS(s, "see Leaks");
-	free(s);
-	s = section(page, "phases");
-	HAS(s, "+782 B and &plusmn;0 objects above baseline"); /* ± as the serializer writes it */
-	LACKS(s, "back to baseline");
-	free(s);
-	s = section(page, "checklist");
-	HAS(s, "Memory did not come back to baseline");
-	free(s);
+	SECTION_HAS(page, "metric-alloc", "Alloc is 782 B higher at AFTER CLEANUP than at START",
+		    "see Leaks");
+	/* ± as the serializer writes it */
+	SECTION_HAS(page, "phases", "+782 B and &plusmn;0 objects above baseline");
+	SECTION_LACKS(page, "phases", "back to baseline");
+	SECTION_HAS(page, "checklist", "Memory did not come back to baseline");
 	free(page);
 
 	/* a Go program's own collector figures are shown as they are */
@@ -373,22 +358,17 @@ static void test_verdicts_follow_data(const char *db)
 			      "WHERE process_id = 2"),
 		     0);
 	page = render(db);
-	s = section(page, "metric-numgc-p2");
-	HAS(s, "NumGC grew by 3 between start and last sample");
-	LACKS(s, ">malloc_trim calls</th>"); /* the values are NumGC itself */
-	HAS(s, ">NumGC</th>");
-	free(s);
-	s = section(page, "metric-gccpufraction-p2");
-	HAS(s, "7.0% of the process's CPU time up to last sample went to the garbage collector: between 5% and 10%");
-	free(s);
+	SECTION_HAS(page, "metric-numgc-p2", "NumGC grew by 3 between start and last sample", ">NumGC</th>");
+	/* the values are NumGC itself */
+	SECTION_LACKS(page, "metric-numgc-p2", ">malloc_trim calls</th>");
+	SECTION_HAS(page, "metric-gccpufraction-p2",
+		    "7.0% of the process's CPU time up to last sample went to the garbage collector: between 5% and 10%");
 	free(page);
 
 	/* Live disagreeing with HeapObjects is caught */
 	CHECK_EQ_INT(change(db, "UPDATE snapshots SET live = live + 1 WHERE process_id=1 AND seq = 7"), 0);
 	page = render(db);
-	s = section(page, "metric-live");
-	HAS(s, "Live differs from HeapObjects at 1 of");
-	free(s);
+	SECTION_HAS(page, "metric-live", "Live differs from HeapObjects at 1 of");
 	free(page);
 }
 

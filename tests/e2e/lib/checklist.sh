@@ -19,6 +19,9 @@
 #                               LABEL
 #   planted NAME PROG [ITEM...] traced NAME PROG, then expect_items and
 #                               expect_check with the ITEMs that must fail
+#   expect_thread_states NAME WANT [WHAT]
+#                               the threads' states at exit with their
+#                               counts, "state:n ..." by state, are WANT
 #   expect_one_evidence NAME ITEM LIKE WHAT
 #                               ITEM has exactly one evidence row, and its
 #                               text is LIKE the pattern, else fail with WHAT
@@ -138,4 +141,9 @@ expect_one_evidence() {
 	expect "$1" "SELECT count(*) FROM checklist_evidence WHERE item = '$2'" 1 "$2 evidence rows"
 	expect "$1" "SELECT text LIKE '$3' FROM checklist_evidence WHERE item = '$2'" 1 \
 		"$4: $(q "$WORK/$1.db" "SELECT text FROM checklist_evidence WHERE item = '$2'")"
+}
+
+expect_thread_states() {
+	expect "$1" "SELECT group_concat(state_at_exit || ':' || n, ' ') FROM
+		(SELECT state_at_exit, count(*) n FROM threads GROUP BY 1 ORDER BY 1)" "$2" "${3:-thread states}"
 }

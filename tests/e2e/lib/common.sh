@@ -6,7 +6,9 @@
 # folder, removed on exit), and defines:
 #   q DB SQL           the first column of the first row, as text
 #   trace NAME PROG..  memledger run -o $WORK/NAME.mlt -- PROG...; sets RC
-#   load NAME          ingest $WORK/NAME*.mlt into $WORK/NAME.db
+#   load NAME          ingest $WORK/NAME*.mlt into $WORK/NAME.db, with $ALLOCS
+#                      (e.g. ALLOCS="--allocations all" in a test that reads
+#                      freed blocks' rows; empty: the default, live)
 
 . "$(dirname "$0")/lib/base.sh"
 ML=$MLBIN
@@ -39,6 +41,6 @@ trace() {
 
 load() {
 	rm -f "$WORK/$1.db"
-	"$ML" ingest -q -o "$WORK/$1.db" "$WORK/$1".*mlt >"$WORK/$1.ingest" 2>&1 ||
+	"$ML" ingest -q $ALLOCS -o "$WORK/$1.db" "$WORK/$1".*mlt >"$WORK/$1.ingest" 2>&1 ||
 		fail "ingest of $1 failed: $(head -1 "$WORK/$1.ingest")"
 }

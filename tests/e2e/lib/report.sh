@@ -39,7 +39,7 @@ flamegraph threads"
 # given, `memledger check DB` prints the page's status for every item.
 check_page() {
 	if [ -n "$2" ]; then
-		"$TOOL" check "$2" >"$WORK/check_page.txt" 2>"$WORK/check_page.err"
+		"$TOOL" check --verbose "$2" >"$WORK/check_page.txt" 2>"$WORK/check_page.err"
 		[ $? -le 1 ] || fail "memledger check $2 failed: $(head -1 "$WORK/check_page.err")"
 	fi
 	"$PY" "$ROOT/tests/e2e/lib/pagecheck.py" "$1" ${2:+"$WORK/check_page.txt"} >"$WORK/check_page.out" ||

@@ -9,8 +9,10 @@
 #       left out of the comparison; any other line of memledger's, such as
 #       an error about the trace, makes stderr differ. Sets RC to the
 #       status. The traces are $WORK/NAME*.mlt.
+#   same_ok NAME WANT [RUNOPT...] -- PROG [ARG...]
+#       same, and the program must exit 0 and print exactly WANT.
 #   ingest_all NAME
-#       Loads every $WORK/NAME*.mlt into $WORK/NAME.db (like load, but
+#       Loads every $WORK/NAME*.mlt into $WORK/NAME.db with $ALLOCS (like load, but
 #       reports the first stderr line of a failure and checks that no
 #       warning about a truncated trace was printed). Sets DB.
 #   all_load NAME
@@ -53,10 +55,19 @@ same() {
 	grep -q '^memledger: wrote ' "$WORK/$name.err.all" || fail "$name: memledger run wrote no trace"
 }
 
+same_ok() {
+	_sname=$1
+	_swant=$2
+	shift 2
+	same "$_sname" "$@"
+	[ "$RC" -eq 0 ] || fail "$_sname: status $RC, want 0: $(head -2 "$WORK/$_sname.err")"
+	[ "$(cat "$WORK/$_sname.out")" = "$_swant" ] || fail "$_sname: stdout '$(head -c 200 "$WORK/$_sname.out")'"
+}
+
 ingest_all() {
 	DB=$WORK/$1.db
 	rm -f "$DB"
-	"$ML" ingest -q -o "$DB" "$WORK/$1".*mlt >"$WORK/$1.ingest" 2>&1 ||
+	"$ML" ingest -q $ALLOCS -o "$DB" "$WORK/$1".*mlt >"$WORK/$1.ingest" 2>&1 ||
 		fail "ingest of $1 failed: $(head -3 "$WORK/$1.ingest")"
 	[ ! -s "$WORK/$1.ingest" ] || fail "ingest of $1 complained: $(head -3 "$WORK/$1.ingest")"
 }
