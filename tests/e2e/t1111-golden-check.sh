@@ -6,7 +6,9 @@
 #
 #   sh tests/e2e/t1111-golden-check.sh --record
 #
-#  - fixture: the report fixture's database (exact, nothing masked);
+#  - fixture, fixture-verbose: the report fixture's database, a run of
+#    two processes: the run's summary, and with --verbose every checklist
+#    (exact, nothing masked);
 #  - phases: every item passes, exit 0 (tests/programs/golden_phases.c);
 #  - counts: settle_time and baseline_returned fail (tests/programs/counts.c);
 #  - threads-joined, channels: one planted failure each;
@@ -21,6 +23,8 @@
 golden_fixture_db "$WORK/fx.db"
 golden_run -x fixture "$ML" check "$WORK/fx.db"
 golden fixture
+golden_run -x fixture-verbose "$ML" check --verbose "$WORK/fx.db"
+golden fixture-verbose
 
 for p in phases:golden_phases counts:counts threads-joined:plant_threads_joined channels:plant_channels_closed \
 	leak-classes:leak_classes; do
