@@ -388,14 +388,24 @@ WITH per AS (
 	       EXISTS (SELECT 1 FROM checklist c WHERE c.process_id = p.id AND c.status = 'fail') AS failing
 	FROM processes p
 ),
+-- each process's Alloc as points (t, v) in order o: its timeline's (each
+-- bucket's peak at its time, then its end value), or its snapshots' in a
+-- process without one
+pts(pid, t, o, v) AS (
+	SELECT process_id, peak_ns, 2 * seq, peak_bytes FROM timeline
+	UNION ALL
+	SELECT process_id, end_ns, 2 * seq + 1, live_bytes FROM timeline
+	UNION ALL
+	SELECT s.process_id, s.ts_ns, s.seq, s.alloc FROM snapshots s
+	WHERE s.alloc IS NOT NULL AND NOT EXISTS (SELECT 1 FROM timeline l WHERE l.process_id = s.process_id)
+),
 steps(t, d) AS (
-	SELECT coalesce(p.start_unix_ns, 0) - p.start_ns + s.ts_ns,
-	       s.alloc - coalesce(lag(s.alloc) OVER (PARTITION BY s.process_id ORDER BY s.seq), 0)
-	FROM snapshots s JOIN processes p ON p.id = s.process_id WHERE s.alloc IS NOT NULL
+	SELECT coalesce(p.start_unix_ns, 0) - p.start_ns + min(x.t, coalesce(p.end_ns, x.t)),
+	       x.v - coalesce(lag(x.v) OVER (PARTITION BY x.pid ORDER BY x.o), 0)
+	FROM pts x JOIN processes p ON p.id = x.pid
 	UNION ALL
 	SELECT coalesce(p.start_unix_ns, 0) - p.start_ns + p.end_ns,
-	       -(SELECT s.alloc FROM snapshots s WHERE s.process_id = p.id AND s.alloc IS NOT NULL
-	         ORDER BY s.seq DESC LIMIT 1)
+	       -(SELECT x.v FROM pts x WHERE x.pid = p.id ORDER BY x.o DESC LIMIT 1)
 	FROM processes p WHERE p.end_ns IS NOT NULL
 ),
 live(v) AS (SELECT sum(d) OVER (ORDER BY t) FROM steps WHERE d IS NOT NULL)

@@ -136,6 +136,11 @@ static void proc_stats(const struct rp_process *p, struct pinfo *pi)
 			pi->peak_alloc = v[SC_ALLOC];
 		user_snaps += p->snaps[k].kind == SNAP_USER;
 	}
+	/* the timeline's true peaks: a short process's snapshots (start and
+	 * exit) miss the peak it reached between them */
+	for (k = 0; k < p->nticks; k++)
+		if (!(p->ticks[k].peak_bytes <= pi->peak_alloc))
+			pi->peak_alloc = p->ticks[k].peak_bytes;
 	for (k = 0; k < p->nsites; k++) {
 		sites_bytes += nz(p->sites[k].bytes);
 		sites_allocs += nz(p->sites[k].allocs);
@@ -395,8 +400,10 @@ static void set_fig(tal_value *d, const char *key, double v, char *(*fmt)(char *
 /*
  * The peak of the sum of live bytes (Alloc) over the run: every process's
  * Alloc is a step function of wall time (start_unix_ns + ts), from its
- * first snapshot to its end, when it falls to zero. The sum is read once
- * every step at one time is taken. The view run_totals computes the same.
+ * first point to its end, when it falls to zero. Its points are its
+ * timeline's (each bucket's peak at its time, then its end value), or, in
+ * a database without one, its snapshots. The sum is read once every step
+ * at one time is taken. The view run_totals computes the same.
  */
 struct step {
 	double t, d;
@@ -418,15 +425,33 @@ static double peak_live(const struct rp_process *procs, size_t n, double *out)
 	struct step *st;
 	double sum = 0, peak = 0;
 
-	for (i = 0; i < n; i++)
-		cap += procs[i].nsnaps + 1;
+	/* times from the run's first start: wall-clock nanoseconds since 1970
+	 * as doubles are 256 ns apart, which would merge a bucket's peak with
+	 * its end */
+	double base = INFINITY;
+
+	for (i = 0; i < n; i++) {
+		cap += procs[i].nsnaps + 2 * procs[i].nticks + 1;
+		if (nz(procs[i].start_unix_ns) < base)
+			base = nz(procs[i].start_unix_ns);
+	}
 	if (!(st = malloc((cap + 1) * sizeof *st)))
 		return -1;
 	for (i = 0; i < n; i++) {
 		const struct rp_process *p = &procs[i];
-		double t0 = nz(p->start_unix_ns) - nz(p->start_ns), last = 0;
+		double t0 = (nz(p->start_unix_ns) - base) - nz(p->start_ns), last = 0;
 
-		for (k = 0; k < p->nsnaps; k++) {
+		for (k = 0; k < p->nticks; k++) {
+			const struct rp_tick *tk = &p->ticks[k];
+			/* the last bucket may reach past the end */
+			double pk = isnan(p->end_ns) || tk->peak_ns < p->end_ns ? tk->peak_ns : p->end_ns;
+			double en = isnan(p->end_ns) || tk->end < p->end_ns ? tk->end : p->end_ns;
+
+			st[ns++] = (struct step){ t0 + pk, tk->peak_bytes - last, 0 };
+			st[ns++] = (struct step){ t0 + en, tk->live_bytes - tk->peak_bytes, 0 };
+			last = tk->live_bytes;
+		}
+		for (k = 0; k < p->nsnaps && !p->nticks; k++) {
 			double a = p->snaps[k].v[SC_ALLOC];
 
 			if (isnan(a))

@@ -9,7 +9,10 @@
 #    <= peak_ns <= free_ns), between the start and exit snapshots;
 #  - in the verdict on Alloc (made at ingest), "Its peak was 1.00 MiB";
 #  - on the page, Peak Alloc 1.00 MiB "into the run", and an Alloc chart
-#    whose axis reaches 1 MiB.
+#    whose axis reaches 1 MiB;
+#  - as one process of a run (a shell that runs it), the run's peak of the
+#    summed Alloc (run_totals and the run summary) and its row in the
+#    processes table.
 . "$(dirname "$0")/lib/common.sh"
 trace ps "$PROGS/peak_short"
 [ "$RC" = 0 ] || fail "peak_short exited $RC: $(head -1 "$WORK/ps.err")"
@@ -63,5 +66,31 @@ for m in re.finditer(r"<svg.*?</svg>", s, re.S):
         break
 else:
     sys.exit("no Alloc chart")
+PYEOF
+
+# the same program as one process of a run: the run's totals and its row
+trace run /bin/sh -c "$PROGS/peak_short; :"
+[ "$RC" = 0 ] || fail "sh -c peak_short exited $RC: $(head -1 "$WORK/run.err")"
+load run
+got=$(q "$WORK/run.db" "SELECT peak_live_bytes FROM run_totals")
+[ -n "$got" ] && [ "$got" -ge 1048576 ] || fail "run_totals.peak_live_bytes is '$got', want 1 MiB or more"
+"$ML" report -o "$WORK/run.html" "$WORK/run.db" >"$WORK/runreport.out" 2>&1 ||
+	fail "report of the run: $(head -1 "$WORK/runreport.out")"
+"$PY" - "$WORK/run.html" <<'PYEOF' || fail "the run summary does not show the short process's peak"
+import re, sys
+s = open(sys.argv[1]).read()
+text = lambda h: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", h)).strip()
+sec = re.search(r'<section[^>]*id="run-summary".*?</section>', s, re.S)
+if not sec:
+    sys.exit("no run summary")
+peak = re.search(r'class="total peak_live">(.*?)</div>', sec.group(0), re.S)
+print("totals:", peak and text(peak.group(1)))
+if not peak or "1.00 MiB" not in text(peak.group(1)):
+    sys.exit("the run's summed peak reads %r" % (peak and text(peak.group(1))))
+rows = [text(r) for r in re.findall(r"<tr\b.*?</tr>", sec.group(0), re.S)]
+prow = [r for r in rows if "peak_short" in r]
+print("process row:", prow)
+if not prow or "1.00 MiB" not in prow[0]:
+    sys.exit("peak_short's row reads %r" % prow)
 PYEOF
 exit 0
