@@ -91,17 +91,38 @@ static void before_exec(const char *path)
 	ml_guard_leave();
 }
 
+/* What an exec through one of the real entry points carries on the
+ * caller's stack: the environment copy and glibc's SIGSETXID action. */
+struct exec_ctx {
+	struct env_copy env;
+	struct ml_k_sigaction setxid;
+	int changed;
+};
+
+/* The same for execve, execvpe and fexecve: write the exec record, put
+ * SIGSETXID back as the program had it, and return the environment to
+ * pass (without the tracer under --no-follow). */
+static char *const *exec_begin(struct exec_ctx *x, const char *what, char *const envp[])
+{
+	before_exec(what);
+	x->changed = ml_setxid_for_exec(&x->setxid);
+	return env_without_tracer(envp, &x->env);
+}
+
+/* The exec failed and returned rc: tracing goes on, with SIGSETXID ours again. */
+static int exec_failed(struct exec_ctx *x, int rc)
+{
+	ml_setxid_after_failed_exec(x->changed, &x->setxid);
+	return rc;
+}
+
 EXPORT
 int execve(const char *path, char *const argv[], char *const envp[])
 {
 	ML_REAL(execve);
-	struct env_copy c;
-	struct ml_k_sigaction setxid;
-	before_exec(path);
-	int changed = ml_setxid_for_exec(&setxid);
-	int rc = real_execve(path, argv, env_without_tracer(envp, &c));
-	ml_setxid_after_failed_exec(changed, &setxid);
-	return rc;
+	struct exec_ctx x;
+	char *const *env = exec_begin(&x, path, envp);
+	return exec_failed(&x, real_execve(path, argv, env));
 }
 
 EXPORT
@@ -114,13 +135,9 @@ EXPORT
 int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	ML_REAL(execvpe);
-	struct env_copy c;
-	struct ml_k_sigaction setxid;
-	before_exec(file);
-	int changed = ml_setxid_for_exec(&setxid);
-	int rc = real_execvpe(file, argv, env_without_tracer(envp, &c));
-	ml_setxid_after_failed_exec(changed, &setxid);
-	return rc;
+	struct exec_ctx x;
+	char *const *env = exec_begin(&x, file, envp);
+	return exec_failed(&x, real_execvpe(file, argv, env));
 }
 
 EXPORT
@@ -133,13 +150,9 @@ EXPORT
 int fexecve(int fd, char *const argv[], char *const envp[])
 {
 	ML_REAL(fexecve);
-	struct env_copy c;
-	struct ml_k_sigaction setxid;
-	before_exec("(fexecve)");
-	int changed = ml_setxid_for_exec(&setxid);
-	int rc = real_fexecve(fd, argv, env_without_tracer(envp, &c));
-	ml_setxid_after_failed_exec(changed, &setxid);
-	return rc;
+	struct exec_ctx x;
+	char *const *env = exec_begin(&x, "(fexecve)", envp);
+	return exec_failed(&x, real_fexecve(fd, argv, env));
 }
 
 /* The execl family: gather the arguments on the stack, then exec. */

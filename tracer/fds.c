@@ -324,25 +324,20 @@ static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd, va_list ap)
 	return rc;
 }
 
-EXPORT int fcntl(int fd, int cmd, ...)
-{
-	ML_REAL(fcntl);
-	va_list ap;
-	va_start(ap, cmd);
-	int rc = fcntl_common(real_fcntl, fd, cmd, ap);
-	va_end(ap);
-	return rc;
-}
+/* fcntl and fcntl64: the same hook, each asking its own real self. */
+#define FCNTL_HOOK(name)                                            \
+	EXPORT int name(int fd, int cmd, ...)                       \
+	{                                                           \
+		ML_REAL(name);                                      \
+		va_list ap;                                         \
+		va_start(ap, cmd);                                  \
+		int rc = fcntl_common(real_##name, fd, cmd, ap);    \
+		va_end(ap);                                         \
+		return rc;                                          \
+	}
 
-EXPORT int fcntl64(int fd, int cmd, ...)
-{
-	ML_REAL(fcntl64);
-	va_list ap;
-	va_start(ap, cmd);
-	int rc = fcntl_common(real_fcntl64, fd, cmd, ap);
-	va_end(ap);
-	return rc;
-}
+FCNTL_HOOK(fcntl)
+FCNTL_HOOK(fcntl64)
 
 EXPORT int close(int fd)
 {
