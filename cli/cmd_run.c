@@ -614,11 +614,7 @@ int cmd_run(int argc, char **argv)
 		}
 		snprintf(buf, sizeof buf, "%d", (int)getpid());
 		setenv("MEMLEDGER_ROOT_PID", buf, 1);
-		execvp(prog[0], prog);
-		int e = errno;
-		if (write(pipefd[1], &e, sizeof e) < 0)
-			_exit(127);
-		_exit(e == ENOENT ? 127 : 126);
+		cli_exec_child(prog, pipefd[1]);
 	}
 	close(pipefd[1]);
 	int exec_errno = 0;

@@ -315,6 +315,22 @@ static int phase_span(struct pass2 *p, uint32_t site, uint64_t size, int64_t a, 
 
 /* ---------------------------------------------------------------- rows */
 
+/* The mid-run scans that classified the block under key (row id): one
+ * DBQ_SCAN each. Returns 0 or -1 with err. */
+static int mid_scans_push(struct pass2 *p, uint64_t key, int64_t id, char *err, size_t errlen)
+{
+	uint64_t mi;
+	if (!u64map_get(&p->mid_idx, key, &mi))
+		return 0;
+	for (; mi < p->nmid && p->mid[mi].key == key; mi++) {
+		struct dbq_op so = { .type = DBQ_SCAN, .kind = p->mid[mi].cls, .snap = (int64_t)p->mid[mi].snap,
+		                     .id = id };
+		if (dbq_push(p->q, &so, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int row_write(struct pass2 *p, struct row *r, char *err, size_t errlen)
 {
 	int live = !r->freed;
@@ -342,16 +358,8 @@ static int row_write(struct pass2 *p, struct row *r, char *err, size_t errlen)
 		l->size = r->size;
 		l->alloc_ns = r->alloc_ns;
 	}
-	/* mid-run scans that classified this block */
-	uint64_t mi;
-	if (u64map_get(&p->mid_idx, r->key, &mi)) {
-		for (; mi < p->nmid && p->mid[mi].key == r->key; mi++) {
-			struct dbq_op so = { .type = DBQ_SCAN, .kind = p->mid[mi].cls, .snap = (int64_t)p->mid[mi].snap,
-			                     .id = r->id };
-			if (dbq_push(p->q, &so, err, errlen) < 0)
-				return -1;
-		}
-	}
+	if (mid_scans_push(p, r->key, r->id, err, errlen) < 0)
+		return -1;
 	r->used = 0;
 	return 0;
 out_oom:
@@ -490,16 +498,7 @@ static int slot_row(struct pass2 *p, const struct slot *sl, int64_t free_ns, int
 	};
 	if (dbq_push(p->q, &op, err, errlen) < 0)
 		return -1;
-	uint64_t mi;
-	if (u64map_get(&p->mid_idx, sl->key, &mi)) {
-		for (; mi < p->nmid && p->mid[mi].key == sl->key; mi++) {
-			struct dbq_op so = { .type = DBQ_SCAN, .kind = p->mid[mi].cls, .snap = (int64_t)p->mid[mi].snap,
-			                     .id = sl->id };
-			if (dbq_push(p->q, &so, err, errlen) < 0)
-				return -1;
-		}
-	}
-	return 0;
+	return mid_scans_push(p, sl->key, sl->id, err, errlen);
 }
 
 static int slot_free(struct pass2 *p, uint64_t key, int64_t ns, int64_t tid, int temporary,
