@@ -116,14 +116,20 @@ static int exec_failed(struct exec_ctx *x, int rc)
 	return rc;
 }
 
-EXPORT
-int execve(const char *path, char *const argv[], char *const envp[])
-{
-	ML_REAL(execve);
-	struct exec_ctx x;
-	char *const *env = exec_begin(&x, path, envp);
-	return exec_failed(&x, real_execve(path, argv, env));
-}
+/* execve, execvpe and fexecve: the same hook, each asking its own real
+ * self; what names the program in the exec record. */
+#define EXEC_HOOK(name, first_t, first, what)                                    \
+	EXPORT int name(first_t first, char *const argv[], char *const envp[])   \
+	{                                                                        \
+		ML_REAL(name);                                                   \
+		struct exec_ctx x;                                               \
+		char *const *env = exec_begin(&x, what, envp);                   \
+		return exec_failed(&x, real_##name(first, argv, env));           \
+	}
+
+EXEC_HOOK(execve, const char *, path, path)
+EXEC_HOOK(execvpe, const char *, file, file)
+EXEC_HOOK(fexecve, int, fd, "(fexecve)")
 
 EXPORT
 int execv(const char *path, char *const argv[])
@@ -132,27 +138,9 @@ int execv(const char *path, char *const argv[])
 }
 
 EXPORT
-int execvpe(const char *file, char *const argv[], char *const envp[])
-{
-	ML_REAL(execvpe);
-	struct exec_ctx x;
-	char *const *env = exec_begin(&x, file, envp);
-	return exec_failed(&x, real_execvpe(file, argv, env));
-}
-
-EXPORT
 int execvp(const char *file, char *const argv[])
 {
 	return execvpe(file, argv, environ);
-}
-
-EXPORT
-int fexecve(int fd, char *const argv[], char *const envp[])
-{
-	ML_REAL(fexecve);
-	struct exec_ctx x;
-	char *const *env = exec_begin(&x, "(fexecve)", envp);
-	return exec_failed(&x, real_fexecve(fd, argv, env));
 }
 
 /* The execl family: gather the arguments on the stack, then exec. */
