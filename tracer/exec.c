@@ -143,51 +143,27 @@ int execvp(const char *file, char *const argv[])
 	return execvpe(file, argv, environ);
 }
 
-/* The execl family: gather the arguments on the stack, then exec. */
+/* The execl family: gather the arguments on the stack, then exec through
+ * exec_fn. extra reads what follows the arguments' NULL (execle: the
+ * environment, into envp). */
 #define ARGS_MAX 4096
-#define COLLECT_ARGS(first, ap, vec, n, extra)                      \
-	do {                                                        \
-		vec[0] = (char *)(first);                           \
-		n = 1;                                              \
+#define EXECL_HOOK(name, first, exec_fn, extra)                     \
+	EXPORT int name(const char *first, const char *arg, ...)    \
+	{                                                           \
+		char *vec[ARGS_MAX + 1];                            \
+		char *const *envp = environ;                        \
+		size_t n = 1;                                       \
+		va_list ap;                                         \
+		va_start(ap, arg);                                  \
+		vec[0] = (char *)arg;                               \
 		while (vec[n - 1] && n < ARGS_MAX)                  \
 			vec[n++] = va_arg(ap, char *);              \
 		vec[n] = NULL;                                      \
 		extra;                                              \
-	} while (0)
+		va_end(ap);                                         \
+		return exec_fn(first, vec, envp);                   \
+	}
 
-EXPORT
-int execl(const char *path, const char *arg, ...)
-{
-	char *vec[ARGS_MAX + 1];
-	size_t n;
-	va_list ap;
-	va_start(ap, arg);
-	COLLECT_ARGS(arg, ap, vec, n, (void)0);
-	va_end(ap);
-	return execve(path, vec, environ);
-}
-
-EXPORT
-int execlp(const char *file, const char *arg, ...)
-{
-	char *vec[ARGS_MAX + 1];
-	size_t n;
-	va_list ap;
-	va_start(ap, arg);
-	COLLECT_ARGS(arg, ap, vec, n, (void)0);
-	va_end(ap);
-	return execvpe(file, vec, environ);
-}
-
-EXPORT
-int execle(const char *path, const char *arg, ...)
-{
-	char *vec[ARGS_MAX + 1];
-	char *const *envp;
-	size_t n;
-	va_list ap;
-	va_start(ap, arg);
-	COLLECT_ARGS(arg, ap, vec, n, envp = va_arg(ap, char *const *));
-	va_end(ap);
-	return execve(path, vec, envp);
-}
+EXECL_HOOK(execl, path, execve, (void)0)
+EXECL_HOOK(execlp, file, execvpe, (void)0)
+EXECL_HOOK(execle, path, execve, envp = va_arg(ap, char *const *))

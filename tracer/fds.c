@@ -48,15 +48,21 @@ static pid_t gettid_(void)
 	return (pid_t)syscall(SYS_gettid);
 }
 
+/* What a resource open and close record start with: kind, handle, the
+ * time and the thread. */
+static uint8_t *put_res_head(uint8_t *p, int kind, long handle)
+{
+	p = ml_put_varint(p, (uint64_t)kind);
+	p = ml_put_varint(p, (uint64_t)handle);
+	p = ml_put_varint(p, ml_rdtsc());
+	return ml_put_varint(p, (uint64_t)gettid_());
+}
+
 static void emit_open(int kind, long handle, int origin, uint32_t stack)
 {
 	struct ml_meta m;
 	ml_meta_begin(&m, ML_META_RES_OPEN, 80);
-	uint8_t *p = m.p;
-	p = ml_put_varint(p, (uint64_t)kind);
-	p = ml_put_varint(p, (uint64_t)handle);
-	p = ml_put_varint(p, ml_rdtsc());
-	p = ml_put_varint(p, (uint64_t)gettid_());
+	uint8_t *p = put_res_head(m.p, kind, handle);
 	p = ml_put_varint(p, stack);
 	p = ml_put_varint(p, (uint64_t)origin);
 	m.p = p;
@@ -67,12 +73,7 @@ static void emit_close(int kind, long handle)
 {
 	struct ml_meta m;
 	ml_meta_begin(&m, ML_META_RES_CLOSE, 48);
-	uint8_t *p = m.p;
-	p = ml_put_varint(p, (uint64_t)kind);
-	p = ml_put_varint(p, (uint64_t)handle);
-	p = ml_put_varint(p, ml_rdtsc());
-	p = ml_put_varint(p, (uint64_t)gettid_());
-	m.p = p;
+	m.p = put_res_head(m.p, kind, handle);
 	ml_meta_end(&m);
 }
 
