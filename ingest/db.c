@@ -20,6 +20,16 @@ static int is_locked(sqlite3 *db)
 	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
 }
 
+/* The error for a database a read failed on: held by another process
+ * (locked), or else why. */
+static void unreadable(sqlite3 *db, const char *why, char *err, size_t errlen)
+{
+	if (is_locked(db))
+		snprintf(err, errlen, LOCKED_MSG, DB_LOCK_WAIT_MS / 1000);
+	else
+		snprintf(err, errlen, "%s", why);
+}
+
 const char *db_errmsg(sqlite3 *db)
 {
 	static char msg[96];
@@ -121,10 +131,7 @@ static int check_ours(sqlite3 *db, char *err, size_t errlen)
 	}
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
-		if (is_locked(db))
-			snprintf(err, errlen, LOCKED_MSG, DB_LOCK_WAIT_MS / 1000);
-		else
-			snprintf(err, errlen, "not a memledger database (no schema version)");
+		unreadable(db, "not a memledger database (no schema version)", err, errlen);
 		sqlite3_finalize(s);
 		return -1;
 	}
@@ -266,12 +273,8 @@ int db_check_readable(const char *path, char *err, size_t errlen)
 	int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &s, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s) == SQLITE_ROW ? SQLITE_OK : sqlite3_errcode(db);
-	if (rc != SQLITE_OK) {
-		if (is_locked(db))
-			snprintf(err, errlen, LOCKED_MSG, DB_LOCK_WAIT_MS / 1000);
-		else
-			snprintf(err, errlen, "not a memledger database: not a SQLite file");
-	}
+	if (rc != SQLITE_OK)
+		unreadable(db, "not a memledger database: not a SQLite file", err, errlen);
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	return rc == SQLITE_OK ? 0 : -1;
