@@ -71,6 +71,13 @@ const char *cli_self_dir(void);
 /** Parse a non-negative integer option; -1 on error. */
 long cli_parse_long(const char *s, long max);
 
+/**
+ * In a forked child: exec prog (searched in PATH). If that fails, write
+ * errno to errfd (the parent's pipe, close-on-exec) and exit 127 when prog
+ * was not found, else 126, as a shell does. Never returns.
+ */
+_Noreturn void cli_exec_child(char **prog, int errfd);
+
 struct ingest;
 struct ingest_opts;
 /**

@@ -118,9 +118,8 @@ int cmd_check(int argc, char **argv)
 		{ "process", required_argument, NULL, 'p' },
 		{ "frames", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
 		CHECK_GATE_LONG_OPTIONS,
-		{ NULL, 0, NULL, 0 },
+		CLI_OPT_HELP_END,
 	};
 	long only = -1, frames = 6;
 	int c, verbose = 0;
@@ -128,16 +127,12 @@ int cmd_check(int argc, char **argv)
 	while ((c = cli_getopt(argc, argv, "hv", opts)) != -1) {
 		switch (c) {
 		case 'p':
-			if ((only = cli_parse_long(optarg, 1L << 40)) < 0) {
-				cli_error("check", "--process wants a process id, not '%s'", optarg);
+			if (cli_opt_long("check", "--process", "a process id", 0, 1L << 40, &only) < 0)
 				return 2;
-			}
 			break;
 		case 'f':
-			if ((frames = cli_parse_long(optarg, 256)) < 0) {
-				cli_error("check", "--frames wants a number, not '%s'", optarg);
+			if (cli_opt_long("check", "--frames", "a number", 0, 256, &frames) < 0)
 				return 2;
-			}
 			break;
 		case 'v':
 			verbose = 1;

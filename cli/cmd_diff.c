@@ -444,8 +444,7 @@ int cmd_diff(int argc, char **argv)
 		{ "limit", required_argument, NULL, 'l' },
 		{ "frames", required_argument, NULL, 'f' },
 		{ "tolerance", required_argument, NULL, 'T' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPT_HELP_END,
 	};
 	const char *html = NULL, *tdir = NULL;
 	long limit = BASELINE_LIMIT, frames = 6;
@@ -469,16 +468,12 @@ int cmd_diff(int argc, char **argv)
 			tdir = optarg;
 			break;
 		case 'l':
-			if ((limit = cli_parse_long(optarg, 1L << 30)) < 0) {
-				cli_error("diff", "--limit wants a number, not '%s'", optarg);
+			if (cli_opt_long("diff", "--limit", "a number", 0, 1L << 30, &limit) < 0)
 				return 2;
-			}
 			break;
 		case 'f':
-			if ((frames = cli_parse_long(optarg, 256)) < 0) {
-				cli_error("diff", "--frames wants a number, not '%s'", optarg);
+			if (cli_opt_long("diff", "--frames", "a number", 0, 256, &frames) < 0)
 				return 2;
-			}
 			break;
 		case 'T':
 			tolerance = strtod(optarg, &end);

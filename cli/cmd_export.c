@@ -47,8 +47,7 @@ int cmd_export(int argc, char **argv)
 		{ "process", required_argument, NULL, 'p' },
 		{ "at", required_argument, NULL, 'a' },
 		{ "weight", required_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPT_HELP_END,
 	};
 	struct export_opts o = { 0 };
 	const char *out = NULL, *db;
@@ -67,11 +66,8 @@ int cmd_export(int argc, char **argv)
 			out = optarg;
 			break;
 		case 'p':
-			if ((pid = cli_parse_long(optarg, 0x7fffffffL)) <= 0) {
-				cli_error("export", "--process wants a process id (a number > 0), not '%s'",
-					  optarg);
+			if (cli_opt_long("export", "--process", "a process id (a number > 0)", 1, 0x7fffffffL, &pid) < 0)
 				return 2;
-			}
 			o.process_id = pid;
 			break;
 		case 'a':

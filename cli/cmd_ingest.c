@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/err.h"
 #include "ingest/events.h"
 #include "ingest/go_ingest.h"
 #include "ingest/ingest.h"
@@ -78,11 +79,10 @@ int cmd_ingest(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "alloc-fn", required_argument, NULL, 'A' },
 		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
 		{ "debug-dir", required_argument, NULL, 'D' },
 		{ "sysroot", required_argument, NULL, 'S' },
 		{ "allocations", required_argument, NULL, 'M' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPT_HELP_END,
 	};
 	const char *out = NULL;
 	int quiet = 0, force = 0, mode = ALLOC_ROWS_LIVE, c;
@@ -90,7 +90,7 @@ int cmd_ingest(int argc, char **argv)
 	const char **alloc_fns = calloc((size_t)argc + 1, sizeof *alloc_fns);
 	size_t nalloc_fns = 0;
 	if (!alloc_fns) {
-		cli_error("ingest", "out of memory");
+		cli_error("ingest", ERR_OOM);
 		return 1;
 	}
 	while ((c = cli_getopt(argc, argv, "o:qfh", opts)) != -1) {
@@ -151,7 +151,7 @@ int cmd_ingest(int argc, char **argv)
 	}
 	char *def = NULL, err[1024];
 	if (!out && !(out = def = default_db(argv + optind, argc - optind))) {
-		cli_error("ingest", "out of memory");
+		cli_error("ingest", ERR_OOM);
 		return 1;
 	}
 	/* A database this command creates and loads nothing into is removed:

@@ -49,8 +49,7 @@ int cmd_report(int argc, char **argv)
 		{ "baseline", required_argument, NULL, 'b' },
 		{ "alloc-fn", required_argument, NULL, 'A' },
 		{ "process", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPT_HELP_END,
 	};
 	const char *out = NULL, *tdir = NULL, *db, *baseline = NULL;
 	char err[1024], *def = NULL;

@@ -484,8 +484,7 @@ int cmd_run(int argc, char **argv)
 		{ "go-endpoint", required_argument, NULL, 'g' },
 		{ "snapshot-every", required_argument, NULL, 'E' },
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPT_HELP_END,
 	};
 	const char *out = NULL;
 	long interval = 20, depth = 64, sample = 0;
@@ -498,26 +497,20 @@ int cmd_run(int argc, char **argv)
 			out = optarg;
 			break;
 		case 'i':
-			if ((interval = cli_parse_long(optarg, 3600000)) < 1) {
-				cli_error("run", "--interval wants milliseconds from 1 to 3600000, not '%s'", optarg);
+			if (cli_opt_long("run", "--interval", "milliseconds from 1 to 3600000", 1, 3600000, &interval) < 0)
 				return 2;
-			}
 			interval_set = 1;
 			break;
 		case 'd':
-			if ((depth = cli_parse_long(optarg, 256)) < 1) {
-				cli_error("run", "--depth wants a number of frames from 1 to 256, not '%s'", optarg);
+			if (cli_opt_long("run", "--depth", "a number of frames from 1 to 256", 1, 256, &depth) < 0)
 				return 2;
-			}
 			break;
 		case 'n':
 			follow = 0;
 			break;
 		case 's':
-			if ((sample = cli_parse_long(optarg, 1L << 40)) < 0) {
-				cli_error("run", "--sample-bytes wants a byte count, not '%s'", optarg);
+			if (cli_opt_long("run", "--sample-bytes", "a byte count", 0, 1L << 40, &sample) < 0)
 				return 2;
-			}
 			break;
 		case 'r':
 			report = 1;
@@ -621,11 +614,7 @@ int cmd_run(int argc, char **argv)
 		}
 		snprintf(buf, sizeof buf, "%d", (int)getpid());
 		setenv("MEMLEDGER_ROOT_PID", buf, 1);
-		execvp(prog[0], prog);
-		int e = errno;
-		if (write(pipefd[1], &e, sizeof e) < 0)
-			_exit(127);
-		_exit(e == ENOENT ? 127 : 126);
+		cli_exec_child(prog, pipefd[1]);
 	}
 	close(pipefd[1]);
 	int exec_errno = 0;

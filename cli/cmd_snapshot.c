@@ -119,8 +119,7 @@ int cmd_snapshot(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "scan", no_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPT_HELP_END,
 	};
 	int scan = 0, quiet = 0, c;
 	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {

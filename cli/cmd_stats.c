@@ -248,8 +248,7 @@ int cmd_stats(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "samples", no_argument, NULL, 's' },
 		{ "process", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPT_HELP_END,
 	};
 	int samples = 0, c;
 	long only = -1;
@@ -259,10 +258,8 @@ int cmd_stats(int argc, char **argv)
 			samples = 1;
 			break;
 		case 'p':
-			if ((only = cli_parse_long(optarg, 1L << 40)) < 0) {
-				cli_error("stats", "--process wants a process id from the processes table, not '%s'", optarg);
+			if (cli_opt_long("stats", "--process", "a process id from the processes table", 0, 1L << 40, &only) < 0)
 				return 2;
-			}
 			break;
 		default: /* and 'h' */
 			return cli_opt_done("stats", c, argv, usage);

@@ -38,8 +38,7 @@ int cmd_symbolize(int argc, char **argv)
 		{ "debug-dir", required_argument, NULL, 'D' },
 		{ "sysroot", required_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_OPT_HELP_END,
 	};
 	struct cli_symopts so = { 0 };
 	int quiet = 0, c, rc = 2;

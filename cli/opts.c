@@ -84,3 +84,14 @@ int cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
 	fputs(usage, stderr);
 	return 2;
 }
+
+int cli_opt_long(const char *cmd, const char *opt, const char *what, long min, long max, long *out)
+{
+	long v = cli_parse_long(optarg, max);
+	if (v < min) {
+		cli_error(cmd, "%s wants %s, not '%s'", opt, what, optarg);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}

@@ -20,6 +20,9 @@
 
 #include <getopt.h>
 
+/* Every subcommand's table ends with --help and the terminator. */
+#define CLI_OPT_HELP_END { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+
 /**
  * Parse options with getopt_long, letting them stand anywhere among the
  * arguments (`query DB SQL --csv`); `--` ends them. After it, argv holds
@@ -44,5 +47,12 @@ int cli_opt_done(const char *cmd, int c, char **argv, const char *usage);
 /** "memledger: cmd: message" (cli_error), then the usage on stderr; returns 2. */
 int cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/**
+ * Read optarg, the value of option OPT (e.g. "--frames"), as a whole number
+ * from min to max into *out. Otherwise "memledger: CMD: OPT wants WHAT, not
+ * 'ARG'" and -1: the caller's option loop then returns 2.
+ */
+int cli_opt_long(const char *cmd, const char *opt, const char *what, long min, long max, long *out);
 
 #endif

@@ -543,11 +543,7 @@ int run_go(char **prog, const char *resolved, const char *out, long interval_ms,
 		snprintf(env, sizeof env, "fd=%d pid=%d", gfd, (int)getpid());
 		setenv("MEMLEDGER_GO", env, 1);
 		setenv("GODEBUG", gd, 1);
-		execvp(prog[0], prog);
-		int e = errno;
-		if (write(execp[1], &e, sizeof e) < 0)
-			_exit(127);
-		_exit(e == ENOENT ? 127 : 126);
+		cli_exec_child(prog, execp[1]);
 	}
 	close(errp[1]);
 	close(gop[1]);

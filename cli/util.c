@@ -137,6 +137,15 @@ const char *cli_self_dir(void)
 	return dir;
 }
 
+_Noreturn void cli_exec_child(char **prog, int errfd)
+{
+	execvp(prog[0], prog);
+	int e = errno;
+	if (write(errfd, &e, sizeof e) < 0)
+		_exit(127);
+	_exit(e == ENOENT ? 127 : 126);
+}
+
 long cli_parse_long(const char *s, long max)
 {
 	char *end;

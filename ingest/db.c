@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/err.h"
 #include "format/trace.h"
 #include "ingest/db.h"
 
@@ -17,6 +18,16 @@ static int is_locked(sqlite3 *db)
 {
 	int rc = sqlite3_errcode(db);
 	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
+}
+
+/* The error for a database a read failed on: held by another process
+ * (locked), or else why. */
+static void unreadable(sqlite3 *db, const char *why, char *err, size_t errlen)
+{
+	if (is_locked(db))
+		snprintf(err, errlen, LOCKED_MSG, DB_LOCK_WAIT_MS / 1000);
+	else
+		snprintf(err, errlen, "%s", why);
 }
 
 const char *db_errmsg(sqlite3 *db)
@@ -120,10 +131,7 @@ static int check_ours(sqlite3 *db, char *err, size_t errlen)
 	}
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
-		if (is_locked(db))
-			snprintf(err, errlen, LOCKED_MSG, DB_LOCK_WAIT_MS / 1000);
-		else
-			snprintf(err, errlen, "not a memledger database (no schema version)");
+		unreadable(db, "not a memledger database (no schema version)", err, errlen);
 		sqlite3_finalize(s);
 		return -1;
 	}
@@ -150,7 +158,7 @@ static int db_open_flags(const char *path, int flags, sqlite3 **out, char *err, 
 		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	}
 	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "cannot open database: %s", db ? sqlite3_errmsg(db) : "out of memory");
+		snprintf(err, errlen, "cannot open database: %s", db ? sqlite3_errmsg(db) : ERR_OOM);
 		sqlite3_close(db);
 		return -1;
 	}
@@ -236,7 +244,9 @@ out_close:
 	return -1;
 }
 
-int db_check_readable(const char *path, char *err, size_t errlen)
+/* Open path read-only as SQLite, after the checks every reader makes: it
+ * exists, is no directory and is no trace. Returns 0, or -1 with err set. */
+static int open_ro_checked(const char *path, sqlite3 **out, char *err, size_t errlen)
 {
 	struct stat st;
 	if (stat(path, &st) != 0) {
@@ -251,19 +261,20 @@ int db_check_readable(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "a memledger trace, not a database: load it first with `memledger ingest`");
 		return -1;
 	}
+	return db_open_flags(path, SQLITE_OPEN_READONLY, out, err, errlen);
+}
+
+int db_check_readable(const char *path, char *err, size_t errlen)
+{
 	sqlite3 *db;
-	if (db_open_flags(path, SQLITE_OPEN_READONLY, &db, err, errlen) < 0)
+	if (open_ro_checked(path, &db, err, errlen) < 0)
 		return -1;
 	sqlite3_stmt *s = NULL;
 	int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &s, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(s) == SQLITE_ROW ? SQLITE_OK : sqlite3_errcode(db);
-	if (rc != SQLITE_OK) {
-		if (is_locked(db))
-			snprintf(err, errlen, LOCKED_MSG, DB_LOCK_WAIT_MS / 1000);
-		else
-			snprintf(err, errlen, "not a memledger database: not a SQLite file");
-	}
+	if (rc != SQLITE_OK)
+		unreadable(db, "not a memledger database: not a SQLite file", err, errlen);
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	return rc == SQLITE_OK ? 0 : -1;
@@ -271,21 +282,8 @@ int db_check_readable(const char *path, char *err, size_t errlen)
 
 int db_open_ro(const char *path, sqlite3 **out, char *err, size_t errlen)
 {
-	struct stat st;
-	if (stat(path, &st) != 0) {
-		snprintf(err, errlen, "cannot open: %s", strerror(errno));
-		return -1;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "is a directory");
-		return -1;
-	}
-	if (is_trace(path)) {
-		snprintf(err, errlen, "a memledger trace, not a database: load it first with `memledger ingest`");
-		return -1;
-	}
 	sqlite3 *db;
-	if (db_open_flags(path, SQLITE_OPEN_READONLY, &db, err, errlen) < 0)
+	if (open_ro_checked(path, &db, err, errlen) < 0)
 		return -1;
 	if (check_ours(db, err, errlen) < 0) {
 		sqlite3_close(db);

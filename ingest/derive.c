@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
 #include "format/memstats.h"
 #include "ingest/db.h"
 #include "ingest/derive.h"
@@ -336,7 +337,7 @@ int derive_threads(sqlite3 *db, const struct trace_meta *m, struct symbolizer *s
 	rc = 0;
 	goto out;
 out_oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 out:
 	sqlite3_finalize(s);
 	sqlite3_finalize(where_s);
@@ -361,19 +362,22 @@ struct res_inst {
 	int closed;
 };
 
-int derive_resources(sqlite3 *db, const struct trace_meta *m, int64_t pid, char *err, size_t errlen)
+/* Pair each resource close with the latest open of the same handle
+ * (descriptors and timers apart) into *out (n of them; the caller frees
+ * it). Returns 0, or -1 out of memory. */
+static int res_pair(const struct trace_meta *m, struct res_inst **out, size_t *nout)
 {
 	struct res_inst *v = NULL;
 	size_t n = 0, cap = 0;
-	int rc = -1;
-	sqlite3_stmt *s = NULL;
 	for (size_t i = 0; i < m->nrev; i++) {
 		const struct tm_res_ev *e = &m->rev[i];
 		int timer = e->kind == ML_RES_POSIX_TIMER;
 		if (e->open) {
 			struct res_inst *r = VEC_PUSH(v, n, cap);
-			if (!r)
-				goto out_oom;
+			if (!r) {
+				free(v);
+				return -1;
+			}
 			r->open = e;
 			continue;
 		}
@@ -388,6 +392,19 @@ int derive_resources(sqlite3 *db, const struct trace_meta *m, int64_t pid, char 
 			break;
 		}
 	}
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+int derive_resources(sqlite3 *db, const struct trace_meta *m, int64_t pid, char *err, size_t errlen)
+{
+	struct res_inst *v = NULL;
+	size_t n = 0;
+	int rc = -1;
+	sqlite3_stmt *s = NULL;
+	if (res_pair(m, &v, &n) < 0)
+		return err_oom(err, errlen);
 	s = db_prepare(db, "INSERT INTO resources(process_id, kind, handle, open_ns, close_ns, stack_id,"
 	                   " open_tid, close_tid, origin) VALUES (?,?,?,?,?,?,?,?,?)", err, errlen);
 	if (!s)
@@ -408,9 +425,6 @@ int derive_resources(sqlite3 *db, const struct trace_meta *m, int64_t pid, char 
 			goto out;
 	}
 	rc = 0;
-	goto out;
-out_oom:
-	snprintf(err, errlen, "out of memory");
 out:
 	sqlite3_finalize(s);
 	free(v);

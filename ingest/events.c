@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
 #include "format/decode.h"
 #include "ingest/db.h"
 #include "ingest/dbq.h"
@@ -314,6 +315,22 @@ static int phase_span(struct pass2 *p, uint32_t site, uint64_t size, int64_t a, 
 
 /* ---------------------------------------------------------------- rows */
 
+/* The mid-run scans that classified the block under key (row id): one
+ * DBQ_SCAN each. Returns 0 or -1 with err. */
+static int mid_scans_push(struct pass2 *p, uint64_t key, int64_t id, char *err, size_t errlen)
+{
+	uint64_t mi;
+	if (!u64map_get(&p->mid_idx, key, &mi))
+		return 0;
+	for (; mi < p->nmid && p->mid[mi].key == key; mi++) {
+		struct dbq_op so = { .type = DBQ_SCAN, .kind = p->mid[mi].cls, .snap = (int64_t)p->mid[mi].snap,
+		                     .id = id };
+		if (dbq_push(p->q, &so, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int row_write(struct pass2 *p, struct row *r, char *err, size_t errlen)
 {
 	int live = !r->freed;
@@ -341,20 +358,12 @@ static int row_write(struct pass2 *p, struct row *r, char *err, size_t errlen)
 		l->size = r->size;
 		l->alloc_ns = r->alloc_ns;
 	}
-	/* mid-run scans that classified this block */
-	uint64_t mi;
-	if (u64map_get(&p->mid_idx, r->key, &mi)) {
-		for (; mi < p->nmid && p->mid[mi].key == r->key; mi++) {
-			struct dbq_op so = { .type = DBQ_SCAN, .kind = p->mid[mi].cls, .snap = (int64_t)p->mid[mi].snap,
-			                     .id = r->id };
-			if (dbq_push(p->q, &so, err, errlen) < 0)
-				return -1;
-		}
-	}
+	if (mid_scans_push(p, r->key, r->id, err, errlen) < 0)
+		return -1;
 	r->used = 0;
 	return 0;
 out_oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 	return -1;
 }
 
@@ -415,12 +424,31 @@ static int ring_free(struct pass2 *p, uint64_t key, int64_t ns, int64_t tid, int
 	e->temporary = temporary;
 	return 0;
 out_oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 	return -1;
 }
 
 static int do_free(struct pass2 *p, uint64_t key, int64_t ns, int64_t tid, int temporary,
                    char *err, size_t errlen);
+
+/* How a mode frees the allocation recorded under key: do_free or slot_free. */
+typedef int free_fn(struct pass2 *p, uint64_t key, int64_t ns, int64_t tid, int temporary,
+                    char *err, size_t errlen);
+
+/* The end of recording an allocation, the same in every mode: count it for
+ * its site, index its row (ring id or slot) as pending under key, and apply
+ * the free that arrived before it, if one did. Returns 0 or -1 with err. */
+static int alloc_done(struct pass2 *p, uint64_t key, uint64_t row, long site, uint64_t size,
+                      int64_t ns, free_fn *fr, char *err, size_t errlen)
+{
+	if (agg_alloc(p, &p->sites[site], size, ns) < 0 || u64map_put(&p->pending, key, row) < 0)
+		return err_oom(err, errlen);
+	uint64_t ei;
+	if (p->nearly && u64map_del(&p->early_idx, key, &ei))
+		return fr(p, key, p->early[ei].free_ns, p->early[ei].free_tid, p->early[ei].temporary,
+		          err, errlen);
+	return 0;
+}
 
 static int ring_alloc(struct pass2 *p, uint32_t idx, const struct ml_event *ev, int64_t ns,
                       int64_t tid, char *err, size_t errlen)
@@ -443,15 +471,9 @@ static int ring_alloc(struct pass2 *p, uint32_t idx, const struct ml_event *ev, 
 	r->site = (uint32_t)site;
 	r->kind = (uint8_t)ev->kind;
 	r->used = 1;
-	if (agg_alloc(p, &p->sites[site], ev->size, ns) < 0 || u64map_put(&p->pending, key, (uint64_t)id) < 0)
-		goto out_oom;
-	uint64_t ei;
-	if (p->nearly && u64map_del(&p->early_idx, key, &ei))
-		return do_free(p, key, p->early[ei].free_ns, p->early[ei].free_tid,
-		               p->early[ei].temporary, err, errlen);
-	return 0;
+	return alloc_done(p, key, (uint64_t)id, site, ev->size, ns, do_free, err, errlen);
 out_oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 	return -1;
 }
 
@@ -476,16 +498,7 @@ static int slot_row(struct pass2 *p, const struct slot *sl, int64_t free_ns, int
 	};
 	if (dbq_push(p->q, &op, err, errlen) < 0)
 		return -1;
-	uint64_t mi;
-	if (u64map_get(&p->mid_idx, sl->key, &mi)) {
-		for (; mi < p->nmid && p->mid[mi].key == sl->key; mi++) {
-			struct dbq_op so = { .type = DBQ_SCAN, .kind = p->mid[mi].cls, .snap = (int64_t)p->mid[mi].snap,
-			                     .id = sl->id };
-			if (dbq_push(p->q, &so, err, errlen) < 0)
-				return -1;
-		}
-	}
-	return 0;
+	return mid_scans_push(p, sl->key, sl->id, err, errlen);
 }
 
 static int slot_free(struct pass2 *p, uint64_t key, int64_t ns, int64_t tid, int temporary,
@@ -517,7 +530,7 @@ static int slot_free(struct pass2 *p, uint64_t key, int64_t ns, int64_t tid, int
 	*h = (uint32_t)i;
 	return 0;
 out_oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 	return -1;
 }
 
@@ -545,15 +558,9 @@ static int slot_alloc(struct pass2 *p, uint32_t idx, const struct ml_event *ev, 
 	sl->alloc_tid = ev->kind == ML_KIND_INHERITED ? -1 : tid;
 	sl->site = (uint32_t)site;
 	sl->kind = (uint8_t)ev->kind;
-	if (agg_alloc(p, &p->sites[site], ev->size, ns) < 0 || u64map_put(&p->pending, key, i) < 0)
-		goto out_oom;
-	uint64_t ei;
-	if (p->nearly && u64map_del(&p->early_idx, key, &ei))
-		return slot_free(p, key, p->early[ei].free_ns, p->early[ei].free_tid,
-		                 p->early[ei].temporary, err, errlen);
-	return 0;
+	return alloc_done(p, key, i, site, ev->size, ns, slot_free, err, errlen);
 out_oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 	return -1;
 }
 
@@ -628,7 +635,7 @@ int pass2_frame(struct pass2 *p, const uint8_t *data, size_t len, char *err, siz
 			if (t > floor) {
 				floor = t;
 				if (u64map_put(&p->floor_ns, (uint64_t)c.thread_idx + 1, (uint64_t)t) < 0) {
-					snprintf(err, errlen, "out of memory");
+					err_oom(err, errlen);
 					return -1;
 				}
 			}
@@ -763,7 +770,7 @@ struct pass2 *pass2_new(sqlite3 *db, struct trace_meta *m, int64_t process_id, i
 			goto out_oom;
 	return p;
 out_oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 	pass2_free(p);
 	return NULL;
 }
@@ -947,7 +954,7 @@ int pass2_finish(struct pass2 *p, char *err, size_t errlen)
 		return -1;
 	return write_timeline(p, err, errlen);
 out_oom:
-	snprintf(err, errlen, "out of memory");
+	err_oom(err, errlen);
 	return -1;
 }
 

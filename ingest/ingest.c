@@ -221,7 +221,7 @@ static void *prefetch_main(void *arg)
 			uint8_t *d = realloc(q->slot[i].data, f.len);
 			if (!d) {
 				rc = ML_READ_ERROR;
-				snprintf(q->err, sizeof q->err, "out of memory");
+				err_oom(q->err, sizeof q->err);
 				break;
 			}
 			q->slot[i].data = d;

@@ -45,20 +45,15 @@ static char *argv_to_json(const uint8_t *s, size_t n)
 	return b.s;
 }
 
-static int oom(char *err, size_t errlen)
-{
-	return err_oom(err, errlen);
-}
-
 #define PUSH_OR_FAIL(ptr, vec, n, cap) \
-	do { if (!((ptr) = VEC_PUSH(vec, n, cap))) return oom(err, errlen); } while (0)
+	do { if (!((ptr) = VEC_PUSH(vec, n, cap))) return err_oom(err, errlen); } while (0)
 
 static int rec_proc(struct trace_meta *m, struct ml_rd *r, char *err, size_t errlen)
 {
 	size_t l;
 	const uint8_t *s = ml_rd_bytes(r, &l);
 	if (s && !m->version && !(m->version = dup_bytes(s, l)))
-		return oom(err, errlen);
+		return err_oom(err, errlen);
 	m->pid = (int64_t)ml_rd_u(r);
 	m->ppid = (int64_t)ml_rd_u(r);
 	m->tsc0 = ml_rd_u(r);
@@ -70,10 +65,10 @@ static int rec_proc(struct trace_meta *m, struct ml_rd *r, char *err, size_t err
 	m->sample_bytes = ml_rd_u(r);
 	s = ml_rd_bytes(r, &l);
 	if (s && !m->exe && !(m->exe = dup_bytes(s, l)))
-		return oom(err, errlen);
+		return err_oom(err, errlen);
 	s = ml_rd_bytes(r, &l);
 	if (s && !m->argv_json && !(m->argv_json = argv_to_json(s, l)))
-		return oom(err, errlen);
+		return err_oom(err, errlen);
 	if (m->tick_shift > 40)
 		r->err = 1;
 	m->have_proc = 1;
@@ -92,11 +87,11 @@ static int rec_module(struct trace_meta *m, struct ml_rd *r, char *err, size_t e
 	size_t l;
 	const uint8_t *s = ml_rd_bytes(r, &l);
 	if (s && !(md->path = dup_bytes(s, l)))
-		return oom(err, errlen);
+		return err_oom(err, errlen);
 	s = ml_rd_bytes(r, &l);
 	if (s && l) {
 		if (!(md->build_id = malloc(l)))
-			return oom(err, errlen);
+			return err_oom(err, errlen);
 		memcpy(md->build_id, s, l);
 		md->build_id_len = l;
 	}
@@ -123,14 +118,14 @@ static int rec_stack(struct trace_meta *m, struct ml_rd *r, char *err, size_t er
 	st->n = (uint32_t)n;
 	st->ips = malloc((n ? n : 1) * sizeof *st->ips);
 	if (!st->ips)
-		return oom(err, errlen);
+		return err_oom(err, errlen);
 	uint64_t prev = 0;
 	for (uint64_t i = 0; i < n; i++) {
 		prev += (uint64_t)ml_unzigzag(ml_rd_u(r));
 		st->ips[i] = prev;
 	}
 	if (u64map_put(&m->stack_index, id, m->nstacks - 1) < 0)
-		return oom(err, errlen);
+		return err_oom(err, errlen);
 	return 0;
 }
 
@@ -146,7 +141,7 @@ static int rec_snapshot(struct trace_meta *m, struct ml_rd *r, char *err, size_t
 	size_t l;
 	const uint8_t *lab = ml_rd_bytes(r, &l);
 	if (lab && !(s->label = dup_bytes(lab, l)))
-		return oom(err, errlen);
+		return err_oom(err, errlen);
 	uint64_t nf = ml_rd_u(r);
 	for (uint64_t i = 0; i < nf && !r->err; i++) {
 		uint64_t v = ml_rd_u(r);
@@ -304,7 +299,7 @@ int trace_meta_frame(struct trace_meta *m, const uint8_t *data, size_t len, char
 		case ML_META_THREAD_IDX: {
 			uint64_t idx = ml_rd_u(&r), tid = ml_rd_u(&r);
 			if (!r.err && idx < ML_MAX_THREAD_IDX && u64map_put(&m->idx_tid, idx + 1, tid) < 0)
-				return oom(err, errlen);
+				return err_oom(err, errlen);
 			break;
 		}
 		case ML_META_RES_OPEN:
@@ -319,7 +314,7 @@ int trace_meta_frame(struct trace_meta *m, const uint8_t *data, size_t len, char
 			m->alloc_flags = (unsigned)ml_rd_u(&r);
 			const uint8_t *s = ml_rd_bytes(&r, &l);
 			if (s && !r.err && !m->alloc_calls && !(m->alloc_calls = dup_bytes(s, l)))
-				return oom(err, errlen);
+				return err_oom(err, errlen);
 			m->have_alloc = !r.err;
 			break;
 		}

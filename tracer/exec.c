@@ -91,18 +91,45 @@ static void before_exec(const char *path)
 	ml_guard_leave();
 }
 
-EXPORT
-int execve(const char *path, char *const argv[], char *const envp[])
-{
-	ML_REAL(execve);
-	struct env_copy c;
+/* What an exec through one of the real entry points carries on the
+ * caller's stack: the environment copy and glibc's SIGSETXID action. */
+struct exec_ctx {
+	struct env_copy env;
 	struct ml_k_sigaction setxid;
-	before_exec(path);
-	int changed = ml_setxid_for_exec(&setxid);
-	int rc = real_execve(path, argv, env_without_tracer(envp, &c));
-	ml_setxid_after_failed_exec(changed, &setxid);
+	int changed;
+};
+
+/* The same for execve, execvpe and fexecve: write the exec record, put
+ * SIGSETXID back as the program had it, and return the environment to
+ * pass (without the tracer under --no-follow). */
+static char *const *exec_begin(struct exec_ctx *x, const char *what, char *const envp[])
+{
+	before_exec(what);
+	x->changed = ml_setxid_for_exec(&x->setxid);
+	return env_without_tracer(envp, &x->env);
+}
+
+/* The exec failed and returned rc: tracing goes on, with SIGSETXID ours again. */
+static int exec_failed(struct exec_ctx *x, int rc)
+{
+	ml_setxid_after_failed_exec(x->changed, &x->setxid);
 	return rc;
 }
+
+/* execve, execvpe and fexecve: the same hook, each asking its own real
+ * self; what names the program in the exec record. */
+#define EXEC_HOOK(name, first_t, first, what)                                    \
+	EXPORT int name(first_t first, char *const argv[], char *const envp[])   \
+	{                                                                        \
+		ML_REAL(name);                                                   \
+		struct exec_ctx x;                                               \
+		char *const *env = exec_begin(&x, what, envp);                   \
+		return exec_failed(&x, real_##name(first, argv, env));           \
+	}
+
+EXEC_HOOK(execve, const char *, path, path)
+EXEC_HOOK(execvpe, const char *, file, file)
+EXEC_HOOK(fexecve, int, fd, "(fexecve)")
 
 EXPORT
 int execv(const char *path, char *const argv[])
@@ -111,82 +138,32 @@ int execv(const char *path, char *const argv[])
 }
 
 EXPORT
-int execvpe(const char *file, char *const argv[], char *const envp[])
-{
-	ML_REAL(execvpe);
-	struct env_copy c;
-	struct ml_k_sigaction setxid;
-	before_exec(file);
-	int changed = ml_setxid_for_exec(&setxid);
-	int rc = real_execvpe(file, argv, env_without_tracer(envp, &c));
-	ml_setxid_after_failed_exec(changed, &setxid);
-	return rc;
-}
-
-EXPORT
 int execvp(const char *file, char *const argv[])
 {
 	return execvpe(file, argv, environ);
 }
 
-EXPORT
-int fexecve(int fd, char *const argv[], char *const envp[])
-{
-	ML_REAL(fexecve);
-	struct env_copy c;
-	struct ml_k_sigaction setxid;
-	before_exec("(fexecve)");
-	int changed = ml_setxid_for_exec(&setxid);
-	int rc = real_fexecve(fd, argv, env_without_tracer(envp, &c));
-	ml_setxid_after_failed_exec(changed, &setxid);
-	return rc;
-}
-
-/* The execl family: gather the arguments on the stack, then exec. */
+/* The execl family: gather the arguments on the stack, then exec through
+ * exec_fn. extra reads what follows the arguments' NULL (execle: the
+ * environment, into envp). */
 #define ARGS_MAX 4096
-#define COLLECT_ARGS(first, ap, vec, n, extra)                      \
-	do {                                                        \
-		vec[0] = (char *)(first);                           \
-		n = 1;                                              \
+#define EXECL_HOOK(name, first, exec_fn, extra)                     \
+	EXPORT int name(const char *first, const char *arg, ...)    \
+	{                                                           \
+		char *vec[ARGS_MAX + 1];                            \
+		char *const *envp = environ;                        \
+		size_t n = 1;                                       \
+		va_list ap;                                         \
+		va_start(ap, arg);                                  \
+		vec[0] = (char *)arg;                               \
 		while (vec[n - 1] && n < ARGS_MAX)                  \
 			vec[n++] = va_arg(ap, char *);              \
 		vec[n] = NULL;                                      \
 		extra;                                              \
-	} while (0)
+		va_end(ap);                                         \
+		return exec_fn(first, vec, envp);                   \
+	}
 
-EXPORT
-int execl(const char *path, const char *arg, ...)
-{
-	char *vec[ARGS_MAX + 1];
-	size_t n;
-	va_list ap;
-	va_start(ap, arg);
-	COLLECT_ARGS(arg, ap, vec, n, (void)0);
-	va_end(ap);
-	return execve(path, vec, environ);
-}
-
-EXPORT
-int execlp(const char *file, const char *arg, ...)
-{
-	char *vec[ARGS_MAX + 1];
-	size_t n;
-	va_list ap;
-	va_start(ap, arg);
-	COLLECT_ARGS(arg, ap, vec, n, (void)0);
-	va_end(ap);
-	return execvpe(file, vec, environ);
-}
-
-EXPORT
-int execle(const char *path, const char *arg, ...)
-{
-	char *vec[ARGS_MAX + 1];
-	char *const *envp;
-	size_t n;
-	va_list ap;
-	va_start(ap, arg);
-	COLLECT_ARGS(arg, ap, vec, n, envp = va_arg(ap, char *const *));
-	va_end(ap);
-	return execve(path, vec, envp);
-}
+EXECL_HOOK(execl, path, execve, (void)0)
+EXECL_HOOK(execlp, file, execvpe, (void)0)
+EXECL_HOOK(execle, path, execve, envp = va_arg(ap, char *const *))

@@ -48,15 +48,21 @@ static pid_t gettid_(void)
 	return (pid_t)syscall(SYS_gettid);
 }
 
+/* What a resource open and close record start with: kind, handle, the
+ * time and the thread. */
+static uint8_t *put_res_head(uint8_t *p, int kind, long handle)
+{
+	p = ml_put_varint(p, (uint64_t)kind);
+	p = ml_put_varint(p, (uint64_t)handle);
+	p = ml_put_varint(p, ml_rdtsc());
+	return ml_put_varint(p, (uint64_t)gettid_());
+}
+
 static void emit_open(int kind, long handle, int origin, uint32_t stack)
 {
 	struct ml_meta m;
 	ml_meta_begin(&m, ML_META_RES_OPEN, 80);
-	uint8_t *p = m.p;
-	p = ml_put_varint(p, (uint64_t)kind);
-	p = ml_put_varint(p, (uint64_t)handle);
-	p = ml_put_varint(p, ml_rdtsc());
-	p = ml_put_varint(p, (uint64_t)gettid_());
+	uint8_t *p = put_res_head(m.p, kind, handle);
 	p = ml_put_varint(p, stack);
 	p = ml_put_varint(p, (uint64_t)origin);
 	m.p = p;
@@ -67,12 +73,7 @@ static void emit_close(int kind, long handle)
 {
 	struct ml_meta m;
 	ml_meta_begin(&m, ML_META_RES_CLOSE, 48);
-	uint8_t *p = m.p;
-	p = ml_put_varint(p, (uint64_t)kind);
-	p = ml_put_varint(p, (uint64_t)handle);
-	p = ml_put_varint(p, ml_rdtsc());
-	p = ml_put_varint(p, (uint64_t)gettid_());
-	m.p = p;
+	m.p = put_res_head(m.p, kind, handle);
 	ml_meta_end(&m);
 }
 
@@ -209,50 +210,26 @@ EXPORT int socketpair(int domain, int type, int proto, int sv[2])
 	return rc;
 }
 
-EXPORT int socket(int domain, int type, int proto)
-{
-	ML_REAL(socket);
-	int fd = real_socket(domain, type, proto);
-	if (fd >= 0)
-		ml_res_open(ML_RES_SOCKET, fd, ML_ORIGIN_SOCKET);
-	return fd;
-}
+/* The hooks that return one new descriptor of a kind: the same code, each
+ * asking its own real self. params and args are the parenthesised
+ * parameter and argument lists. */
+#define FD_OPEN_HOOK(name, kind, origin, params, args)             \
+	EXPORT int name params                                     \
+	{                                                          \
+		ML_REAL(name);                                     \
+		int fd = real_##name args;                         \
+		if (fd >= 0)                                       \
+			ml_res_open(kind, fd, origin);             \
+		return fd;                                         \
+	}
 
-EXPORT int accept(int s, struct sockaddr *addr, socklen_t *len)
-{
-	ML_REAL(accept);
-	int fd = real_accept(s, addr, len);
-	if (fd >= 0)
-		ml_res_open(ML_RES_SOCKET, fd, ML_ORIGIN_ACCEPT);
-	return fd;
-}
-
-EXPORT int accept4(int s, struct sockaddr *addr, socklen_t *len, int flags)
-{
-	ML_REAL(accept4);
-	int fd = real_accept4(s, addr, len, flags);
-	if (fd >= 0)
-		ml_res_open(ML_RES_SOCKET, fd, ML_ORIGIN_ACCEPT4);
-	return fd;
-}
-
-EXPORT int eventfd(unsigned int initval, int flags)
-{
-	ML_REAL(eventfd);
-	int fd = real_eventfd(initval, flags);
-	if (fd >= 0)
-		ml_res_open(ML_RES_EVENTFD, fd, ML_ORIGIN_EVENTFD);
-	return fd;
-}
-
-EXPORT int timerfd_create(int clockid, int flags)
-{
-	ML_REAL(timerfd_create);
-	int fd = real_timerfd_create(clockid, flags);
-	if (fd >= 0)
-		ml_res_open(ML_RES_TIMERFD, fd, ML_ORIGIN_TIMERFD);
-	return fd;
-}
+FD_OPEN_HOOK(socket, ML_RES_SOCKET, ML_ORIGIN_SOCKET, (int domain, int type, int proto), (domain, type, proto))
+FD_OPEN_HOOK(accept, ML_RES_SOCKET, ML_ORIGIN_ACCEPT, (int s, struct sockaddr *addr, socklen_t *len),
+             (s, addr, len))
+FD_OPEN_HOOK(accept4, ML_RES_SOCKET, ML_ORIGIN_ACCEPT4, (int s, struct sockaddr *addr, socklen_t *len, int flags),
+             (s, addr, len, flags))
+FD_OPEN_HOOK(eventfd, ML_RES_EVENTFD, ML_ORIGIN_EVENTFD, (unsigned int initval, int flags), (initval, flags))
+FD_OPEN_HOOK(timerfd_create, ML_RES_TIMERFD, ML_ORIGIN_TIMERFD, (int clockid, int flags), (clockid, flags))
 
 EXPORT int timer_create(clockid_t clockid, struct sigevent *sev, timer_t *timerid)
 {
@@ -324,25 +301,20 @@ static int fcntl_common(int (*real)(int, int, ...), int fd, int cmd, va_list ap)
 	return rc;
 }
 
-EXPORT int fcntl(int fd, int cmd, ...)
-{
-	ML_REAL(fcntl);
-	va_list ap;
-	va_start(ap, cmd);
-	int rc = fcntl_common(real_fcntl, fd, cmd, ap);
-	va_end(ap);
-	return rc;
-}
+/* fcntl and fcntl64: the same hook, each asking its own real self. */
+#define FCNTL_HOOK(name)                                            \
+	EXPORT int name(int fd, int cmd, ...)                       \
+	{                                                           \
+		ML_REAL(name);                                      \
+		va_list ap;                                         \
+		va_start(ap, cmd);                                  \
+		int rc = fcntl_common(real_##name, fd, cmd, ap);    \
+		va_end(ap);                                         \
+		return rc;                                          \
+	}
 
-EXPORT int fcntl64(int fd, int cmd, ...)
-{
-	ML_REAL(fcntl64);
-	va_list ap;
-	va_start(ap, cmd);
-	int rc = fcntl_common(real_fcntl64, fd, cmd, ap);
-	va_end(ap);
-	return rc;
-}
+FCNTL_HOOK(fcntl)
+FCNTL_HOOK(fcntl64)
 
 EXPORT int close(int fd)
 {

@@ -318,6 +318,19 @@ __attribute__((constructor)) static void ml_constructor(void)
 
 /* ---------------------------------------------------------------- finish */
 
+/* Write a record of type dated now, and mark the clock there: every event
+ * after it is dated after it. */
+static void meta_mark_now(int type)
+{
+	uint64_t tsc = ml_rdtsc();
+	struct ml_meta m;
+	ml_meta_begin(&m, type, 16);
+	m.p = ml_put_varint(m.p, tsc);
+	ml_meta_end(&m);
+	ml_clock_fence();
+	ml_mark(tsc);
+}
+
 typedef void (*freeres_fn)(void);
 
 /* Release what the C and C++ runtimes keep for the life of the process,
@@ -330,13 +343,7 @@ static void run_freeres(void)
 	freeres_fn cxx = (freeres_fn)ml_dlsym_default("_ZN9__gnu_cxx9__freeresEv");
 	freeres_fn libc = (freeres_fn)ml_dlsym_default("__libc_freeres");
 	/* dated before the frees it causes */
-	uint64_t tsc = ml_rdtsc();
-	struct ml_meta m;
-	ml_meta_begin(&m, ML_META_FREERES, 16);
-	m.p = ml_put_varint(m.p, tsc);
-	ml_meta_end(&m);
-	ml_clock_fence();
-	ml_mark(tsc);
+	meta_mark_now(ML_META_FREERES);
 	if (cxx)
 		cxx();
 	if (libc)
@@ -406,13 +413,7 @@ static void exit_begin(void)
 	if (!ml_active() || ml_guarded() || atomic_exchange(&done, 1))
 		return;
 	ml_guard_enter();
-	uint64_t tsc = ml_rdtsc();
-	struct ml_meta m;
-	ml_meta_begin(&m, ML_META_EXIT_BEGIN, 16);
-	m.p = ml_put_varint(m.p, tsc);
-	ml_meta_end(&m);
-	ml_clock_fence();
-	ml_mark(tsc);
+	meta_mark_now(ML_META_EXIT_BEGIN);
 	ml_guard_leave();
 }
 

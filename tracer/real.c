@@ -6,22 +6,24 @@
 #include "tracer/real.h"
 #include "tracer/state.h"
 
-void *ml_dlsym_next(const char *name)
+/* dlsym under the guard: what it allocates is the tracer's, not the program's. */
+static void *dlsym_guarded(void *handle, const char *name)
 {
 	void *p;
 	ml_guard_enter();
-	ML_INTERNAL(p = dlsym(RTLD_NEXT, name));
+	ML_INTERNAL(p = dlsym(handle, name));
 	ml_guard_leave();
 	return p;
 }
 
+void *ml_dlsym_next(const char *name)
+{
+	return dlsym_guarded(RTLD_NEXT, name);
+}
+
 void *ml_dlsym_default(const char *name)
 {
-	void *p;
-	ml_guard_enter();
-	ML_INTERNAL(p = dlsym(RTLD_DEFAULT, name));
-	ml_guard_leave();
-	return p;
+	return dlsym_guarded(RTLD_DEFAULT, name);
 }
 
 int ml_real_resolve(void)

@@ -196,38 +196,22 @@ static sighandler_t signal_common(signal_fn real, int sig, sighandler_t h)
 	return (uintptr_t)r == (uintptr_t)fault_handler ? view[sig].handler : r;
 }
 
-EXPORT sighandler_t signal(int sig, sighandler_t h)
-{
-	ML_REAL(signal);
-	return signal_common(real_signal, sig, h);
-}
+/* signal() and its aliases: the same hook, each asking its own real self. */
+#define SIGNAL_HOOK(name)                                   \
+	EXPORT sighandler_t name(int sig, sighandler_t h)   \
+	{                                                   \
+		ML_REAL(name);                              \
+		return signal_common(real_##name, sig, h);  \
+	}
 
 sighandler_t bsd_signal(int sig, sighandler_t h);
 sighandler_t __sysv_signal(int sig, sighandler_t h);
 
-EXPORT sighandler_t bsd_signal(int sig, sighandler_t h)
-{
-	ML_REAL(bsd_signal);
-	return signal_common(real_bsd_signal, sig, h);
-}
-
-EXPORT sighandler_t ssignal(int sig, sighandler_t h)
-{
-	ML_REAL(ssignal);
-	return signal_common(real_ssignal, sig, h);
-}
-
-EXPORT sighandler_t sysv_signal(int sig, sighandler_t h)
-{
-	ML_REAL(sysv_signal);
-	return signal_common(real_sysv_signal, sig, h);
-}
-
-EXPORT sighandler_t __sysv_signal(int sig, sighandler_t h)
-{
-	ML_REAL(__sysv_signal);
-	return signal_common(real___sysv_signal, sig, h);
-}
+SIGNAL_HOOK(signal)
+SIGNAL_HOOK(bsd_signal)
+SIGNAL_HOOK(ssignal)
+SIGNAL_HOOK(sysv_signal)
+SIGNAL_HOOK(__sysv_signal)
 
 /* Old interfaces the program may still call. */
 #pragma GCC diagnostic push
