@@ -22,10 +22,7 @@ static xmlNodePtr rate_chart(struct proc_ctx *pc, enum snap_col col, const char 
 	size_t n = p->nsnaps, i, k = 0, nm = 0;
 	double *x = malloc((n + 1) * sizeof *x), *y = malloc((n + 1) * sizeof *y);
 	struct svg_mark *marks = malloc((pc->nkey + 1) * sizeof *marks);
-	struct svg_series s = { name, "s1", y };
-	struct svg_line_chart c = { 0 };
 	xmlNodePtr svg = NULL;
-	char title[128];
 
 	if (!x || !y || !marks)
 		goto out_free;
@@ -44,17 +41,7 @@ static xmlNodePtr rate_chart(struct proc_ctx *pc, enum snap_col col, const char 
 	for (i = 0; i < pc->nkey; i++)
 		if (pc->keyidx[i] >= 1)
 			marks[nm++] = (struct svg_mark){ pc->keyidx[i] - 1, pc->key[i]->label };
-	snprintf(title, sizeof title, "%s over time", name);
-	c.title = title;
-	c.x = x;
-	c.n = k;
-	c.series = &s;
-	c.nseries = 1;
-	c.yunit = unit;
-	c.marks = marks;
-	c.nmarks = nm;
-	c.area = 1;
-	svg = svg_line_chart(&c);
+	svg = area_chart(name, unit, x, y, k, marks, nm);
 out_free:
 	free(x);
 	free(y);

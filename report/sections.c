@@ -161,6 +161,27 @@ const char *metric_delta_class(enum metric_id m, double d)
 	return d > 0 ? "grew" : "fell";
 }
 
+/* A one-series area chart, "NAME over time", of (x, y) with marks. */
+xmlNodePtr area_chart(const char *name, enum svg_unit unit, double *x, double *y, size_t n,
+		      struct svg_mark *marks, size_t nmarks)
+{
+	struct svg_series s = { name, "s1", y };
+	struct svg_line_chart c = { 0 };
+	char title[128];
+
+	snprintf(title, sizeof title, "%s over time", name);
+	c.title = title;
+	c.x = x;
+	c.n = n;
+	c.series = &s;
+	c.nseries = 1;
+	c.yunit = unit;
+	c.marks = marks;
+	c.nmarks = nmarks;
+	c.area = 1;
+	return svg_line_chart(&c);
+}
+
 /*
  * A chart from the timeline (ingest's fixed time buckets, counted from
  * every event): Alloc with each bucket's true peak (what == 0), or the
@@ -173,10 +194,7 @@ xmlNodePtr timeline_chart(struct proc_ctx *pc, int what, const char *name, enum 
 	size_t n = 0, i, k = 0;
 	double *x = malloc((2 * p->nticks + 1) * sizeof *x), *y = malloc((2 * p->nticks + 1) * sizeof *y);
 	struct svg_mark *marks = malloc((pc->nkey + 1) * sizeof *marks);
-	struct svg_series s = { name, "s1", y };
-	struct svg_line_chart c = { 0 };
 	xmlNodePtr svg = NULL;
-	char title[128];
 
 	if (!x || !y || !marks)
 		goto out_free;
@@ -203,17 +221,7 @@ xmlNodePtr timeline_chart(struct proc_ctx *pc, int what, const char *name, enum 
 			j++;
 		marks[k++] = (struct svg_mark){ j, pc->key[i]->label };
 	}
-	snprintf(title, sizeof title, "%s over time", name);
-	c.title = title;
-	c.x = x;
-	c.n = n;
-	c.series = &s;
-	c.nseries = 1;
-	c.yunit = unit;
-	c.marks = marks;
-	c.nmarks = k;
-	c.area = 1;
-	svg = svg_line_chart(&c);
+	svg = area_chart(name, unit, x, y, n, marks, k);
 out_free:
 	free(x);
 	free(y);

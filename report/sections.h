@@ -167,6 +167,9 @@ tal_value *flame_model(struct proc_ctx *pc);
 tal_value *threads_model(struct proc_ctx *pc);
 tal_value *resources_model(struct proc_ctx *pc);
 
+/** A one-series area chart, "NAME over time", of (x, y) with marks. */
+xmlNodePtr area_chart(const char *name, enum svg_unit unit, double *x, double *y, size_t n,
+		      struct svg_mark *marks, size_t nmarks);
 /** A chart from the timeline (p->ticks): Alloc with its true peaks
  * (what 0), bytes (1) or allocations (2) allocated per second. */
 xmlNodePtr timeline_chart(struct proc_ctx *pc, int what, const char *name, enum svg_unit unit);
