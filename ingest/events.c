@@ -383,6 +383,22 @@ static int ring_flush(struct pass2 *p, int all, char *err, size_t errlen)
 	return 0;
 }
 
+
+/* Keep a free whose allocation has not been decoded yet (another
+ * thread's, in a frame written later), for that allocation to apply. 0,
+ * or -1 when out of memory. */
+static int early_free(struct pass2 *p, uint64_t key, int64_t ns, int64_t tid, int temporary)
+{
+	struct early *e = VEC_PUSH(p->early, p->nearly, p->capearly);
+
+	if (!e || u64map_put(&p->early_idx, key, p->nearly - 1) < 0)
+		return -1;
+	e->free_ns = ns;
+	e->free_tid = tid;
+	e->temporary = temporary;
+	return 0;
+}
+
 static int ring_free(struct pass2 *p, uint64_t key, int64_t ns, int64_t tid, int temporary,
                    char *err, size_t errlen)
 {
@@ -416,12 +432,8 @@ static int ring_free(struct pass2 *p, uint64_t key, int64_t ns, int64_t tid, int
 		return 0;
 	}
 	/* Not seen yet: another thread's allocation written later. */
-	struct early *e = VEC_PUSH(p->early, p->nearly, p->capearly);
-	if (!e || u64map_put(&p->early_idx, key, p->nearly - 1) < 0)
+	if (early_free(p, key, ns, tid, temporary) < 0)
 		goto out_oom;
-	e->free_ns = ns;
-	e->free_tid = tid;
-	e->temporary = temporary;
 	return 0;
 out_oom:
 	err_oom(err, errlen);
@@ -507,12 +519,8 @@ static int slot_free(struct pass2 *p, uint64_t key, int64_t ns, int64_t tid, int
 	uint64_t i;
 	if (!u64map_del(&p->pending, key, &i)) {
 		/* Not seen yet: another thread's allocation written later. */
-		struct early *e = VEC_PUSH(p->early, p->nearly, p->capearly);
-		if (!e || u64map_put(&p->early_idx, key, p->nearly - 1) < 0)
+		if (early_free(p, key, ns, tid, temporary) < 0)
 			goto out_oom;
-		e->free_ns = ns;
-		e->free_tid = tid;
-		e->temporary = temporary;
 		return 0;
 	}
 	struct slot *sl = &p->slots[i];
