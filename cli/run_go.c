@@ -4,10 +4,10 @@
  * A Go binary is usually static, so nothing can be preloaded into it;
  * instead the run gathers what the Go runtime itself reports:
  *   - gctrace: GODEBUG gets gctrace=1 added (the user's other settings
- *     kept). The program's stderr goes through a pipe; whole gctrace
- *     lines are kept back (and shown too when the user had asked for
- *     gctrace), every other byte is written to our stderr unchanged and
- *     in order, a partial last line included.
+ *     kept). The program's stderr goes through a pipe and cli/gofilter.c:
+ *     whole gctrace lines are kept back (and shown too when the user had
+ *     asked for gctrace), every other byte is written to our stderr
+ *     unchanged and in order, a partial last line included.
  *   - the go/memledger package: MEMLEDGER_GO="fd=N pid=P" names the
  *     write end of a pipe, for the program whose pid is P only (see
  *     go/memledger/memledger.go); its records are copied into the trace.
@@ -24,6 +24,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +38,7 @@
 #include <sqlite3.h>
 
 #include "cli/cli.h"
+#include "cli/gofilter.h"
 #include "cli/run_go.h"
 #include "ingest/go_ingest.h"
 #include "ingest/json.h"
@@ -97,9 +100,12 @@ out:
 
 /* ---------------------------------------------------------------- the trace */
 
+/* Written by the run loop (polls, the end) and by the pipe reader
+ * (gctrace, the package's records): one record at a time. */
 struct trace {
 	int fd;
 	int failed;
+	pthread_mutex_t lock;
 };
 
 static int64_t unix_now(void)
@@ -130,143 +136,24 @@ static void record(struct trace *t, const char *kind, int64_t ts, const void *p,
 {
 	char hdr[96];
 	int h = snprintf(hdr, sizeof hdr, "R %s %lld %zu\n", kind, (long long)ts, n);
+	pthread_mutex_lock(&t->lock);
 	write_all(t->fd, hdr, (size_t)h, &t->failed);
 	write_all(t->fd, p, n, &t->failed);
 	write_all(t->fd, "\n", 1, &t->failed);
+	pthread_mutex_unlock(&t->lock);
 }
 
 /* ---------------------------------------------------------------- stderr filter */
 
-/*
- * The runtime prints a gctrace line piece by piece (one write per
- * print() argument), so another goroutine's write can land in the middle
- * of it. The filter therefore follows the line's grammar byte by byte:
- * a byte that cannot continue a gctrace line already under way starts a
- * foreign write, which is passed through up to its newline before the
- * gctrace line resumes. In the patterns, D is one or more digits and N a
- * decimal number; every other character stands for itself.
- */
-static const char *const gc_forms[] = {
-	"gc D @Ns D%: N+N+N ms clock, N+N/N/N+N ms cpu, D->D->D MB, D MB goal, D MB stacks, D MB globals, D P",
-	"gc D @Ns D%: N+N+N ms clock, N+N/N/N+N ms cpu, D->D->D MB, D MB goal, D MB stacks, D MB globals, D P (forced)",
-	"gc D @Ns D%: N+N+N ms clock, N+N/N/N+N ms cpu, D->D->D MB, D MB goal, D P",
-	"gc D @Ns D%: N+N+N ms clock, N+N/N/N+N ms cpu, D->D->D MB, D MB goal, D P (forced)",
-};
-
-/* 1: s is a whole line of the form; 0: a prefix of one; -1: neither. */
-static int form_match(const char *s, size_t n, const char *pat)
+static void err_out(void *ctx, const char *s, size_t n)
 {
-	size_t i = 0;
-	for (const char *p = pat; *p; p++) {
-		if (*p == 'D' || *p == 'N') {
-			size_t st = i;
-			int dot = 0;
-			while (i < n && ((s[i] >= '0' && s[i] <= '9') ||
-			                 (*p == 'N' && s[i] == '.' && !dot && i > st && (dot = 1))))
-				i++;
-			if (i == n)
-				return 0;
-			if (i == st)
-				return -1;
-			continue;
-		}
-		if (i == n)
-			return 0;
-		if (s[i++] != *p)
-			return -1;
-	}
-	return i == n ? 1 : -1;
+	(void)ctx;
+	write_all(2, s, n, NULL);
 }
 
-/* 1: a whole gctrace line; 0: may still become one; -1: cannot. */
-static int gc_viable(const char *s, size_t n)
+static void gc_line(void *ctx, const char *line, size_t n)
 {
-	int best = -1;
-	for (size_t i = 0; i < sizeof gc_forms / sizeof *gc_forms; i++) {
-		int m = form_match(s, n, gc_forms[i]);
-		if (m > best)
-			best = m;
-	}
-	return best;
-}
-
-enum { F_LINE, F_HOLD, F_PASS, F_FOREIGN };
-
-struct filter {
-	char held[4096];   /* a gctrace line under way */
-	size_t n;
-	int mode;
-	int show_gc;       /* the user asked for gctrace: show it too */
-	struct trace *t;
-};
-
-/* "gc N @": far enough that a byte that does not fit is someone else's. */
-static int held_is_gctrace(const struct filter *f)
-{
-	size_t i = 3;
-	if (f->n < 6 || memcmp(f->held, "gc ", 3))
-		return 0;
-	while (i < f->n && f->held[i] >= '0' && f->held[i] <= '9')
-		i++;
-	return i > 3 && i + 1 < f->n && f->held[i] == ' ' && f->held[i + 1] == '@';
-}
-
-static void filter_feed(struct filter *f, const char *s, size_t n)
-{
-	while (n) {
-		if (f->mode == F_PASS || f->mode == F_FOREIGN) {
-			const char *nl = memchr(s, '\n', n);
-			size_t k = nl ? (size_t)(nl - s) + 1 : n;
-			write_all(2, s, k, NULL);
-			s += k;
-			n -= k;
-			if (nl)
-				f->mode = f->mode == F_FOREIGN ? F_HOLD : F_LINE;
-			continue;
-		}
-		char c = *s++;
-		n--;
-		if (c == '\n' && f->n) {
-			if (gc_viable(f->held, f->n) == 1 && go_gctrace_line_ok(f->held, f->n)) {
-				f->held[f->n++] = '\n';
-				record(f->t, "gctrace", unix_now(), f->held, f->n);
-				if (f->show_gc)
-					write_all(2, f->held, f->n, NULL);
-			} else {
-				write_all(2, f->held, f->n, NULL);
-				write_all(2, "\n", 1, NULL);
-			}
-			f->n = 0;
-			f->mode = F_LINE;
-			continue;
-		}
-		f->held[f->n++] = c;
-		if (c != '\n' && gc_viable(f->held, f->n) >= 0 && f->n < sizeof f->held - 1) {
-			f->mode = F_HOLD;
-			continue;
-		}
-		f->n--;
-		if (held_is_gctrace(f)) {
-			/* someone else's write inside the gctrace line */
-			write_all(2, &c, 1, NULL);
-			f->mode = c == '\n' ? F_HOLD : F_FOREIGN;
-			continue;
-		}
-		write_all(2, f->held, f->n, NULL);
-		write_all(2, &c, 1, NULL);
-		f->n = 0;
-		f->mode = c == '\n' ? F_LINE : F_PASS;
-	}
-}
-
-/* The end of stderr: a held partial line is the program's last bytes,
- * unless it is the start of a gctrace line the program's exit cut short
- * (a run without us would not have printed it at all). */
-static void filter_end(struct filter *f)
-{
-	if (f->n && (f->show_gc || !held_is_gctrace(f)))
-		write_all(2, f->held, f->n, NULL);
-	f->n = 0;
+	record(ctx, "gctrace", unix_now(), line, n);
 }
 
 /* ---------------------------------------------------------------- package channel */
@@ -405,6 +292,71 @@ static void poll_full(struct endpoint *e, struct trace *t, const char *label, co
 		record(t, "heap", now, e->m.p, e->m.n);
 }
 
+/* ---------------------------------------------------------------- the pipe reader */
+
+/*
+ * The program's stderr and the package's channel are read on a thread of
+ * their own, so the program never waits on a full pipe while the run
+ * loop is in an HTTP poll (a packet-mode pipe holds only so many writes,
+ * and a collector blocked in its gctrace write stops the program).
+ */
+struct reader {
+	int err_fd, go_fd;
+	struct gofilter *f;
+	struct channel *ch;
+	struct trace *t;
+	atomic_int stop;      /* the run is over: read what is buffered, then end */
+	atomic_int done;      /* both pipes are at end of file */
+	pthread_t th;
+};
+
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+	static char buf[65536];   /* one packet-mode read takes one write whole */
+	int err_open = r->err_fd >= 0, go_open = r->go_fd >= 0;
+	while (err_open || go_open) {
+		int stopping = atomic_load(&r->stop);
+		struct pollfd pf[2] = { { err_open ? r->err_fd : -1, POLLIN, 0 }, { go_open ? r->go_fd : -1, POLLIN, 0 } };
+		int k = poll(pf, 2, stopping ? 0 : 50);
+		if (k < 0 && errno != EINTR)
+			break;
+		if (k <= 0) {
+			if (stopping)
+				break;
+			continue;
+		}
+		if (pf[0].revents) {
+			ssize_t n = read(r->err_fd, buf, sizeof buf);
+			if (n > 0)
+				gofilter_feed(r->f, buf, (size_t)n);
+			else if (n == 0 || errno != EINTR)
+				err_open = 0;
+		}
+		if (pf[1].revents) {
+			ssize_t n = read(r->go_fd, buf, sizeof buf);
+			if (n > 0)
+				channel_feed(r->ch, r->t, buf, (size_t)n);
+			else if (n == 0 || errno != EINTR)
+				go_open = 0;
+		}
+	}
+	gofilter_end(r->f);
+	atomic_store(&r->done, 1);
+	return NULL;
+}
+
+/* The reader thread takes no signal: the run loop handles them. */
+static int reader_start(struct reader *r)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&r->th, NULL, reader_main, r);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc == 0 ? 0 : -1;
+}
+
 /* ---------------------------------------------------------------- the run */
 
 static pid_t go_child;
@@ -501,23 +453,34 @@ int run_go(char **prog, const char *resolved, const char *out, long interval_ms,
            const char *endpoint, int report)
 {
 	int errp[2] = { -1, -1 }, gop[2] = { -1, -1 }, execp[2] = { -1, -1 }, asked = 0;
-	struct trace t = { -1, 0 };
-	struct filter f;
+	static struct trace t;
+	static struct gofilter f;   /* 16 KiB: kept off the stack */
+	static struct reader rd;
 	struct channel ch = { NULL, 0, 0, 0 };
 	struct endpoint ep;
 	char trace[PATH_MAX], cwd[PATH_MAX];
 	char *gd = godebug(&asked);
 	int rc = 2;
-	memset(&f, 0, sizeof f);
 	memset(&ep, 0, sizeof ep);
-	f.show_gc = asked;
-	f.t = &t;
+	t.fd = -1;
+	t.failed = 0;
+	pthread_mutex_init(&t.lock, NULL);
 	if (!interval_given)
 		interval_ms = 1000;   /* an HTTP poll every 20 ms would load the service */
-	if (!gd || pipe2(errp, O_CLOEXEC) < 0 || pipe2(gop, O_CLOEXEC) < 0 || pipe2(execp, O_CLOEXEC) < 0) {
+	/* stderr: a packet-mode pipe where the kernel has them (Linux 3.4),
+	 * so each read is one write of the program's (cli/gofilter.c) */
+	int packets = pipe2(errp, O_CLOEXEC | O_DIRECT) == 0;
+	if (!packets && errno == EINVAL && pipe2(errp, O_CLOEXEC) < 0)
+		errp[0] = -1;
+	if (!gd || errp[0] < 0 || pipe2(gop, O_CLOEXEC) < 0 || pipe2(execp, O_CLOEXEC) < 0) {
 		cli_error("run", "pipe: %s", strerror(errno));
 		goto out;
 	}
+	/* room for as many writes as the system lets a pipe hold: a packet
+	 * takes a page however short */
+	if (packets)
+		fcntl(errp[0], F_SETPIPE_SZ, 1 << 20);
+	gofilter_init(&f, packets, asked, err_out, gc_line, &t);
 	if (endpoint) {
 		ep.base = endpoint;
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 || !(ep.curl = curl_easy_init()) ||
@@ -576,9 +539,17 @@ int run_go(char **prog, const char *resolved, const char *out, long interval_ms,
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGTERM, on_stop);
 	signal(SIGHUP, on_stop);
-	int status = 0, exited = !prog, err_open = prog != NULL, go_open = prog != NULL, started = 0;
+	int status = 0, exited = !prog, started = 0, reading = 0;
 	int64_t next_poll = unix_now(), exit_seen = 0, deadline = unix_now() + 10000000000LL;
-	char buf[65536];
+	if (prog) {
+		rd = (struct reader){ .err_fd = errp[0], .go_fd = gop[0], .f = &f, .ch = &ch, .t = &t };
+		if (reader_start(&rd) < 0) {
+			cli_error("run", "cannot start a thread to read the program's stderr");
+			kill(go_child, SIGKILL);
+		} else {
+			reading = 1;
+		}
+	}
 	for (;;) {
 		if (want_stop) {
 			int sig = want_stop;
@@ -611,32 +582,17 @@ int run_go(char **prog, const char *resolved, const char *out, long interval_ms,
 			exited = 1;
 			exit_seen = unix_now();
 		}
-		/* After the program exits, drain what is buffered; a grandchild
-		 * holding stderr open does not keep the run waiting. */
-		if (exited && ((!err_open && !go_open) || !prog || unix_now() - exit_seen > 300000000LL))
+		/* After the program exits, the reader drains what is buffered; a
+		 * grandchild holding stderr open does not keep the run waiting. */
+		if (prog && exited && (!reading || atomic_load(&rd.done) || unix_now() - exit_seen > 300000000LL))
 			break;
-		struct pollfd pf[2] = { { err_open ? errp[0] : -1, POLLIN, 0 }, { go_open ? gop[0] : -1, POLLIN, 0 } };
-		int wait_ms = endpoint ? 50 : 100;
-		if (exited)
-			wait_ms = 20;
-		if (poll(pf, 2, wait_ms) < 0 && errno != EINTR)
-			break;
-		if (pf[0].revents) {
-			ssize_t n = read(errp[0], buf, sizeof buf);
-			if (n > 0)
-				filter_feed(&f, buf, (size_t)n);
-			else if (n == 0 || errno != EINTR)
-				err_open = 0;
-		}
-		if (pf[1].revents) {
-			ssize_t n = read(gop[0], buf, sizeof buf);
-			if (n > 0)
-				channel_feed(&ch, &t, buf, (size_t)n);
-			else if (n == 0 || errno != EINTR)
-				go_open = 0;
-		}
+		struct timespec nap = { 0, (exited ? 5 : endpoint ? 20 : 50) * 1000000L };
+		nanosleep(&nap, NULL);
 	}
-	filter_end(&f);
+	if (reading) {
+		atomic_store(&rd.stop, 1);
+		pthread_join(rd.th, NULL);
+	}
 	if (prog && !exited)
 		while (waitpid(go_child, &status, 0) < 0 && errno == EINTR)
 			;
@@ -676,5 +632,6 @@ out:
 		sqlite3_close(ep.json);
 	free(ch.buf);
 	free(gd);
+	pthread_mutex_destroy(&t.lock);
 	return rc;
 }

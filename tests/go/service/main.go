@@ -26,11 +26,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: service PORT")
 		os.Exit(2)
 	}
-	// Sample finely, so the heap profiles surely see the kept buffers. The
-	// first sampling interval was drawn at start-up with the default rate
-	// (512 KiB on average, an exponential tail): 8 MiB of garbage uses it
-	// up, with a chance of about 1e-7 that it does not.
-	runtime.MemProfileRate = 4096
+	// Profile every allocation, so the heap profiles surely see the kept
+	// buffers. A finer rate alone is not enough: each P draws its next
+	// sampling point when it starts, at the default rate (512 KiB on
+	// average), and only its next sample uses the new rate. When main
+	// moved to another P (after a system call, say) before it made the
+	// 400 KiB it keeps, none of it was sampled about half the time. With
+	// a rate of 1 the runtime profiles each allocation and draws nothing.
+	runtime.MemProfileRate = 1
+	// Garbage, so the collector runs (and prints gctrace) before serving.
 	for i := 0; i < 1024; i++ {
 		sink = make([]byte, 8192)
 	}
