@@ -103,6 +103,11 @@ $(S)/unit/%: tests/unit/%.c tests/unit/check.h $(TOOL_NOMAIN)
 $(S)/unit/test_cfa: tests/unit/test_cfa.c tests/unit/check.h tracer/cfa.c tracer/cfa.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(SANFLAGS) -o $@ $< tracer/cfa.c
+# test_livemap tests the live-block map, on the tracer's own mmap arena.
+LIVEMAP_SRC := tracer/livemap.c tracer/arena.c tracer/state.c
+$(S)/unit/test_livemap: tests/unit/test_livemap.c tests/unit/check.h $(LIVEMAP_SRC) tracer/livemap.h tracer/arena.h tracer/lock.h tracer/state.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(SANFLAGS) -o $@ $< $(LIVEMAP_SRC)
 
 # Programs the end-to-end tests trace. Built without sanitizers and with
 # -fno-builtin so the optimiser keeps every malloc/free pair.

@@ -13,12 +13,25 @@
  * so the removal of p always precedes a re-insertion of p, whichever
  * threads are involved.
  *
- * 64 shards, each an open-addressing table with linear probing and
- * backward-shift deletion, guarded by its own spinlock and grown by
- * doubling at 3/4 load. Tables come from mmap. A block's shard is chosen
+ * 64 shards, each guarded by its own spinlock. A block's shard is chosen
  * by its 1 MiB region, not by a hash of the whole address: a thread's
  * blocks come from its own malloc arena, so each thread keeps working in
  * a few small, warm tables (and rarely meets another thread's lock).
+ *
+ * Memory: the map must stay small beside the program (a program keeping
+ * 2M small blocks live would otherwise pay for a second heap). A shard
+ * keeps its blocks by 16 KiB region: each region holds one 8-byte word
+ * per block, sorted by address, and what the region's blocks share: the
+ * thread index, a base sequence number and a small dictionary of stack
+ * ids. A word packs the block's offset in 8-byte units (11 bits), its
+ * stack's dictionary index (8 bits, 255 = not sampled), its size (15
+ * bits) and its sequence number less the base (30 bits). A block that
+ * does not fit (unaligned, 32 KiB or larger, another thread's block in
+ * the region, a sequence number out of range, a full dictionary) goes to
+ * the shard's overflow table of whole 32-byte entries, open addressing
+ * with linear probing as before. Region arrays come from the shard's own
+ * size-class free lists on mmap'd chunks; they grow by about an eighth,
+ * so the words are nearly all in use.
  */
 #include <string.h>
 
@@ -29,57 +42,411 @@
 
 #define SHARD_BITS 6
 #define SHARDS (1u << SHARD_BITS)
-#define SHARD_INITIAL 64u
+#define BIG_INITIAL 64u
+#define REG_INITIAL 16u
+
+#define REGION_SHIFT 14                 /* 16 KiB regions */
+#define GRAIN_SHIFT 3                   /* offsets in 8-byte units */
+#define OFF_BITS (REGION_SHIFT - GRAIN_SHIFT)
+#define DICT_BITS 8
+#define SIZE_BITS 15
+#define SEQ_BITS 30
+#define OFF_SHIFT (64 - OFF_BITS)
+#define DICT_SHIFT (OFF_SHIFT - DICT_BITS)
+#define SIZE_SHIFT (DICT_SHIFT - SIZE_BITS)
+#define DICT_UNSAMPLED 255u
+#define DICT_MAX 255u                   /* stacks one region can name */
+#define SEQ_MASK ((1ull << SEQ_BITS) - 1)
+#define SIZE_MASK ((1ull << SIZE_BITS) - 1)
+#define WORDS_MAX (1u << OFF_BITS)
+
+/* Region arrays: sizes in UNIT-byte units, one free list per size. */
+#define UNIT 32u
+#define NCLASS (WORDS_MAX * 8 / UNIT + 1)
+#define CHUNK (128u * 1024)
+
+struct region {
+	uint64_t key;           /* region number + 1; 0: free slot */
+	uint64_t base;          /* sequence number of a word's 0 */
+	uint64_t *w;            /* the words, ascending (by offset) */
+	uint32_t *dict;         /* stack ids */
+	uint32_t idx;           /* the thread index of every block here */
+	uint16_t n, cap;        /* words used, words allocated */
+	uint16_t ndict, dcap;
+	uint8_t based;          /* base is set (a sampled block came) */
+};
 
 struct shard {
 	ml_lock_t lock;
-	uint32_t mask;
-	uint32_t count;
-	struct ml_live *tab;
+	uint32_t count;         /* live blocks, in regions and overflow */
+	uint32_t rmask, rcount; /* region table */
+	struct region *reg;
+	uint32_t bmask, bcount; /* overflow table */
+	struct ml_live *big;
+	uint8_t *bump, *bump_end;
+	void *freel[NCLASS];
 } __attribute__((aligned(64)));
 
 static struct shard shards[SHARDS];
-
-static inline uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	return x;
-}
 
 static inline struct shard *shard_of(uint64_t addr)
 {
 	return &shards[((addr >> 20) * 0x9e3779b97f4a7c15ull) >> (64 - SHARD_BITS)];
 }
 
-/* Fibonacci hashing: the top bits of one multiply. */
-static inline uint32_t home_of(const struct shard *s, uint64_t addr)
+/* ---------------------------------------------------------------- region arrays */
+
+static size_t units_of(size_t bytes)
 {
-	return (uint32_t)(((addr >> 4) * 0x9e3779b97f4a7c15ull) >> 32) & s->mask;
+	return (bytes + UNIT - 1) / UNIT;
 }
 
-static int shard_grow(struct shard *s)
+/* An array of `units` units from the shard's free lists or its chunk. */
+static void *arr_get(struct shard *s, size_t units)
 {
-	uint32_t cap = s->tab ? (s->mask + 1) * 2 : SHARD_INITIAL;
+	void *p = s->freel[units];
+	if (p) {
+		s->freel[units] = *(void **)p;
+		return p;
+	}
+	size_t n = units * UNIT;
+	if (!s->bump || (size_t)(s->bump_end - s->bump) < n) {
+		uint8_t *c = ml_map(CHUNK);
+		if (!c)
+			return NULL;
+		/* the old chunk's tail, if any, serves smaller arrays later */
+		if (s->bump) {
+			size_t left = (size_t)(s->bump_end - s->bump) / UNIT;
+			if (left) {
+				*(void **)s->bump = s->freel[left];
+				s->freel[left] = s->bump;
+			}
+		}
+		s->bump = c;
+		s->bump_end = c + CHUNK;
+	}
+	p = s->bump;
+	s->bump += n;
+	return p;
+}
+
+static void arr_put(struct shard *s, void *p, size_t units)
+{
+	if (!p)
+		return;
+	*(void **)p = s->freel[units];
+	s->freel[units] = p;
+}
+
+static uint32_t next_cap(uint32_t n)
+{
+	uint32_t c = n + (n / 8 > 4 ? n / 8 : 4);
+	c = (c + 3) & ~3u;
+	return c > WORDS_MAX ? WORDS_MAX : c;
+}
+
+/* Room for n words in r: grow (or shrink) its array. 0, or -1. */
+static int words_resize(struct shard *s, struct region *r, uint32_t cap)
+{
+	uint64_t *w = arr_get(s, units_of(cap * sizeof *w));
+	if (!w)
+		return -1;
+	if (r->n)
+		memcpy(w, r->w, r->n * sizeof *w);
+	arr_put(s, r->w, units_of(r->cap * sizeof *w));
+	r->w = w;
+	r->cap = (uint16_t)cap;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- region table */
+
+static inline uint32_t region_home(uint32_t mask, uint64_t key)
+{
+	return (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 32) & mask;
+}
+
+static struct region *region_find(struct shard *s, uint64_t key)
+{
+	if (!s->reg)
+		return NULL;
+	uint32_t i = region_home(s->rmask, key);
+	while (s->reg[i].key != key) {
+		if (!s->reg[i].key)
+			return NULL;
+		i = (i + 1) & s->rmask;
+	}
+	return &s->reg[i];
+}
+
+static int region_grow(struct shard *s)
+{
+	uint32_t cap = s->reg ? (s->rmask + 1) * 2 : REG_INITIAL;
+	struct region *tab = ml_map((size_t)cap * sizeof *tab);
+	if (!tab)
+		return -1;
+	struct region *old = s->reg;
+	uint32_t oldcap = old ? s->rmask + 1 : 0;
+	for (uint32_t i = 0; i < oldcap; i++) {
+		if (!old[i].key)
+			continue;
+		uint32_t j = region_home(cap - 1, old[i].key);
+		while (tab[j].key)
+			j = (j + 1) & (cap - 1);
+		tab[j] = old[i];
+	}
+	s->reg = tab;
+	s->rmask = cap - 1;
+	ml_unmap(old, (size_t)oldcap * sizeof *old);
+	return 0;
+}
+
+/* The region of key, made if new; NULL when out of memory. */
+static struct region *region_get(struct shard *s, uint64_t key)
+{
+	struct region *r = region_find(s, key);
+	if (r)
+		return r;
+	if ((!s->reg || (s->rcount + 1) * 4 > (s->rmask + 1) * 3) && region_grow(s) < 0)
+		return NULL;
+	uint32_t i = region_home(s->rmask, key);
+	while (s->reg[i].key)
+		i = (i + 1) & s->rmask;
+	r = &s->reg[i];
+	memset(r, 0, sizeof *r);
+	r->key = key;
+	s->rcount++;
+	return r;
+}
+
+/* Drop the empty region r: its arrays go back, its slot is closed up. */
+static void region_drop(struct shard *s, struct region *r)
+{
+	arr_put(s, r->w, units_of(r->cap * sizeof *r->w));
+	arr_put(s, r->dict, units_of(r->dcap * sizeof *r->dict));
+	uint32_t i = (uint32_t)(r - s->reg), j = i;
+	for (;;) {
+		j = (j + 1) & s->rmask;
+		if (!s->reg[j].key)
+			break;
+		uint32_t k = region_home(s->rmask, s->reg[j].key);
+		int movable = i <= j ? (k <= i || k > j) : (k <= i && k > j);
+		if (movable) {
+			s->reg[i] = s->reg[j];
+			i = j;
+		}
+	}
+	s->reg[i].key = 0;
+	s->rcount--;
+}
+
+/* ---------------------------------------------------------------- words */
+
+static inline uint64_t region_key(uint64_t addr)
+{
+	return (addr >> REGION_SHIFT) + 1;
+}
+
+static inline uint32_t word_off(uint64_t addr)
+{
+	return (uint32_t)(addr >> GRAIN_SHIFT) & (WORDS_MAX - 1);
+}
+
+/* The first word of r at or after offset off. */
+static uint32_t lower_bound(const struct region *r, uint32_t off)
+{
+	uint64_t v = (uint64_t)off << OFF_SHIFT;
+	uint32_t lo = 0, hi = r->n;
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		if (r->w[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void word_decode(const struct region *r, uint64_t w, struct ml_live *out)
+{
+	out->addr = ((r->key - 1) << REGION_SHIFT) | ((w >> OFF_SHIFT) << GRAIN_SHIFT);
+	out->size = (w >> SIZE_SHIFT) & SIZE_MASK;
+	out->idx = r->idx;
+	uint32_t d = (uint32_t)(w >> DICT_SHIFT) & ((1u << DICT_BITS) - 1);
+	if (d == DICT_UNSAMPLED) {
+		out->seq = 0;
+		out->stack = ML_UNSAMPLED;
+	} else {
+		out->seq = r->base + (w & SEQ_MASK);
+		out->stack = r->dict[d];
+	}
+}
+
+/* The dictionary index of stack in r, added if new; -1 if full. */
+static int dict_index(struct shard *s, struct region *r, uint32_t stack)
+{
+	for (uint32_t i = 0; i < r->ndict; i++)
+		if (r->dict[i] == stack)
+			return (int)i;
+	if (r->ndict >= DICT_MAX)
+		return -1;
+	if (r->ndict == r->dcap) {
+		uint32_t cap = r->dcap ? r->dcap * 2u : 8u;
+		if (cap > 256)
+			cap = 256;
+		uint32_t *d = arr_get(s, units_of(cap * sizeof *d));
+		if (!d)
+			return -1;
+		if (r->ndict)
+			memcpy(d, r->dict, r->ndict * sizeof *d);
+		arr_put(s, r->dict, units_of(r->dcap * sizeof *d));
+		r->dict = d;
+		r->dcap = (uint16_t)cap;
+	}
+	r->dict[r->ndict] = stack;
+	return (int)r->ndict++;
+}
+
+/*
+ * Put e into its region as one word. 1 if it went in, 0 if it does not
+ * fit the region (the caller puts it in the overflow table), -1 out of
+ * memory. The address is not in the region.
+ */
+static int word_insert(struct shard *s, const struct ml_live *e)
+{
+	int unsampled = e->stack == ML_UNSAMPLED;
+	if ((e->addr & ((1u << GRAIN_SHIFT) - 1)) || e->size > SIZE_MASK || (unsampled && e->seq))
+		return 0;
+	struct region *r = region_get(s, region_key(e->addr));
+	if (!r)
+		return -1;
+	if (!r->n) {
+		r->idx = e->idx;
+		r->based = 0;
+		r->ndict = 0;
+	} else if (r->idx != e->idx) {
+		return 0;
+	}
+	uint64_t w = (uint64_t)word_off(e->addr) << OFF_SHIFT | (uint64_t)e->size << SIZE_SHIFT;
+	if (unsampled) {
+		w |= (uint64_t)DICT_UNSAMPLED << DICT_SHIFT;
+	} else {
+		if (!r->based) {
+			r->base = e->seq;
+			r->based = 1;
+		}
+		if (e->seq < r->base || e->seq - r->base > SEQ_MASK)
+			return 0;
+		int d = dict_index(s, r, e->stack);
+		if (d < 0)
+			return 0;
+		w |= (uint64_t)d << DICT_SHIFT | (e->seq - r->base);
+	}
+	if (r->n == r->cap && words_resize(s, r, next_cap(r->cap)) < 0) {
+		if (!r->n)
+			region_drop(s, r);
+		return -1;
+	}
+	uint32_t i = lower_bound(r, word_off(e->addr));
+	memmove(&r->w[i + 1], &r->w[i], (r->n - i) * sizeof *r->w);
+	r->w[i] = w;
+	r->n++;
+	return 1;
+}
+
+/* Take addr's word out of its region into *out: 1, or 0 if not there. */
+static int word_remove(struct shard *s, uint64_t addr, struct ml_live *out)
+{
+	struct region *r = region_find(s, region_key(addr));
+	if (!r || (addr & ((1u << GRAIN_SHIFT) - 1)))
+		return 0;
+	uint32_t off = word_off(addr);
+	uint32_t i = lower_bound(r, off);
+	if (i >= r->n || (uint32_t)(r->w[i] >> OFF_SHIFT) != off)
+		return 0;
+	word_decode(r, r->w[i], out);
+	r->n--;
+	memmove(&r->w[i], &r->w[i + 1], (r->n - i) * sizeof *r->w);
+	if (!r->n)
+		region_drop(s, r);
+	else if (r->cap > 8 && r->n * 2u < r->cap)
+		words_resize(s, r, next_cap(r->n));  /* on failure it keeps its array */
+	return 1;
+}
+
+/* ---------------------------------------------------------------- overflow table */
+
+/* Fibonacci hashing: the top bits of one multiply. */
+static inline uint32_t big_home(uint32_t mask, uint64_t addr)
+{
+	return (uint32_t)(((addr >> 4) * 0x9e3779b97f4a7c15ull) >> 32) & mask;
+}
+
+static int big_grow(struct shard *s)
+{
+	uint32_t cap = s->big ? (s->bmask + 1) * 2 : BIG_INITIAL;
 	struct ml_live *tab = ml_map((size_t)cap * sizeof *tab);
 	if (!tab)
 		return -1;
-	struct ml_live *old = s->tab;
-	uint32_t oldcap = old ? s->mask + 1 : 0;
-	s->tab = tab;
-	s->mask = cap - 1;
+	struct ml_live *old = s->big;
+	uint32_t oldcap = old ? s->bmask + 1 : 0;
+	s->big = tab;
+	s->bmask = cap - 1;
 	for (uint32_t i = 0; i < oldcap; i++) {
 		if (!old[i].addr)
 			continue;
-		uint32_t j = home_of(s, old[i].addr);
+		uint32_t j = big_home(s->bmask, old[i].addr);
 		while (tab[j].addr)
-			j = (j + 1) & s->mask;
+			j = (j + 1) & s->bmask;
 		tab[j] = old[i];
 	}
 	ml_unmap(old, (size_t)oldcap * sizeof *old);
 	return 0;
 }
+
+/* Put e in the overflow table: 0, or -1 out of memory. */
+static int big_insert(struct shard *s, const struct ml_live *e)
+{
+	if ((!s->big || (s->bcount + 1) * 4 > (s->bmask + 1) * 3) && big_grow(s) < 0)
+		return -1;
+	uint32_t i = big_home(s->bmask, e->addr);
+	while (s->big[i].addr)
+		i = (i + 1) & s->bmask;
+	s->big[i] = *e;
+	s->bcount++;
+	return 0;
+}
+
+static int big_remove(struct shard *s, uint64_t addr, struct ml_live *out)
+{
+	if (!s->bcount)
+		return 0;
+	uint32_t i = big_home(s->bmask, addr);
+	while (s->big[i].addr != addr) {
+		if (!s->big[i].addr)
+			return 0;
+		i = (i + 1) & s->bmask;
+	}
+	*out = s->big[i];
+	/* Backward-shift deletion keeps probe chains intact without tombstones. */
+	uint32_t j = i;
+	for (;;) {
+		j = (j + 1) & s->bmask;
+		if (!s->big[j].addr)
+			break;
+		uint32_t k = big_home(s->bmask, s->big[j].addr);
+		int movable = i <= j ? (k <= i || k > j) : (k <= i && k > j);
+		if (movable) {
+			s->big[i] = s->big[j];
+			i = j;
+		}
+	}
+	s->big[i].addr = 0;
+	s->bcount--;
+	return 1;
+}
+
+/* ---------------------------------------------------------------- the map */
 
 /* Lock a shard, noting it in TLS for a signal handler that interrupts. */
 static inline void shard_lock(struct shard *s)
@@ -94,26 +461,43 @@ static inline void shard_unlock(struct shard *s)
 	ml_unlock(&s->lock);
 }
 
+static int remove_any(struct shard *s, uint64_t addr, struct ml_live *out)
+{
+	return word_remove(s, addr, out) || big_remove(s, addr, out);
+}
+
+/* Insert e into s, whose lock the caller holds. */
+static void insert_locked(struct shard *s, const struct ml_live *e)
+{
+	struct ml_live gone;
+	/* An address already present means its free bypassed the hooks
+	 * (e.g. freed inside libc): the new block replaces it. */
+	if (remove_any(s, e->addr, &gone))
+		s->count--;
+	int rc = word_insert(s, e);
+	if (rc == 0)
+		rc = big_insert(s, e) == 0;
+	if (rc > 0)
+		s->count++;
+	/* out of memory: the block will look unknown when freed */
+}
+
 void ml_live_insert(const struct ml_live *e)
 {
 	struct shard *s = shard_of(e->addr);
 	shard_lock(s);
-	if ((!s->tab || (s->count + 1) * 4 > (s->mask + 1) * 3) && shard_grow(s) < 0) {
-		shard_unlock(s);
-		return;  /* out of memory: the block will look unknown when freed */
-	}
-	uint32_t i = home_of(s, e->addr);
-	while (s->tab[i].addr && s->tab[i].addr != e->addr)
-		i = (i + 1) & s->mask;
-	/* An address already present means its free bypassed the hooks
-	 * (e.g. freed inside libc): the new block replaces it. */
-	if (!s->tab[i].addr)
-		s->count++;
-	s->tab[i] = *e;
+	insert_locked(s, e);
 	shard_unlock(s);
 }
 
-static int remove_locked(struct shard *s, uint64_t addr, struct ml_live *out);
+static int remove_locked(struct shard *s, uint64_t addr, struct ml_live *out)
+{
+	int rc = remove_any(s, addr, out);
+	if (rc)
+		s->count--;
+	shard_unlock(s);
+	return rc;
+}
 
 int ml_live_remove(uint64_t addr, struct ml_live *out)
 {
@@ -129,56 +513,61 @@ int ml_live_remove_try(uint64_t addr, struct ml_live *out)
 		return -1;
 	int held = ml_tls.shard_held;
 	ml_tls.shard_held = (int)(s - shards) + 1;
-	int rc = remove_locked(s, addr, out);
+	int rc = remove_any(s, addr, out);
+	if (rc)
+		s->count--;
 	ml_tls.shard_held = held;
+	ml_unlock(&s->lock);
 	return rc;
 }
 
-/* Remove addr from s, whose lock the caller holds; unlock. */
-static int remove_locked(struct shard *s, uint64_t addr, struct ml_live *out)
+/*
+ * fn may change the entry it is given (a forked child renumbers the
+ * blocks it inherits). The overflow table is walked in place first; a
+ * region's blocks are decoded into `tmp`, and if fn changed any, the
+ * region is emptied and its blocks put back, into the region or, when
+ * they no longer fit it, into the overflow table (already walked).
+ */
+static void region_walk(struct shard *s, struct region *r, struct ml_live *tmp,
+                        void (*fn)(struct ml_live *, void *), void *arg)
 {
-	if (!s->tab) {
-		shard_unlock(s);
-		return 0;
+	uint32_t n = r->n, changed = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		struct ml_live was;
+		word_decode(r, r->w[i], &tmp[i]);
+		was = tmp[i];
+		fn(&tmp[i], arg);
+		changed |= (uint32_t)memcmp(&was, &tmp[i], sizeof was) != 0;
 	}
-	uint32_t i = home_of(s, addr);
-	while (s->tab[i].addr != addr) {
-		if (!s->tab[i].addr) {
-			shard_unlock(s);
-			return 0;
-		}
-		i = (i + 1) & s->mask;
+	if (!changed)
+		return;
+	r->n = 0;  /* kept, not dropped: the table must not move under the walk */
+	for (uint32_t i = 0; i < n; i++) {
+		int rc = word_insert(s, &tmp[i]);
+		if (rc == 0)
+			rc = big_insert(s, &tmp[i]) == 0;
+		if (rc <= 0)
+			s->count--;
 	}
-	*out = s->tab[i];
-	/* Backward-shift deletion keeps probe chains intact without tombstones. */
-	uint32_t j = i;
-	for (;;) {
-		j = (j + 1) & s->mask;
-		if (!s->tab[j].addr)
-			break;
-		uint32_t k = home_of(s, s->tab[j].addr);
-		int movable = i <= j ? (k <= i || k > j) : (k <= i && k > j);
-		if (movable) {
-			s->tab[i] = s->tab[j];
-			i = j;
-		}
-	}
-	s->tab[i].addr = 0;
-	s->count--;
-	shard_unlock(s);
-	return 1;
 }
 
 void ml_live_foreach(void (*fn)(struct ml_live *, void *), void *arg)
 {
+	struct ml_live *tmp = ml_map(WORDS_MAX * sizeof *tmp);
 	for (unsigned n = 0; n < SHARDS; n++) {
 		struct shard *s = &shards[n];
 		ml_lock(&s->lock);
-		for (uint32_t i = 0; s->tab && i <= s->mask; i++)
-			if (s->tab[i].addr)
-				fn(&s->tab[i], arg);
+		uint32_t bcap = s->big ? s->bmask + 1 : 0;
+		struct ml_live *big = s->big;
+		for (uint32_t i = 0; i < bcap; i++)
+			if (big[i].addr)
+				fn(&big[i], arg);
+		for (uint32_t i = 0; tmp && s->reg && i <= s->rmask; i++)
+			if (s->reg[i].key && s->reg[i].n)
+				region_walk(s, &s->reg[i], tmp, fn, arg);
 		ml_unlock(&s->lock);
 	}
+	ml_unmap(tmp, WORDS_MAX * sizeof *tmp);
 }
 
 size_t ml_live_count(void)
