@@ -31,13 +31,53 @@
 #include "tracer/tracer.h"
 #include "tracer/unwind.h"
 
+/*
+ * A stack keeps its return addresses as its record writes them: each the
+ * zigzag varint of its difference from the one before. That is 2 to 4
+ * bytes a frame instead of 8, and the record is a copy.
+ */
 struct ml_stack {
 	uint64_t hash;
 	uint32_t id;
 	uint32_t n;
 	atomic_int gen;     /* trace generation its record was written in, -1: never */
-	uintptr_t ips[];
+	uint32_t len;       /* bytes of enc */
+	uint8_t enc[];
 };
+
+/* Encode ips as a stack keeps them; the bytes written. out must hold
+ * 10 bytes a frame. */
+static size_t ips_encode(uint8_t *out, const uintptr_t *ips, uint32_t n)
+{
+	uint8_t *p = out;
+	uintptr_t prev = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		p = ml_put_varint(p, ml_zigzag((int64_t)(ips[i] - prev)));
+		prev = ips[i];
+	}
+	return (size_t)(p - out);
+}
+
+/* Do st's frames equal ips? (st->n == n already) */
+static int ips_equal(const struct ml_stack *st, const uintptr_t *ips, uint32_t n)
+{
+	const uint8_t *p = st->enc, *end = st->enc + st->len;
+	uintptr_t prev = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t v = 0;
+		int shift = 0;
+		do {
+			if (p == end || shift > 63)
+				return 0;
+			v |= (uint64_t)(*p & 0x7f) << shift;
+			shift += 7;
+		} while (*p++ & 0x80);
+		prev += (uintptr_t)((v >> 1) ^ -(v & 1));
+		if (prev != ips[i])
+			return 0;
+	}
+	return p == end;
+}
 
 struct stack_table {
 	uint32_t mask;
@@ -100,10 +140,9 @@ static void stack_emit(struct ml_stack *st)
 	uint8_t *p = m.p;
 	p = ml_put_varint(p, st->id);
 	p = ml_put_varint(p, st->n);
-	uintptr_t prev = 0;
-	for (uint32_t i = 0; i < st->n; i++) {
-		p = ml_put_varint(p, ml_zigzag((int64_t)(st->ips[i] - prev)));
-		prev = st->ips[i];
+	if (p) {
+		memcpy(p, st->enc, st->len);
+		p += st->len;
 	}
 	m.p = p;
 	ml_meta_end(&m);
@@ -127,7 +166,7 @@ static struct ml_stack *table_find(struct stack_table *tb, uint64_t h,
 		struct ml_stack *st = atomic_load_explicit(&tb->slot[i], memory_order_acquire);
 		if (!st)
 			return NULL;
-		if (st->hash == h && st->n == n && !memcmp(st->ips, ips, n * sizeof *ips))
+		if (st->hash == h && st->n == n && ips_equal(st, ips, n))
 			return st;
 	}
 }
@@ -160,6 +199,10 @@ static struct stack_table *table_grow(struct stack_table *old)
 	return tb;
 }
 
+/* The encoding of a new stack, under the stacks lock (static: a signal
+ * handler's alternate stack may be small). */
+static uint8_t enc_buf[(ML_MAX_DEPTH + 16) * 10];
+
 static uint32_t stack_intern_slow(const uintptr_t *ips, uint32_t n, uint64_t h)
 {
 	uint32_t id = 0;
@@ -169,14 +212,16 @@ static uint32_t stack_intern_slow(const uintptr_t *ips, uint32_t n, uint64_t h)
 	if (!st) {
 		if ((!tb || (tb->count + 1) * 2 > tb->mask + 1) && !(tb = table_grow(tb)))
 			goto out_unlock;
-		st = ml_arena_alloc(sizeof *st + n * sizeof *ips);
+		size_t len = ips_encode(enc_buf, ips, n);
+		st = ml_arena_alloc(sizeof *st + len);
 		if (!st)
 			goto out_unlock;
 		st->hash = h;
 		st->n = n;
 		st->id = next_id++;
 		atomic_store_explicit(&st->gen, -1, memory_order_relaxed);
-		memcpy(st->ips, ips, n * sizeof *ips);
+		st->len = (uint32_t)len;
+		memcpy(st->enc, enc_buf, len);
 		table_put(tb, st);
 		by_id_put(st);
 	}
