@@ -2,6 +2,7 @@
  * cfa.c - see cfa.h.
  */
 #include <dwarf.h>
+#include <link.h>
 #include <string.h>
 
 #include "tracer/cfa.h"
@@ -347,4 +348,26 @@ struct cfa_rule cfa_rule_at(const uint8_t *fde, uint64_t pc)
 	r.cfa_off = (int32_t)s.cfa_off;
 	r.rbp_off = (int16_t)s.rbp_off;
 	return r;
+}
+
+/* ---------------------------------------------------------------- finding the FDE */
+
+int cfa_module_fde(const struct dl_phdr_info *info, uint64_t pc, const uint8_t **fde)
+{
+	const ElfW(Phdr) *hdr_ph = NULL;
+	int inside = 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uint64_t lo = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type == PT_LOAD && pc >= lo && pc < lo + ph->p_memsz)
+			inside = 1;
+		else if (ph->p_type == PT_GNU_EH_FRAME)
+			hdr_ph = ph;
+	}
+	if (!inside)
+		return 0;
+	*fde = hdr_ph ? cfa_hdr_lookup((const uint8_t *)(info->dlpi_addr + hdr_ph->p_vaddr),
+				       hdr_ph->p_memsz, pc)
+		      : NULL;
+	return 1;
 }

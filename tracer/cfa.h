@@ -63,4 +63,15 @@ const uint8_t *cfa_hdr_lookup(const uint8_t *hdr, size_t hdr_size, uint64_t pc);
  */
 struct cfa_rule cfa_rule_at(const uint8_t *fde, uint64_t pc);
 
+struct dl_phdr_info;
+
+/**
+ * For a dl_iterate_phdr callback: 1 if the module info describes holds
+ * pc in one of its PT_LOAD segments, with *fde the FDE that may cover pc
+ * (cfa_hdr_lookup on the module's .eh_frame_hdr; NULL when it has none);
+ * 0, *fde untouched, when pc is elsewhere. Reads only the program headers
+ * and the header table, like the rest of this file.
+ */
+int cfa_module_fde(const struct dl_phdr_info *info, uint64_t pc, const uint8_t **fde);
+
 #endif

@@ -454,24 +454,12 @@ struct find {
 	const uint8_t *fde;
 };
 
+/* the module holding f->pc, through cfa.c as the unwinder finds it */
 static int find_cb(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	(void)size;
 	struct find *f = arg;
-	const ElfW(Phdr) *eh = NULL;
-	int inside = 0;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uint64_t lo = info->dlpi_addr + ph->p_vaddr;
-		if (ph->p_type == PT_LOAD && f->pc >= lo && f->pc < lo + ph->p_memsz)
-			inside = 1;
-		else if (ph->p_type == PT_GNU_EH_FRAME)
-			eh = ph;
-	}
-	if (!inside || !eh)
-		return 0;
-	f->fde = cfa_hdr_lookup((const uint8_t *)(info->dlpi_addr + eh->p_vaddr), eh->p_memsz, f->pc);
-	return 1;
+	return cfa_module_fde(info, f->pc, &f->fde);
 }
 
 static volatile uintptr_t sink;
