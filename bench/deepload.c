@@ -38,14 +38,7 @@ static NOINLINE void *run(void *arg)
 	uint64_t x = j->seed, sum = 0;
 	for (long i = 0; i < j->pairs; i++) {
 		x = bench_next(x);
-		unsigned slot = (unsigned)(i % RING);
-		size_t n = 16 + (size_t)((x >> 20) % 4081);
-		free(ring[slot]);
-		char *p = paths[(x >> 40) & 3](n);
-		p[0] = (char)i;
-		p[n - 1] = (char)(i >> 8);
-		sum += (uintptr_t)p[0];
-		ring[slot] = p;
+		sum += bench_step(&ring[(unsigned)(i % RING)], paths, x, i);
 	}
 	for (int k = 0; k < RING; k++) {
 		free(ring[k]);

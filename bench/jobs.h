@@ -1,12 +1,14 @@
 /*
  * jobs.h - what the allocation benchmarks (workload.c, deepload.c) share:
- * the random numbers they draw sizes and slots from, and a main() that
- * splits PAIRS over THREADS jobs and prints the checksum.
+ * the random numbers they draw sizes and slots from, one step of a job,
+ * and a main() that splits PAIRS over THREADS jobs and prints the
+ * checksum.
  *
- * Header-only, and bench_main() is always inlined, so that each job's
- * run() is called from main() (one thread) or is the thread's start
- * routine, as when each program had its own main(): the depth of the
- * stacks the tracer captures is part of what the benchmark measures.
+ * Header-only, and bench_step() and bench_main() are always inlined, so
+ * that each job's run() is called from main() (one thread) or is the
+ * thread's start routine and calls the allocation paths itself, as when
+ * each program had all of it: the depth of the stacks the tracer
+ * captures is part of what the benchmark measures.
  */
 #ifndef MEMLEDGER_BENCH_JOBS_H
 #define MEMLEDGER_BENCH_JOBS_H
@@ -30,6 +32,24 @@ static inline uint64_t bench_next(uint64_t x)
 	x ^= x >> 7;
 	x ^= x << 17;
 	return x;
+}
+
+/**
+ * One step of a job: free *slot, then put there a block of 16..4096 bytes
+ * from one of the 4 paths, both drawn from x, written at both ends as a
+ * real program would. Returns what the step adds to the checksum. Always
+ * inlined, so the paths are called from run() itself.
+ */
+static inline __attribute__((always_inline)) uint64_t bench_step(void **slot, void *(*const paths[4])(size_t),
+								   uint64_t x, long i)
+{
+	size_t n = 16 + (size_t)((x >> 20) % 4081);
+	free(*slot);
+	char *p = paths[(x >> 40) & 3](n);
+	p[0] = (char)i;
+	p[n - 1] = (char)(i >> 8);
+	*slot = p;
+	return (uintptr_t)p[0];
 }
 
 /**

@@ -40,14 +40,7 @@ static NOINLINE void *run(void *arg)
 	uint64_t x = j->seed, sum = 0;
 	for (long i = 0; i < j->pairs; i++) {
 		x = bench_next(x);
-		unsigned slot = (unsigned)(x >> 8) % LIVE;
-		size_t n = 16 + (size_t)((x >> 20) % 4081);
-		free(live[slot]);
-		char *p = paths[(x >> 40) & 3](n);
-		p[0] = (char)i;
-		p[n - 1] = (char)(i >> 8);
-		sum += (uintptr_t)p[0];
-		live[slot] = p;
+		sum += bench_step(&live[(unsigned)(x >> 8) % LIVE], paths, x, i);
 	}
 	for (int k = 0; k < LIVE; k++)
 		free(live[k]);

@@ -33,7 +33,6 @@
 #define UNW_LOCAL_ONLY
 #include <errno.h>
 #include <libunwind.h>
-#include <link.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -72,29 +71,14 @@ static inline uint32_t ip_hash(uint64_t ip)
 
 /* ---------------------------------------------------------------- rules */
 
-struct fde_find {
-	uint64_t pc;
-	const uint8_t *fde;
-};
-
-/* dl_iterate_phdr callback: in the module holding pc, the FDE that may
- * cover it, through the module's .eh_frame_hdr. */
-static int find_in_module(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	(void)size;
-	struct fde_find *f = arg;
-	return cfa_module_fde(info, f->pc, &f->fde);
-}
-
 /* The unwind rule for return address ra (the call is at ra - 1). */
 static struct rule compute_rule(uint64_t ra)
 {
 	struct rule r = { ra, { 0, 0, CFA_STOP } };
-	struct fde_find f = { ra - 1, NULL };
-	dl_iterate_phdr(find_in_module, &f);
+	const uint8_t *fde = cfa_find_fde(ra - 1);
 	/* no module, or no unwind information: the stack ends here */
-	if (f.fde)
-		r.c = cfa_rule_at(f.fde, ra - 1);
+	if (fde)
+		r.c = cfa_rule_at(fde, ra - 1);
 	return r;
 }
 
