@@ -10,10 +10,10 @@
  * steps. Sizes are uniform in 16..4096 and every block is written to.
  * Prints a checksum so the optimiser keeps the work.
  */
-#include <pthread.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
+
+#include "jobs.h"
 
 #define NOINLINE __attribute__((noinline))
 #define RING 1000
@@ -31,28 +31,14 @@ PATH(d)
 
 static void *(*const paths[4])(size_t) = { a1, b1, c1, d1 };
 
-struct job {
-	long pairs;
-	uint64_t seed, sum;
-};
-
 static NOINLINE void *run(void *arg)
 {
-	struct job *j = arg;
+	struct bench_job *j = arg;
 	static __thread void *ring[RING];
 	uint64_t x = j->seed, sum = 0;
 	for (long i = 0; i < j->pairs; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		unsigned slot = (unsigned)(i % RING);
-		size_t n = 16 + (size_t)((x >> 20) % 4081);
-		free(ring[slot]);
-		char *p = paths[(x >> 40) & 3](n);
-		p[0] = (char)i;
-		p[n - 1] = (char)(i >> 8);
-		sum += (uintptr_t)p[0];
-		ring[slot] = p;
+		x = bench_next(x);
+		sum += bench_step(&ring[(unsigned)(i % RING)], paths, x, i);
 	}
 	for (int k = 0; k < RING; k++) {
 		free(ring[k]);
@@ -64,28 +50,5 @@ static NOINLINE void *run(void *arg)
 
 int main(int argc, char **argv)
 {
-	long pairs = argc > 1 ? atol(argv[1]) : 5000000;
-	int threads = argc > 2 ? atoi(argv[2]) : 1;
-	if (threads < 1 || threads > 64 || pairs < 1) {
-		fprintf(stderr, "usage: deepload PAIRS THREADS\n");
-		return 2;
-	}
-	pthread_t th[64];
-	struct job jobs[64];
-	for (int t = 0; t < threads; t++) {
-		jobs[t].pairs = pairs / threads;
-		jobs[t].seed = 0x9e3779b97f4a7c15ull * (uint64_t)(t + 1);
-		if (threads == 1)
-			run(&jobs[t]);
-		else
-			pthread_create(&th[t], NULL, run, &jobs[t]);
-	}
-	uint64_t sum = 0;
-	for (int t = 0; t < threads; t++) {
-		if (threads > 1)
-			pthread_join(th[t], NULL);
-		sum += jobs[t].sum;
-	}
-	printf("%llu\n", (unsigned long long)sum);
-	return 0;
+	return bench_main(argc, argv, "deepload", run);
 }

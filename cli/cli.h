@@ -105,9 +105,15 @@ struct cli_symopts {
 	struct sym_search search;
 };
 
-/** Take opt ("--debug-dir" or "--sysroot") with its argument. 0, or -1 after
- * an error line (not a directory, ...). */
-int cli_symopts_parse(struct cli_symopts *o, const char *opt, const char *arg);
+/* The options' entries for a subcommand's getopt_long table. */
+#define CLI_SYMOPTS_LONG_OPTIONS \
+	{ "debug-dir", required_argument, NULL, 'D' }, \
+	{ "sysroot", required_argument, NULL, 'S' }
+
+/** Take option c, as getopt_long returned it, with its argument: 0, or -1
+ * after an error line (not a directory, ...); 1 when c is neither
+ * --debug-dir nor --sysroot. */
+int cli_symopts_option(struct cli_symopts *o, int c, const char *arg);
 /** The search the options describe, valid until cli_symopts_free(). */
 const struct sym_search *cli_symopts_search(struct cli_symopts *o);
 void cli_symopts_free(struct cli_symopts *o);

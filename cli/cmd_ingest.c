@@ -79,13 +79,13 @@ int cmd_ingest(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "alloc-fn", required_argument, NULL, 'A' },
 		{ "force", no_argument, NULL, 'f' },
-		{ "debug-dir", required_argument, NULL, 'D' },
-		{ "sysroot", required_argument, NULL, 'S' },
+		CLI_SYMOPTS_LONG_OPTIONS,
 		{ "allocations", required_argument, NULL, 'M' },
 		CLI_OPT_HELP_END,
 	};
 	const char *out = NULL;
-	int quiet = 0, force = 0, mode = ALLOC_ROWS_LIVE, c;
+	int quiet = 0, force = 0, mode = ALLOC_ROWS_LIVE, c, rc = 2;
+	char *def = NULL, err[1024];
 	struct cli_symopts so = { 0 };
 	const char **alloc_fns = calloc((size_t)argc + 1, sizeof *alloc_fns);
 	size_t nalloc_fns = 0;
@@ -104,14 +104,6 @@ int cmd_ingest(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
-		case 'D':
-		case 'S':
-			if (cli_symopts_parse(&so, c == 'D' ? "--debug-dir" : "--sysroot", optarg) < 0) {
-				cli_symopts_free(&so);
-				free(alloc_fns);
-				return 2;
-			}
-			break;
 		case 'f':
 			force = 1;
 			break;
@@ -124,35 +116,27 @@ int cmd_ingest(int argc, char **argv)
 				mode = ALLOC_ROWS_NONE;
 			} else {
 				cli_error("ingest", "--allocations takes all, live or none, not '%s'", optarg);
-				cli_symopts_free(&so);
-				free(alloc_fns);
-				return 2;
+				goto out_free;
 			}
 			break;
-		case 'h':
-			cli_symopts_free(&so);
-			fputs(usage, stdout);
-			free(alloc_fns);
-			return 0;
-		default:
-			cli_bad_option("ingest", c, argv);
-			cli_symopts_free(&so);
-			fputs(usage, stderr);
-			free(alloc_fns);
-			return 2;
+		default: /* and 'h' */
+			switch (cli_symopts_option(&so, c, optarg)) {
+			case 0:
+				continue;
+			case 1:
+				rc = cli_opt_done("ingest", c, argv, usage);
+			}
+			goto out_free;
 		}
 	}
 	if (optind >= argc) {
-		cli_symopts_free(&so);
-		cli_error("ingest", "no trace given");
-		fputs(usage, stderr);
-		free(alloc_fns);
-		return 2;
+		rc = cli_usage_error("ingest", usage, "no trace given");
+		goto out_free;
 	}
-	char *def = NULL, err[1024];
+	rc = 1;
 	if (!out && !(out = def = default_db(argv + optind, argc - optind))) {
 		cli_error("ingest", ERR_OOM);
-		return 1;
+		goto out_free;
 	}
 	/* A database this command creates and loads nothing into is removed:
 	 * a bad trace leaves things as they were. */
@@ -160,10 +144,7 @@ int cmd_ingest(int argc, char **argv)
 	struct ingest ig;
 	if (ingest_open(&ig, out, err, sizeof err) < 0) {
 		cli_error(out, "%s", err);
-		free(def);
-		cli_symopts_free(&so);
-		free(alloc_fns);
-		return 1;
+		goto out_free;
 	}
 	int failed = 0;
 	struct ingest_opts o = { .progress = !quiet, .search = cli_symopts_search(&so), .sym_warn = cli_sym_warn,
@@ -203,8 +184,10 @@ int cmd_ingest(int argc, char **argv)
 		          loaded || !existed ? "" : "; the database is as it was");
 	else if (!failed && !quiet)
 		cli_note("database: %s", out);
+	rc = failed ? 1 : 0;
+out_free:
 	free(def);
 	cli_symopts_free(&so);
 	free(alloc_fns);
-	return failed ? 1 : 0;
+	return rc;
 }

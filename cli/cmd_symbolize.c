@@ -35,8 +35,7 @@ static const char usage[] =
 int cmd_symbolize(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "debug-dir", required_argument, NULL, 'D' },
-		{ "sysroot", required_argument, NULL, 'S' },
+		CLI_SYMOPTS_LONG_OPTIONS,
 		{ "quiet", no_argument, NULL, 'q' },
 		CLI_OPT_HELP_END,
 	};
@@ -44,16 +43,16 @@ int cmd_symbolize(int argc, char **argv)
 	int quiet = 0, c, rc = 2;
 	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'D':
-		case 'S':
-			if (cli_symopts_parse(&so, c == 'D' ? "--debug-dir" : "--sysroot", optarg) < 0)
-				goto out;
-			break;
 		case 'q':
 			quiet = 1;
 			break;
 		default: /* and 'h'; getopt_long said what was wrong */
-			rc = cli_opt_done(NULL, c, argv, usage);
+			switch (cli_symopts_option(&so, c, optarg)) {
+			case 0:
+				continue;
+			case 1:
+				rc = cli_opt_done(NULL, c, argv, usage);
+			}
 			goto out;
 		}
 	}

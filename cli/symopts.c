@@ -26,11 +26,13 @@ static int is_dir(const char *opt, const char *dir)
 	return 1;
 }
 
-int cli_symopts_parse(struct cli_symopts *o, const char *opt, const char *arg)
+int cli_symopts_option(struct cli_symopts *o, int c, const char *arg)
 {
-	if (!is_dir(opt, arg))
+	if (c != 'D' && c != 'S')
+		return 1;
+	if (!is_dir(c == 'D' ? "--debug-dir" : "--sysroot", arg))
 		return -1;
-	if (!strcmp(opt, "--sysroot")) {
+	if (c == 'S') {
 		o->sysroot = arg;
 		return 0;
 	}

@@ -590,8 +590,9 @@ static int do_alloc(struct pass2 *p, uint32_t idx, const struct ml_event *ev, in
 
 /*
  * tm_tick_ns, remembering the calibration segment: consecutive events
- * almost always fall in the same one, so the search is skipped. The same
- * arithmetic as tm_tsc_ns (meta.c), so the same result.
+ * almost always fall in the same one, so the search is skipped. The
+ * search and the arithmetic are tm_tsc_ns's (tracemeta.h), so the result
+ * is the same.
  */
 static inline int64_t tick_ns(struct pass2 *p, uint64_t tick)
 {
@@ -600,23 +601,11 @@ static inline int64_t tick_ns(struct pass2 *p, uint64_t tick)
 	size_t lo = p->seg;
 	if (m->npts < 2 || lo + 1 >= m->npts || tsc < m->pt_tsc[lo] || tsc >= m->pt_tsc[lo + 1] ||
 	    tsc <= m->pt_tsc[0]) {
-		size_t a = 0, b = m->npts;
 		if (m->npts < 2 || tsc <= m->pt_tsc[0] || tsc >= m->pt_tsc[m->npts - 1])
 			return tm_tsc_ns(m, tsc);
-		while (b - a > 1) {
-			size_t mid = (a + b) / 2;
-			if (m->pt_tsc[mid] <= tsc)
-				a = mid;
-			else
-				b = mid;
-		}
-		p->seg = lo = a;
+		p->seg = lo = tm_segment(m, tsc);
 	}
-	double slope = (double)(m->pt_ns[lo + 1] - m->pt_ns[lo]) / (double)(m->pt_tsc[lo + 1] - m->pt_tsc[lo]);
-	double ns = (double)m->pt_ns[lo] + (double)(tsc - m->pt_tsc[lo]) * slope;
-	if (!(ns >= 0))
-		return 0;
-	return ns >= 4e18 ? (int64_t)4e18 : (int64_t)ns;
+	return tm_segment_ns(m, lo, tm_segment_slope(m, lo), tsc);
 }
 
 int pass2_frame(struct pass2 *p, const uint8_t *data, size_t len, char *err, size_t errlen)

@@ -430,12 +430,8 @@ int trace_meta_finish(struct trace_meta *m)
 	return 0;
 }
 
-int64_t tm_tsc_ns(const struct trace_meta *m, uint64_t tsc)
+size_t tm_segment(const struct trace_meta *m, uint64_t tsc)
 {
-	if (!m->npts)
-		return 0;
-	if (tsc <= m->pt_tsc[0])
-		return 0;
 	size_t lo = 0, hi = m->npts;
 	while (hi - lo > 1) {
 		size_t mid = (lo + hi) / 2;
@@ -444,14 +440,18 @@ int64_t tm_tsc_ns(const struct trace_meta *m, uint64_t tsc)
 		else
 			hi = mid;
 	}
-	double slope = m->ns_per_tsc;
-	if (lo + 1 < m->npts)
-		slope = (double)(m->pt_ns[lo + 1] - m->pt_ns[lo]) / (double)(m->pt_tsc[lo + 1] - m->pt_tsc[lo]);
-	/* In floating point, clamped: a hostile trace may ask for any time. */
-	double ns = (double)m->pt_ns[lo] + (double)(tsc - m->pt_tsc[lo]) * slope;
-	if (!(ns >= 0))
+	return lo;
+}
+
+int64_t tm_tsc_ns(const struct trace_meta *m, uint64_t tsc)
+{
+	if (!m->npts)
 		return 0;
-	return ns >= 4e18 ? (int64_t)4e18 : (int64_t)ns;
+	if (tsc <= m->pt_tsc[0])
+		return 0;
+	size_t lo = tm_segment(m, tsc);
+	/* past the last point: the fallback slope */
+	return tm_segment_ns(m, lo, lo + 1 < m->npts ? tm_segment_slope(m, lo) : m->ns_per_tsc, tsc);
 }
 
 struct tm_stack *tm_stack_get(const struct trace_meta *m, uint32_t id)

@@ -144,6 +144,26 @@ int trace_meta_finish(struct trace_meta *m);
 
 /** Nanoseconds since the process started for a TSC value. */
 int64_t tm_tsc_ns(const struct trace_meta *m, uint64_t tsc);
+
+/** The calibration segment tsc falls in: the last point at or below it.
+ * Only for tsc above the first point. */
+size_t tm_segment(const struct trace_meta *m, uint64_t tsc);
+
+/** The slope of segment lo, from point lo to point lo + 1 (which exists). */
+static inline double tm_segment_slope(const struct trace_meta *m, size_t lo)
+{
+	return (double)(m->pt_ns[lo + 1] - m->pt_ns[lo]) / (double)(m->pt_tsc[lo + 1] - m->pt_tsc[lo]);
+}
+
+/** Nanoseconds of tsc on the line of that slope through point lo. In
+ * floating point, clamped to 0..4e18: a hostile trace may ask for any time. */
+static inline int64_t tm_segment_ns(const struct trace_meta *m, size_t lo, double slope, uint64_t tsc)
+{
+	double ns = (double)m->pt_ns[lo] + (double)(tsc - m->pt_tsc[lo]) * slope;
+	if (!(ns >= 0))
+		return 0;
+	return ns >= 4e18 ? (int64_t)4e18 : (int64_t)ns;
+}
 /** The same for an event tick. */
 static inline int64_t tm_tick_ns(const struct trace_meta *m, uint64_t tick)
 {

@@ -184,37 +184,32 @@ static int load_resources(sqlite3 *db, struct rp_process *p, char *err, size_t e
 			 fill_resource, err, errlen);
 }
 
+static int fill_check(sqlite3_stmt *st, void *row)
+{
+	struct rp_check *c = row;
+
+	c->item = col_str(st, 0);
+	c->status = col_str(st, 1);
+	c->detail = col_str(st, 2);
+	return c->item && c->status ? 0 : -1;
+}
+
+/* The checklist, each item with its first RP_EVIDENCE_MAX pieces of evidence. */
 static int load_checklist(sqlite3 *db, struct rp_process *p, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL, *ev = NULL;
-	size_t cap = 0, i;
+	sqlite3_stmt *ev = NULL;
+	size_t i;
 	int rc, ret = -1;
 
-	if (sqlite3_prepare_v2(db, "SELECT item, status, detail FROM checklist WHERE process_id = ?",
-			       -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
+	if (dbr_load_rows(db, p->id, "SELECT item, status, detail FROM checklist WHERE process_id = ?",
+			  "checklist", &p->checks, &p->nchecks, sizeof *p->checks, fill_check, err, errlen) < 0)
+		return -1;
+	if (sqlite3_prepare_v2(db,
 			       "SELECT text, stack_id, value, count(*) OVER () FROM checklist_evidence"
 			       " WHERE process_id = ? AND item = ? ORDER BY seq LIMIT ?",
 			       -1, &ev, NULL) != SQLITE_OK) {
 		set_err(err, errlen, db, "checklist");
-		goto out_finalize;
-	}
-	sqlite3_bind_int64(st, 1, p->id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct rp_check *c;
-
-		if (vec_reserve(&p->checks, &cap, p->nchecks, sizeof *p->checks) < 0)
-			goto out_oom;
-		c = &p->checks[p->nchecks++];
-		c->item = col_str(st, 0);
-		c->status = col_str(st, 1);
-		c->detail = col_str(st, 2);
-		if (!c->item || !c->status)
-			goto out_oom;
-	}
-	if (rc != SQLITE_DONE) {
-		set_err(err, errlen, db, "checklist");
-		goto out_finalize;
+		return -1;
 	}
 	for (i = 0; i < p->nchecks; i++) {
 		struct rp_check *c = &p->checks[i];
@@ -227,8 +222,10 @@ static int load_checklist(sqlite3 *db, struct rp_process *p, char *err, size_t e
 		while ((rc = sqlite3_step(ev)) == SQLITE_ROW) {
 			struct rp_evidence *e;
 
-			if (vec_reserve(&c->ev, &ecap, c->nev, sizeof *c->ev) < 0)
-				goto out_oom;
+			if (vec_reserve(&c->ev, &ecap, c->nev, sizeof *c->ev) < 0) {
+				err_oom(err, errlen);
+				goto out_finalize;
+			}
 			e = &c->ev[c->nev++];
 			e->text = col_str(ev, 0);
 			e->stack_id = col_ll(ev, 1);
@@ -241,11 +238,7 @@ static int load_checklist(sqlite3 *db, struct rp_process *p, char *err, size_t e
 		}
 	}
 	ret = 0;
-	goto out_finalize;
-out_oom:
-	err_oom(err, errlen);
 out_finalize:
-	sqlite3_finalize(st);
 	sqlite3_finalize(ev);
 	return ret;
 }

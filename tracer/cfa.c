@@ -2,6 +2,7 @@
  * cfa.c - see cfa.h.
  */
 #include <dwarf.h>
+#include <link.h>
 #include <string.h>
 
 #include "tracer/cfa.h"
@@ -347,4 +348,42 @@ struct cfa_rule cfa_rule_at(const uint8_t *fde, uint64_t pc)
 	r.cfa_off = (int32_t)s.cfa_off;
 	r.rbp_off = (int16_t)s.rbp_off;
 	return r;
+}
+
+/* ---------------------------------------------------------------- finding the FDE */
+
+struct fde_find {
+	uint64_t pc;
+	const uint8_t *fde;
+};
+
+/* dl_iterate_phdr callback: 1 in the module holding f->pc, with f->fde
+ * found through its .eh_frame_hdr (when it has one). */
+static int find_in_module(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	struct fde_find *f = arg;
+	const ElfW(Phdr) *hdr_ph = NULL;
+	int inside = 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uint64_t lo = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type == PT_LOAD && f->pc >= lo && f->pc < lo + ph->p_memsz)
+			inside = 1;
+		else if (ph->p_type == PT_GNU_EH_FRAME)
+			hdr_ph = ph;
+	}
+	if (!inside)
+		return 0;
+	if (hdr_ph)
+		f->fde = cfa_hdr_lookup((const uint8_t *)(info->dlpi_addr + hdr_ph->p_vaddr),
+		                        hdr_ph->p_memsz, f->pc);
+	return 1;
+}
+
+const uint8_t *cfa_find_fde(uint64_t pc)
+{
+	struct fde_find f = { pc, NULL };
+	dl_iterate_phdr(find_in_module, &f);
+	return f.fde;
 }

@@ -20,7 +20,8 @@
  * Reads only the .eh_frame_hdr and .eh_frame bytes it is given and the
  * memory their lengths describe; keeps no state, takes no lock and never
  * allocates, so it is safe in the tracer's hooks (on the side stack) and
- * testable on its own (tests/unit/test_cfa.c).
+ * testable on its own (tests/unit/test_cfa.c). The one exception is
+ * cfa_find_fde, which finds those bytes among the loaded modules.
  */
 #ifndef MEMLEDGER_TRACER_CFA_H
 #define MEMLEDGER_TRACER_CFA_H
@@ -62,5 +63,14 @@ const uint8_t *cfa_hdr_lookup(const uint8_t *hdr, size_t hdr_size, uint64_t pc);
  * instructions, then the FDE's up to pc.
  */
 struct cfa_rule cfa_rule_at(const uint8_t *fde, uint64_t pc);
+
+/**
+ * The FDE that may cover pc (as cfa_hdr_lookup gives it) in the loaded
+ * module that holds pc, through that module's .eh_frame_hdr; NULL when
+ * no module holds pc or the one that does has no .eh_frame_hdr. Unlike
+ * the rest of this file it walks the loaded modules (dl_iterate_phdr,
+ * which takes the dynamic loader's lock), so the caller caches the rule.
+ */
+const uint8_t *cfa_find_fde(uint64_t pc);
 
 #endif

@@ -33,7 +33,6 @@
 #define UNW_LOCAL_ONLY
 #include <errno.h>
 #include <libunwind.h>
-#include <link.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -72,46 +71,14 @@ static inline uint32_t ip_hash(uint64_t ip)
 
 /* ---------------------------------------------------------------- rules */
 
-struct fde_find {
-	uint64_t pc;
-	const uint8_t *fde;
-	int found_module;
-};
-
-/* dl_iterate_phdr callback: in the module holding pc, the FDE that may
- * cover it, through the module's .eh_frame_hdr. */
-static int find_in_module(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	(void)size;
-	struct fde_find *f = arg;
-	const ElfW(Phdr) *hdr_ph = NULL;
-	int inside = 0;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uint64_t lo = info->dlpi_addr + ph->p_vaddr;
-		if (ph->p_type == PT_LOAD && f->pc >= lo && f->pc < lo + ph->p_memsz)
-			inside = 1;
-		else if (ph->p_type == PT_GNU_EH_FRAME)
-			hdr_ph = ph;
-	}
-	if (!inside)
-		return 0;
-	f->found_module = 1;
-	if (hdr_ph)
-		f->fde = cfa_hdr_lookup((const uint8_t *)(info->dlpi_addr + hdr_ph->p_vaddr),
-		                        hdr_ph->p_memsz, f->pc);
-	return 1;
-}
-
 /* The unwind rule for return address ra (the call is at ra - 1). */
 static struct rule compute_rule(uint64_t ra)
 {
 	struct rule r = { ra, { 0, 0, CFA_STOP } };
-	struct fde_find f = { ra - 1, NULL, 0 };
-	dl_iterate_phdr(find_in_module, &f);
+	const uint8_t *fde = cfa_find_fde(ra - 1);
 	/* no module, or no unwind information: the stack ends here */
-	if (f.found_module && f.fde)
-		r.c = cfa_rule_at(f.fde, ra - 1);
+	if (fde)
+		r.c = cfa_rule_at(fde, ra - 1);
 	return r;
 }
 

@@ -23,22 +23,25 @@
 static volatile sig_atomic_t usr1, alarms;
 static void *volatile sink;
 
+/* What each handler does: one malloc/free pair of n bytes, counted. */
+static void alloc_counted(size_t n, volatile sig_atomic_t *count)
+{
+	void *p = malloc(n);
+	if (p)
+		(*count)++;
+	free(p);
+}
+
 static void on_usr1(int sig)
 {
 	(void)sig;
-	void *p = malloc(3333);
-	if (p)
-		usr1++;
-	free(p);
+	alloc_counted(3333, &usr1);
 }
 
 static void on_alarm(int sig)
 {
 	(void)sig;
-	void *p = malloc(4444);
-	if (p)
-		alarms++;
-	free(p);
+	alloc_counted(4444, &alarms);
 }
 
 static double now(void)

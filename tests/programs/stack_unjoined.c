@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "memledger.h"
+#include "own_stack.h"
 
 #define N 8
 
@@ -30,12 +31,9 @@ static volatile pid_t tids[N];
 static void *run(void *arg)
 {
 	int i = (int)(intptr_t)arg;
-	pthread_attr_t a;
 	void *addr;
 	size_t size;
-	pthread_getattr_np(pthread_self(), &a);
-	pthread_attr_getstack(&a, &addr, &size);
-	pthread_attr_destroy(&a);
+	own_stack(&addr, &size);
 	lo[i] = (uintptr_t)addr;
 	hi[i] = (uintptr_t)addr + size;
 	volatile char buf[64 * 1024];

@@ -41,6 +41,8 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "own_stack.h"
+
 #define PAINT 0xa5
 #define ROUNDS 50
 
@@ -202,12 +204,9 @@ __attribute__((noinline)) static int recurse(int n)
 static void *edge_thread(void *arg)
 {
 	(void)arg;
-	pthread_attr_t a;
 	void *lo;
 	size_t size;
-	pthread_getattr_np(pthread_self(), &a);
-	pthread_attr_getstack(&a, &lo, &size);
-	pthread_attr_destroy(&a);
+	own_stack(&lo, &size);
 	thread_lo = lo;
 	/* warm this thread's allocator up first, as a program would be */
 	edge_alloc_site();

@@ -4,10 +4,10 @@
  * the rows an address falls in, what ends a stack (CFA_STOP) and what is
  * left to libunwind (CFA_FALLBACK); the .eh_frame_hdr binary search; and
  * the rule for a real frame of this program, found through its own
- * .eh_frame_hdr and checked against the frame pointer.
+ * .eh_frame_hdr as the unwinder finds it (cfa_find_fde) and checked
+ * against the frame pointer.
  */
 #include <dwarf.h>
-#include <link.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -449,31 +449,6 @@ static void test_hdr_lookup(void)
 
 /* ---------------------------------------------------------------- a real frame */
 
-struct find {
-	uint64_t pc;
-	const uint8_t *fde;
-};
-
-static int find_cb(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	(void)size;
-	struct find *f = arg;
-	const ElfW(Phdr) *eh = NULL;
-	int inside = 0;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uint64_t lo = info->dlpi_addr + ph->p_vaddr;
-		if (ph->p_type == PT_LOAD && f->pc >= lo && f->pc < lo + ph->p_memsz)
-			inside = 1;
-		else if (ph->p_type == PT_GNU_EH_FRAME)
-			eh = ph;
-	}
-	if (!inside || !eh)
-		return 0;
-	f->fde = cfa_hdr_lookup((const uint8_t *)(info->dlpi_addr + eh->p_vaddr), eh->p_memsz, f->pc);
-	return 1;
-}
-
 static volatile uintptr_t sink;
 
 /* Called from caller(): the rule for our return address describes
@@ -485,12 +460,11 @@ static volatile uintptr_t sink;
 static __attribute__((noinline)) void callee(uintptr_t caller_rbp, uintptr_t caller_ra)
 {
 	uintptr_t ra = (uintptr_t)__builtin_return_address(0);
-	struct find f = { ra - 1, NULL };
-	dl_iterate_phdr(find_cb, &f);
-	CHECK(f.fde != NULL);
-	if (!f.fde)
+	const uint8_t *fde = cfa_find_fde(ra - 1);
+	CHECK(fde != NULL);
+	if (!fde)
 		return;
-	struct cfa_rule r = cfa_rule_at(f.fde, ra - 1);
+	struct cfa_rule r = cfa_rule_at(fde, ra - 1);
 	CHECK_RULE(r, CFA_FROM_RBP | CFA_RBP_SAVED, 16, -16);
 	uintptr_t cfa = caller_rbp + (uintptr_t)r.cfa_off;
 	CHECK(*(const uintptr_t *)(cfa - 8) == caller_ra);
