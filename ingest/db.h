@@ -15,7 +15,9 @@
  * the database before it gives up and says so (db_errmsg). */
 #define DB_LOCK_WAIT_MS 5000
 
-/* Created after a trace's allocations are loaded (see schema.sql). */
+/* Created with the schema; into an empty table, allocations_stack is
+ * dropped during the load and built again once the rows are in (see
+ * schema.sql and ingest.c). */
 #define DB_ALLOCATION_INDEXES \
 	"CREATE INDEX IF NOT EXISTS allocations_stack ON allocations(stack_id);" \
 	"CREATE INDEX IF NOT EXISTS allocations_live ON allocations(process_id, leak)" \

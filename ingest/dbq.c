@@ -1,6 +1,7 @@
 /*
  * dbq.c - see dbq.h. Operations travel in batches of BATCH; the producer
- * blocks when MAX_BATCHES are waiting, so memory stays bounded.
+ * blocks when MAX_BATCHES are waiting, so memory stays bounded. The
+ * database thread runs consecutive inserts INSERT_ROWS to a statement.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -14,6 +15,11 @@
 
 #define BATCH 8192
 #define MAX_BATCHES 16
+/* Consecutive inserts go to SQLite INSERT_ROWS at a time, in one
+ * statement: a statement's own cost (starting, opening the table,
+ * seeking the end, resetting) is then paid once per INSERT_ROWS rows. */
+#define INSERT_ROWS 64
+#define INSERT_COLS 12
 
 struct batch {
 	struct batch *next;
@@ -24,7 +30,8 @@ struct batch {
 struct dbq {
 	sqlite3 *db;
 	int64_t process_id;
-	sqlite3_stmt *ins, *upd, *scan;
+	sqlite3_stmt *ins, *ins_many, *ins_next, *upd, *scan;
+	int64_t max_id;      /* the largest id in allocations */
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -41,27 +48,38 @@ static const char *const kind_names[ML_KIND_COUNT] = {
 };
 static const char *const leak_names[8] = { NULL, "lost", "indirect", "reachable", "possible" };
 
+/* Bind insert o as the row starting at parameter at (1-based); without
+ * its id when !with_id. Returns the next row's first parameter. */
+static int bind_insert(struct dbq *q, sqlite3_stmt *s, int at, const struct dbq_op *o, int with_id)
+{
+	if (with_id)
+		sqlite3_bind_int64(s, at++, o->id);
+	sqlite3_bind_int64(s, at, q->process_id);
+	sqlite3_bind_int64(s, at + 1, o->addr);
+	sqlite3_bind_int64(s, at + 2, o->size);
+	sqlite3_bind_text(s, at + 3, kind_names[o->kind], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, at + 4, o->alloc_ns);
+	db_bind_opt(s, at + 5, o->free_ns);
+	db_bind_opt(s, at + 6, o->alloc_tid);
+	db_bind_opt(s, at + 7, o->free_tid);
+	db_bind_opt(s, at + 8, o->stack_id);
+	if (o->leak)
+		sqlite3_bind_text(s, at + 9, leak_names[o->leak & 7], -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, at + 9);
+	sqlite3_bind_int(s, at + 10, o->temporary);
+	return at + 11;
+}
+
 static int exec_op(struct dbq *q, const struct dbq_op *o)
 {
 	sqlite3_stmt *s;
 	switch (o->type) {
 	case DBQ_INSERT:
 		s = q->ins;
-		sqlite3_bind_int64(s, 1, o->id);
-		sqlite3_bind_int64(s, 2, q->process_id);
-		sqlite3_bind_int64(s, 3, o->addr);
-		sqlite3_bind_int64(s, 4, o->size);
-		sqlite3_bind_text(s, 5, kind_names[o->kind], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 6, o->alloc_ns);
-		db_bind_opt(s, 7, o->free_ns);
-		db_bind_opt(s, 8, o->alloc_tid);
-		db_bind_opt(s, 9, o->free_tid);
-		db_bind_opt(s, 10, o->stack_id);
-		if (o->leak)
-			sqlite3_bind_text(s, 11, leak_names[o->leak & 7], -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(s, 11);
-		sqlite3_bind_int(s, 12, o->temporary);
+		bind_insert(q, s, 1, o, 1);
+		if (o->id > q->max_id)
+			q->max_id = o->id;
 		break;
 	case DBQ_FREE_LATE:
 		s = q->upd;
@@ -79,6 +97,40 @@ static int exec_op(struct dbq *q, const struct dbq_op *o)
 		break;
 	}
 	return db_step(q->db, s, q->err, sizeof q->err);
+}
+
+/*
+ * Run the ops of a batch in order; a run of INSERT_ROWS inserts goes in
+ * one statement. When their ids follow the table's largest one, they are
+ * left out and SQLite appends the rows with exactly those ids (largest
+ * plus one, each), without the search an explicit id costs. 0, or -1 at
+ * the first error.
+ */
+static int exec_batch(struct dbq *q, const struct dbq_op *op, int n)
+{
+	for (int i = 0; i < n;) {
+		int k = 0, next = 1;
+		while (k < INSERT_ROWS && i + k < n && op[i + k].type == DBQ_INSERT) {
+			next &= op[i + k].id == q->max_id + 1 + k;
+			k++;
+		}
+		if (k == INSERT_ROWS) {
+			sqlite3_stmt *s = next ? q->ins_next : q->ins_many;
+			for (int j = 0, at = 1; j < k; j++)
+				at = bind_insert(q, s, at, &op[i + j], !next);
+			if (db_step(q->db, s, q->err, sizeof q->err) < 0)
+				return -1;
+			for (int j = 0; j < k; j++)
+				if (op[i + j].id > q->max_id)
+					q->max_id = op[i + j].id;
+			i += k;
+			continue;
+		}
+		if (exec_op(q, &op[i]) < 0)
+			return -1;
+		i++;
+	}
+	return 0;
 }
 
 static void *dbq_main(void *arg)
@@ -100,9 +152,8 @@ static void *dbq_main(void *arg)
 		pthread_cond_broadcast(&q->cv);
 		int failed = q->failed;
 		pthread_mutex_unlock(&q->mu);
-		for (int i = 0; i < b->n && !failed; i++)
-			if (exec_op(q, &b->op[i]) < 0)
-				failed = 1;
+		if (!failed && exec_batch(q, b->op, b->n) < 0)
+			failed = 1;
 		pthread_mutex_lock(&q->mu);
 		q->failed |= failed;
 		b->next = q->spare;
@@ -127,11 +178,36 @@ static void dbq_free(struct dbq *q)
 	}
 	free(q->cur);
 	sqlite3_finalize(q->ins);
+	sqlite3_finalize(q->ins_many);
+	sqlite3_finalize(q->ins_next);
 	sqlite3_finalize(q->upd);
 	sqlite3_finalize(q->scan);
 	pthread_mutex_destroy(&q->mu);
 	pthread_cond_destroy(&q->cv);
 	free(q);
+}
+
+#define INSERT_COLUMNS "process_id, addr, size, kind, alloc_ns, free_ns, alloc_tid, free_tid, stack_id, leak," \
+	" temporary"
+
+/* The statement that inserts INSERT_ROWS rows, with their ids or
+ * without. NULL on error (err). */
+static sqlite3_stmt *prepare_many(sqlite3 *db, int with_id, char *err, size_t errlen)
+{
+	char sql[sizeof "INSERT INTO allocations(id, " INSERT_COLUMNS ") VALUES " + INSERT_ROWS * (2 * INSERT_COLS + 2)];
+	int cols = with_id ? INSERT_COLS : INSERT_COLS - 1;
+	size_t n = (size_t)sprintf(sql, "INSERT INTO allocations(%s" INSERT_COLUMNS ") VALUES ", with_id ? "id, " : "");
+	for (int i = 0; i < INSERT_ROWS; i++) {
+		if (i)
+			sql[n++] = ',';
+		for (int c = 0; c < cols; c++) {
+			sql[n++] = c ? ',' : '(';
+			sql[n++] = '?';
+		}
+		sql[n++] = ')';
+	}
+	sql[n] = 0;
+	return db_prepare(db, sql, err, errlen);
 }
 
 struct dbq *dbq_start(sqlite3 *db, int64_t process_id, char *err, size_t errlen)
@@ -143,17 +219,20 @@ struct dbq *dbq_start(sqlite3 *db, int64_t process_id, char *err, size_t errlen)
 	}
 	q->db = db;
 	q->process_id = process_id;
-	q->ins = db_prepare(db, "INSERT INTO allocations(id, process_id, addr, size, kind, alloc_ns, free_ns,"
-	                        " alloc_tid, free_tid, stack_id, leak, temporary) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+	q->max_id = db_int(db, "SELECT max(id) FROM allocations", 0);
+	q->ins = db_prepare(db, "INSERT INTO allocations(id, " INSERT_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
 	                    err, errlen);
+	if (q->ins && (q->ins_many = prepare_many(db, 1, err, errlen)))
+		q->ins_next = prepare_many(db, 0, err, errlen);
 	q->upd = db_prepare(db, "UPDATE allocations SET free_ns = ?, free_tid = ?, leak = NULL, temporary = ?"
 	                        " WHERE id = ?", err, errlen);
 	q->scan = db_prepare(db, "INSERT INTO scan_leaks(process_id, snapshot_seq, allocation_id, leak)"
 	                         " VALUES (?,?,?,?)", err, errlen);
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->cv, NULL);
-	if (!q->ins || !q->upd || !q->scan || pthread_create(&q->th, NULL, dbq_main, q) != 0) {
-		if (q->ins && q->upd && q->scan)
+	int prepared = q->ins && q->ins_many && q->ins_next && q->upd && q->scan;
+	if (!prepared || pthread_create(&q->th, NULL, dbq_main, q) != 0) {
+		if (prepared)
 			snprintf(err, errlen, "cannot start the database thread");
 		dbq_free(q);
 		return NULL;

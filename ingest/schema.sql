@@ -328,11 +328,13 @@ CREATE TABLE IF NOT EXISTS verdicts (
 	PRIMARY KEY (process_id, subject)
 ) WITHOUT ROWID;
 
--- The indexes on allocations are created by ingest once a trace's rows
--- are in (ingest/db.h, DB_ALLOCATION_INDEXES): building them afterwards
--- is much faster than keeping them up to date row by row. They are:
+-- The indexes on allocations are created by ingest (ingest/db.h,
+-- DB_ALLOCATION_INDEXES). They are:
 --   allocations_stack ON allocations(stack_id)
 --   allocations_live  ON allocations(process_id, leak) WHERE free_ns IS NULL
+-- Into an empty table, allocations_stack is built once the rows are in:
+-- one sort is much faster than keeping it up to date row by row.
+-- allocations_live holds only the live rows and is kept during the load.
 CREATE INDEX IF NOT EXISTS frames_function ON frames(function);
 CREATE INDEX IF NOT EXISTS stacks_frame ON stacks(frame_id);
 
