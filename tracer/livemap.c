@@ -31,7 +31,14 @@
  * the shard's overflow table of whole 32-byte entries, open addressing
  * with linear probing as before. Region arrays come from the shard's own
  * size-class free lists on mmap'd chunks; they grow by about an eighth,
- * so the words are nearly all in use.
+ * so the words are nearly all in use (up to 16 words, by powers of two).
+ *
+ * Speed: an insert looks its address up once, for a stale entry and for
+ * where its word goes. A region's unused words are all ones, which sort
+ * after every offset, so a small array (4, 8 or 16 words) is searched
+ * whole by a fixed number of halvings; searches never branch on the
+ * words (those branches mispredict half the time). A small dictionary is
+ * read whole the same way.
  */
 #include <string.h>
 
@@ -59,6 +66,9 @@
 #define SEQ_MASK ((1ull << SEQ_BITS) - 1)
 #define SIZE_MASK ((1ull << SIZE_BITS) - 1)
 #define WORDS_MAX (1u << OFF_BITS)
+#define WORD_NONE UINT64_MAX            /* a region's unused words */
+#define STACK_NONE UINT32_MAX           /* its unused dictionary entries */
+#define SCAN_MAX 16                     /* arrays this small: read whole */
 
 /* Region arrays: sizes in UNIT-byte units, one free list per size. */
 #define UNIT 32u
@@ -68,8 +78,9 @@
 struct region {
 	uint64_t key;           /* region number + 1; 0: free slot */
 	uint64_t base;          /* sequence number of a word's 0 */
-	uint64_t *w;            /* the words, ascending (by offset) */
-	uint32_t *dict;         /* stack ids */
+	uint64_t *w;            /* the words, ascending (by offset), then
+	                         * WORD_NONE up to cap */
+	uint32_t *dict;         /* stack ids, then STACK_NONE up to dcap */
 	uint32_t idx;           /* the thread index of every block here */
 	uint16_t n, cap;        /* words used, words allocated */
 	uint16_t ndict, dcap;
@@ -89,9 +100,9 @@ struct shard {
 
 static struct shard shards[SHARDS];
 
-static inline struct shard *shard_of(uint64_t addr)
+static inline unsigned shard_ix(uint64_t addr)
 {
-	return &shards[((addr >> 20) * 0x9e3779b97f4a7c15ull) >> (64 - SHARD_BITS)];
+	return (unsigned)(((addr >> 20) * 0x9e3779b97f4a7c15ull) >> (64 - SHARD_BITS));
 }
 
 /* ---------------------------------------------------------------- region arrays */
@@ -138,8 +149,16 @@ static void arr_put(struct shard *s, void *p, size_t units)
 	s->freel[units] = p;
 }
 
+/* The capacity for n words and a little more: a power of two up to
+ * SCAN_MAX (lower_bound() reads those whole), then about an eighth more. */
 static uint32_t next_cap(uint32_t n)
 {
+	if (n < SCAN_MAX) {
+		uint32_t c = 4;
+		while (c <= n)
+			c *= 2;
+		return c;
+	}
 	uint32_t c = n + (n / 8 > 4 ? n / 8 : 4);
 	c = (c + 3) & ~3u;
 	return c > WORDS_MAX ? WORDS_MAX : c;
@@ -153,6 +172,8 @@ static int words_resize(struct shard *s, struct region *r, uint32_t cap)
 		return -1;
 	if (r->n)
 		memcpy(w, r->w, r->n * sizeof *w);
+	for (uint32_t i = r->n; i < cap; i++)
+		w[i] = WORD_NONE;
 	arr_put(s, r->w, units_of(r->cap * sizeof *w));
 	r->w = w;
 	r->cap = (uint16_t)cap;
@@ -252,22 +273,56 @@ static inline uint32_t word_off(uint64_t addr)
 	return (uint32_t)(addr >> GRAIN_SHIFT) & (WORDS_MAX - 1);
 }
 
-/* The first word of r at or after offset off. */
-static uint32_t lower_bound(const struct region *r, uint32_t off)
+/*
+ * The first word of r at or after offset off, by halving without a
+ * branch on the data (such branches mispredict half the time). A small
+ * array (a power of two words, its unused ones WORD_NONE, which no offset
+ * passes) is searched whole: the loop then runs a number of times that
+ * only changes when the array does.
+ */
+static inline uint32_t lower_bound(const struct region *r, uint32_t off)
 {
 	uint64_t v = (uint64_t)off << OFF_SHIFT;
-	uint32_t lo = 0, hi = r->n;
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-		if (r->w[mid] < v)
-			lo = mid + 1;
-		else
-			hi = mid;
+	const uint64_t *w = r->w;
+	uint32_t cap = r->cap;
+	if (cap <= SCAN_MAX && !(cap & (cap - 1))) {
+		if (!cap)
+			return 0;
+		uint32_t i = 0;
+		for (uint32_t h = cap / 2; h; h /= 2)
+			i = w[i + h - 1] < v ? i + h : i;
+		return i + (w[i] < v);
 	}
-	return lo;
+	uint32_t n = r->n;
+	if (!n)
+		return 0;
+	const uint64_t *b = w;
+	while (n > 1) {
+		uint32_t half = n / 2;
+		b = b[half] < v ? b + half : b;
+		n -= half;
+	}
+	return (uint32_t)(b - w) + (*b < v);
 }
 
-static void word_decode(const struct region *r, uint64_t w, struct ml_live *out)
+/* Open a gap at word i of r (room for it is there) / close word i. Most
+ * regions hold a few words: a plain loop beats a call to memmove. */
+static inline void words_open(struct region *r, uint32_t i)
+{
+	for (uint32_t j = r->n; j > i; j--)
+		r->w[j] = r->w[j - 1];
+	r->n++;
+}
+
+static inline void words_close(struct region *r, uint32_t i)
+{
+	r->n--;
+	for (uint32_t j = i; j < r->n; j++)
+		r->w[j] = r->w[j + 1];
+	r->w[r->n] = WORD_NONE;
+}
+
+static inline void word_decode(const struct region *r, uint64_t w, struct ml_live *out)
 {
 	out->addr = ((r->key - 1) << REGION_SHIFT) | ((w >> OFF_SHIFT) << GRAIN_SHIFT);
 	out->size = (w >> SIZE_SHIFT) & SIZE_MASK;
@@ -282,12 +337,23 @@ static void word_decode(const struct region *r, uint64_t w, struct ml_live *out)
 	}
 }
 
-/* The dictionary index of stack in r, added if new; -1 if full. */
+/* The dictionary index of stack in r, added if new; -1 if full. A small
+ * dictionary is read whole (unused entries are STACK_NONE, which no
+ * sampled block has), without a branch on the data. */
 static int dict_index(struct shard *s, struct region *r, uint32_t stack)
 {
-	for (uint32_t i = 0; i < r->ndict; i++)
-		if (r->dict[i] == stack)
-			return (int)i;
+	if (r->dcap == 8) {  /* the first size: a fixed loop, unrolled */
+		int found = -1;
+#pragma GCC unroll 8
+		for (uint32_t i = 0; i < 8; i++)
+			found = r->dict[i] == stack ? (int)i : found;
+		if (found >= 0)
+			return found;
+	} else {
+		for (uint32_t i = 0; i < r->ndict; i++)
+			if (r->dict[i] == stack)
+				return (int)i;
+	}
 	if (r->ndict >= DICT_MAX)
 		return -1;
 	if (r->ndict == r->dcap) {
@@ -299,6 +365,8 @@ static int dict_index(struct shard *s, struct region *r, uint32_t stack)
 			return -1;
 		if (r->ndict)
 			memcpy(d, r->dict, r->ndict * sizeof *d);
+		for (uint32_t i = r->ndict; i < cap; i++)
+			d[i] = STACK_NONE;
 		arr_put(s, r->dict, units_of(r->dcap * sizeof *d));
 		r->dict = d;
 		r->dcap = (uint16_t)cap;
@@ -307,23 +375,39 @@ static int dict_index(struct shard *s, struct region *r, uint32_t stack)
 	return (int)r->ndict++;
 }
 
+/* Empty region r for a new first block. */
+static void region_reset(struct region *r, uint32_t idx)
+{
+	r->idx = idx;
+	r->based = 0;
+	for (uint32_t i = 0; i < r->ndict; i++)
+		r->dict[i] = STACK_NONE;
+	r->ndict = 0;
+	for (uint32_t i = 0; i < r->n; i++)
+		r->w[i] = WORD_NONE;
+	r->n = 0;
+}
+
 /*
- * Put e into its region as one word. 1 if it went in, 0 if it does not
- * fit the region (the caller puts it in the overflow table), -1 out of
- * memory. The address is not in the region.
+ * Put e into region r (NULL: its region is not made yet) as one word, at
+ * index i, where lower_bound() puts its offset. 1 if it went in, 0 if it
+ * does not fit the region (the caller puts it in the overflow table), -1
+ * out of memory. The address is not in the region. An empty region is
+ * left in place either way (a walk must not see the table move).
  */
-static int word_insert(struct shard *s, const struct ml_live *e)
+static int word_put(struct shard *s, struct region *r, uint32_t i, const struct ml_live *e)
 {
 	int unsampled = e->stack == ML_UNSAMPLED;
 	if ((e->addr & ((1u << GRAIN_SHIFT) - 1)) || e->size > SIZE_MASK || (unsampled && e->seq))
 		return 0;
-	struct region *r = region_get(s, region_key(e->addr));
-	if (!r)
-		return -1;
+	if (!r) {
+		r = region_get(s, region_key(e->addr));
+		if (!r)
+			return -1;
+		i = lower_bound(r, word_off(e->addr));
+	}
 	if (!r->n) {
-		r->idx = e->idx;
-		r->based = 0;
-		r->ndict = 0;
+		region_reset(r, e->idx);
 	} else if (r->idx != e->idx) {
 		return 0;
 	}
@@ -342,35 +426,44 @@ static int word_insert(struct shard *s, const struct ml_live *e)
 			return 0;
 		w |= (uint64_t)d << DICT_SHIFT | (e->seq - r->base);
 	}
-	if (r->n == r->cap && words_resize(s, r, next_cap(r->cap)) < 0) {
-		if (!r->n)
-			region_drop(s, r);
+	if (r->n == r->cap && words_resize(s, r, next_cap(r->cap)) < 0)
 		return -1;
-	}
-	uint32_t i = lower_bound(r, word_off(e->addr));
-	memmove(&r->w[i + 1], &r->w[i], (r->n - i) * sizeof *r->w);
+	words_open(r, i);
 	r->w[i] = w;
-	r->n++;
 	return 1;
+}
+
+/* The same, looking up e's region and index. */
+static int word_insert(struct shard *s, const struct ml_live *e)
+{
+	struct region *r = region_find(s, region_key(e->addr));
+	return word_put(s, r, r ? lower_bound(r, word_off(e->addr)) : 0, e);
+}
+
+/* Take word i of r out into *out. */
+static void word_take(struct shard *s, struct region *r, uint32_t i, struct ml_live *out)
+{
+	word_decode(r, r->w[i], out);
+	words_close(r, i);
+	if (!r->n)
+		region_drop(s, r);
+	else if (r->cap > 8 && r->n * 2u < r->cap)
+		words_resize(s, r, next_cap(r->n));  /* on failure it keeps its array */
 }
 
 /* Take addr's word out of its region into *out: 1, or 0 if not there. */
 static int word_remove(struct shard *s, uint64_t addr, struct ml_live *out)
 {
+	if (addr & ((1u << GRAIN_SHIFT) - 1))
+		return 0;
 	struct region *r = region_find(s, region_key(addr));
-	if (!r || (addr & ((1u << GRAIN_SHIFT) - 1)))
+	if (!r)
 		return 0;
 	uint32_t off = word_off(addr);
 	uint32_t i = lower_bound(r, off);
 	if (i >= r->n || (uint32_t)(r->w[i] >> OFF_SHIFT) != off)
 		return 0;
-	word_decode(r, r->w[i], out);
-	r->n--;
-	memmove(&r->w[i], &r->w[i + 1], (r->n - i) * sizeof *r->w);
-	if (!r->n)
-		region_drop(s, r);
-	else if (r->cap > 8 && r->n * 2u < r->cap)
-		words_resize(s, r, next_cap(r->n));  /* on failure it keeps its array */
+	word_take(s, r, i, out);
 	return 1;
 }
 
@@ -449,10 +542,12 @@ static int big_remove(struct shard *s, uint64_t addr, struct ml_live *out)
 /* ---------------------------------------------------------------- the map */
 
 /* Lock a shard, noting it in TLS for a signal handler that interrupts. */
-static inline void shard_lock(struct shard *s)
+static inline struct shard *shard_lock(unsigned ix)
 {
+	struct shard *s = &shards[ix];
 	ml_lock(&s->lock);
-	ml_tls.shard_held = (int)(s - shards) + 1;
+	ml_tls.shard_held = (int)ix + 1;
+	return s;
 }
 
 static inline void shard_unlock(struct shard *s)
@@ -466,17 +561,42 @@ static int remove_any(struct shard *s, uint64_t addr, struct ml_live *out)
 	return word_remove(s, addr, out) || big_remove(s, addr, out);
 }
 
-/* Insert e into s, whose lock the caller holds. */
+/*
+ * Insert e into s, whose lock the caller holds. One lookup serves both
+ * the check for a stale entry and the insertion: the region and the
+ * word index found for the first are where the new word goes.
+ */
 static void insert_locked(struct shard *s, const struct ml_live *e)
 {
 	struct ml_live gone;
-	/* An address already present means its free bypassed the hooks
-	 * (e.g. freed inside libc): the new block replaces it. */
-	if (remove_any(s, e->addr, &gone))
+	struct region *r = NULL;
+	uint32_t i = 0;
+	int stale = 0;
+	if (!(e->addr & ((1u << GRAIN_SHIFT) - 1))) {
+		r = region_find(s, region_key(e->addr));
+		if (r) {
+			uint32_t off = word_off(e->addr);
+			i = lower_bound(r, off);
+			/* An address already present means its free bypassed the
+			 * hooks (e.g. freed inside libc): the new block replaces
+			 * it. The region stays, empty or not, for the new word. */
+			if (i < r->n && (uint32_t)(r->w[i] >> OFF_SHIFT) == off) {
+				words_close(r, i);
+				stale = 1;
+			}
+		}
+	}
+	if (stale || (s->bcount && big_remove(s, e->addr, &gone)))
 		s->count--;
-	int rc = word_insert(s, e);
-	if (rc == 0)
-		rc = big_insert(s, e) == 0;
+	int rc = word_put(s, r, i, e);
+	if (rc <= 0) {
+		/* the region of e may be left empty: it goes */
+		r = r ? r : region_find(s, region_key(e->addr));
+		if (r && !r->n)
+			region_drop(s, r);
+		if (rc == 0)
+			rc = big_insert(s, e) == 0;
+	}
 	if (rc > 0)
 		s->count++;
 	/* out of memory: the block will look unknown when freed */
@@ -484,8 +604,7 @@ static void insert_locked(struct shard *s, const struct ml_live *e)
 
 void ml_live_insert(const struct ml_live *e)
 {
-	struct shard *s = shard_of(e->addr);
-	shard_lock(s);
+	struct shard *s = shard_lock(shard_ix(e->addr));
 	insert_locked(s, e);
 	shard_unlock(s);
 }
@@ -501,18 +620,18 @@ static int remove_locked(struct shard *s, uint64_t addr, struct ml_live *out)
 
 int ml_live_remove(uint64_t addr, struct ml_live *out)
 {
-	struct shard *s = shard_of(addr);
-	shard_lock(s);
+	struct shard *s = shard_lock(shard_ix(addr));
 	return remove_locked(s, addr, out);
 }
 
 int ml_live_remove_try(uint64_t addr, struct ml_live *out)
 {
-	struct shard *s = shard_of(addr);
-	if (ml_tls.shard_held == (int)(s - shards) + 1 || !ml_trylock_spin(&s->lock, 100000))
+	unsigned ix = shard_ix(addr);
+	struct shard *s = &shards[ix];
+	if (ml_tls.shard_held == (int)ix + 1 || !ml_trylock_spin(&s->lock, 100000))
 		return -1;
 	int held = ml_tls.shard_held;
-	ml_tls.shard_held = (int)(s - shards) + 1;
+	ml_tls.shard_held = (int)ix + 1;
 	int rc = remove_any(s, addr, out);
 	if (rc)
 		s->count--;
@@ -541,7 +660,7 @@ static void region_walk(struct shard *s, struct region *r, struct ml_live *tmp,
 	}
 	if (!changed)
 		return;
-	r->n = 0;  /* kept, not dropped: the table must not move under the walk */
+	region_reset(r, r->idx);  /* kept, not dropped: the table must not move under the walk */
 	for (uint32_t i = 0; i < n; i++) {
 		int rc = word_insert(s, &tmp[i]);
 		if (rc == 0)

@@ -7,7 +7,8 @@
  * number far from the region's base, a region naming more than 255
  * stacks, an unsampled block with a sequence number). A walk that
  * renumbers every block, as a forked child does, must leave each block
- * findable with its new numbers.
+ * findable with its new numbers. Small regions fill past 16 blocks and
+ * empty again, in random order (their arrays are searched whole).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -185,6 +186,41 @@ int main(void)
 		nref--;
 	}
 	CHECK_EQ_INT(bad_remove, 0);
+	check_all();
+
+	/* Small regions, whose arrays (4, 8, 16 words) are searched and kept
+	 * whole: each fills in random order past 16 blocks, some replaced,
+	 * then empties; every lookup between finds exactly the live blocks. */
+	for (int round = 0; round < 2000; round++) {
+		uint64_t base = 0x40000000ull + (uint64_t)(round % 37) * (1u << 14);
+		uint32_t want = 1 + (uint32_t)(rnd() % 24);
+		for (uint32_t k = 0; k < want; k++) {
+			struct ml_live e = { base + (rnd() % 2048) * 8, rnd() % 4096, ++seq, 3,
+			                     (uint32_t)(rnd() % 12) + 1 };
+			long i = ref_find(e.addr);
+			ml_live_insert(&e);
+			if (i >= 0) {
+				ref[i] = e;
+			} else {
+				ref_set(e.addr, (long)nref);
+				ref[nref++] = e;
+			}
+			uint64_t a = base + (rnd() % 2048) * 8;
+			struct ml_live out;
+			if (ref_find(a) < 0 && ml_live_remove(a, &out) != 0)
+				bad_absent++;
+		}
+		CHECK_EQ_INT((long)ml_live_count(), (long)nref);
+		while (nref) {
+			size_t i = rnd() % nref;
+			struct ml_live out;
+			if (ml_live_remove(ref[i].addr, &out) != 1 || !same(&out, &ref[i]))
+				bad_remove++;
+			ref_del(i);
+		}
+	}
+	CHECK_EQ_INT(bad_remove, 0);
+	CHECK_EQ_INT(bad_absent, 0);
 	check_all();
 	return CHECK_DONE();
 }
