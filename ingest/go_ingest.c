@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/filehead.h"
 #include "common/u64map.h"
 #include "ingest/db.h"
 #include "ingest/go_checklist.h"
@@ -86,11 +87,7 @@ out:
 int ingest_is_go(const char *path)
 {
 	uint8_t buf[65536];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf);
-	close(fd);
+	ssize_t n = filehead_read(path, buf, sizeof buf);
 	return n > 0 && go_sniff(buf, (size_t)n) != GO_KIND_NONE;
 }
 
