@@ -37,6 +37,7 @@
 
 #include "cli/cli.h"
 #include "cli/run_go.h"
+#include "common/filehead.h"
 #include "ingest/ingest.h"
 #include "report/report.h"
 
@@ -186,12 +187,7 @@ static int is_static_elf(const char *path)
 static int is_go_run_file(const char *path)
 {
 	char buf[9];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf);
-	close(fd);
-	return n == (ssize_t)sizeof buf && !memcmp(buf, "MLGORUN1\n", sizeof buf);
+	return filehead_read(path, buf, sizeof buf) == (ssize_t)sizeof buf && !memcmp(buf, "MLGORUN1\n", sizeof buf);
 }
 
 static int check_output(const char *trace, const char *arg)

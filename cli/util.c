@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/filehead.h"
 #include "common/utf8.h"
 #include "format/trace.h"
 
@@ -114,11 +115,9 @@ char *cli_replace_ext(const char *path, const char *old_ext, const char *ext)
 int cli_is_trace(const char *path)
 {
 	char buf[ML_MAGIC_LEN];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	ssize_t n = filehead_read(path, buf, sizeof buf);
+	if (n < 0)
 		return -1;
-	ssize_t n = read(fd, buf, sizeof buf);
-	close(fd);
 	return n == (ssize_t)sizeof buf && !memcmp(buf, ML_MAGIC, ML_MAGIC_LEN);
 }
 

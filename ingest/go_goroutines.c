@@ -20,22 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bytes.h"
 #include "common/err.h"
 #include "common/u64map.h"
 #include "ingest/go_run.h"
 #include "ingest/tracemeta.h"
 
 #define GO_MAX_FRAMES 4096
-
-static char *dupn(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-	if (d) {
-		memcpy(d, s, n);
-		d[n] = 0;
-	}
-	return d;
-}
 
 static int parse_id(const char *s, size_t n, int64_t *out)
 {
@@ -74,7 +65,7 @@ static int parse_header(const char *s, size_t n, struct go_goroutine *g)
 			q = end;
 		size_t len = (size_t)(q - p);
 		if (first) {
-			if (!len || !(g->state = dupn(p, len)))
+			if (!len || !(g->state = bytes_dup(p, len)))
 				return -1;
 			first = 0;
 		} else if (len > 8 && !memcmp(q - 8, " minutes", 8)) {
@@ -113,7 +104,7 @@ static int parse_location(const char *s, size_t n, struct go_frame *f)
 	if (parse_id(colon + 1, ll, &line) != (int)ll)
 		return -1;
 	f->line = line;
-	return (f->file = dupn(s, (size_t)(colon - s))) ? 0 : -1;
+	return (f->file = bytes_dup(s, (size_t)(colon - s))) ? 0 : -1;
 }
 
 /* "main.(*T).m(0xc0, ...)" -> "main.(*T).m"; "created by main.main in goroutine 1". */
@@ -140,7 +131,7 @@ static char *function_name(const char *s, size_t n, int64_t *creator)
 				break;
 			}
 	}
-	return n ? dupn(s, n) : NULL;
+	return n ? bytes_dup(s, n) : NULL;
 }
 
 static struct go_dump *new_dump(struct go_run *r, int64_t unix_ns)

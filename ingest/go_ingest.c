@@ -4,6 +4,7 @@
  * threads (goroutines), frames, stacks, sites and site_snapshots, and
  * the checklist, in one transaction.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
@@ -14,6 +15,8 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/filehead.h"
+#include "common/fileread.h"
 #include "common/u64map.h"
 #include "ingest/db.h"
 #include "ingest/go_checklist.h"
@@ -26,71 +29,27 @@
 /* The whole file, NUL-terminated. 0, or -1 with err. */
 static int slurp(const char *path, uint8_t **out, size_t *len, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "%m");
-		if (fd >= 0)
-			close(fd);
-		return -1;
+	char *buf;
+
+	if (fileread_all(path, GO_INPUT_MAX, &buf, len) == 0) {
+		*out = (uint8_t *)buf;
+		return 0;
 	}
-	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+	if (errno == ENOMEM)
+		return err_oom(err, errlen);
+	if (errno == EISDIR || errno == EINVAL)
 		snprintf(err, errlen, "not a regular file");
-		close(fd);
-		return -1;
-	}
-	size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 65536, n = 0;
-	uint8_t *buf = NULL;
-	int rc = -1;
-	if ((uint64_t)cap > GO_INPUT_MAX + 1) {
+	else if (errno == EFBIG)
 		snprintf(err, errlen, "larger than %llu MiB", GO_INPUT_MAX >> 20);
-		goto out;
-	}
-	if (!(buf = malloc(cap)))
-		goto oom;
-	for (;;) {
-		if (n + 1 >= cap) {
-			if (cap > GO_INPUT_MAX) {
-				snprintf(err, errlen, "larger than %llu MiB", GO_INPUT_MAX >> 20);
-				goto out;
-			}
-			uint8_t *nb = realloc(buf, cap * 2);
-			if (!nb)
-				goto oom;
-			buf = nb;
-			cap *= 2;
-		}
-		ssize_t r = read(fd, buf + n, cap - n - 1);
-		if (r < 0) {
-			snprintf(err, errlen, "%m");
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = 0;
-	*out = buf;
-	*len = n;
-	buf = NULL;
-	rc = 0;
-	goto out;
-oom:
-	err_oom(err, errlen);
-out:
-	free(buf);
-	close(fd);
-	return rc;
+	else
+		snprintf(err, errlen, "%m");
+	return -1;
 }
 
 int ingest_is_go(const char *path)
 {
 	uint8_t buf[65536];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf);
-	close(fd);
+	ssize_t n = filehead_read(path, buf, sizeof buf);
 	return n > 0 && go_sniff(buf, (size_t)n) != GO_KIND_NONE;
 }
 

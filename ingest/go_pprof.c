@@ -15,6 +15,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "common/bytes.h"
 #include "common/err.h"
 #include "common/u64map.h"
 #include "format/trace.h"
@@ -302,10 +303,8 @@ bad:
 static char *pb_strdup(const struct pb *s)
 {
 	size_t n = (size_t)(s->e - s->p);
-	char *d = malloc(n + 1);
+	char *d = bytes_dup(s->p, n);
 	if (d) {
-		memcpy(d, s->p, n);
-		d[n] = 0;
 		/* NUL bytes would cut the name short: make them visible */
 		for (size_t i = 0; i < n; i++)
 			if (!d[i])

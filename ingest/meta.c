@@ -5,20 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bytes.h"
 #include "common/err.h"
 #include "format/decode.h"
 #include "ingest/json.h"
 #include "ingest/tracemeta.h"
 
-static char *dup_bytes(const uint8_t *s, size_t n)
-{
-	char *p = malloc(n + 1);
-	if (p) {
-		memcpy(p, s, n);
-		p[n] = 0;
-	}
-	return p;
-}
 
 /* The NUL-separated command line as a JSON array of strings. */
 static char *argv_to_json(const uint8_t *s, size_t n)
@@ -52,7 +44,7 @@ static int rec_proc(struct trace_meta *m, struct ml_rd *r, char *err, size_t err
 {
 	size_t l;
 	const uint8_t *s = ml_rd_bytes(r, &l);
-	if (s && !m->version && !(m->version = dup_bytes(s, l)))
+	if (s && !m->version && !(m->version = bytes_dup(s, l)))
 		return err_oom(err, errlen);
 	m->pid = (int64_t)ml_rd_u(r);
 	m->ppid = (int64_t)ml_rd_u(r);
@@ -64,7 +56,7 @@ static int rec_proc(struct trace_meta *m, struct ml_rd *r, char *err, size_t err
 	m->depth = ml_rd_u(r);
 	m->sample_bytes = ml_rd_u(r);
 	s = ml_rd_bytes(r, &l);
-	if (s && !m->exe && !(m->exe = dup_bytes(s, l)))
+	if (s && !m->exe && !(m->exe = bytes_dup(s, l)))
 		return err_oom(err, errlen);
 	s = ml_rd_bytes(r, &l);
 	if (s && !m->argv_json && !(m->argv_json = argv_to_json(s, l)))
@@ -86,7 +78,7 @@ static int rec_module(struct trace_meta *m, struct ml_rd *r, char *err, size_t e
 	md->tsc = ml_rd_u(r);
 	size_t l;
 	const uint8_t *s = ml_rd_bytes(r, &l);
-	if (s && !(md->path = dup_bytes(s, l)))
+	if (s && !(md->path = bytes_dup(s, l)))
 		return err_oom(err, errlen);
 	s = ml_rd_bytes(r, &l);
 	if (s && l) {
@@ -140,7 +132,7 @@ static int rec_snapshot(struct trace_meta *m, struct ml_rd *r, char *err, size_t
 	s->ns = (int64_t)ml_rd_u(r);
 	size_t l;
 	const uint8_t *lab = ml_rd_bytes(r, &l);
-	if (lab && !(s->label = dup_bytes(lab, l)))
+	if (lab && !(s->label = bytes_dup(lab, l)))
 		return err_oom(err, errlen);
 	uint64_t nf = ml_rd_u(r);
 	for (uint64_t i = 0; i < nf && !r->err; i++) {
@@ -313,7 +305,7 @@ int trace_meta_frame(struct trace_meta *m, const uint8_t *data, size_t len, char
 			size_t l;
 			m->alloc_flags = (unsigned)ml_rd_u(&r);
 			const uint8_t *s = ml_rd_bytes(&r, &l);
-			if (s && !r.err && !m->alloc_calls && !(m->alloc_calls = dup_bytes(s, l)))
+			if (s && !r.err && !m->alloc_calls && !(m->alloc_calls = bytes_dup(s, l)))
 				return err_oom(err, errlen);
 			m->have_alloc = !r.err;
 			break;

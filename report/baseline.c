@@ -17,13 +17,13 @@
 #include "compare/run.h"
 #include "compare/sitekey.h"
 #include "report/report.h"
+#include "report/stacklist.h"
 #include "report/svg.h"
 
 /* Built into the program by tests/embed.sh (build/gen/embedded.c). */
 extern const char embedded_templates_compare_xhtml[];
 extern const char embedded_templates_style_css[];
 
-#define MAX_FRAMES 64
 #define MAX_LABELS 60 /* shared snapshots shown in the metrics table */
 
 /* ---------------------------------------------------------------- numbers */
@@ -107,51 +107,25 @@ static const char *base_name(const char *path)
 	return s && s[1] ? s + 1 : path;
 }
 
-/* [ {fn, where, module, runtime, inlined, class} ], as the report's stacks. */
+/* A stack of one run's database, listed as the report lists its stacks. */
 static tal_value *stack_value(struct bctx *c, int in_base, int64_t stack_id)
 {
 	const struct cmp_run *run = in_base ? c->d->base : c->d->new;
-	tal_value *list = tal_list();
 	struct cmp_frame *f;
-	char err[256], buf[512];
+	struct rp_frame *fr = NULL;
+	tal_value *list;
+	char err[256];
 	int n = stack_id > 0 ? cmp_stack_read(run->db, in_base ? &c->st_base : &c->st_new, stack_id, &f, err,
 	                                      sizeof err) : 0;
 
-	for (int i = 0; i < n && i < MAX_FRAMES; i++) {
-		tal_value *d = tal_dict();
-
-		if (f[i].function)
-			tal_set_str(d, "fn", f[i].function);
-		else
-			tal_set_strf(d, "fn", "%s+0x%llx", f[i].module ? base_name(f[i].module) : "??",
-			             (unsigned long long)f[i].offset);
-		if (f[i].file)
-			tal_set_strf(d, "where", "%s:%lld", f[i].file, (long long)f[i].line);
-		else
-			tal_set(d, "where", tal_null());
-		if (f[i].module)
-			tal_set_strf(d, "module", "%s+0x%llx", base_name(f[i].module), (unsigned long long)f[i].offset);
-		else
-			tal_set(d, "module", tal_null());
-		tal_set_bool(d, "runtime", f[i].runtime);
-		tal_set_bool(d, "inlined", f[i].inlined);
-		tal_set(d, "class", f[i].runtime ? tal_str("runtime") : tal_null());
-		tal_push(list, d);
-	}
-	if (n > MAX_FRAMES) {
-		tal_value *d = tal_dict();
-
-		tal_set_strf(d, "fn", "(%d more frames)", n - MAX_FRAMES);
-		tal_set(d, "where", tal_null());
-		tal_set(d, "module", tal_null());
-		tal_set_bool(d, "runtime", 1);
-		tal_set_bool(d, "inlined", 0);
-		tal_set_str(d, "class", "runtime");
-		tal_push(list, d);
-	}
+	if (n > 0 && (fr = calloc((size_t)n, sizeof *fr)))
+		for (int i = 0; i < n; i++)
+			fr[i] = (struct rp_frame){ f[i].function, f[i].file, f[i].module, (double)f[i].line,
+			                           (double)f[i].offset, f[i].inlined, f[i].runtime };
+	list = stack_frames_value(fr, fr ? n : 0);
+	free(fr);
 	if (n > 0)
 		cmp_frames_free(f, (size_t)n);
-	(void)buf;
 	return list;
 }
 

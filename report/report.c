@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <sys/stat.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <libxml/parser.h>
 
 #include "common/err.h"
+#include "common/fileread.h"
 #include "ingest/sitename.h"
 #include "report/baseline.h"
 #include "report/data.h"
@@ -26,36 +28,9 @@ extern const char embedded_templates_style_css[];
 
 char *report_read_file(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL, *nb;
-	size_t cap = 0, n = 0, r;
+	char *buf;
 
-	if (!f)
-		return NULL;
-	do {
-		if (n + 4096 + 1 > cap) {
-			cap = (n + 4096 + 1) * 2;
-			if (!(nb = realloc(buf, cap))) {
-				free(buf);
-				fclose(f);
-				errno = ENOMEM;
-				return NULL;
-			}
-			buf = nb;
-		}
-		r = fread(buf + n, 1, cap - n - 1, f);
-		n += r;
-	} while (r > 0);
-	if (ferror(f)) {
-		free(buf);
-		fclose(f);
-		errno = EIO;
-		return NULL;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
+	return fileread_all(path, SIZE_MAX, &buf, len) < 0 ? NULL : buf;
 }
 
 /* The template text and style sheet: from template_dir, else built in. */

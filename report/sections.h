@@ -31,6 +31,7 @@
 #include "common/u64map.h"
 #include "report/data.h"
 #include "report/metrics.h"
+#include "report/stacklist.h"
 #include "report/tal.h"
 
 #define TOP_SITES 20       /* rows in each "top sites" table */

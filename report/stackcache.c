@@ -68,15 +68,20 @@ const char *frame_label(const struct rp_frame *f, char *buf, size_t cap)
 	return buf;
 }
 
-/* stack: list of {fn, where, module, runtime, inlined}. */
 tal_value *stack_value(struct stack_cache *c, long long id)
 {
-	const struct rp_frame *fr;
+	int n;
+	const struct rp_frame *fr = stack_get(c, id, &n);
+
+	return stack_frames_value(fr, n);
+}
+
+tal_value *stack_frames_value(const struct rp_frame *fr, int n)
+{
 	tal_value *list = tal_list();
 	char buf[512];
-	int n, i;
+	int i;
 
-	fr = stack_get(c, id, &n);
 	for (i = 0; i < n && i < MAX_FRAMES; i++) {
 		tal_value *d = tal_dict();
 

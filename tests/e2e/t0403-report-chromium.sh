@@ -4,11 +4,7 @@
 # and at phone width, a working flame graph zoom, and a printable PDF.
 . "$(dirname "$0")/lib/report.sh"
 
-CHROME=
-for c in chromium chromium-browser; do
-	command -v "$c" >/dev/null 2>&1 && CHROME=$c && break
-done
-[ -n "$CHROME" ] || skip "chromium is not installed (make deps installs it)"
+need_chrome
 
 make_fixture_db "$WORK/run.db"
 "$TOOL" report -o "$WORK/run.html" "$WORK/run.db" >/dev/null 2>"$WORK/err" ||

@@ -11,11 +11,7 @@
 . "$(dirname "$0")/lib/report.sh"
 TOOL=$ML
 
-CHROME=
-for c in chromium chromium-browser; do
-	command -v "$c" >/dev/null 2>&1 && CHROME=$c && break
-done
-[ -n "$CHROME" ] || skip "chromium is not installed (make deps installs it)"
+need_chrome
 command -v sqlite3 >/dev/null 2>&1 || skip "sqlite3 is not installed"
 [ -n "$KEEP" ] && trap - EXIT
 

@@ -5,20 +5,13 @@
 # speedscope opens the JSON in Chromium without an error.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/export.sh"
-command -v sqlite3 >/dev/null || skip "sqlite3 is not installed"
+. "$(dirname "$0")/lib/sqlite.sh"
 command -v ms_print >/dev/null 2>&1 || skip "ms_print is not installed (make deps installs valgrind)"
 need_go
 need_chrome
 need_speedscope
 
-cat >"$WORK/work.sql" <<'SQL'
-CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT, c REAL);
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 5000)
-INSERT INTO t SELECT i, printf('row-%d-%x', i, i*7919), i*1.5 FROM n;
-CREATE INDEX tb ON t(b);
-SELECT count(*), sum(c) FROM t WHERE b LIKE 'row-1%';
-DELETE FROM t WHERE a % 5 = 0;
-SQL
+sqlite_workload "$WORK/work.sql" 5000
 "$ML" run --interval 2 -o "$WORK/sq.mlt" -- sqlite3 -init /dev/null :memory: -cmd ".read $WORK/work.sql" ".quit" \
 	>"$WORK/sq.out" 2>&1 || fail "sqlite3 under memledger exited $?"
 load sq

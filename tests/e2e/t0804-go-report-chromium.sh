@@ -7,11 +7,7 @@
 . "$(dirname "$0")/lib/common.sh"
 P=$ROOT/build/go/partition
 [ -x "$P" ] || skip "build/go/partition is not built (needs golang-go: make deps)"
-CHROME=
-for c in chromium chromium-browser; do
-	command -v "$c" >/dev/null 2>&1 && CHROME=$c && break
-done
-[ -n "$CHROME" ] || skip "chromium is not installed (make deps installs it)"
+need_chrome
 "$ML" run --report -o "$WORK/go.mlt" -- "$P" leaky >/dev/null 2>"$WORK/err" || true
 H=$WORK/go.html
 [ -s "$H" ] || fail "no report: $(tail -2 "$WORK/err")"

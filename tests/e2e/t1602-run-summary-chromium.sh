@@ -6,11 +6,7 @@
 # column's title is clicked.
 . "$(dirname "$0")/lib/common.sh"
 
-CHROME=
-for c in chromium chromium-browser; do
-	command -v "$c" >/dev/null 2>&1 && CHROME=$c && break
-done
-[ -n "$CHROME" ] || skip "chromium is not installed (make deps installs it)"
+need_chrome
 
 cat >"$WORK/script.sh" <<'SH'
 n=$(ls /usr/bin | wc -l)

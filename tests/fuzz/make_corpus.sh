@@ -45,6 +45,9 @@ done
 "$PY" - "$TMP" "$OUT" <<'EOF'
 import glob, os, re, struct, sys, zlib
 
+sys.path.insert(0, "tests/e2e/lib")
+from mlt import inflate, put_varint
+
 tmp, out = sys.argv[1], sys.argv[2]
 
 def put(name, mode, data):
@@ -61,7 +64,7 @@ for path in sorted(glob.glob(os.path.join(tmp, "*.mlt"))):
     elif base == "forkexec":
         base = "forkexec-parent"
     data = open(path, "rb").read()
-    payload = zlib.decompressobj().decompress(data[16:])
+    payload = inflate(data)
     put("raw-" + base, 0, data)
     put("payload-" + base, 1, payload)
     if base in CUT:
@@ -69,13 +72,7 @@ for path in sorted(glob.glob(os.path.join(tmp, "*.mlt"))):
 
 # ---- an encoder for hand-made traces (FORMAT: format/trace.h)
 def v(n):
-    n &= (1 << 64) - 1
-    b = bytearray()
-    while n >= 0x80:
-        b.append((n & 0x7f) | 0x80)
-        n >>= 7
-    b.append(n)
-    return bytes(b)
+    return put_varint(n & ((1 << 64) - 1))
 
 def zz(n):
     return ((n << 1) ^ (n >> 63)) & ((1 << 64) - 1)

@@ -5,6 +5,7 @@
 # plain build) and PY (Debian's python3), and defines:
 #   fail REASON        one line on stdout, exit 1
 #   skip REASON        exit 77 ("skipped")
+#   need_chrome        set CHROME to the Chromium command, or skip
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 1
@@ -27,4 +28,12 @@ fail() {
 skip() {
 	echo "SKIP: $(basename "$0"): $*"
 	exit 77
+}
+
+need_chrome() {
+	CHROME=
+	for c in chromium chromium-browser; do
+		command -v "$c" >/dev/null 2>&1 && CHROME=$c && break
+	done
+	[ -n "$CHROME" ] || skip "chromium is not installed (make deps installs it)"
 }

@@ -12,7 +12,7 @@
 #   dbsum DB SQL            like q, but "0" for NULL
 #   export_ok NAME ARGS...  memledger export ARGS; fail unless it exits 0
 #   check_folded FILE       the folded format: "frame;frame... N" per line
-#   need_chrome             skip unless chromium is installed; sets CHROME
+#   need_chrome             (base.sh) skip unless chromium is installed; sets CHROME
 #   chrome_dump URL OUT     headless Chromium, DOM of URL into OUT, console in OUT.log
 #   need_speedscope         installs speedscope's npm package into build/npm
 #                           (test set-up only), sets SPEEDSCOPE (its index.html)
@@ -79,14 +79,6 @@ for i, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
         sys.exit("line %d has weight 0" % i)
     n += 1
 PY
-}
-
-need_chrome() {
-	CHROME=
-	for c in chromium chromium-browser; do
-		command -v "$c" >/dev/null 2>&1 && CHROME=$c && break
-	done
-	[ -n "$CHROME" ] || skip "chromium is not installed (make deps installs it)"
 }
 
 chrome_dump() {
