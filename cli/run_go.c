@@ -314,14 +314,16 @@ static void *reader_main(void *arg)
 {
 	struct reader *r = arg;
 	static char buf[65536];   /* one packet-mode read takes one write whole */
-	int err_open = r->err_fd >= 0, go_open = r->go_fd >= 0;
+	int err_open = r->err_fd >= 0, go_open = r->go_fd >= 0, drained = 0;
 	while (err_open || go_open) {
 		int stopping = atomic_load(&r->stop);
 		struct pollfd pf[2] = { { err_open ? r->err_fd : -1, POLLIN, 0 }, { go_open ? r->go_fd : -1, POLLIN, 0 } };
 		int k = poll(pf, 2, stopping ? 0 : 50);
 		if (k < 0 && errno != EINTR)
 			break;
-		if (k <= 0) {
+		/* once stopping, what was buffered: a grandchild that goes on
+		 * writing to the inherited stderr does not keep the run */
+		if (k <= 0 || (stopping && ++drained > 4096)) {
 			if (stopping)
 				break;
 			continue;
