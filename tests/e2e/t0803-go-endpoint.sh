@@ -50,4 +50,11 @@ sleep 0.5
 kill -INT $r2 2>/dev/null || fail "the endpoint-only run did not keep polling until told to stop"
 wait $r2 || fail "endpoint-only run did not exit 0 on SIGINT"
 head -c 9 "$WORK/none.mlt" | grep -q MLGORUN1 || fail "endpoint-only run wrote no trace"
+# a grandchild that goes on writing to the inherited stderr does not keep
+# run going once the program has exited: run ends with the program's status
+timeout 20 "$ML" run -o "$WORK/gc.mlt" --go-endpoint "http://127.0.0.1:1" -- \
+	sh -c '(while :; do echo x >&2; done) & echo $! >"$0"; exit 3' "$WORK/writer.pid" >/dev/null 2>&1
+rc=$?
+kill "$(cat "$WORK/writer.pid")" 2>/dev/null
+[ "$rc" = 3 ] || fail "run with a writing grandchild exited $rc (124: it never ended), not the program's 3"
 exit 0
