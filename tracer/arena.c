@@ -34,6 +34,14 @@ void ml_unmap(void *p, size_t size)
 		syscall(SYS_munmap, p, page_round(size));
 }
 
+void ml_map_release(void *p, size_t size)
+{
+	int saved = errno;
+	if (p)
+		syscall(SYS_madvise, p, page_round(size), MADV_DONTNEED);
+	errno = saved;
+}
+
 #define ARENA_CHUNK (1u << 20)
 
 static ml_lock_t arena_lock = ML_LOCK_INIT;

@@ -15,6 +15,17 @@
  * is left as it was. Async-signal-safe. */
 ML_HIDDEN void *ml_map(size_t size);
 ML_HIDDEN void ml_unmap(void *p, size_t size);
+/**
+ * Give the pages of a table that lock-free readers may still be probing
+ * back to the system, keeping its addresses mapped: from then on every
+ * byte of it reads as zero (MADV_DONTNEED on a private anonymous
+ * mapping), never faults. A reader must take a zero key, count or
+ * pointer for "not here" and ask again under the lock, and must check
+ * its key again after copying a value (the value's page may have been
+ * released in between). p is page-aligned, from ml_map.
+ * Async-signal-safe; errno is left as it was.
+ */
+ML_HIDDEN void ml_map_release(void *p, size_t size);
 /** Small permanent allocations (never freed), 16-byte aligned. */
 ML_HIDDEN void *ml_arena_alloc(size_t size);
 /** fork: the arena lock is the last in the lock order but one (lock.h). */

@@ -180,9 +180,10 @@ static void table_put(struct stack_table *tb, struct ml_stack *st)
 	tb->count++;
 }
 
-/* Replace the table by one twice as large. Readers holding the old one
- * still find every stack it had; for a newer one they fall back to the
- * locked path, which reads the current table. The old table is kept. */
+/* Replace the table by one twice as large. The old one stays mapped but
+ * its pages go back to the system (ml_map_release): a reader still
+ * probing it reads empty slots and falls back to the locked path, which
+ * reads the current table. */
 static struct stack_table *table_grow(struct stack_table *old)
 {
 	uint32_t cap = old ? (old->mask + 1) * 2 : 4096;
@@ -196,6 +197,8 @@ static struct stack_table *table_grow(struct stack_table *old)
 			table_put(tb, st);
 	}
 	atomic_store_explicit(&table, tb, memory_order_release);
+	if (old)
+		ml_map_release(old, sizeof *old + (size_t)(old->mask + 1) * sizeof old->slot[0]);
 	return tb;
 }
 

@@ -54,11 +54,17 @@ struct rule {
 	struct cfa_rule c;
 };
 
+/* The slots start 16 bytes in, so none straddles a page: a replaced
+ * table's pages are released one by one (rule_slow), and a reader that
+ * copied a slot checks its key again (rule_find_copy). */
 struct rule_table {
 	uint32_t mask;
 	uint32_t count;
+	uint64_t pad;
 	struct rule slot[];
 };
+_Static_assert(sizeof(struct rule) == 16 && sizeof(struct rule_table) == 16,
+               "a rule slot must not straddle a page");
 
 static struct rule_table *_Atomic rules;
 static ml_lock_t rules_lock = ML_LOCK_INIT;
@@ -95,6 +101,19 @@ static const struct rule *rule_find(const struct rule_table *t, uint64_t ip)
 	}
 }
 
+/* The rule for ip copied into *out: 1, or 0 when t has none (or its page
+ * was released while it was read: the key no longer matches). */
+static inline int rule_find_copy(const struct rule_table *t, uint64_t ip, struct rule *out)
+{
+	const struct rule *rp = rule_find(t, ip);
+	if (!rp)
+		return 0;
+	*out = *rp;
+	/* the copy is read before the key is read again (as a seqlock) */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return __atomic_load_n(&rp->ip, __ATOMIC_RELAXED) == ip;
+}
+
 static void rule_put(struct rule_table *t, const struct rule *r)
 {
 	uint32_t i = ip_hash(r->ip) & t->mask;
@@ -106,7 +125,9 @@ static void rule_put(struct rule_table *t, const struct rule *r)
 }
 
 /* Compute and publish the rule for ip; readers never wait. Old tables
- * stay mapped: a reader may still be probing one. Runs on the side
+ * stay mapped, a reader may still be probing one, but their pages go
+ * back to the system (ml_map_release): such a reader finds nothing and
+ * comes here, to the current table. Runs on the side
  * stack (rule_compute): dl_iterate_phdr and the CFA programs are the
  * deepest code of a capture. */
 __attribute__((noinline)) static struct rule rule_slow(uint64_t ip)
@@ -125,6 +146,8 @@ __attribute__((noinline)) static struct rule rule_slow(uint64_t ip)
 					if (t->slot[i].ip)
 						rule_put(n, &t->slot[i]);
 				atomic_store_explicit(&rules, n, memory_order_release);
+				if (t)
+					ml_map_release(t, sizeof *t + (size_t)(t->mask + 1) * sizeof t->slot[0]);
 				t = n;
 			}
 		}
@@ -398,10 +421,9 @@ static int unwind_from(uintptr_t ip, uintptr_t sp, uintptr_t bp, uintptr_t stack
 		int keep = ip - ml.self_lo >= ml.self_hi - ml.self_lo;
 		if ((keep && n == max) || walked == ML_MAX_DEPTH + 16)
 			break;
-		const struct rule *rp = t ? rule_find(t, ip) : NULL;
 		struct rule r;
-		if (ML_LIKELY(rp != NULL)) {
-			r = *rp;
+		if (ML_LIKELY(t && rule_find_copy(t, ip, &r))) {
+			/* cached */
 		} else {
 			r = rule_compute(ip);
 			t = atomic_load_explicit(&rules, memory_order_acquire);

@@ -15,6 +15,9 @@
     bad-meta TRACE OUT       the same with a malformed META record
     flip TRACE K N OUT       TRACE with 4 bytes inverted at the K-th of N points
                              spread over its compressed data
+    stacks TRACE             "RECORDS DISTINCT": the stack records in TRACE's
+                             whole frames, and how many different frame lists
+                             they hold (equal unless a stack was interned twice)
     garbage OUT              4 KiB of fixed non-trace bytes
     version TRACE N OUT      TRACE with header version N
 
@@ -125,6 +128,16 @@ def meta_types(body):
     return out
 
 
+def meta_records(body):
+    p, out = 0, []
+    while p < len(body):
+        t = body[p]
+        n, p = varint(body, p + 1)
+        out.append((t, body[p:p + n]))
+        p += n
+    return out
+
+
 def deflate(payload):
     c = zlib.compressobj(1)
     return c.compress(payload) + c.flush(zlib.Z_FINISH)
@@ -170,6 +183,15 @@ def main(argv):
                 snaps += types.count(5)
                 end |= 16 in types
         print(events, snaps, len(fr), end)
+    elif cmd == "stacks":
+        lists = []
+        for tag, body, _ in frames(inflate(data)):
+            if tag == 1:
+                for t, rec in meta_records(body):
+                    if t == 4:  # STACK: id, then the frames
+                        _, p = varint(rec, 0)
+                        lists.append(rec[p:])
+        print(len(lists), len(set(lists)))
     elif cmd == "bad-block":
         pts = [p for p in sync_points(data) if p < len(data) - 8]
         if not pts:
