@@ -364,6 +364,20 @@ static void test_verdicts_follow_data(const char *db)
 		    "7.0% of the process's CPU time up to last sample went to the garbage collector: between 5% and 10%");
 	free(page);
 
+	/* a native allocator share is an upper bound under the tracer: from 5%
+	 * to 10% it is shown without a verdict, from 10% on it fails */
+	CHECK_EQ_INT(change(db, "UPDATE snapshots SET alloc_cpu_fraction = 0.08 WHERE process_id = 1"), 0);
+	page = render(db);
+	SECTION_HAS(page, "metric-gccpufraction", "8.0% of the process's CPU time",
+		    "too close to call", "upper bound");
+	SECTION_LACKS(page, "metric-gccpufraction", "would pay off");
+	free(page);
+	CHECK_EQ_INT(change(db, "UPDATE snapshots SET alloc_cpu_fraction = 0.12 WHERE process_id = 1"), 0);
+	page = render(db);
+	SECTION_HAS(page, "metric-gccpufraction", "12.0% of the process's CPU time",
+		    "high, even allowing for the tracer", "would pay off");
+	free(page);
+
 	/* Live disagreeing with HeapObjects is caught */
 	CHECK_EQ_INT(change(db, "UPDATE snapshots SET live = live + 1 WHERE process_id=1 AND seq = 7"), 0);
 	page = render(db);
