@@ -17,24 +17,6 @@
 #include "report/report.h"
 #include "report/tal.h"
 
-const char check_gate_usage[] =
-	"Gate (CI):\n"
-	"  --fail-on ITEMS       items that fail the gate, comma-separated, and 'leaks'\n"
-	"                        (default: threads_stopped, threads_joined, timers_stopped,\n"
-	"                        channels_closed, leaks, and, for a process that took two\n"
-	"                        snapshots of its own, containers_cleared, baseline_returned)\n"
-	"  --strict              every item fails the gate\n"
-	"  --leak-classes LIST   leak classes that fail the gate (default lost,indirect)\n"
-	"  --suppressions FILE   sites that never fail the gate (format: README.md)\n"
-	"  --junit FILE          write JUnit XML: one testcase per item and per gate\n"
-	"  --json                print the same as JSON instead of text\n"
-	"\n"
-	"Against a baseline (--baseline BASE.db): only regressions fail, every item\n"
-	"gates, and these bound the growth, as PCT%, AMOUNT or both (the larger wins):\n"
-	"  --max-lost-growth T   definite leak bytes (default 0: any growth)\n"
-	"  --max-peak-growth T   the peak of Alloc (default 10%,64KiB)\n"
-	"  --max-allocs-growth T the number of allocations (default 10%,1000)\n";
-
 int check_gate_option(struct check_gate *g, int c, const char *arg)
 {
 	struct cmp_threshold *t = NULL;

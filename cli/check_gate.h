@@ -3,11 +3,12 @@
  * --baseline, --fail-on, --strict, --suppressions, the thresholds,
  * --leak-classes, --junit and --json.
  *
- * cmd_check.c parses its options with getopt_long and hands the ones
- * below (vals CG_OPT_*) to check_gate_option(). Plain `check` prints the
- * checklist itself, then calls check_gate_finish() for the leak summary,
- * the gate's verdict and the exit status. With --baseline or --json,
- * check_gate_main() does the whole job.
+ * cmd_check.c's option table lists the options below, with their
+ * --help, under the keys CG_OPT_*, and hands them to check_gate_option().
+ * Plain `check` prints the checklist itself, then calls
+ * check_gate_finish() for the leak summary, the gate's verdict and the
+ * exit status. With --baseline or --json, check_gate_main() does the
+ * whole job.
  */
 #ifndef MEMLEDGER_CLI_CHECK_GATE_H
 #define MEMLEDGER_CLI_CHECK_GATE_H
@@ -27,22 +28,6 @@ enum {
 	CG_OPT_MAX_PEAK,
 	CG_OPT_MAX_ALLOCS,
 };
-
-/* getopt_long entries for the options above, to copy into check's table. */
-#define CHECK_GATE_LONG_OPTIONS \
-	{ "baseline", required_argument, NULL, CG_OPT_BASELINE }, \
-	{ "junit", required_argument, NULL, CG_OPT_JUNIT }, \
-	{ "json", no_argument, NULL, CG_OPT_JSON }, \
-	{ "fail-on", required_argument, NULL, CG_OPT_FAIL_ON }, \
-	{ "strict", no_argument, NULL, CG_OPT_STRICT }, \
-	{ "suppressions", required_argument, NULL, CG_OPT_SUPPRESSIONS }, \
-	{ "leak-classes", required_argument, NULL, CG_OPT_LEAK_CLASSES }, \
-	{ "max-lost-growth", required_argument, NULL, CG_OPT_MAX_LOST }, \
-	{ "max-peak-growth", required_argument, NULL, CG_OPT_MAX_PEAK }, \
-	{ "max-allocs-growth", required_argument, NULL, CG_OPT_MAX_ALLOCS }
-
-/* The --help text of these options. */
-extern const char check_gate_usage[];
 
 struct check_gate {
 	struct gate_opts o;

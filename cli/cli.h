@@ -105,10 +105,14 @@ struct cli_symopts {
 	struct sym_search search;
 };
 
-/* The options' entries for a subcommand's getopt_long table. */
-#define CLI_SYMOPTS_LONG_OPTIONS \
-	{ "debug-dir", required_argument, NULL, 'D' }, \
-	{ "sysroot", required_argument, NULL, 'S' }
+/* The options' rows for a subcommand's table (cli/opts.h), keys 'D' and
+ * 'S'. Its --help should end with CLI_SYMOPTS_DEBUGINFOD. */
+#define CLI_SYMOPTS_OPTS \
+	{ "debug-dir", 0, 'D', "DIR", "also look for debug files in DIR (by build-id, by\n" \
+				      ".gnu_debuglink name, or an unstripped copy); repeatable" }, \
+	{ "sysroot", 0, 'S', "DIR", "the traced machine's files are under DIR (a trace made\n" \
+				    "elsewhere or in a container)" }
+#define CLI_SYMOPTS_DEBUGINFOD "Debuginfod is asked too when DEBUGINFOD_URLS is set.\n"
 
 /** Take option c, as getopt_long returned it, with its argument: 0, or -1
  * after an error line (not a directory, ...); 1 when c is neither

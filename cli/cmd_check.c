@@ -15,28 +15,52 @@
 #include "cli/cli.h"
 #include "ingest/db.h"
 
-static const char usage[] =
-	"usage: memledger check [--process N] [--verbose] [--frames K] [--fail-on ITEMS|--strict]\n"
-	"                       [--suppressions FILE] [--junit FILE] [--json] DB\n"
-	"       memledger check --baseline BASE.db [options] DB\n"
-	"\n"
-	"Run the leak checklist: threads stopped and joined, timers stopped,\n"
-	"containers cleared, channels closed, settle time, GC (n/a in C), global\n"
-	"references, memory back to baseline. Each item is PASS, FAIL or N/A with\n"
-	"its evidence and where in the code it comes from.\n"
-	"\n"
-	"A run of several processes (a build, a script) prints one line per process\n"
-	"that fails the gate and a summary; --verbose or --process shows the evidence.\n"
-	"The exit status covers every process of the run.\n"
-	"\n"
-	"  --process N   only process N (processes.id), with its evidence\n"
-	"  -v, --verbose every process's checklist with its evidence\n"
-	"  --frames K    frames shown per stack (default 6)\n"
-	"  -h, --help    show this help\n"
-	"\n"
-	"%s"
-	"\n"
-	"Exit status: 0 the gate passes, 1 it fails, 2 error.\n";
+static const struct cli_opt check_opts[] = {
+	{ "process", 0, 'p', "N", "only process N (processes.id), with its evidence" },
+	{ "verbose", 'v', 0, NULL, "every process's checklist with its evidence" },
+	{ "frames", 0, 'f', "K", "frames shown per stack (default 6)" },
+	CLI_OPT_HELP,
+	/* the gate's options, taken by check_gate_option() */
+	CLI_OPT_TEXT("\nGate (CI):\n", 24),
+	{ "fail-on", 0, CG_OPT_FAIL_ON, "ITEMS", "items that fail the gate, comma-separated, and 'leaks'\n"
+						"(default: threads_stopped, threads_joined, timers_stopped,\n"
+						"channels_closed, leaks, and, for a process that took two\n"
+						"snapshots of its own, containers_cleared, baseline_returned)" },
+	{ "strict", 0, CG_OPT_STRICT, NULL, "every item fails the gate" },
+	{ "leak-classes", 0, CG_OPT_LEAK_CLASSES, "LIST", "leak classes that fail the gate (default lost,indirect)" },
+	{ "suppressions", 0, CG_OPT_SUPPRESSIONS, "FILE", "sites that never fail the gate (format: README.md)" },
+	{ "junit", 0, CG_OPT_JUNIT, "FILE", "write JUnit XML: one testcase per item and per gate" },
+	{ "json", 0, CG_OPT_JSON, NULL, "print the same as JSON instead of text" },
+	{ "baseline", 0, CG_OPT_BASELINE, "BASE.db", NULL },	/* in the text below */
+	CLI_OPT_TEXT("\n"
+		     "Against a baseline (--baseline BASE.db): only regressions fail, every item\n"
+		     "gates, and these bound the growth, as PCT%, AMOUNT or both (the larger wins):\n", 0),
+	{ "max-lost-growth", 0, CG_OPT_MAX_LOST, "T", "definite leak bytes (default 0: any growth)" },
+	{ "max-peak-growth", 0, CG_OPT_MAX_PEAK, "T", "the peak of Alloc (default 10%,64KiB)" },
+	{ "max-allocs-growth", 0, CG_OPT_MAX_ALLOCS, "T", "the number of allocations (default 10%,1000)" },
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd check_cmd = {
+	.name = "check",
+	.head = "usage: memledger check [--process N] [--verbose] [--frames K] [--fail-on ITEMS|--strict]\n"
+		"                       [--suppressions FILE] [--junit FILE] [--json] DB\n"
+		"       memledger check --baseline BASE.db [options] DB\n"
+		"\n"
+		"Run the leak checklist: threads stopped and joined, timers stopped,\n"
+		"containers cleared, channels closed, settle time, GC (n/a in C), global\n"
+		"references, memory back to baseline. Each item is PASS, FAIL or N/A with\n"
+		"its evidence and where in the code it comes from.\n"
+		"\n"
+		"A run of several processes (a build, a script) prints one line per process\n"
+		"that fails the gate and a summary; --verbose or --process shows the evidence.\n"
+		"The exit status covers every process of the run.\n"
+		"\n",
+	.opts = check_opts,
+	.tail = "\n"
+		"Exit status: 0 the gate passes, 1 it fails, 2 error.\n",
+	.col = 16,
+};
 
 static const char *txt(sqlite3_stmt *s, int i, const char *def)
 {
@@ -114,32 +138,22 @@ static int print_thread_groups(sqlite3 *db, sqlite3_stmt *fr, int64_t pid, const
 
 int cmd_check(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "process", required_argument, NULL, 'p' },
-		{ "frames", required_argument, NULL, 'f' },
-		{ "verbose", no_argument, NULL, 'v' },
-		CHECK_GATE_LONG_OPTIONS,
-		CLI_OPT_HELP_END,
-	};
 	long only = -1, frames = 6;
 	int c, verbose = 0;
 	struct check_gate gate = CHECK_GATE_INIT;
-	while ((c = cli_getopt(argc, argv, "hv", opts)) != -1) {
+	while ((c = cli_cmd_getopt(&check_cmd, argc, argv)) != -1) {
 		switch (c) {
 		case 'p':
-			if (cli_opt_long("check", "--process", "a process id", 0, 1L << 40, &only) < 0)
+			if (cli_opt_long(&check_cmd, c, "a process id", 0, 1L << 40, &only) < 0)
 				return 2;
 			break;
 		case 'f':
-			if (cli_opt_long("check", "--frames", "a number", 0, 256, &frames) < 0)
+			if (cli_opt_long(&check_cmd, c, "a number", 0, 256, &frames) < 0)
 				return 2;
 			break;
 		case 'v':
 			verbose = 1;
 			break;
-		case 'h':
-			printf(usage, check_gate_usage);
-			return 0;
 		default:
 			switch (check_gate_option(&gate, c, optarg)) {
 			case 0:
@@ -147,16 +161,11 @@ int cmd_check(int argc, char **argv)
 			case -1:
 				return 2;
 			}
-			cli_bad_option("check", c, argv);
-			fprintf(stderr, usage, check_gate_usage);
-			return 2;
+			return cli_opt_done(&check_cmd, c, argv);
 		}
 	}
-	if (argc - optind != 1) {
-		cli_error("check", "wants one database");
-		fprintf(stderr, usage, check_gate_usage);
-		return 2;
-	}
+	if (argc - optind != 1)
+		return cli_usage_error(&check_cmd, "wants one database");
 	const char *path = argv[optind];
 	gate.frames = (int)frames;
 	if (check_gate_prepare(&gate) < 0)

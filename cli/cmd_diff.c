@@ -6,7 +6,6 @@
  * (report/baseline.h). Exit status: 0 when nothing differs beyond noise,
  * 1 when something does, 2 on error (one line naming the file).
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,29 +18,38 @@
 #include "compare/run.h"
 #include "report/baseline.h"
 
-static const char usage[] =
-	"usage: memledger diff [--json] [--html OUT.html] [--tolerance PCT] [--limit N] [--frames K]\n"
-	"                      BASE.db NEW.db\n"
-	"\n"
-	"Compare two runs: the metrics at every snapshot both took, the allocation\n"
-	"sites (new, gone, grown, shrunk: matched by function, file and line, never\n"
-	"by address), leaks at exit by class, checklist items whose status changed,\n"
-	"and the threads, timers and channels left open at exit. Processes pair by\n"
-	"program name and position. Counts from events must agree exactly; Sys,\n"
-	"HeapInuse, RSS and the like count past a noise floor; times and rates are\n"
-	"shown but never count as a difference.\n"
-	"\n"
-	"  --json              print the comparison as JSON instead of a table\n"
-	"  --html OUT.html     also write it as a standalone page\n"
-	"  -t, --template DIR  for --html: DIR/compare.xhtml and DIR/style.css\n"
-	"  --tolerance PCT     changes in counts count only past PCT%% of the base value\n"
-	"                      (default 0: any change), for programs whose work depends\n"
-	"                      on timing; new and gone sites always count\n"
-	"  --limit N           rows per list (default 20; 0: all)\n"
-	"  --frames K          frames shown per stack (default 6)\n"
-	"  -h, --help          show this help\n"
-	"\n"
-	"Exit status: 0 no difference, 1 the runs differ, 2 error.\n";
+static const struct cli_opt diff_opts[] = {
+	{ "json", 0, 'j', NULL, "print the comparison as JSON instead of a table" },
+	{ "html", 0, 'H', "OUT.html", "also write it as a standalone page" },
+	{ "template", 't', 0, "DIR", "for --html: DIR/compare.xhtml and DIR/style.css" },
+	{ "tolerance", 0, 'T', "PCT", "changes in counts count only past PCT% of the base value\n"
+				      "(default 0: any change), for programs whose work depends\n"
+				      "on timing; new and gone sites always count" },
+	{ "limit", 0, 'l', "N", "rows per list (default 20; 0: all)" },
+	{ "frames", 0, 'f', "K", "frames shown per stack (default 6)" },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd diff_cmd = {
+	.name = "diff",
+	.head = "usage: memledger diff [--json] [--html OUT.html] [--tolerance PCT] [--limit N] [--frames K]\n"
+		"                      BASE.db NEW.db\n"
+		"\n"
+		"Compare two runs: the metrics at every snapshot both took, the allocation\n"
+		"sites (new, gone, grown, shrunk: matched by function, file and line, never\n"
+		"by address), leaks at exit by class, checklist items whose status changed,\n"
+		"and the threads, timers and channels left open at exit. Processes pair by\n"
+		"program name and position. Counts from events must agree exactly; Sys,\n"
+		"HeapInuse, RSS and the like count past a noise floor; times and rates are\n"
+		"shown but never count as a difference.\n"
+		"\n",
+	.opts = diff_opts,
+	.tail = "\n"
+		"Exit status: 0 no difference, 1 the runs differ, 2 error.\n",
+	.parse = CLI_PARSE_POSIX,
+	.col = 22,
+};
 
 struct out {
 	const struct cmp_diff *d;
@@ -437,15 +445,6 @@ static int print_json(struct out *o)
 
 int cmd_diff(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "html", required_argument, NULL, 'H' },
-		{ "template", required_argument, NULL, 't' },
-		{ "limit", required_argument, NULL, 'l' },
-		{ "frames", required_argument, NULL, 'f' },
-		{ "tolerance", required_argument, NULL, 'T' },
-		CLI_OPT_HELP_END,
-	};
 	const char *html = NULL, *tdir = NULL;
 	long limit = BASELINE_LIMIT, frames = 6;
 	int json = 0, c, rc = 2;
@@ -456,7 +455,7 @@ int cmd_diff(int argc, char **argv)
 	char err[1024];
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+t:h", opts, NULL)) != -1) {
+	while ((c = cli_cmd_getopt(&diff_cmd, argc, argv)) != -1) {
 		switch (c) {
 		case 'j':
 			json = 1;
@@ -468,11 +467,11 @@ int cmd_diff(int argc, char **argv)
 			tdir = optarg;
 			break;
 		case 'l':
-			if (cli_opt_long("diff", "--limit", "a number", 0, 1L << 30, &limit) < 0)
+			if (cli_opt_long(&diff_cmd, c, "a number", 0, 1L << 30, &limit) < 0)
 				return 2;
 			break;
 		case 'f':
-			if (cli_opt_long("diff", "--frames", "a number", 0, 256, &frames) < 0)
+			if (cli_opt_long(&diff_cmd, c, "a number", 0, 256, &frames) < 0)
 				return 2;
 			break;
 		case 'T':
@@ -484,11 +483,11 @@ int cmd_diff(int argc, char **argv)
 			tolerance /= 100;
 			break;
 		default: /* and 'h'; getopt_long said what was wrong */
-			return cli_opt_done(NULL, c, argv, usage);
+			return cli_opt_done(&diff_cmd, c, argv);
 		}
 	}
 	if (argc - optind != 2)
-		return cli_usage_error("diff", usage, "wants two databases, BASE and NEW");
+		return cli_usage_error(&diff_cmd, "wants two databases, BASE and NEW");
 	if (cmp_run_load(&base, argv[optind], err, sizeof err) < 0) {
 		cli_error(argv[optind], "%s", err);
 		return 2;

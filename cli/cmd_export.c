@@ -7,7 +7,6 @@
  * stdout). Errors are one line on stderr, "memledger: WHAT: reason":
  * usage errors (an unknown format or weight) exit 2, everything else 1.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,39 +15,40 @@
 #include "common/err.h"
 #include "export/export.h"
 
-static const char usage[] =
-	"usage: memledger export --format pprof|folded|speedscope|massif [-o FILE]\n"
-	"                        [--process ID] [--at LABEL] [--weight W] DB\n"
-	"\n"
-	"Write one process of a memledger database in a format other viewers read:\n"
-	"  pprof       gzip profile.proto: alloc_objects, alloc_space, inuse_objects,\n"
-	"              inuse_space (go tool pprof -http=: FILE)\n"
-	"  folded      one line per stack, root first, ';'-separated, then the weight\n"
-	"              (flamegraph.pl, inferno-flamegraph, speedscope)\n"
-	"  speedscope  speedscope's JSON, one profile per weight\n"
-	"  massif      valgrind massif's format (ms_print, massif-visualizer); the\n"
-	"              heap is Alloc, the live requested bytes\n"
-	"\n"
-	"  -f, --format F     the format (required)\n"
-	"  -o, --output FILE  where to write (default: DB with .pb.gz, .folded,\n"
-	"                     .speedscope.json or .massif); - for standard output\n"
-	"  -p, --process ID   the process (processes.id; default: the root process)\n"
-	"  -a, --at LABEL     \"live\" means live at the program's snapshot LABEL (its\n"
-	"                     first one) instead of at exit\n"
-	"  -w, --weight W     folded only: bytes (allocated, the default), allocs,\n"
-	"                     live, live-allocs, lost or indirect (bytes)\n"
-	"  -h, --help         show this help\n";
+static const struct cli_opt export_opts[] = {
+	{ "format", 'f', 0, "F", "the format (required)" },
+	{ "output", 'o', 0, "FILE", "where to write (default: DB with .pb.gz, .folded,\n"
+				    ".speedscope.json or .massif); - for standard output" },
+	{ "process", 'p', 0, "ID", "the process (processes.id; default: the root process)" },
+	{ "at", 'a', 0, "LABEL", "\"live\" means live at the program's snapshot LABEL (its\n"
+				 "first one) instead of at exit" },
+	{ "weight", 'w', 0, "W", "folded only: bytes (allocated, the default), allocs,\n"
+				 "live, live-allocs, lost or indirect (bytes)" },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd export_cmd = {
+	.name = "export",
+	.head = "usage: memledger export --format pprof|folded|speedscope|massif [-o FILE]\n"
+		"                        [--process ID] [--at LABEL] [--weight W] DB\n"
+		"\n"
+		"Write one process of a memledger database in a format other viewers read:\n"
+		"  pprof       gzip profile.proto: alloc_objects, alloc_space, inuse_objects,\n"
+		"              inuse_space (go tool pprof -http=: FILE)\n"
+		"  folded      one line per stack, root first, ';'-separated, then the weight\n"
+		"              (flamegraph.pl, inferno-flamegraph, speedscope)\n"
+		"  speedscope  speedscope's JSON, one profile per weight\n"
+		"  massif      valgrind massif's format (ms_print, massif-visualizer); the\n"
+		"              heap is Alloc, the live requested bytes\n"
+		"\n",
+	.opts = export_opts,
+	.parse = CLI_PARSE_POSIX,
+	.col = 21,
+};
 
 int cmd_export(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "process", required_argument, NULL, 'p' },
-		{ "at", required_argument, NULL, 'a' },
-		{ "weight", required_argument, NULL, 'w' },
-		CLI_OPT_HELP_END,
-	};
 	struct export_opts o = { 0 };
 	const char *out = NULL, *db;
 	char err[1024], *def = NULL;
@@ -57,7 +57,7 @@ int cmd_export(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+f:o:p:a:w:h", opts, NULL)) != -1) {
+	while ((c = cli_cmd_getopt(&export_cmd, argc, argv)) != -1) {
 		switch (c) {
 		case 'f':
 			o.format = optarg;
@@ -66,7 +66,7 @@ int cmd_export(int argc, char **argv)
 			out = optarg;
 			break;
 		case 'p':
-			if (cli_opt_long("export", "--process", "a process id (a number > 0)", 1, 0x7fffffffL, &pid) < 0)
+			if (cli_opt_long(&export_cmd, c, "a process id (a number > 0)", 1, 0x7fffffffL, &pid) < 0)
 				return 2;
 			o.process_id = pid;
 			break;
@@ -77,17 +77,19 @@ int cmd_export(int argc, char **argv)
 			o.weight = optarg;
 			break;
 		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		default:
-			if (optopt && strchr("fopaw", optopt))
+			return cli_opt_done(&export_cmd, c, argv);
+		default: {
+			const struct cli_opt *row = cli_opt_by_short(export_opts, optopt);
+
+			if (row && row->arg)
 				cli_error("export", "option -%c needs an argument", optopt);
 			else if (optopt)
 				cli_error("export", "unknown option -%c", optopt);
 			else
 				cli_error("export", "unknown or incomplete option %s", argv[optind - 1]);
-			fputs(usage, stderr);
+			cli_help(&export_cmd, stderr);
 			return 2;
+		}
 		}
 	}
 	if (!o.format) {

@@ -21,35 +21,42 @@
 #include "ingest/go_ingest.h"
 #include "ingest/ingest.h"
 
-static const char usage[] =
-	"usage: memledger ingest [-o DB] [-q] [--force] [--allocations all|live|none]\n"
-	"                        [--debug-dir DIR]... [--sysroot DIR] [--alloc-fn NAME]... TRACE...\n"
-	"\n"
-	"Load traces written by `memledger run` into a SQLite database; several\n"
-	"traces become several processes. An existing database is appended to;\n"
-	"a trace it already holds is refused. Go inputs (MemStats JSON lines,\n"
-	"gctrace logs, pprof heap profiles, goroutine dumps; recognised by content)\n"
-	"named together are one Go process. Options may come anywhere; `--` ends\n"
-	"them.\n"
-	"\n"
-	"  -o, --output DB   the database (default: the run's root trace, the one\n"
-	"                    whose process started first, with .db)\n"
-	"  -f, --force       load a trace again even if its process is loaded\n"
-	"      --allocations MODE  which rows the allocations table gets: live (the\n"
-	"                    default: blocks live at exit or classified by a scan),\n"
-	"                    all (one per allocation: slower, larger) or none; every\n"
-	"                    other table is the same in each mode\n"
-	"  -q, --quiet       print errors and warnings only, and no progress bar\n"
-	"      --debug-dir DIR  also look for debug files in DIR (by build-id, by\n"
-	"                    .gnu_debuglink name, or an unstripped copy); repeatable\n"
-	"      --sysroot DIR  the traced machine's files are under DIR (a trace made\n"
-	"                    elsewhere or in a container)\n"
-	"                    Debuginfod is asked too when DEBUGINFOD_URLS is set.\n"
-	"      --alloc-fn NAME  a function of the program that only wraps malloc:\n"
-	"                    sites are named after its caller (repeatable; NAME*\n"
-	"                    matches a prefix; xmalloc, g_malloc, operator new...\n"
-	"                    are built in)\n"
-	"  -h, --help        show this help\n";
+static const struct cli_opt ingest_opts[] = {
+	{ "output", 'o', 0, "DB", "the database (default: the run's root trace, the one\n"
+				  "whose process started first, with .db)" },
+	{ "force", 'f', 0, NULL, "load a trace again even if its process is loaded" },
+	{ "allocations", 0, 'M', "MODE", "which rows the allocations table gets: live (the\n"
+					 "default: blocks live at exit or classified by a scan),\n"
+					 "all (one per allocation: slower, larger) or none; every\n"
+					 "other table is the same in each mode" },
+	{ "quiet", 'q', 0, NULL, "print errors and warnings only, and no progress bar" },
+	CLI_SYMOPTS_OPTS,
+	{ "alloc-fn", 0, 'A', "NAME", "a function of the program that only wraps malloc:\n"
+				      "sites are named after its caller (repeatable; NAME*\n"
+				      "matches a prefix; xmalloc, g_malloc, operator new...\n"
+				      "are built in)" },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd ingest_cmd = {
+	.name = "ingest",
+	.head = "usage: memledger ingest [-o DB] [-q] [--force] [--allocations all|live|none]\n"
+		"                        [--debug-dir DIR]... [--sysroot DIR] [--alloc-fn NAME]... TRACE...\n"
+		"\n"
+		"Load traces written by `memledger run` into a SQLite database; several\n"
+		"traces become several processes. An existing database is appended to;\n"
+		"a trace it already holds is refused. Go inputs (MemStats JSON lines,\n"
+		"gctrace logs, pprof heap profiles, goroutine dumps; recognised by content)\n"
+		"named together are one Go process. Options may come anywhere; `--` ends\n"
+		"them.\n"
+		"\n",
+	.opts = ingest_opts,
+	.tail = "\n" CLI_SYMOPTS_DEBUGINFOD,
+	.col = 20,
+	.gap = 2,
+	.indent_long = 1,
+};
 
 /* The default database: named after the trace whose process started
  * first, which for the files of one run is its root (children and exec'd
@@ -74,15 +81,6 @@ static char *default_db(char **traces, int n)
 
 int cmd_ingest(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "alloc-fn", required_argument, NULL, 'A' },
-		{ "force", no_argument, NULL, 'f' },
-		CLI_SYMOPTS_LONG_OPTIONS,
-		{ "allocations", required_argument, NULL, 'M' },
-		CLI_OPT_HELP_END,
-	};
 	const char *out = NULL;
 	int quiet = 0, force = 0, mode = ALLOC_ROWS_LIVE, c, rc = 2;
 	char *def = NULL, err[1024];
@@ -93,7 +91,7 @@ int cmd_ingest(int argc, char **argv)
 		cli_error("ingest", ERR_OOM);
 		return 1;
 	}
-	while ((c = cli_getopt(argc, argv, "o:qfh", opts)) != -1) {
+	while ((c = cli_cmd_getopt(&ingest_cmd, argc, argv)) != -1) {
 		switch (c) {
 		case 'A':
 			alloc_fns[nalloc_fns++] = optarg;
@@ -124,13 +122,13 @@ int cmd_ingest(int argc, char **argv)
 			case 0:
 				continue;
 			case 1:
-				rc = cli_opt_done("ingest", c, argv, usage);
+				rc = cli_opt_done(&ingest_cmd, c, argv);
 			}
 			goto out_free;
 		}
 	}
 	if (optind >= argc) {
-		rc = cli_usage_error("ingest", usage, "no trace given");
+		rc = cli_usage_error(&ingest_cmd, "no trace given");
 		goto out_free;
 	}
 	rc = 1;

@@ -19,23 +19,31 @@
 #include "ingest/db.h"
 #include "ingest/json.h"
 
-static const char usage[] =
-	"usage: memledger query [--csv|--json] DB SQL\n"
-	"\n"
-	"Run SQL over a memledger database and print the rows: an aligned table by\n"
-	"default. The schema is in the README (tables processes, snapshots,\n"
-	"allocations, stacks, frames, sites, threads, resources, checklist, ...).\n"
-	"Only statements that read are run: writes, VACUUM INTO, ATTACH, temporary\n"
-	"tables and extensions are refused. Options may follow DB and SQL; `--`\n"
-	"ends them (for SQL that starts with a dash).\n"
-	"\n"
-	"  --csv         comma-separated values with a header row\n"
-	"  --json        a JSON array with one object per row (inf and NaN, which\n"
-	"                JSON cannot hold, are null)\n"
-	"  -h, --help    show this help\n"
-	"\n"
-	"The table, and CSV written to a terminal, show bytes that could control\n"
-	"the terminal (ESC, ...) as \\xNN.\n";
+static const struct cli_opt query_opts[] = {
+	{ "csv", 0, 'c', NULL, "comma-separated values with a header row" },
+	{ "json", 0, 'j', NULL, "a JSON array with one object per row (inf and NaN, which\n"
+				"JSON cannot hold, are null)" },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd query_cmd = {
+	.name = "query",
+	.head = "usage: memledger query [--csv|--json] DB SQL\n"
+		"\n"
+		"Run SQL over a memledger database and print the rows: an aligned table by\n"
+		"default. The schema is in the README (tables processes, snapshots,\n"
+		"allocations, stacks, frames, sites, threads, resources, checklist, ...).\n"
+		"Only statements that read are run: writes, VACUUM INTO, ATTACH, temporary\n"
+		"tables and extensions are refused. Options may follow DB and SQL; `--`\n"
+		"ends them (for SQL that starts with a dash).\n"
+		"\n",
+	.opts = query_opts,
+	.tail = "\n"
+		"The table, and CSV written to a terminal, show bytes that could control\n"
+		"the terminal (ESC, ...) as \\xNN.\n",
+	.col = 16,
+};
 
 enum fmt { TABLE, CSV, JSON };
 
@@ -289,14 +297,9 @@ static const char *stmt_head(sqlite3_stmt *s, char *buf, size_t n)
 
 int cmd_query(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "csv", no_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		CLI_OPT_HELP_END,
-	};
 	enum fmt fmt = TABLE;
 	int c;
-	while ((c = cli_getopt(argc, argv, "h", opts)) != -1) {
+	while ((c = cli_cmd_getopt(&query_cmd, argc, argv)) != -1) {
 		switch (c) {
 		case 'c':
 			fmt = CSV;
@@ -305,11 +308,11 @@ int cmd_query(int argc, char **argv)
 			fmt = JSON;
 			break;
 		default: /* and 'h' */
-			return cli_opt_done("query", c, argv, usage);
+			return cli_opt_done(&query_cmd, c, argv);
 		}
 	}
 	if (argc - optind != 2)
-		return cli_usage_error("query", usage, "wants a database and one SQL argument");
+		return cli_usage_error(&query_cmd, "wants a database and one SQL argument");
 	const char *dbpath = argv[optind], *sql = argv[optind + 1];
 	char err[1024], head[64];
 	sqlite3 *db;

@@ -15,42 +15,43 @@
 #include "ingest/db.h"
 #include "report/report.h"
 
-static const char usage[] =
-	"usage: memledger report [-o OUT.html] [--template DIR] [--baseline BASE.db]\n"
-	"                        [--alloc-fn NAME]... [--process PID|PROGRAM|all]... DB\n"
-	"\n"
-	"Write the HTML report of a memledger database: one self-contained page\n"
-	"(CSS and SVG inline, no network needed) explaining every metric for this\n"
-	"run, the allocation rate, the program's phases, the leak checklist, leaks,\n"
-	"allocation sites, flame graphs and threads.\n"
-	"\n"
-	"  -o, --output OUT.html  where to write (default: DB with .html)\n"
-	"  -t, --template DIR     use DIR/report.xhtml and DIR/style.css instead of the\n"
-	"                         built-in templates (see templates/README.md)\n"
-	"  -b, --baseline BASE.db add a section comparing this run with BASE's, as\n"
-	"                         `memledger diff BASE.db DB` does (id=\"baseline\")\n"
-	"      --alloc-fn NAME    a function of the program that only wraps malloc: the\n"
-	"                         sites shown are named after its caller (repeatable;\n"
-	"                         NAME* matches a prefix; adds to those ingest used)\n"
-	"  -p, --process WHICH    the processes that get full sections: a pid, a program\n"
-	"                         (cc1 or /usr/bin/cc1: all its processes) or all\n"
-	"                         (repeatable). Default: every process of a run of at\n"
-	"                         most 4; of a larger run the root, then the processes\n"
-	"                         with leaks or failing items, then those that\n"
-	"                         allocated most, up to 4 (the page's run summary says\n"
-	"                         which and why)\n"
-	"  -h, --help             show this help\n";
+static const struct cli_opt report_opts[] = {
+	{ "output", 'o', 0, "OUT.html", "where to write (default: DB with .html)" },
+	{ "template", 't', 0, "DIR", "use DIR/report.xhtml and DIR/style.css instead of the\n"
+				     "built-in templates (see templates/README.md)" },
+	{ "baseline", 'b', 0, "BASE.db", "add a section comparing this run with BASE's, as\n"
+					 "`memledger diff BASE.db DB` does (id=\"baseline\")" },
+	{ "alloc-fn", 0, 'A', "NAME", "a function of the program that only wraps malloc: the\n"
+				      "sites shown are named after its caller (repeatable;\n"
+				      "NAME* matches a prefix; adds to those ingest used)" },
+	{ "process", 'p', 0, "WHICH", "the processes that get full sections: a pid, a program\n"
+				      "(cc1 or /usr/bin/cc1: all its processes) or all\n"
+				      "(repeatable). Default: every process of a run of at\n"
+				      "most 4; of a larger run the root, then the processes\n"
+				      "with leaks or failing items, then those that\n"
+				      "allocated most, up to 4 (the page's run summary says\n"
+				      "which and why)" },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd report_cmd = {
+	.name = "report",
+	.head = "usage: memledger report [-o OUT.html] [--template DIR] [--baseline BASE.db]\n"
+		"                        [--alloc-fn NAME]... [--process PID|PROGRAM|all]... DB\n"
+		"\n"
+		"Write the HTML report of a memledger database: one self-contained page\n"
+		"(CSS and SVG inline, no network needed) explaining every metric for this\n"
+		"run, the allocation rate, the program's phases, the leak checklist, leaks,\n"
+		"allocation sites, flame graphs and threads.\n"
+		"\n",
+	.opts = report_opts,
+	.col = 25,
+	.indent_long = 1,
+};
 
 int cmd_report(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "template", required_argument, NULL, 't' },
-		{ "baseline", required_argument, NULL, 'b' },
-		{ "alloc-fn", required_argument, NULL, 'A' },
-		{ "process", required_argument, NULL, 'p' },
-		CLI_OPT_HELP_END,
-	};
 	const char *out = NULL, *tdir = NULL, *db, *baseline = NULL;
 	char err[1024], *def = NULL;
 	int c, ret = 1;
@@ -65,7 +66,7 @@ int cmd_report(int argc, char **argv)
 		return 1;
 	}
 
-	while ((c = cli_getopt(argc, argv, "o:t:b:p:h", opts)) != -1) {
+	while ((c = cli_cmd_getopt(&report_cmd, argc, argv)) != -1) {
 		switch (c) {
 		case 'b':
 			baseline = optarg;
@@ -91,13 +92,13 @@ int cmd_report(int argc, char **argv)
 		default: /* and 'h' */
 			free(alloc_fns);
 			free(which);
-			return cli_opt_done("report", c, argv, usage);
+			return cli_opt_done(&report_cmd, c, argv);
 		}
 	}
 	if (argc - optind != 1) {
 		free(alloc_fns);
 		free(which);
-		return cli_usage_error("report", usage, "%s",
+		return cli_usage_error(&report_cmd, "%s",
 				       argc - optind == 0 ? "no database given" : "give exactly one database");
 	}
 	db = argv[optind];

@@ -24,7 +24,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,42 +43,52 @@
 /* PROG succeeded, memledger did not (as timeout(1) and env(1) use it). */
 #define RUN_TRACE_FAILED 125
 
-static const char usage[] =
-	"usage: memledger run [OPTIONS] [--] PROG [ARG...]\n"
-	"\n"
-	"Run PROG with the memledger tracer and record every allocation and free\n"
-	"with its call stack, periodic samples, the program's own snapshots, and\n"
-	"its threads, timers, pipes and sockets.\n"
-	"\n"
-	"  -o, --output TRACE     the root process's trace, exactly this file (default\n"
-	"                         memledger.PROG.PID.mlt); traced children write\n"
-	"                         STEM.PID.mlt beside it, STEM being TRACE without .mlt.\n"
-	"                         An existing TRACE is replaced only if it is a memledger\n"
-	"                         trace; another file or a directory is an error\n"
-	"      --interval MS      sample the counters every MS milliseconds (default 20)\n"
-	"      --depth N          keep at most N frames per stack (default 64)\n"
-	"      --no-follow        do not trace programs PROG executes (forked children\n"
-	"                         are still traced)\n"
-	"      --sample-bytes N   capture stacks and rows for about one allocation per N\n"
-	"                         bytes (counters stay exact); 0 records every one (default)\n"
-	"      --report           then ingest every trace, write the HTML report and\n"
-	"                         print the root process's checklist\n"
-	"  -v, --verbose          list every trace written, one per line\n"
-	"      --go-endpoint URL  Go: also poll a service's expvar and net/http/pprof at URL\n"
-	"                         (http://HOST:PORT); without PROG, until SIGINT or SIGTERM\n"
-	"      --snapshot-every SECONDS\n"
-	"                         take a labelled snapshot (\"periodic 1\", \"periodic 2\", ...)\n"
-	"                         every SECONDS, for the phase tables; `memledger snapshot\n"
-	"                         PID` takes one whenever asked\n"
-	"  -h, --help             show this help\n"
-	"\n"
-	"A Go program (found by its Go build info) is not preloaded: its MemStats,\n"
-	"gctrace, goroutine dumps and heap profiles go into TRACE instead (README.md,\n"
-	"\"Go programs\").\n"
-	"\n"
-	"Exit status: PROG's, or 128+N when PROG was killed by signal N; 126 when PROG\n"
-	"cannot be run, 127 when it is not found, 2 for a usage error, 125 when PROG\n"
-	"succeeded but a trace could not be written (or, with --report, loaded).\n";
+static const struct cli_opt run_opts[] = {
+	{ "output", 'o', 0, "TRACE", "the root process's trace, exactly this file (default\n"
+				     "memledger.PROG.PID.mlt); traced children write\n"
+				     "STEM.PID.mlt beside it, STEM being TRACE without .mlt.\n"
+				     "An existing TRACE is replaced only if it is a memledger\n"
+				     "trace; another file or a directory is an error" },
+	{ "interval", 0, 'i', "MS", "sample the counters every MS milliseconds (default 20)" },
+	{ "depth", 0, 'd', "N", "keep at most N frames per stack (default 64)" },
+	{ "no-follow", 0, 'n', NULL, "do not trace programs PROG executes (forked children\n"
+				     "are still traced)" },
+	{ "sample-bytes", 0, 's', "N", "capture stacks and rows for about one allocation per N\n"
+				       "bytes (counters stay exact); 0 records every one (default)" },
+	{ "report", 0, 'r', NULL, "then ingest every trace, write the HTML report and\n"
+				  "print the root process's checklist" },
+	{ "verbose", 'v', 0, NULL, "list every trace written, one per line" },
+	{ "go-endpoint", 0, 'g', "URL", "Go: also poll a service's expvar and net/http/pprof at URL\n"
+					"(http://HOST:PORT); without PROG, until SIGINT or SIGTERM" },
+	{ "snapshot-every", 0, 'E', "SECONDS", "\n"
+					       "take a labelled snapshot (\"periodic 1\", \"periodic 2\", ...)\n"
+					       "every SECONDS, for the phase tables; `memledger snapshot\n"
+					       "PID` takes one whenever asked" },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd run_cmd = {
+	.name = "run",
+	.head = "usage: memledger run [OPTIONS] [--] PROG [ARG...]\n"
+		"\n"
+		"Run PROG with the memledger tracer and record every allocation and free\n"
+		"with its call stack, periodic samples, the program's own snapshots, and\n"
+		"its threads, timers, pipes and sockets.\n"
+		"\n",
+	.opts = run_opts,
+	.tail = "\n"
+		"A Go program (found by its Go build info) is not preloaded: its MemStats,\n"
+		"gctrace, goroutine dumps and heap profiles go into TRACE instead (README.md,\n"
+		"\"Go programs\").\n"
+		"\n"
+		"Exit status: PROG's, or 128+N when PROG was killed by signal N; 126 when PROG\n"
+		"cannot be run, 127 when it is not found, 2 for a usage error, 125 when PROG\n"
+		"succeeded but a trace could not be written (or, with --report, loaded).\n",
+	.parse = CLI_PARSE_POSIX,
+	.col = 25,
+	.indent_long = 1,
+};
 
 /* libmemledger.so next to this binary, or in ../lib/memledger when installed. */
 static int find_lib(char *out, size_t n)
@@ -470,42 +479,30 @@ static void make_status(char *out, size_t n)
 
 int cmd_run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "depth", required_argument, NULL, 'd' },
-		{ "no-follow", no_argument, NULL, 'n' },
-		{ "sample-bytes", required_argument, NULL, 's' },
-		{ "report", no_argument, NULL, 'r' },
-		{ "go-endpoint", required_argument, NULL, 'g' },
-		{ "snapshot-every", required_argument, NULL, 'E' },
-		{ "verbose", no_argument, NULL, 'v' },
-		CLI_OPT_HELP_END,
-	};
 	const char *out = NULL;
 	long interval = 20, depth = 64, sample = 0;
 	int follow = 1, report = 0, verbose = 0, c, interval_set = 0;
 	const char *go_endpoint = NULL;
 	long every_ms = 0;
-	while ((c = getopt_long(argc, argv, "+o:vh", opts, NULL)) != -1) {
+	while ((c = cli_cmd_getopt(&run_cmd, argc, argv)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
 			break;
 		case 'i':
-			if (cli_opt_long("run", "--interval", "milliseconds from 1 to 3600000", 1, 3600000, &interval) < 0)
+			if (cli_opt_long(&run_cmd, c, "milliseconds from 1 to 3600000", 1, 3600000, &interval) < 0)
 				return 2;
 			interval_set = 1;
 			break;
 		case 'd':
-			if (cli_opt_long("run", "--depth", "a number of frames from 1 to 256", 1, 256, &depth) < 0)
+			if (cli_opt_long(&run_cmd, c, "a number of frames from 1 to 256", 1, 256, &depth) < 0)
 				return 2;
 			break;
 		case 'n':
 			follow = 0;
 			break;
 		case 's':
-			if (cli_opt_long("run", "--sample-bytes", "a byte count", 0, 1L << 40, &sample) < 0)
+			if (cli_opt_long(&run_cmd, c, "a byte count", 0, 1L << 40, &sample) < 0)
 				return 2;
 			break;
 		case 'r':
@@ -528,7 +525,7 @@ int cmd_run(int argc, char **argv)
 			verbose = 1;
 			break;
 		default: /* and 'h'; getopt_long said what was wrong */
-			return cli_opt_done(NULL, c, argv, usage);
+			return cli_opt_done(&run_cmd, c, argv);
 		}
 	}
 	char lib[PATH_MAX], resolved[PATH_MAX];

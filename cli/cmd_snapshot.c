@@ -10,7 +10,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,21 +25,30 @@
 #include "cli/cli.h"
 #include "format/control.h"
 
-static const char usage[] =
-	"usage: memledger snapshot [--scan] PID [LABEL]\n"
-	"\n"
-	"Take a labelled snapshot now in process PID, which runs under `memledger\n"
-	"run`: no signal, nothing the program can see. The snapshot lands in its\n"
-	"trace beside the program's own (marked as taken from outside) and shows in\n"
-	"the phase tables once ingested. The process answers within one sampling\n"
-	"interval (`run --interval`, 20 ms by default). Only the process's own user\n"
-	"may ask.\n"
-	"\n"
-	"  --scan        also classify the live blocks now: lost, indirect, reachable\n"
-	"  -q, --quiet   print errors only\n"
-	"  -h, --help    show this help\n"
-	"\n"
-	"LABEL defaults to \"snapshot HH:MM:SS\" (local time).\n";
+static const struct cli_opt snapshot_opts[] = {
+	{ "scan", 0, 's', NULL, "also classify the live blocks now: lost, indirect, reachable" },
+	{ "quiet", 'q', 0, NULL, "print errors only" },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd snapshot_cmd = {
+	.name = "snapshot",
+	.head = "usage: memledger snapshot [--scan] PID [LABEL]\n"
+		"\n"
+		"Take a labelled snapshot now in process PID, which runs under `memledger\n"
+		"run`: no signal, nothing the program can see. The snapshot lands in its\n"
+		"trace beside the program's own (marked as taken from outside) and shows in\n"
+		"the phase tables once ingested. The process answers within one sampling\n"
+		"interval (`run --interval`, 20 ms by default). Only the process's own user\n"
+		"may ask.\n"
+		"\n",
+	.opts = snapshot_opts,
+	.tail = "\n"
+		"LABEL defaults to \"snapshot HH:MM:SS\" (local time).\n",
+	.parse = CLI_PARSE_GNU,
+	.col = 16,
+};
 
 /* The effective uid of pid from /proc; -1 with errno when it is not there. */
 static long proc_euid(long pid)
@@ -116,13 +124,8 @@ static int connect_to(long pid, uid_t uid, int *stale)
 
 int cmd_snapshot(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "scan", no_argument, NULL, 's' },
-		{ "quiet", no_argument, NULL, 'q' },
-		CLI_OPT_HELP_END,
-	};
 	int scan = 0, quiet = 0, c;
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+	while ((c = cli_cmd_getopt(&snapshot_cmd, argc, argv)) != -1) {
 		switch (c) {
 		case 's':
 			scan = 1;
@@ -131,12 +134,12 @@ int cmd_snapshot(int argc, char **argv)
 			quiet = 1;
 			break;
 		default: /* and 'h'; getopt_long said what was wrong */
-			return cli_opt_done(NULL, c, argv, usage);
+			return cli_opt_done(&snapshot_cmd, c, argv);
 		}
 	}
 	int nargs = argc - optind;
 	if (nargs < 1 || nargs > 2) {
-		return cli_usage_error("snapshot", usage, "%s",
+		return cli_usage_error(&snapshot_cmd, "%s",
 				       nargs < 1 ? "no process given" : "too many arguments (quote a LABEL with spaces)");
 	}
 	const char *pid_arg = argv[optind];

@@ -20,19 +20,27 @@
 #include "ingest/db.h"
 #include "ingest/tracemeta.h"
 
-static const char usage[] =
-	"usage: memledger stats [--samples] [--process N] TRACE|DB\n"
-	"\n"
-	"Print the program's snapshots (with start and exit) like Go's\n"
-	"PrintMemStats(): each metric, its change since the previous snapshot,\n"
-	"and the allocation rate in between. For a database, then how much each\n"
-	"module's symbols tell and which file they came from.\n"
-	"\n"
-	"  --samples       also print every periodic sample\n"
-	"  --process N     only process N (processes.id) of a database\n"
-	"  -h, --help      show this help\n"
-	"\n"
-	"Options may come anywhere; `--` ends them.\n";
+static const struct cli_opt stats_opts[] = {
+	{ "samples", 0, 's', NULL, "also print every periodic sample" },
+	{ "process", 0, 'p', "N", "only process N (processes.id) of a database" },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd stats_cmd = {
+	.name = "stats",
+	.head = "usage: memledger stats [--samples] [--process N] TRACE|DB\n"
+		"\n"
+		"Print the program's snapshots (with start and exit) like Go's\n"
+		"PrintMemStats(): each metric, its change since the previous snapshot,\n"
+		"and the allocation rate in between. For a database, then how much each\n"
+		"module's symbols tell and which file they came from.\n"
+		"\n",
+	.opts = stats_opts,
+	.tail = "\n"
+		"Options may come anywhere; `--` ends them.\n",
+	.col = 18,
+};
 
 /* A label as it is printed: escaped, and kept while it is the previous
  * block's (so in two buffers used in turn). */
@@ -245,28 +253,23 @@ out_fail:
 
 int cmd_stats(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "samples", no_argument, NULL, 's' },
-		{ "process", required_argument, NULL, 'p' },
-		CLI_OPT_HELP_END,
-	};
 	int samples = 0, c;
 	long only = -1;
-	while ((c = cli_getopt(argc, argv, "h", opts)) != -1) {
+	while ((c = cli_cmd_getopt(&stats_cmd, argc, argv)) != -1) {
 		switch (c) {
 		case 's':
 			samples = 1;
 			break;
 		case 'p':
-			if (cli_opt_long("stats", "--process", "a process id from the processes table", 0, 1L << 40, &only) < 0)
+			if (cli_opt_long(&stats_cmd, c, "a process id from the processes table", 0, 1L << 40, &only) < 0)
 				return 2;
 			break;
 		default: /* and 'h' */
-			return cli_opt_done("stats", c, argv, usage);
+			return cli_opt_done(&stats_cmd, c, argv);
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage_error("stats", usage, "wants one trace or database");
+		return cli_usage_error(&stats_cmd, "wants one trace or database");
 	const char *path = argv[optind];
 	int t = cli_is_trace(path);
 	if (t < 0) {

@@ -7,7 +7,6 @@
  * trace, a debuginfod server. Needs only the database.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,32 +15,33 @@
 #include "ingest/db.h"
 #include "ingest/resymbolize.h"
 
-static const char usage[] =
-	"usage: memledger symbolize [--debug-dir DIR]... [--sysroot DIR] DB\n"
-	"\n"
-	"Look up every stack of DB again, now that more symbols may be found,\n"
-	"and rewrite its frames, site names and thread start functions in place.\n"
-	"One transaction: on failure DB is unchanged. Files are found by build-id\n"
-	"as `memledger ingest` finds them; one with another build-id is never used.\n"
-	"\n"
-	"  --debug-dir DIR  also look for debug files in DIR (by build-id, by\n"
-	"                   .gnu_debuglink name, or an unstripped copy); repeatable\n"
-	"  --sysroot DIR    the traced machine's files are under DIR\n"
-	"  -q, --quiet      print errors and warnings only\n"
-	"  -h, --help       show this help\n"
-	"\n"
-	"Debuginfod is asked too when DEBUGINFOD_URLS is set.\n";
+static const struct cli_opt symbolize_opts[] = {
+	CLI_SYMOPTS_OPTS,
+	{ "quiet", 'q', 0, NULL, "print errors and warnings only" },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd symbolize_cmd = {
+	.name = "symbolize",
+	.head = "usage: memledger symbolize [--debug-dir DIR]... [--sysroot DIR] DB\n"
+		"\n"
+		"Look up every stack of DB again, now that more symbols may be found,\n"
+		"and rewrite its frames, site names and thread start functions in place.\n"
+		"One transaction: on failure DB is unchanged. Files are found by build-id\n"
+		"as `memledger ingest` finds them; one with another build-id is never used.\n"
+		"\n",
+	.opts = symbolize_opts,
+	.tail = "\n" CLI_SYMOPTS_DEBUGINFOD,
+	.parse = CLI_PARSE_GNU,
+	.col = 19,
+};
 
 int cmd_symbolize(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_SYMOPTS_LONG_OPTIONS,
-		{ "quiet", no_argument, NULL, 'q' },
-		CLI_OPT_HELP_END,
-	};
 	struct cli_symopts so = { 0 };
 	int quiet = 0, c, rc = 2;
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+	while ((c = cli_cmd_getopt(&symbolize_cmd, argc, argv)) != -1) {
 		switch (c) {
 		case 'q':
 			quiet = 1;
@@ -51,13 +51,13 @@ int cmd_symbolize(int argc, char **argv)
 			case 0:
 				continue;
 			case 1:
-				rc = cli_opt_done(NULL, c, argv, usage);
+				rc = cli_opt_done(&symbolize_cmd, c, argv);
 			}
 			goto out;
 		}
 	}
 	if (argc - optind != 1) {
-		rc = cli_usage_error("symbolize", usage, "wants one database");
+		rc = cli_usage_error(&symbolize_cmd, "wants one database");
 		goto out;
 	}
 	const char *path = argv[optind];
