@@ -36,13 +36,14 @@ static const char *getopt_tables(const struct cli_opt *opts, const char *prefix,
 {
 	static struct option longs[CLI_OPTS_MAX + 1];
 	static char shorts[2 * CLI_OPTS_MAX + 4];
-	size_t nl = 0, ns = strlen(prefix);
+	size_t nl = 0, ns = strlen(prefix), nopt = 0;
 
 	memcpy(shorts, prefix, ns);
 	for (const struct cli_opt *o = opts; is_option(o) || o->help; o++) {
 		if (!is_option(o))
 			continue;
-		if (nl == CLI_OPTS_MAX) {
+		/* every option takes at most one long entry and 2 letters */
+		if (nopt++ == CLI_OPTS_MAX) {
 			fputs("memledger: BUG: too many options in one table\n", stderr);
 			abort();
 		}

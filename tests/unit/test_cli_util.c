@@ -1,9 +1,11 @@
 /*
  * test_cli_util.c - cli/util.c: cli_escape (what may reach a terminal)
  * and cli_getopt (options anywhere, `--` ends them, POSIXLY_CORRECT or
- * not).
+ * not); cli/opts.c: one option table gives the parse and the --help list.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "tests/unit/check.h"
@@ -87,9 +89,67 @@ static void test_getopt(void)
 		;
 }
 
+/* One table, both the parser and the option list of --help. */
+static const struct cli_opt demo_opts[] = {
+	{ "output", 'o', 'o', "FILE", "where to write" },
+	{ "depth", 0, 'D', "N", "frames a stack keeps\n(default 64)" },
+	{ "quiet", 'q', 'q', NULL, "\nprint nothing on success" },
+	{ "hidden", 0, 'H', NULL, NULL },
+	CLI_OPT_TEXT("\nMore:\n", 12),
+	{ "json", 'j', 'j', NULL, "JSON" },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+static const struct cli_cmd demo_cmd = {
+	.name = "demo", .head = "usage: memledger demo [OPTION]... X\n\n", .opts = demo_opts,
+	.tail = "tail\n", .parse = CLI_PARSE_ANYWHERE, .col = 22, .indent_long = 1,
+};
+
+static void test_table(void)
+{
+	char *argv[] = { "demo", "x", "--depth", "7", "-qo", "f", "--hidden", "-j", "--help", NULL };
+	char seen[128] = "";
+	int c;
+
+	while ((c = cli_cmd_getopt(&demo_cmd, 9, argv)) != -1) {
+		char one[32];
+		snprintf(one, sizeof one, "%c%s%s ", c, optarg && (c == 'D' || c == 'o') ? "=" : "",
+			 optarg && (c == 'D' || c == 'o') ? optarg : "");
+		strcat(seen, one);
+	}
+	CHECK_EQ_STR(seen, "D=7 q o=f H j h ");
+	CHECK_EQ_STR(argv[optind], "x");
+	CHECK_EQ_INT(cli_opt_by_short(demo_opts, 'o')->key, 'o');
+	CHECK(cli_opt_by_short(demo_opts, 'z') == NULL);
+
+	/* a long option without its value is the one error getopt reports */
+	char *bad[] = { "demo", "--depth", NULL };
+	CHECK_EQ_INT(cli_cmd_getopt(&demo_cmd, 2, bad), ':');
+	while (cli_cmd_getopt(&demo_cmd, 2, bad) != -1)
+		;
+
+	char buf[1024] = "";
+	FILE *f = fmemopen(buf, sizeof buf - 1, "w");
+	CHECK(f != NULL);
+	cli_help(&demo_cmd, f);
+	fclose(f);
+	CHECK_EQ_STR(buf,
+		     "usage: memledger demo [OPTION]... X\n\n"
+		     "  -o, --output FILE   where to write\n"
+		     "      --depth N       frames a stack keeps\n"
+		     "                      (default 64)\n"
+		     "  -q, --quiet\n"
+		     "                      print nothing on success\n"
+		     "\nMore:\n"
+		     "  -j, --json JSON\n"
+		     "  -h, --help show this help\n"
+		     "tail\n");
+}
+
 int main(void)
 {
 	test_escape();
 	test_getopt();
+	test_table();
 	return CHECK_DONE();
 }
