@@ -854,6 +854,33 @@ static int judge_stack(struct ctx *c, struct verdict *v)
 	return 0;
 }
 
+/* A band of the share of CPU time spent managing memory: a share under
+ * `below` gets this status and the sentence ending `text`. */
+struct cpu_band {
+	double below;
+	const char *status, *text;
+};
+
+#define CPU_BANDS 4
+
+/* Go's bands: <1%, 1-5%, 5-10%, >10% */
+static const struct cpu_band go_cpu_bands[CPU_BANDS] = {
+	{ 0.01, "pass", ": under 1%, the collector costs next to nothing." },
+	{ 0.05, "pass", ": between 1% and 5%, usual for a program that allocates." },
+	{ 0.10, "fail", ": between 5% and 10%, high enough to look at the busiest allocation sites." },
+	{ INFINITY, "fail", ": above 10%, the collector takes a real share of the run. Allocate less or"
+	                    " raise GOGC." },
+};
+
+/* C's: the allocator's own share, <1%, 1-5%, 5-15%, >15% */
+static const struct cpu_band c_cpu_bands[CPU_BANDS] = {
+	{ 0.01, "pass", ": negligible." },
+	{ 0.05, "pass", ": noticeable but modest." },
+	{ 0.15, "fail", ": high. Fewer, larger allocations, reuse or a pool would pay off." },
+	{ INFINITY, "fail", ": managing memory dominates the run. Look at the busiest sites under Allocation"
+	                    " rate." },
+};
+
 static void judge_cpu(struct ctx *c, struct verdict *v)
 {
 	const struct snap *f = F(c);
@@ -871,36 +898,12 @@ static void judge_cpu(struct ctx *c, struct verdict *v)
 	if (!c->is_go && !isnan(f->v[C_ALLOC_CPU_NS]) && !isnan(f->v[C_CPU_NS]))
 		say(v, " (%s of %s)", units_duration(d, sizeof d, f->v[C_ALLOC_CPU_NS]),
 		    units_duration(t, sizeof t, f->v[C_CPU_NS]));
-	if (c->is_go) {  /* Go's bands: <1%, 1-5%, 5-10%, >10% */
-		if (fv < 0.01) {
-			v->status = "pass";
-			say(v, ": under 1%%, the collector costs next to nothing.");
-		} else if (fv < 0.05) {
-			v->status = "pass";
-			say(v, ": between 1%% and 5%%, usual for a program that allocates.");
-		} else if (fv < 0.10) {
-			v->status = "fail";
-			say(v, ": between 5%% and 10%%, high enough to look at the busiest allocation sites.");
-		} else {
-			v->status = "fail";
-			say(v, ": above 10%%, the collector takes a real share of the run. Allocate less or"
-			       " raise GOGC.");
-		}
-		return;
-	}
-	if (fv < 0.01) {
-		v->status = "pass";
-		say(v, ": negligible.");
-	} else if (fv < 0.05) {
-		v->status = "pass";
-		say(v, ": noticeable but modest.");
-	} else if (fv < 0.15) {
-		v->status = "fail";
-		say(v, ": high. Fewer, larger allocations, reuse or a pool would pay off.");
-	} else {
-		v->status = "fail";
-		say(v, ": managing memory dominates the run. Look at the busiest sites under Allocation rate.");
-	}
+	/* the first band whose bound fv is under; the last has none */
+	const struct cpu_band *band = c->is_go ? go_cpu_bands : c_cpu_bands;
+	for (int i = 0; i < CPU_BANDS - 1 && !(fv < band->below); i++)
+		band++;
+	v->status = band->status;
+	say(v, "%s", band->text);
 }
 
 static int judge_metric(struct ctx *c, int m, struct verdict *v)
