@@ -82,7 +82,8 @@ int dbr_load_rows(sqlite3 *db, long long param, const char *sql, const char *wha
 		snprintf(err, errlen, "%s: %s", what, sqlite3_errmsg(db));
 		return -1;
 	}
-	sqlite3_bind_int64(st, 1, param);
+	if (sqlite3_bind_parameter_count(st))
+		sqlite3_bind_int64(st, 1, param);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (vec_reserve(arr, &cap, *n, sz) < 0)
 			goto out_oom;

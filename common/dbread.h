@@ -32,11 +32,11 @@ int dbr_col_oom(sqlite3_stmt *st, int i, const char *s);
 typedef int (*dbr_fill)(sqlite3_stmt *st, void *row);
 
 /**
- * Run sql, whose one parameter is param (a process id), and append an
- * element of sz bytes to *arr (of *n elements) for each row, filled by
- * fill. Elements start zeroed and are counted before fill runs, so a
- * partly filled one is still freed with the rest. 0, or -1 with err:
- * "WHAT: SQLite's message", or the out-of-memory error.
+ * Run sql, whose one parameter, if it has one, is param (a process id),
+ * and append an element of sz bytes to *arr (of *n elements) for each
+ * row, filled by fill. Elements start zeroed and are counted before fill
+ * runs, so a partly filled one is still freed with the rest. 0, or -1
+ * with err: "WHAT: SQLite's message", or the out-of-memory error.
  */
 int dbr_load_rows(sqlite3 *db, long long param, const char *sql, const char *what, void *arr,
 		  size_t *n, size_t sz, dbr_fill fill, char *err, size_t errlen);

@@ -147,14 +147,8 @@ static int load_snapshots(struct loader *l, struct cmp_proc *p)
 			p->total_allocs = mallocs;
 		if (kind && !strcmp(kind, "sample"))
 			continue;
-		struct cmp_snap *ns = grow(p->snaps, &cap, p->nsnaps, sizeof *p->snaps);
-		if (!ns) {
-			sqlite3_finalize(s);
-			return oom(l);
-		}
-		p->snaps = ns;
-		struct cmp_snap *sn = &p->snaps[p->nsnaps++];
-		if (!(sn->label = dup_col(s, 0)) || !(sn->kind = dup_col(s, 1))) {
+		struct cmp_snap *sn = VEC_PUSH(p->snaps, p->nsnaps, cap);
+		if (!sn || !(sn->label = dup_col(s, 0)) || !(sn->kind = dup_col(s, 1))) {
 			sqlite3_finalize(s);
 			return oom(l);
 		}
@@ -380,14 +374,9 @@ static int load_items(struct loader *l, struct cmp_proc *p)
 	if (!s)
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct cmp_item *ni = grow(p->items, &cap, p->nitems, sizeof *p->items);
-		if (!ni) {
-			sqlite3_finalize(s);
-			return oom(l);
-		}
-		p->items = ni;
-		struct cmp_item *it = &p->items[p->nitems++];
-		if (!(it->item = dup_col(s, 0)) || !(it->status = dup_col(s, 1)) || !(it->detail = dup_col(s, 2))) {
+		struct cmp_item *it = VEC_PUSH(p->items, p->nitems, cap);
+		if (!it || !(it->item = dup_col(s, 0)) || !(it->status = dup_col(s, 1)) ||
+		    !(it->detail = dup_col(s, 2))) {
 			sqlite3_finalize(s);
 			return oom(l);
 		}
@@ -449,18 +438,11 @@ static int load_open(struct loader *l, struct cmp_proc *p)
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 			char prefix[64];
 
-			struct cmp_open *no = grow(p->open, &cap, p->nopen, sizeof *p->open);
-			if (!no) {
+			struct cmp_open *o = VEC_PUSH(p->open, p->nopen, cap);
+			if (!o || !(o->what = dup_col(s, 0))) {
 				sqlite3_finalize(s);
 				return oom(l);
 			}
-			p->open = no;
-			struct cmp_open *o = &p->open[p->nopen];
-			if (!(o->what = dup_col(s, 0))) {
-				sqlite3_finalize(s);
-				return oom(l);
-			}
-			p->nopen++;
 			o->stack_id = sqlite3_column_int64(s, 1);
 			o->count = sqlite3_column_int64(s, 2);
 			snprintf(prefix, sizeof prefix, "%s\x1d", o->what);
@@ -565,13 +547,11 @@ int cmp_run_load(struct cmp_run *r, const char *path, char *err, size_t errlen)
 	                     err, errlen)))
 		goto out_free;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct cmp_proc *np = grow(r->procs, &cap, r->nprocs, sizeof *r->procs);
-		if (!np) {
+		struct cmp_proc *p = VEC_PUSH(r->procs, r->nprocs, cap);
+		if (!p) {
 			oom(&l);
 			goto out_free;
 		}
-		r->procs = np;
-		struct cmp_proc *p = &r->procs[r->nprocs++];
 		p->id = sqlite3_column_int64(s, 0);
 		p->pid = sqlite3_column_int64(s, 1);
 		p->exit_code = sqlite3_column_int64(s, 4);

@@ -66,23 +66,25 @@ static const char *label_of(const struct item *it, long i)
 	return it->r->snaps[i].label;
 }
 
+/* The last of the n snapshot indexes in snap that is si, else -1. */
+static long last_taken_at(const long *snap, size_t n, long si)
+{
+	long last = -1;
+	for (size_t i = 0; i < n; i++)
+		if (snap[i] == si)
+			last = (long)i;
+	return last;
+}
+
 /* The dump taken with snapshot si, else -1. */
 static long dump_at(const struct item *it, long si)
 {
-	long d = -1;
-	for (size_t i = 0; i < it->r->ndumps; i++)
-		if (it->w->dump_snap[i] == si)
-			d = (long)i;
-	return d;
+	return last_taken_at(it->w->dump_snap, it->r->ndumps, si);
 }
 
 static long profile_at(const struct item *it, long si)
 {
-	long p = -1;
-	for (size_t i = 0; i < it->r->nprofiles; i++)
-		if (it->w->profile_snap[i] == si)
-			p = (long)i;
-	return p;
+	return last_taken_at(it->w->profile_snap, it->r->nprofiles, si);
 }
 
 static const struct go_goroutine *find_g(const struct go_dump *d, int64_t id)

@@ -854,9 +854,47 @@ static int judge_stack(struct ctx *c, struct verdict *v)
 	return 0;
 }
 
-/* A native allocator share read under the tracer at or above this is
- * high whatever the tracer's slowdown of the allocator (at most 2x). */
-#define NATIVE_CPU_SURE 0.10
+/* A band of the share of CPU time spent managing memory: a share under
+ * `below` gets this status and the sentence ending `text`; judged 0
+ * shows it without a pass or a fail. A list ends with the band whose
+ * bound is INFINITY. */
+struct cpu_band {
+	double below;
+	const char *status;
+	int judged;
+	const char *text;
+};
+
+/* Go's bands: <1%, 1-5%, 5-10%, >10% */
+static const struct cpu_band go_cpu_bands[] = {
+	{ 0.01, "pass", 1, ": under 1%, the collector costs next to nothing." },
+	{ 0.05, "pass", 1, ": between 1% and 5%, usual for a program that allocates." },
+	{ 0.10, "fail", 1, ": between 5% and 10%, high enough to look at the busiest allocation sites." },
+	{ INFINITY, "fail", 1, ": above 10%, the collector takes a real share of the run. Allocate less or"
+	                       " raise GOGC." },
+};
+
+/*
+ * C's: the allocator's own share, <1%, 1-5%, 5-10%, 10-15%, >15%. A
+ * native program's figure is an upper bound: inside a traced process the
+ * real allocator calls run slower (glibc takes its locks once the
+ * tracer's writer thread exists; the recording evicts the allocator's
+ * cache lines), 1.3 to 2 times in t0543. So a reading under 10% is not
+ * called high: from 5% to 10% it is too close to call.
+ */
+static const struct cpu_band c_cpu_bands[] = {
+	{ 0.01, "pass", 1, ": negligible." },
+	{ 0.05, "pass", 1, ": noticeable but modest." },
+	{ 0.10, "n/a", 0, ": between 5% and 10% as traced, too close to call. The figure is an upper bound:"
+	                  " in a traced process the allocator's own calls run slower (glibc takes its locks once"
+	                  " the tracer's thread exists, and recording pushes the allocator's data out of the"
+	                  " cache), up to about twice as slow, so without the tracer the share may be under 5%."
+	                  " A profiler such as perf on the untraced program tells." },
+	{ 0.15, "fail", 1, ": high, even allowing for the tracer slowing the allocator down (up to about twice)."
+	                   " Fewer, larger allocations, reuse or a pool would pay off." },
+	{ INFINITY, "fail", 1, ": managing memory dominates the run. Look at the busiest sites under Allocation"
+	                       " rate." },
+};
 
 static void judge_cpu(struct ctx *c, struct verdict *v)
 {
@@ -875,50 +913,13 @@ static void judge_cpu(struct ctx *c, struct verdict *v)
 	if (!c->is_go && !isnan(f->v[C_ALLOC_CPU_NS]) && !isnan(f->v[C_CPU_NS]))
 		say(v, " (%s of %s)", units_duration(d, sizeof d, f->v[C_ALLOC_CPU_NS]),
 		    units_duration(t, sizeof t, f->v[C_CPU_NS]));
-	if (c->is_go) {  /* Go's bands: <1%, 1-5%, 5-10%, >10% */
-		if (fv < 0.01) {
-			v->status = "pass";
-			say(v, ": under 1%%, the collector costs next to nothing.");
-		} else if (fv < 0.05) {
-			v->status = "pass";
-			say(v, ": between 1%% and 5%%, usual for a program that allocates.");
-		} else if (fv < 0.10) {
-			v->status = "fail";
-			say(v, ": between 5%% and 10%%, high enough to look at the busiest allocation sites.");
-		} else {
-			v->status = "fail";
-			say(v, ": above 10%%, the collector takes a real share of the run. Allocate less or"
-			       " raise GOGC.");
-		}
-		return;
-	}
-	/* A native program's figure is an upper bound: inside a traced
-	 * process the real allocator calls run slower (glibc takes its locks
-	 * once the tracer's writer thread exists; the recording evicts the
-	 * allocator's cache lines), 1.3 to 2 times in t0543. So a reading
-	 * below NATIVE_CPU_SURE is not called high. */
-	if (fv < 0.01) {
-		v->status = "pass";
-		say(v, ": negligible.");
-	} else if (fv < 0.05) {
-		v->status = "pass";
-		say(v, ": noticeable but modest.");
-	} else if (fv < NATIVE_CPU_SURE) {
-		v->judged = 0;
-		v->status = "n/a";
-		say(v, ": between 5%% and 10%% as traced, too close to call. The figure is an upper bound:"
-		       " in a traced process the allocator's own calls run slower (glibc takes its locks once"
-		       " the tracer's thread exists, and recording pushes the allocator's data out of the"
-		       " cache), up to about twice as slow, so without the tracer the share may be under 5%%."
-		       " A profiler such as perf on the untraced program tells.");
-	} else if (fv < 0.15) {
-		v->status = "fail";
-		say(v, ": high, even allowing for the tracer slowing the allocator down (up to about twice)."
-		       " Fewer, larger allocations, reuse or a pool would pay off.");
-	} else {
-		v->status = "fail";
-		say(v, ": managing memory dominates the run. Look at the busiest sites under Allocation rate.");
-	}
+	/* the first band whose bound fv is under; the last is INFINITY */
+	const struct cpu_band *band = c->is_go ? go_cpu_bands : c_cpu_bands;
+	while (!(fv < band->below) && band->below != INFINITY)
+		band++;
+	v->status = band->status;
+	v->judged = band->judged;
+	say(v, "%s", band->text);
 }
 
 static int judge_metric(struct ctx *c, int m, struct verdict *v)

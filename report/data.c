@@ -327,6 +327,38 @@ const struct rp_verdict *rp_verdict(const struct rp_process *p, const char *subj
 	return NULL;
 }
 
+static int fill_process(sqlite3_stmt *st, void *row)
+{
+	struct rp_process *p = row;
+
+	p->id = col_ll(st, 0);
+	p->pid = col_ll(st, 1);
+	p->ppid = col_num(st, 2);
+	p->exe = col_str(st, 3);
+	p->argv = col_str(st, 4);
+	p->start_ns = col_num(st, 5);
+	p->end_ns = col_num(st, 6);
+	p->end_reason = col_str(st, 7);
+	p->exit_code = col_num(st, 8);
+	p->signal = col_num(st, 9);
+	p->trace_file = col_str(st, 10);
+	p->start_unix_ns = col_num(st, 11);
+	p->parent_process_id = col_num(st, 12);
+	p->runtime = col_str(st, 13);
+	p->sample_interval_ns = col_num(st, 14);
+	p->stack_depth = col_num(st, 15);
+	p->sample_bytes = col_num(st, 16);
+	p->unknown_frees = col_num(st, 17);
+	p->events = col_num(st, 18);
+	p->tracer_version = col_str(st, 19);
+	p->freeres_called = (int)col_ll(st, 20);
+	p->scanned = (int)col_ll(st, 21);
+	p->hooks_bypassed = (int)col_ll(st, 22);
+	p->allocator = col_str(st, 23);
+	p->allocator_other = sqlite3_column_type(st, 24) != SQLITE_NULL && !col_ll(st, 24);
+	return 0;
+}
+
 int rp_load(sqlite3 *db, struct rp_process **procs, size_t *nprocs, char *err, size_t errlen)
 {
 	static const char sql[] =
@@ -336,56 +368,12 @@ int rp_load(sqlite3 *db, struct rp_process **procs, size_t *nprocs, char *err, s
 		" freeres_called, scanned, hooks_bypassed, allocator, allocator_glibc"
 		" FROM processes ORDER BY id";
 	struct rp_process *ps = NULL;
-	size_t n = 0, cap = 0, i;
-	sqlite3_stmt *st;
-	int rc;
+	size_t n = 0, i;
 
 	*procs = NULL;
 	*nprocs = 0;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		set_err(err, errlen, db, "processes");
-		return -1;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct rp_process *p;
-
-		if (vec_reserve(&ps, &cap, n, sizeof *ps) < 0) {
-			err_oom(err, errlen);
-			goto out_free;
-		}
-		p = &ps[n++];
-		p->id = col_ll(st, 0);
-		p->pid = col_ll(st, 1);
-		p->ppid = col_num(st, 2);
-		p->exe = col_str(st, 3);
-		p->argv = col_str(st, 4);
-		p->start_ns = col_num(st, 5);
-		p->end_ns = col_num(st, 6);
-		p->end_reason = col_str(st, 7);
-		p->exit_code = col_num(st, 8);
-		p->signal = col_num(st, 9);
-		p->trace_file = col_str(st, 10);
-		p->start_unix_ns = col_num(st, 11);
-		p->parent_process_id = col_num(st, 12);
-		p->runtime = col_str(st, 13);
-		p->sample_interval_ns = col_num(st, 14);
-		p->stack_depth = col_num(st, 15);
-		p->sample_bytes = col_num(st, 16);
-		p->unknown_frees = col_num(st, 17);
-		p->events = col_num(st, 18);
-		p->tracer_version = col_str(st, 19);
-		p->freeres_called = (int)col_ll(st, 20);
-		p->scanned = (int)col_ll(st, 21);
-		p->hooks_bypassed = (int)col_ll(st, 22);
-		p->allocator = col_str(st, 23);
-		p->allocator_other = sqlite3_column_type(st, 24) != SQLITE_NULL && !col_ll(st, 24);
-	}
-	if (rc != SQLITE_DONE) {
-		set_err(err, errlen, db, "processes");
+	if (dbr_load_rows(db, 0, sql, "processes", &ps, &n, sizeof *ps, fill_process, err, errlen) < 0)
 		goto out_free;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
 	for (i = 0; i < n; i++) {
 		if (load_snapshots(db, &ps[i], err, errlen) < 0 ||
 		    load_sites(db, &ps[i], err, errlen) < 0 ||
@@ -400,7 +388,6 @@ int rp_load(sqlite3 *db, struct rp_process **procs, size_t *nprocs, char *err, s
 	*nprocs = n;
 	return 0;
 out_free:
-	sqlite3_finalize(st);
 	rp_free_processes(ps, n);
 	return -1;
 }

@@ -164,62 +164,150 @@ static uint32_t next_cap(uint32_t n)
 	return c > WORDS_MAX ? WORDS_MAX : c;
 }
 
+/*
+ * A region array (its words or its dictionary) moved to one of cap
+ * elements of `size` bytes: its first n elements copied, the rest unused
+ * (all ones: WORD_NONE, STACK_NONE). The old array, of oldcap elements,
+ * goes back to the free lists. NULL when out of memory, the old array
+ * kept.
+ */
+_Static_assert(WORD_NONE == UINT64_MAX && STACK_NONE == UINT32_MAX, "unused elements are all ones");
+static inline void *arr_resize(struct shard *s, void *old, uint32_t n, uint32_t oldcap,
+                               uint32_t cap, size_t size)
+{
+	char *a = arr_get(s, units_of(cap * size));
+	if (!a)
+		return NULL;
+	if (n)
+		memcpy(a, old, n * size);
+	memset(a + n * size, 0xff, (cap - n) * size);
+	arr_put(s, old, units_of(oldcap * size));
+	return a;
+}
+
 /* Room for n words in r: grow (or shrink) its array. 0, or -1. */
 static int words_resize(struct shard *s, struct region *r, uint32_t cap)
 {
-	uint64_t *w = arr_get(s, units_of(cap * sizeof *w));
+	uint64_t *w = arr_resize(s, r->w, r->n, r->cap, cap, sizeof *w);
 	if (!w)
 		return -1;
-	if (r->n)
-		memcpy(w, r->w, r->n * sizeof *w);
-	for (uint32_t i = r->n; i < cap; i++)
-		w[i] = WORD_NONE;
-	arr_put(s, r->w, units_of(r->cap * sizeof *w));
 	r->w = w;
 	r->cap = (uint16_t)cap;
 	return 0;
 }
 
-/* ---------------------------------------------------------------- region table */
+/* ---------------------------------------------------------------- open addressing */
 
-static inline uint32_t region_home(uint32_t mask, uint64_t key)
+/*
+ * The region table and the overflow table are the same kind of table:
+ * open addressing with linear probing over a power-of-two number of
+ * slots, each entry starting with a uint64_t key (a region's number + 1,
+ * a block's address), 0 marking a free slot. The helpers below serve
+ * both, given the entry's size and how many low bits of the key to drop
+ * before hashing (block addresses are 16-byte aligned: 4). They are
+ * inline and their callers pass constant sizes, so each table gets the
+ * loops it had when each was written out by hand; they only map memory
+ * through ml_map, so they are safe wherever the tables are used.
+ */
+#define REG_HASH_SHIFT 0
+#define BIG_HASH_SHIFT 4
+
+static inline void *oa_slot(void *tab, size_t size, uint32_t i)
 {
-	return (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> 32) & mask;
+	return (char *)tab + (size_t)i * size;
 }
 
-static struct region *region_find(struct shard *s, uint64_t key)
+static inline uint64_t oa_key(const void *tab, size_t size, uint32_t i)
+{
+	uint64_t key;
+	memcpy(&key, (const char *)tab + (size_t)i * size, sizeof key);
+	return key;
+}
+
+/* Fibonacci hashing: the top bits of one multiply. */
+static inline uint32_t oa_home(uint32_t mask, uint64_t key, unsigned shift)
+{
+	return (uint32_t)(((key >> shift) * 0x9e3779b97f4a7c15ull) >> 32) & mask;
+}
+
+/* The slot holding key (not 0), or UINT32_MAX when none does. */
+static inline uint32_t oa_find(const void *tab, size_t size, uint32_t mask, unsigned shift,
+                               uint64_t key)
+{
+	uint32_t i = oa_home(mask, key, shift);
+	uint64_t k;
+	while ((k = oa_key(tab, size, i)) != key) {
+		if (!k)
+			return UINT32_MAX;
+		i = (i + 1) & mask;
+	}
+	return i;
+}
+
+/* The first free slot on key's probe chain (the table is not full). */
+static inline uint32_t oa_free_slot(const void *tab, size_t size, uint32_t mask, unsigned shift,
+                                    uint64_t key)
+{
+	uint32_t i = oa_home(mask, key, shift);
+	while (oa_key(tab, size, i))
+		i = (i + 1) & mask;
+	return i;
+}
+
+/*
+ * Empty slot i. Backward-shift deletion keeps probe chains intact without
+ * tombstones: each later entry of the chain that may move back (its home
+ * is not cyclically within (i, j]) fills the hole, leaving its own.
+ */
+static inline void oa_delete(void *tab, size_t size, uint32_t mask, unsigned shift, uint32_t i)
+{
+	const uint64_t none = 0;
+	uint32_t j = i;
+	for (;;) {
+		j = (j + 1) & mask;
+		uint64_t key = oa_key(tab, size, j);
+		if (!key)
+			break;
+		uint32_t k = oa_home(mask, key, shift);
+		int movable = i <= j ? (k <= i || k > j) : (k <= i && k > j);
+		if (movable) {
+			memcpy(oa_slot(tab, size, i), oa_slot(tab, size, j), size);
+			i = j;
+		}
+	}
+	memcpy(oa_slot(tab, size, i), &none, sizeof none);
+}
+
+/*
+ * A table twice the size of tab (of *mask + 1 slots; initial slots when
+ * tab is NULL) holding its entries, with *mask set to match; tab is
+ * unmapped. NULL when out of memory, tab and *mask unchanged.
+ */
+static inline void *oa_grow(void *tab, uint32_t *mask, uint32_t initial, size_t size, unsigned shift)
+{
+	uint32_t oldcap = tab ? *mask + 1 : 0, cap = tab ? oldcap * 2 : initial;
+	void *grown = ml_map((size_t)cap * size);
+	if (!grown)
+		return NULL;
+	for (uint32_t i = 0; i < oldcap; i++) {
+		uint64_t key = oa_key(tab, size, i);
+		if (key)
+			memcpy(oa_slot(grown, size, oa_free_slot(grown, size, cap - 1, shift, key)),
+			       oa_slot(tab, size, i), size);
+	}
+	*mask = cap - 1;
+	ml_unmap(tab, (size_t)oldcap * size);
+	return grown;
+}
+
+/* ---------------------------------------------------------------- region table */
+
+static inline struct region *region_find(struct shard *s, uint64_t key)
 {
 	if (!s->reg)
 		return NULL;
-	uint32_t i = region_home(s->rmask, key);
-	while (s->reg[i].key != key) {
-		if (!s->reg[i].key)
-			return NULL;
-		i = (i + 1) & s->rmask;
-	}
-	return &s->reg[i];
-}
-
-static int region_grow(struct shard *s)
-{
-	uint32_t cap = s->reg ? (s->rmask + 1) * 2 : REG_INITIAL;
-	struct region *tab = ml_map((size_t)cap * sizeof *tab);
-	if (!tab)
-		return -1;
-	struct region *old = s->reg;
-	uint32_t oldcap = old ? s->rmask + 1 : 0;
-	for (uint32_t i = 0; i < oldcap; i++) {
-		if (!old[i].key)
-			continue;
-		uint32_t j = region_home(cap - 1, old[i].key);
-		while (tab[j].key)
-			j = (j + 1) & (cap - 1);
-		tab[j] = old[i];
-	}
-	s->reg = tab;
-	s->rmask = cap - 1;
-	ml_unmap(old, (size_t)oldcap * sizeof *old);
-	return 0;
+	uint32_t i = oa_find(s->reg, sizeof *s->reg, s->rmask, REG_HASH_SHIFT, key);
+	return i == UINT32_MAX ? NULL : &s->reg[i];
 }
 
 /* The region of key, made if new; NULL when out of memory. */
@@ -228,12 +316,13 @@ static struct region *region_get(struct shard *s, uint64_t key)
 	struct region *r = region_find(s, key);
 	if (r)
 		return r;
-	if ((!s->reg || (s->rcount + 1) * 4 > (s->rmask + 1) * 3) && region_grow(s) < 0)
-		return NULL;
-	uint32_t i = region_home(s->rmask, key);
-	while (s->reg[i].key)
-		i = (i + 1) & s->rmask;
-	r = &s->reg[i];
+	if (!s->reg || (s->rcount + 1) * 4 > (s->rmask + 1) * 3) {
+		struct region *tab = oa_grow(s->reg, &s->rmask, REG_INITIAL, sizeof *tab, REG_HASH_SHIFT);
+		if (!tab)
+			return NULL;
+		s->reg = tab;
+	}
+	r = &s->reg[oa_free_slot(s->reg, sizeof *r, s->rmask, REG_HASH_SHIFT, key)];
 	memset(r, 0, sizeof *r);
 	r->key = key;
 	s->rcount++;
@@ -245,19 +334,7 @@ static void region_drop(struct shard *s, struct region *r)
 {
 	arr_put(s, r->w, units_of(r->cap * sizeof *r->w));
 	arr_put(s, r->dict, units_of(r->dcap * sizeof *r->dict));
-	uint32_t i = (uint32_t)(r - s->reg), j = i;
-	for (;;) {
-		j = (j + 1) & s->rmask;
-		if (!s->reg[j].key)
-			break;
-		uint32_t k = region_home(s->rmask, s->reg[j].key);
-		int movable = i <= j ? (k <= i || k > j) : (k <= i && k > j);
-		if (movable) {
-			s->reg[i] = s->reg[j];
-			i = j;
-		}
-	}
-	s->reg[i].key = 0;
+	oa_delete(s->reg, sizeof *r, s->rmask, REG_HASH_SHIFT, (uint32_t)(r - s->reg));
 	s->rcount--;
 }
 
@@ -360,14 +437,9 @@ static int dict_index(struct shard *s, struct region *r, uint32_t stack)
 		uint32_t cap = r->dcap ? r->dcap * 2u : 8u;
 		if (cap > 256)
 			cap = 256;
-		uint32_t *d = arr_get(s, units_of(cap * sizeof *d));
+		uint32_t *d = arr_resize(s, r->dict, r->ndict, r->dcap, cap, sizeof *d);
 		if (!d)
 			return -1;
-		if (r->ndict)
-			memcpy(d, r->dict, r->ndict * sizeof *d);
-		for (uint32_t i = r->ndict; i < cap; i++)
-			d[i] = STACK_NONE;
-		arr_put(s, r->dict, units_of(r->dcap * sizeof *d));
 		r->dict = d;
 		r->dcap = (uint16_t)cap;
 	}
@@ -469,43 +541,16 @@ static int word_remove(struct shard *s, uint64_t addr, struct ml_live *out)
 
 /* ---------------------------------------------------------------- overflow table */
 
-/* Fibonacci hashing: the top bits of one multiply. */
-static inline uint32_t big_home(uint32_t mask, uint64_t addr)
-{
-	return (uint32_t)(((addr >> 4) * 0x9e3779b97f4a7c15ull) >> 32) & mask;
-}
-
-static int big_grow(struct shard *s)
-{
-	uint32_t cap = s->big ? (s->bmask + 1) * 2 : BIG_INITIAL;
-	struct ml_live *tab = ml_map((size_t)cap * sizeof *tab);
-	if (!tab)
-		return -1;
-	struct ml_live *old = s->big;
-	uint32_t oldcap = old ? s->bmask + 1 : 0;
-	s->big = tab;
-	s->bmask = cap - 1;
-	for (uint32_t i = 0; i < oldcap; i++) {
-		if (!old[i].addr)
-			continue;
-		uint32_t j = big_home(s->bmask, old[i].addr);
-		while (tab[j].addr)
-			j = (j + 1) & s->bmask;
-		tab[j] = old[i];
-	}
-	ml_unmap(old, (size_t)oldcap * sizeof *old);
-	return 0;
-}
-
 /* Put e in the overflow table: 0, or -1 out of memory. */
 static int big_insert(struct shard *s, const struct ml_live *e)
 {
-	if ((!s->big || (s->bcount + 1) * 4 > (s->bmask + 1) * 3) && big_grow(s) < 0)
-		return -1;
-	uint32_t i = big_home(s->bmask, e->addr);
-	while (s->big[i].addr)
-		i = (i + 1) & s->bmask;
-	s->big[i] = *e;
+	if (!s->big || (s->bcount + 1) * 4 > (s->bmask + 1) * 3) {
+		struct ml_live *tab = oa_grow(s->big, &s->bmask, BIG_INITIAL, sizeof *tab, BIG_HASH_SHIFT);
+		if (!tab)
+			return -1;
+		s->big = tab;
+	}
+	s->big[oa_free_slot(s->big, sizeof *e, s->bmask, BIG_HASH_SHIFT, e->addr)] = *e;
 	s->bcount++;
 	return 0;
 }
@@ -514,27 +559,11 @@ static int big_remove(struct shard *s, uint64_t addr, struct ml_live *out)
 {
 	if (!s->bcount)
 		return 0;
-	uint32_t i = big_home(s->bmask, addr);
-	while (s->big[i].addr != addr) {
-		if (!s->big[i].addr)
-			return 0;
-		i = (i + 1) & s->bmask;
-	}
+	uint32_t i = oa_find(s->big, sizeof *out, s->bmask, BIG_HASH_SHIFT, addr);
+	if (i == UINT32_MAX)
+		return 0;
 	*out = s->big[i];
-	/* Backward-shift deletion keeps probe chains intact without tombstones. */
-	uint32_t j = i;
-	for (;;) {
-		j = (j + 1) & s->bmask;
-		if (!s->big[j].addr)
-			break;
-		uint32_t k = big_home(s->bmask, s->big[j].addr);
-		int movable = i <= j ? (k <= i || k > j) : (k <= i && k > j);
-		if (movable) {
-			s->big[i] = s->big[j];
-			i = j;
-		}
-	}
-	s->big[i].addr = 0;
+	oa_delete(s->big, sizeof *out, s->bmask, BIG_HASH_SHIFT, i);
 	s->bcount--;
 	return 1;
 }

@@ -27,6 +27,7 @@
 #include <link.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -173,17 +174,33 @@ static int sort_blocks(struct scan *s)
 	return 0;
 }
 
-/* The block containing v, or -1. */
-static long find_block(const struct scan *s, uint64_t v)
+/*
+ * How many of the n entries of tab (each `size` bytes, sorted by the
+ * uint64_t start each begins with: a block's address, a segment's lowest)
+ * start at or below v; the entry before that index is the only one that
+ * may hold v. Inline, for the scan's inner loop.
+ */
+_Static_assert(offsetof(struct blk, addr) == 0 && offsetof(struct seg, lo) == 0 &&
+               sizeof(uintptr_t) == sizeof(uint64_t), "entries begin with their uint64_t start");
+static inline size_t starts_at_or_below(const void *tab, size_t n, size_t size, uint64_t v)
 {
-	size_t lo = 0, hi = s->n;
+	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		if (s->b[mid].addr <= v)
+		uint64_t start;
+		memcpy(&start, (const char *)tab + mid * size, sizeof start);
+		if (start <= v)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+/* The block containing v, or -1. */
+static long find_block(const struct scan *s, uint64_t v)
+{
+	size_t lo = starts_at_or_below(s->b, s->n, sizeof *s->b, v);
 	if (!lo)
 		return -1;
 	const struct blk *b = &s->b[lo - 1];
@@ -204,14 +221,7 @@ static long find_block(const struct scan *s, uint64_t v)
 /* The module segment holding a, or NULL. */
 static const struct seg *seg_of(const struct scan *s, uintptr_t a)
 {
-	size_t lo = 0, hi = s->nsegs;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (s->segs[mid].lo <= a)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = starts_at_or_below(s->segs, s->nsegs, sizeof *s->segs, a);
 	return lo && a < s->segs[lo - 1].hi ? &s->segs[lo - 1] : NULL;
 }
 
