@@ -23,8 +23,10 @@ static void *volatile sink;
 
 static int __attribute__((noinline)) leaf(int k1, int k2)
 {
-	sink = malloc(16 + 8 * (size_t)k1 + (size_t)k2);
-	free(sink);
+	/* sink is shared by the threads: free this thread's own pointer */
+	void *p = malloc(16 + 8 * (size_t)k1 + (size_t)k2);
+	sink = p;
+	free(p);
 	return k2;
 }
 
