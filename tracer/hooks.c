@@ -121,11 +121,13 @@ static inline void ev_end(struct ml_thread *t, const struct ev *e)
  * A TICK record costs a real program's trace about 3 bytes after
  * compression, a hundred times an event: it breaks the repeats LZ
  * matching finds. So a thread writes one only when its clock has moved by
- * TICK_STEP ticks, and a busy one (under TICK_EVENTS events since its last
- * TICK) only once it has moved by TICK_BUSY. An event's time is thus late
- * by at most TICK_STEP ticks, or TICK_EVENTS events and TICK_BUSY ticks,
- * or one interval; never early. The first event after a round or a time
- * boundary always takes the exact time.
+ * TICK_STEP ticks; and while it is the only thread that has recorded (so
+ * no other thread's events are ordered against its times), one that made
+ * under TICK_EVENTS events since its last TICK waits until its clock has
+ * moved by TICK_BUSY. An event's time is thus late by at most TICK_STEP
+ * ticks (or, in a single-threaded process, TICK_EVENTS events and
+ * TICK_BUSY ticks), or one interval; never early. The first event after a
+ * round or a time boundary always takes the exact time.
  */
 #define TICK_STEP 16     /* 2^18 TSC cycles, about 0.1 ms at 2.6 GHz */
 #define TICK_EVENTS 4096
@@ -140,9 +142,11 @@ static inline void ev_tick(struct ml_thread *t, struct ev *e)
 	t->clock_round = round;
 	int64_t d = (int64_t)(ml_rdtsc() - ml.tsc0);
 	uint64_t tick = d > 0 ? (uint64_t)d >> ML_TICK_SHIFT : 0;
+	int sole = atomic_load_explicit(&ml.next_thread_idx, memory_order_relaxed) <= 2;
 	if (ML_UNLIKELY(tick > t->tick) &&
 	    (fresh || (tick - t->tick >= TICK_STEP &&
-	               (t->clock_events - t->tick_events >= TICK_EVENTS || tick - t->tick >= TICK_BUSY)))) {
+	               (!sole || t->clock_events - t->tick_events >= TICK_EVENTS ||
+	                tick - t->tick >= TICK_BUSY)))) {
 		*e->o++ = ML_EV_TICK;
 		e->o = ml_put_varint(e->o, tick - t->tick);
 		t->tick = tick;
