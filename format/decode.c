@@ -264,40 +264,59 @@ int ml_events_begin(struct ml_events *c, const uint8_t *data, size_t len)
 	return 0;
 }
 
-/* Mirror of the tracer's move-to-front coding (tracer/hooks.c). */
-static int mtf_slot(struct ml_events *c, unsigned slot, uint32_t *id)
+/* Mirror of the tracer's move-to-front coding of stack ids, each with
+ * the size of its latest allocation (tracer/hooks.c). */
+static int mtf_slot(struct ml_events *c, unsigned code, struct ml_event *ev)
 {
+	unsigned slot = code >> 1;
 	if (slot >= c->mtf_n)
 		return -1;
-	*id = c->mtf[slot];
+	ev->stack = c->mtf[slot];
+	ev->size = c->mtf_size[slot];
+	if (code & 1) {
+		ev->size = ml_rd_u(&c->sz);
+		if (c->sz.err || ev->size >= ML_MAX_SIZE)
+			return -1;
+	}
 	memmove(&c->mtf[1], &c->mtf[0], slot * sizeof c->mtf[0]);
-	c->mtf[0] = *id;
+	memmove(&c->mtf_size[1], &c->mtf_size[0], slot * sizeof c->mtf_size[0]);
+	c->mtf[0] = ev->stack;
+	c->mtf_size[0] = ev->size;
 	return 0;
 }
 
-static void mtf_push(struct ml_events *c, uint32_t id)
+/* An explicit stack id: the size comes from the sizes column. */
+static int mtf_push(struct ml_events *c, uint64_t id, struct ml_event *ev)
 {
+	if (id > UINT32_MAX)
+		return -1;
+	ev->stack = (uint32_t)id;
+	ev->size = ml_rd_u(&c->sz);
+	if (c->sz.err || ev->size >= ML_MAX_SIZE)
+		return -1;
 	if (c->mtf_n < ML_MTF_SIZE)
 		c->mtf_n++;
 	memmove(&c->mtf[1], &c->mtf[0], (c->mtf_n - 1) * sizeof c->mtf[0]);
-	c->mtf[0] = id;
-}
-
-static int stack_code(struct ml_events *c, uint64_t code, uint32_t *id)
-{
-	if (code < ML_MTF_SIZE)
-		return mtf_slot(c, (unsigned)code, id);
-	code -= ML_MTF_SIZE;
-	if (code > UINT32_MAX)
-		return -1;
-	*id = (uint32_t)code;
-	mtf_push(c, *id);
+	memmove(&c->mtf_size[1], &c->mtf_size[0], (c->mtf_n - 1) * sizeof c->mtf_size[0]);
+	c->mtf[0] = ev->stack;
+	c->mtf_size[0] = ev->size;
 	return 0;
 }
 
+/* A stack code: a slot code (0..61), or an explicit id from 63 on; 62 is
+ * never written. The malloc header's low 6 bits are the same code. */
+static int stack_code(struct ml_events *c, uint64_t code, struct ml_event *ev)
+{
+	if (code < 2 * ML_MTF_SIZE)
+		return mtf_slot(c, (unsigned)code, ev);
+	if (code < ML_STACK_SLOT_EXPLICIT)
+		return -1;
+	return mtf_push(c, code - ML_STACK_SLOT_EXPLICIT, ev);
+}
+
+/* The address of an allocation whose stack and size are known. */
 static int alloc_tail(struct ml_events *c, struct ml_event *ev)
 {
-	ev->size = ml_rd_u(&c->sz);
 	uint64_t v = ml_rd_u(&c->ad);
 	if (c->rd.err || c->sz.err || c->ad.err || ev->size >= ML_MAX_SIZE || c->seq + 1 >= ML_MAX_SEQ)
 		return -1;
@@ -384,17 +403,15 @@ int ml_events_next(struct ml_events *c, struct ml_event *ev)
 			return own_free(c, ev, c->seq - s + 1);
 		}
 		if ((h & ML_EV_MALLOC_MASK) == ML_EV_MALLOC) {
-			unsigned slot = h & 0x3f;
+			unsigned code = h & 0x3f;
 			ev->type = ML_E_ALLOC;
 			ev->kind = ML_KIND_MALLOC;
 			ev->tick = c->tick;
-			if (slot == ML_STACK_SLOT_EXPLICIT) {
+			if (code == ML_STACK_SLOT_EXPLICIT) {
 				uint64_t id = ml_rd_u(&c->rd);
-				if (c->rd.err || id > UINT32_MAX)
+				if (c->rd.err || mtf_push(c, id, ev) < 0)
 					return -1;
-				ev->stack = (uint32_t)id;
-				mtf_push(c, ev->stack);
-			} else if (mtf_slot(c, slot, &ev->stack) < 0) {
+			} else if (stack_code(c, code, ev) < 0) {
 				return -1;
 			}
 			return alloc_tail(c, ev) < 0 ? -1 : 1;
@@ -431,7 +448,7 @@ int ml_events_next(struct ml_events *c, struct ml_event *ev)
 			if (ev->kind >= ML_KIND_COUNT)
 				return -1;
 			uint64_t code = ml_rd_u(&c->rd);
-			if (c->rd.err || stack_code(c, code, &ev->stack) < 0)
+			if (c->rd.err || stack_code(c, code, ev) < 0)
 				return -1;
 			return alloc_tail(c, ev) < 0 ? -1 : 1;
 		}

@@ -126,7 +126,8 @@ struct ml_events {
 	uint64_t ring[ML_ADDR_RING];
 	uint64_t recent[ML_ADDR_RECENT];  /* addresses of the frame's allocations, by seq % ML_ADDR_RECENT */
 	uint32_t mtf_n;
-	uint32_t mtf[ML_MTF_SIZE];
+	uint32_t mtf[ML_MTF_SIZE];        /* recent stack ids, most recent first, */
+	uint64_t mtf_size[ML_MTF_SIZE];   /* each with its latest allocation's size */
 };
 
 /** Start decoding an events frame. 0 or -1 (malformed header). */

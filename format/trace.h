@@ -24,8 +24,9 @@
 
 #define ML_MAGIC "\x89MLT\r\n\x1a\n"
 #define ML_MAGIC_LEN 8
-#define ML_VERSION 2u         /* what the tracer writes */
-#define ML_VERSION_MIN 2u     /* the oldest a decoder reads: version 1 coded addresses otherwise */
+#define ML_VERSION 3u         /* what the tracer writes */
+#define ML_VERSION_MIN 3u     /* the oldest a decoder reads: version 1 coded addresses otherwise,
+                                 version 2 wrote every allocation's size */
 #define ML_HEADER_LEN 16   /* magic, u32le version, u32le flags */
 
 /* Frame tags: the decompressed stream is a sequence of frames,
@@ -48,14 +49,17 @@ enum ml_frame_tag {
  *   0xd0..0xff  FREE of this thread's own allocation whose seq is the
  *               previous own free's seq + (h - ML_EV_FREE_SEQ_ZERO)
  *               (version 2; see FORMAT.md)
- * Stack slot: 0..62 index into the frame's move-to-front list of stack
- * ids; 63 means an explicit stack id follows as a varint.
+ * Stack slot code (version 3): c = 2 * slot + w, slot 0..30 an index into
+ * the frame's move-to-front list of stack ids, each kept with the size of
+ * its latest allocation; w = 0: the allocation has that size again, w = 1:
+ * its size is in the sizes column. 62 is never written; 63 means an
+ * explicit stack id follows as a varint, the size in the sizes column.
  */
 #define ML_EV_FREE_NEAR_MAX 0x7f
 #define ML_EV_MALLOC 0x80
 #define ML_EV_MALLOC_MASK 0xc0
-#define ML_STACK_SLOT_EXPLICIT 63
-#define ML_MTF_SIZE 63
+#define ML_STACK_SLOT_EXPLICIT 63   /* and the base of explicit stack codes */
+#define ML_MTF_SIZE 31              /* slot codes 0..61: 2 * slot + (size written) */
 #define ML_EV_FREE_SEQ_MIN 0xd0
 #define ML_EV_FREE_SEQ_ZERO 0xe0   /* delta 0; the range is -16..+31 */
 
@@ -89,7 +93,8 @@ enum ml_event_type {
  * addresses column, everything else in the operations column.
  *
  * Stack code (in ML_EV_ALLOC and realloc records): a varint c;
- * c < ML_MTF_SIZE is a move-to-front slot, else stack id = c - ML_MTF_SIZE. */
+ * c < 2 * ML_MTF_SIZE is a slot code as above, c >= ML_STACK_SLOT_EXPLICIT
+ * gives stack id = c - ML_STACK_SLOT_EXPLICIT (size in the sizes column). */
 
 /* Limits a decoder enforces: thread indices and allocation sequence
  * numbers fit an allocation key (thread << 40 | seq); sizes fit the

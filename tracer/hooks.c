@@ -116,11 +116,22 @@ static inline void ev_end(struct ml_thread *t, const struct ev *e)
  * The thread's clock, advanced from the TSC. Reading the TSC costs about
  * as much as the rest of an event here, so a busy thread reads it every
  * 8th event; a thread that was quiet reads it as soon as the writer's
- * round counter (every --interval) has moved on. An event's time is thus
- * late by at most 7 events of its thread and TICK_STEP ticks, or one
- * interval; never early.
+ * round counter (every --interval) has moved on.
+ *
+ * A TICK record costs a real program's trace about 3 bytes after
+ * compression, a hundred times an event: it breaks the repeats LZ
+ * matching finds. So a thread writes one only when its clock has moved by
+ * TICK_STEP ticks; and while it is the only thread that has recorded (so
+ * no other thread's events are ordered against its times), one that made
+ * under TICK_EVENTS events since its last TICK waits until its clock has
+ * moved by TICK_BUSY. An event's time is thus late by at most TICK_STEP
+ * ticks (or, in a single-threaded process, TICK_EVENTS events and
+ * TICK_BUSY ticks), or one interval; never early. The first event after a
+ * round or a time boundary always takes the exact time.
  */
-#define TICK_STEP 16   /* 2^18 TSC cycles, about 0.1 ms at 2.6 GHz */
+#define TICK_STEP 16     /* 2^18 TSC cycles, about 0.1 ms at 2.6 GHz */
+#define TICK_EVENTS 4096
+#define TICK_BUSY 1024   /* about 6 ms */
 
 static inline void ev_tick(struct ml_thread *t, struct ev *e)
 {
@@ -131,33 +142,42 @@ static inline void ev_tick(struct ml_thread *t, struct ev *e)
 	t->clock_round = round;
 	int64_t d = (int64_t)(ml_rdtsc() - ml.tsc0);
 	uint64_t tick = d > 0 ? (uint64_t)d >> ML_TICK_SHIFT : 0;
-	/* A busy thread moves its clock in steps of TICK_STEP: a TICK every
-	 * few events breaks the repeats LZ matching finds in a real
-	 * program's records. The first event after a round or a time
-	 * boundary always takes the exact time. */
-	if (ML_UNLIKELY(tick > t->tick) && (fresh || tick - t->tick >= TICK_STEP)) {
+	int sole = atomic_load_explicit(&ml.next_thread_idx, memory_order_relaxed) <= 2;
+	if (ML_UNLIKELY(tick > t->tick) &&
+	    (fresh || (tick - t->tick >= TICK_STEP &&
+	               (!sole || t->clock_events - t->tick_events >= TICK_EVENTS ||
+	                tick - t->tick >= TICK_BUSY)))) {
 		*e->o++ = ML_EV_TICK;
 		e->o = ml_put_varint(e->o, tick - t->tick);
 		t->tick = tick;
+		t->tick_events = t->clock_events;
 	}
 }
 
-/* Move-to-front coding of stack ids: a slot when id is recent, else
- * ML_STACK_SLOT_EXPLICIT. format/decode.c mirrors this exactly. */
-static inline unsigned mtf_code(struct ml_thread *t, uint32_t id)
+/* Move-to-front coding of stack ids, each kept with the size of its
+ * latest allocation: a slot code 2 * slot + w when id is recent (w = 1:
+ * the size differs and is written), else ML_STACK_SLOT_EXPLICIT. A real
+ * program's allocation that repeats its call path and size is then one
+ * small code, with no size. format/decode.c mirrors this exactly. */
+static inline unsigned mtf_code(struct ml_thread *t, uint32_t id, uint64_t size)
 {
 	uint32_t n = t->mtf_n;
 	for (uint32_t i = 0; i < n; i++) {
 		if (t->mtf[i] == id) {
+			unsigned w = t->mtf_size[i] != size;
 			memmove(&t->mtf[1], &t->mtf[0], i * sizeof t->mtf[0]);
+			memmove(&t->mtf_size[1], &t->mtf_size[0], i * sizeof t->mtf_size[0]);
 			t->mtf[0] = id;
-			return i;
+			t->mtf_size[0] = size;
+			return 2 * i + w;
 		}
 	}
 	if (n < ML_MTF_SIZE)
 		t->mtf_n = ++n;
 	memmove(&t->mtf[1], &t->mtf[0], (n - 1) * sizeof t->mtf[0]);
+	memmove(&t->mtf_size[1], &t->mtf_size[0], (n - 1) * sizeof t->mtf_size[0]);
 	t->mtf[0] = id;
+	t->mtf_size[0] = size;
 	return ML_STACK_SLOT_EXPLICIT;
 }
 
@@ -196,15 +216,17 @@ static inline uint64_t addr_code(struct ml_thread *t, uint64_t addr)
 static inline void ev_alloc_body(struct ml_thread *t, struct ev *e, int kind,
                                  uint32_t stack, uint64_t size, uint64_t addr)
 {
-	unsigned slot = mtf_code(t, stack);
+	unsigned code = mtf_code(t, stack, size);
 	if (kind == ML_KIND_MALLOC) {
-		*e->o++ = (uint8_t)(ML_EV_MALLOC | slot);
-		if (slot == ML_STACK_SLOT_EXPLICIT)
+		*e->o++ = (uint8_t)(ML_EV_MALLOC | code);
+		if (code == ML_STACK_SLOT_EXPLICIT)
 			e->o = ml_put_varint(e->o, stack);
 	} else {
-		e->o = ml_put_varint(e->o, slot == ML_STACK_SLOT_EXPLICIT ? ML_MTF_SIZE + (uint64_t)stack : slot);
+		e->o = ml_put_varint(e->o, code == ML_STACK_SLOT_EXPLICIT ? ML_STACK_SLOT_EXPLICIT + (uint64_t)stack
+		                                                           : code);
 	}
-	e->s = ml_put_varint(e->s, size);
+	if (code & 1)  /* a new size, or an explicit stack (63) */
+		e->s = ml_put_varint(e->s, size);
 	e->a = ml_put_varint(e->a, addr_code(t, addr));
 	t->prev_addr = addr;
 }

@@ -40,11 +40,13 @@ struct ml_thread {
 	uint64_t ring[ML_ADDR_RING];
 	uint32_t idx;              /* thread index within this trace */
 	uint32_t mtf_n;
-	uint32_t mtf[ML_MTF_SIZE]; /* move-to-front list of recent stack ids */
+	uint32_t mtf[ML_MTF_SIZE]; /* move-to-front list of recent stack ids, */
+	uint64_t mtf_size[ML_MTF_SIZE];  /* each with its latest allocation's size */
 	int64_t sample_left;       /* --sample-bytes: bytes until the next sampled allocation */
 	uint64_t rng;              /* its random state */
 	uint32_t clock_events;     /* events since the TSC was last read */
 	unsigned clock_round;      /* ml.round when it was */
+	uint32_t tick_events;      /* clock_events when the last TICK was written */
 	_Atomic uint64_t counters[ML_TC_COUNT];
 
 	/* registry, owned by the registry lock */

@@ -354,12 +354,17 @@ static int sink_deflate(const void *data, size_t n, int flush)
  * (xmllint) times more than Huffman coding alone; a synthetic workload of
  * random sizes has no repeats, and LZ there costs 2.5 times the CPU for
  * under 1%. So:
- *  - LZ at level LZ_LEVEL while the writer keeps up, level 1 when buffers
- *    start to queue, and Huffman-only when it has fallen behind (the
- *    program threads would soon wait for it) - unless LZ is shrinking
- *    the records more than LZ_FAST_RATIO, where level 1 emits so few
- *    symbols that it outruns Huffman coding (about 320 against 160 MB/s
- *    on sqlite3's records here);
+ *  - LZ at level LZ_LEVEL while the writer keeps up, LZ_LEVEL_QUEUED when
+ *    buffers start to queue, and Huffman-only when it has fallen behind
+ *    (the program threads would soon wait for it) - unless LZ is
+ *    shrinking the records more than LZ_FAST_RATIO, where level 1 emits
+ *    so few symbols that it outruns Huffman coding (about 320 against
+ *    160 MB/s on sqlite3's records here). Levels 1-3 match greedily and
+ *    leave sqlite3's trace a third larger than level 6 does; level 8
+ *    (longer hash chains) takes it 5% below level 6, for about twice the
+ *    writer's CPU (45 against 85 MB/s, still far above what a program
+ *    makes), so a loaded machine that delays the writer a little no
+ *    longer costs the trace its size;
  *  - every PROBE_BYTES of records coded with LZ, what LZ wrote is held
  *    against what Huffman coding alone would have written, estimated as
  *    the columns' order-0 entropy (it predicts zlib's Huffman-only output
@@ -369,9 +374,10 @@ static int sink_deflate(const void *data, size_t n, int flush)
  *    sqlite3 0.08, xmllint 0.04.
  * Any mix inflates as one zlib stream, so readers need not know.
  */
-#define LZ_LEVEL 6
-#define LZ_QUEUE_FAST 32
-#define LZ_QUEUE_BEHIND 128
+#define LZ_LEVEL 8
+#define LZ_LEVEL_QUEUED 6
+#define LZ_QUEUE_FAST 128
+#define LZ_QUEUE_BEHIND 256
 #define PROBE_BYTES (256u * 1024)
 #define HUFF_BYTES (32 << 20)
 #define LZ_MAX_RATIO 0.8
@@ -381,8 +387,10 @@ static void sink_set_params(int level, int strategy)
 {
 	if (sink.closed || !sink.ready || (level == sink.level && strategy == sink.strategy))
 		return;
-	/* Nothing is pending between frames (each column ends its block),
-	 * so the switch needs only what deflateParams itself writes. */
+	/* End the current block first (with LZ, frames do not end theirs),
+	 * so deflateParams has nothing of its own to flush. */
+	if (sink_deflate(NULL, 0, Z_BLOCK) < 0)
+		return;
 	sink.z.next_in = Z_NULL;
 	sink.z.avail_in = 0;
 	sink.z.next_out = sink.out;
@@ -411,7 +419,8 @@ static void sink_pick_params(void)
 		sink_set_params(1, Z_HUFFMAN_ONLY);
 		return;
 	}
-	sink_set_params(q >= LZ_QUEUE_FAST ? 1 : LZ_LEVEL, Z_DEFAULT_STRATEGY);
+	sink_set_params(q >= LZ_QUEUE_BEHIND ? 1 : q >= LZ_QUEUE_FAST ? LZ_LEVEL_QUEUED : LZ_LEVEL,
+	                Z_DEFAULT_STRATEGY);
 }
 
 /* The order-0 entropy of n bytes, in bytes. Sink lock held: the counts
@@ -483,11 +492,14 @@ static void sink_frame(struct ml_buf *b)
 		sink_deflate(b->data, len, Z_NO_FLUSH);
 		return;
 	}
-	/* Each column ends its deflate block, so each gets Huffman codes of
-	 * its own: sizes, addresses and operations have different statistics. */
+	/* Coded with Huffman alone, each column ends its deflate block, so
+	 * each gets codes of its own: sizes, addresses and operations have
+	 * different statistics. With LZ, deflate picks the block ends itself:
+	 * three code tables per frame would cost sqlite3's trace 4%. */
+	int flush = sink.strategy == Z_HUFFMAN_ONLY ? Z_BLOCK : Z_NO_FLUSH;
 	uint64_t out0 = sink.z.total_out;
 	for (int k = 0; k < 3; k++)
-		if (b->clen[k] && sink_deflate(ml_buf_col(b, k), b->clen[k], Z_BLOCK) < 0)
+		if (b->clen[k] && sink_deflate(ml_buf_col(b, k), b->clen[k], flush) < 0)
 			return;
 	sink_probe(b, len, sink.z.total_out - out0);
 }
@@ -565,10 +577,13 @@ int ml_sink_open_as(int is_child)
 	memset(&sink.z, 0, sizeof sink.z);
 	sink.z.zalloc = z_alloc;
 	sink.z.zfree = z_free;
-	if (deflateInit2(&sink.z, 1, Z_DEFLATED, 15, 8, Z_HUFFMAN_ONLY) != Z_OK)
+	/* LZ from the start: the meta records written before the first
+	 * events frame (a real program's call stacks, 35 KB on sqlite3)
+	 * repeat their outer frames, which Huffman coding alone cannot use. */
+	if (deflateInit2(&sink.z, LZ_LEVEL, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 		return -1;
-	sink.level = 1;
-	sink.strategy = Z_HUFFMAN_ONLY;
+	sink.level = LZ_LEVEL;
+	sink.strategy = Z_DEFAULT_STRATEGY;
 	sink.huff_left = 0;
 	sink.probe_in = sink.probe_out = 0;
 	sink.probe_h0 = 0;

@@ -51,10 +51,13 @@ bad garbage "$WORK/garbage.mlt" "magic"
 { printf '\211MLX'; tail -c +5 "$WORK/good.mlt"; } >"$WORK/magic.mlt"
 bad wrong-magic "$WORK/magic.mlt" "magic"
 
-$MLT version "$WORK/good.mlt" 3 "$WORK/v3.mlt"
-bad version-3 "$WORK/v3.mlt" "version"
+$MLT version "$WORK/good.mlt" 4 "$WORK/v4.mlt"
+bad version-4 "$WORK/v4.mlt" "version"
 $MLT version "$WORK/good.mlt" 1 "$WORK/v1.mlt"
 bad version-1 "$WORK/v1.mlt" "version 1 .*trace the program again"
+# version 2 wrote every allocation's size: its records read otherwise now
+$MLT version "$WORK/good.mlt" 2 "$WORK/v2.mlt"
+bad version-2 "$WORK/v2.mlt" "unsupported trace version 2 .*trace the program again"
 $MLT version "$WORK/good.mlt" 4294967295 "$WORK/vmax.mlt"
 bad version-max "$WORK/vmax.mlt" "version"
 

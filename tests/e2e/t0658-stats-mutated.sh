@@ -15,7 +15,7 @@ import struct, sys, zlib
 data = open(sys.argv[1], "rb").read()
 assert data[0] == 1, "want a payload-mode corpus file"
 c = zlib.compressobj(1)
-open(sys.argv[2], "wb").write(b"\x89MLT\r\n\x1a\n" + struct.pack("<II", 2, 0) +
+open(sys.argv[2], "wb").write(b"\x89MLT\r\n\x1a\n" + struct.pack("<II", 3, 0) +
                               c.compress(data[1:]) + c.flush())
 PYEOF
 }

@@ -107,9 +107,6 @@ def tail(size, delta):
     # version 2: values below 8 name the list of freed addresses
     return E(sz=v(size), ad=v(zz(delta) + 8))
 
-def tail_ring(size, slot):
-    return E(sz=v(size), ad=v(slot))
-
 def events(idx, seq, tick, e):
     return frame(2, v(idx) + v(seq) + v(tick) + v(len(e.ops)) + v(len(e.sz)) + v(len(e.ad)) +
                  e.ops + e.sz + e.ad)
@@ -151,8 +148,13 @@ def wrap(payload, finish=True):
 def malloc_explicit(stack_id, size, delta):
     return op(bytes([0x80 | 63]), v(stack_id)) + tail(size, delta)
 
-def malloc_slot(slot, size, delta):
-    return op(bytes([0x80 | slot])) + tail(size, delta)
+def hit(delta):
+    """The address of an allocation whose slot code is even (2 * slot): it
+    repeats the size its stack's entry holds, so no size (version 3)."""
+    return E(ad=v(zz(delta) + 8))
+
+def malloc_slot(code, delta):
+    return op(bytes([0x80 | code])) + hit(delta)
 
 START = meta(proc(), module(1, "/bin/true", 0x400000, 0x500000),
              stack(1, [0x401000, 0x401100]), stack(2, [0x402000]), stack(3, [0x403000, 0x401100, 0x401200]),
@@ -162,17 +164,17 @@ FINISH = meta(snap(2, 3, TSC0 + 800000, 400000, "exit"), end())
 # every event type of one thread
 EV = (op(bytes([0xc6]), v(3)) +                                     # tick
       malloc_explicit(1, 16, 0x10000) +                              # seq 1
-      malloc_slot(0, 32, 64) +                                       # seq 2, MTF slot 0
+      malloc_slot(0, 64) +                                           # seq 2, MTF slot 0: (1, 16)
       op(bytes([0xc0, 1]), v(63 + 2)) + tail(7, 64) +                # calloc, explicit stack 2: seq 3
-      op(bytes([0xc0, 4]), v(1)) + tail(100, -4096) +                # memalign, slot 1: seq 4
+      op(bytes([0xc0, 4]), v(2)) + hit(-4096) +                      # memalign, code 2 = slot 1 (1, 16): seq 4
       op(bytes([0x00])) +                                            # free seq 4 (distance 1)
       op(bytes([0xc1]), v(3)) +                                      # free far: seq 2
-      op(bytes([0xc4]), v(4), bytes([2]), v(0)) + tail(48, 128) +    # realloc seq 1 (distance 4) -> seq 5
+      op(bytes([0xc4]), v(4), bytes([2]), v(0)) + hit(128) +         # realloc seq 1 (distance 4) -> seq 5
       op(bytes([0xc5, 2]), v(63 + 3)) + E(ad=v(0xdead0)) + tail(8, 8) +  # realloc unknown: seq 6
       op(bytes([0xc3])) + E(ad=v(0xbeef0)) +                         # free unknown
       op(bytes([0xc9]), v(500)) +                                    # mark
       op(bytes([0xc6]), v(100)) +
-      op(bytes([0xc0, 9]), v(0)) + tail(24, 24))                     # inherited kind: seq 7
+      op(bytes([0xc0, 9]), v(1)) + tail(24, 24))                     # inherited, code 1 = slot 0, new size: seq 7
 
 hand = {}
 hand["hand-pl-every-event"] = (1, START + events(1, 0, 0, EV) + FINISH)
@@ -189,7 +191,7 @@ hand["hand-pl-every-meta"] = (1, START + meta(
     rec(13, b""), rec(14, v(4250) + v(TSC0 + 80)),                    # trim, fork
     rec(19, v(TSC0 + 85)), rec(20, v(TSC0 + 86)),                     # freeres, exit begin
     rec(99, b"future record type, skipped by length")) +
-    events(1, 0, 0, malloc_explicit(1, 10, 0x1000) + malloc_slot(0, 20, 32)) +
+    events(1, 0, 0, malloc_explicit(1, 10, 0x1000) + malloc_slot(0, 32)) +
     events(2, 0, 2, malloc_explicit(2, 30, 0x9000) + op(bytes([0xc2]), v(1), v(1))) +
     meta(snap(2, 3, TSC0 + 800000, 400000, "exit"),
          rec(17, v(2) + v(2) + v(1) + v(30) + v(0) + v(0) + v(1) + v(20) + v(5) + v(64)),  # scan
@@ -198,31 +200,31 @@ hand["hand-pl-every-meta"] = (1, START + meta(
 # a free met before its allocation: thread 2's frame first
 hand["hand-pl-foreign-early"] = (1, START + meta(tidx(2, 4243)) +
     events(2, 0, 0, op(bytes([0xc2]), v(1), v(2), bytes([0xc2]), v(1), v(9))) +
-    events(1, 0, 0, malloc_explicit(1, 10, 0x1000) + malloc_slot(0, 20, 32)) + FINISH)
-# fill the move-to-front list (63 slots) and use its last slot
+    events(1, 0, 0, malloc_explicit(1, 10, 0x1000) + malloc_slot(0, 32)) + FINISH)
+# fill the move-to-front list (31 slots) and use its last slot (code 60)
 mtf = E()
 for i in range(70):
     mtf = mtf + malloc_explicit(100 + i, 8, 16)
-mtf = mtf + malloc_slot(62, 8, 16)
+mtf = mtf + malloc_slot(60, 16)
 hand["hand-pl-mtf-full"] = (1, START + meta(*[stack(100 + i, [0x401000 + i]) for i in range(70)]) +
                             events(1, 0, 0, mtf) + FINISH)
 # version 2: frees counted from the previous own free, and allocations
 # taking the address of a block freed just before
 hand["hand-pl-free-seq-ring"] = (1, START + events(1, 0, 0,
-    malloc_explicit(1, 16, 0x1000) + malloc_slot(0, 16, 32) + malloc_slot(0, 16, 32) +
+    malloc_explicit(1, 16, 0x1000) + malloc_slot(0, 32) + malloc_slot(0, 32) +
     op(bytes([0xc1]), v(3)) + op(bytes([0xe1])) +                    # free seq 1, then seq 2
-    op(bytes([0x80])) + tail_ring(16, 0) +                           # seq 4 takes seq 2's address
-    op(bytes([0x80])) + tail_ring(16, 0) +                           # seq 5 takes seq 1's address
+    op(bytes([0x80])) + E(ad=v(0)) +                                 # seq 4 takes seq 2's address
+    op(bytes([0x80])) + E(ad=v(0)) +                                 # seq 5 takes seq 1's address
     op(bytes([0xe1]))) + FINISH)                                     # previous (2) + 1: seq 3
 hand["hand-pl-signal"] = (1, START + meta(snap(2, 3, TSC0 + 5, 3, "exit"), end(1, 11)))
 hand["hand-pl-exec"] = (1, START + meta(rec(15, v(TSC0 + 7) + s("/bin/sh"))))
 hand["hand-pl-proc-only"] = (1, meta(proc()))
 hand["hand-pl-empty"] = (1, b"")
 # malformed payloads: each must be rejected cleanly
-hand["hand-pl-bad-slot"] = (1, START + events(1, 0, 0, malloc_slot(5, 8, 16)) + FINISH)
+hand["hand-pl-bad-slot"] = (1, START + events(1, 0, 0, malloc_slot(5, 16)) + FINISH)
 hand["hand-pl-far-past-seq"] = (1, START + events(1, 3, 0, malloc_explicit(1, 8, 8) + op(bytes([0xc1]), v(9))) + FINISH)
 hand["hand-pl-unknown-event"] = (1, START + events(1, 0, 0, op(bytes([0xca]))) + FINISH)
-hand["hand-pl-column-left-over"] = (1, START + events(1, 0, 0, malloc_slot(5, 8, 16) + E(sz=v(9))) + FINISH)
+hand["hand-pl-column-left-over"] = (1, START + events(1, 0, 0, malloc_explicit(1, 8, 16) + E(sz=v(9))) + FINISH)
 hand["hand-pl-unknown-frame"] = (1, START + frame(7, b"xyz") + FINISH)
 hand["hand-pl-huge-frame"] = (1, START + bytes([2]) + v(1 << 30) + b"\0" * 16)
 hand["hand-pl-meta-before-proc"] = (1, meta(snap(1, 0, 1, 1, "start"), proc()) + FINISH)
@@ -260,13 +262,13 @@ for name, (mode, data) in hand.items():
 # u64map_del(late_idx, 0) "finds" an empty slot and do_free()
 # (ingest/events.c) indexes p->late with its uninitialised value: SIGSEGV.
 N = (1 << 17) + 8
-ev = malloc_explicit(1, 16, 0x10000) + malloc_slot(0, 16, 32) * (N - 1) + op(bytes([0xc2]), v(0), v(1 << 40))
+ev = malloc_explicit(1, 16, 0x10000) + malloc_slot(0, 32) * (N - 1) + op(bytes([0xc2]), v(0), v(1 << 40))
 put("bug-keyzero-late", 0, wrap(START + events(1, 0, 0, ev) + FINISH))
 
 # bug-size-sum-overflow: two mallocs of 2^62 bytes from one site; the
 # site's live byte count (int64_t, ingest/events.c do_alloc) overflows:
 # signed overflow, UB (the sanitizer build aborts).
-ev = malloc_explicit(1, 1 << 62, 0x1000) + malloc_slot(0, 1 << 62, 0x1000)
+ev = malloc_explicit(1, 1 << 62, 0x1000) + malloc_slot(0, 0x1000)
 put("bug-size-sum-overflow", 1, START + events(1, 0, 0, ev) + FINISH)
 
 # bug-tsc-ns-overflow: tick_shift 0 and a user snapshot at tsc0+1 with

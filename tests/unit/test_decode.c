@@ -114,6 +114,18 @@ static void tail_ring(struct fb *f, uint64_t size, unsigned slot)
 	put_v(&f->ad, slot);
 }
 
+/* Version 3: an allocation coded by a move-to-front slot repeats that
+ * slot's (stack, size) pair, so its size is not in the sizes column. */
+static void tail_hit(struct fb *f, int64_t delta)
+{
+	put_v(&f->ad, ML_ADDR_RING + ml_zigzag(delta));
+}
+
+static void ring_hit(struct fb *f, unsigned slot)
+{
+	put_v(&f->ad, slot);
+}
+
 static void fb_frame(const struct fb *f, struct buf *out)
 {
 	out->n = 0;
@@ -319,7 +331,7 @@ static void test_events_every_type(void)
 	static const struct want_event want[] = {
 		{ .type = W(ML_E_ALLOC), .kind = W(ML_KIND_MALLOC), .stack = W(7),
 		  .size = W(16), .addr = W(0x10000), .seq = W(11), .tick = W(105) },
-		{ .type = W(ML_E_ALLOC), .stack = W(7), .size = W(32),
+		{ .type = W(ML_E_ALLOC), .stack = W(7), .size = W(16),
 		  .addr = W(0x10000 - 0x100), .seq = W(12) },
 		{ .type = W(ML_E_ALLOC), .kind = W(ML_KIND_CALLOC), .stack = W(9),
 		  .size = W(48), .addr = W(0x10000 - 0x100 + 0x40), .seq = W(13) },
@@ -331,12 +343,12 @@ static void test_events_every_type(void)
 		{ .type = W(ML_E_FREE_UNKNOWN), .old_addr = W(0xdead0) },
 		{ .type = W(ML_E_MARK), .mark_tsc = W(123456) },
 		{ .type = W(ML_E_REALLOC), .own = W(1), .ref_seq = W(13),
-		  .kind = W(ML_KIND_REALLOC), .stack = W(9), .size = W(100), .seq = W(15) },
+		  .kind = W(ML_KIND_REALLOC), .stack = W(9), .size = W(48), .seq = W(15) },
 		{ .type = W(ML_E_REALLOC), .own = W(0), .ref_idx = W(4), .ref_seq = W(2),
 		  .kind = W(ML_KIND_REALLOCARRAY), .stack = W(0), .seq = W(16) },
 		{ .type = W(ML_E_REALLOC_UNKNOWN), .old_addr = W(0xbeef0), .stack = W(7),
 		  .size = W(24), .seq = W(17) },
-		{ .kind = W(ML_KIND_INHERITED), .stack = W(7), .seq = W(18), .tick = W(1105) },
+		{ .kind = W(ML_KIND_INHERITED), .stack = W(7), .size = W(24), .seq = W(18), .tick = W(1105) },
 	};
 	fb_init(&f, 3, 10, 100);
 	op_u8(&f, ML_EV_TICK);                        /* tick +5 */
@@ -344,16 +356,16 @@ static void test_events_every_type(void)
 	op_u8(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);  /* malloc, stack 7: seq 11 */
 	op_v(&f, 7);
 	tail(&f, 16, 0x10000);
-	op_u8(&f, ML_EV_MALLOC | 0);                  /* malloc, slot 0 (7): seq 12 */
-	tail(&f, 32, -0x100);
+	op_u8(&f, ML_EV_MALLOC | 0);                  /* malloc, code 0: slot 0, stack 7, size 16 again: seq 12 */
+	tail_hit(&f, -0x100);                         /* no size in the sizes column */
 	op_u8(&f, ML_EV_ALLOC);                       /* calloc, code 63+9: seq 13 */
 	op_u8(&f, ML_KIND_CALLOC);
-	op_v(&f, ML_MTF_SIZE + 9);
+	op_v(&f, ML_STACK_SLOT_EXPLICIT + 9);
 	tail(&f, 48, 0x40);
-	op_u8(&f, ML_EV_ALLOC);                       /* memalign, slot 1 (7): seq 14 */
+	op_u8(&f, ML_EV_ALLOC);                       /* memalign, code 2: slot 1 (7, 16): seq 14 */
 	op_u8(&f, ML_KIND_MEMALIGN);
-	op_v(&f, 1);
-	tail(&f, 64, 0);
+	op_v(&f, 2);
+	tail_hit(&f, 0);
 	op_u8(&f, 0x00);                              /* free at distance 1: seq 14 */
 	op_u8(&f, 0x02);                              /* free at distance 3: seq 12 */
 	op_u8(&f, ML_EV_FREE_FAR);                    /* far free, distance 4: seq 11 */
@@ -368,26 +380,26 @@ static void test_events_every_type(void)
 	op_u8(&f, ML_EV_REALLOC);                     /* realloc of seq 13 (distance 2): seq 15 */
 	op_v(&f, 2);
 	op_u8(&f, ML_KIND_REALLOC);
-	op_v(&f, 1);                                  /* slot 1: stack 9 */
-	tail(&f, 100, 0x1000);
+	op_v(&f, 2);                                  /* code 2: slot 1, stack 9, size 48 */
+	tail_hit(&f, 0x1000);
 	op_u8(&f, ML_EV_REALLOC);                     /* realloc of thread 4's seq 2: seq 16 */
 	op_v(&f, 0);
 	op_v(&f, 4);
 	op_v(&f, 2);
 	op_u8(&f, ML_KIND_REALLOCARRAY);
-	op_v(&f, ML_MTF_SIZE + 0);                    /* explicit stack 0 (none) */
+	op_v(&f, ML_STACK_SLOT_EXPLICIT + 0);         /* explicit stack 0 (none) */
 	tail(&f, 8, -8);
 	op_u8(&f, ML_EV_REALLOC_UNKNOWN);             /* realloc of 0xbeef0: seq 17 */
 	addr_v(&f, 0xbeef0);
 	op_u8(&f, ML_KIND_REALLOC);
-	op_v(&f, 2);                                  /* slot 2: stack 7 */
+	op_v(&f, 5);                                  /* code 5: slot 2, stack 7, a new size */
 	tail(&f, 24, 16);
 	op_u8(&f, ML_EV_TICK);
 	op_v(&f, 1000);
 	op_u8(&f, ML_EV_ALLOC);                       /* inherited kind: seq 18 */
 	op_u8(&f, ML_KIND_INHERITED);
-	op_v(&f, 0);                                  /* slot 0: stack 7 */
-	tail(&f, 1, 1);
+	op_v(&f, 0);                                  /* slot 0: stack 7, size 24 again */
+	tail_hit(&f, 1);
 	fb_frame(&f, &b);
 
 	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
@@ -416,7 +428,10 @@ static void test_events_free_seq_and_ring(void)
 		op_u8(&f, ML_EV_MALLOC | (i ? 0 : ML_STACK_SLOT_EXPLICIT));
 		if (!i)
 			op_v(&f, 5);
-		tail(&f, 32, i ? 0x100 : 0x1000);
+		if (i)
+			tail_hit(&f, 0x100);
+		else
+			tail(&f, 32, 0x1000);
 	}
 	op_u8(&f, ML_EV_FREE_FAR);                    /* distance 4: seq 101 */
 	op_v(&f, 4);
@@ -424,13 +439,13 @@ static void test_events_free_seq_and_ring(void)
 	op_u8(&f, ML_EV_FREE_SEQ_ZERO + 2);           /* + 2: seq 104 */
 	op_u8(&f, ML_EV_FREE_SEQ_MIN);                /* - 16 from 104: seq 88, before the frame */
 	op_u8(&f, ML_EV_MALLOC | 0);                  /* takes entry 1: 0x1100 (seq 102) */
-	tail_ring(&f, 32, 1);
+	ring_hit(&f, 1);
 	op_u8(&f, ML_EV_MALLOC | 0);                  /* entry 0: 0x1300 (seq 104) */
-	tail_ring(&f, 32, 0);
+	ring_hit(&f, 0);
 	op_u8(&f, ML_EV_MALLOC | 0);                  /* entry 0 again: 0x1000 (seq 101); 88 was never listed */
-	tail_ring(&f, 32, 0);
+	ring_hit(&f, 0);
 	op_u8(&f, ML_EV_MALLOC | 0);                  /* a delta counts from the last address */
-	tail(&f, 32, 8);
+	tail_hit(&f, 8);
 	fb_frame(&f, &b);
 
 	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
@@ -468,8 +483,10 @@ static void test_events_free_seq_and_ring(void)
 	CHECK_EQ_INT(ml_events_next(&c, &ev), -1);
 }
 
-/* The move-to-front list: 63 entries, the oldest dropped, a used slot
- * moves to the front, the tracer's encoding mirrored exactly. */
+/* The move-to-front list: 31 stack ids, the oldest dropped, a used slot
+ * moves to the front, a slot code 2 * slot + w (w = 1: the size follows
+ * in the sizes column, else the entry's latest size again); the tracer's
+ * encoding mirrored exactly. */
 static void test_events_mtf(void)
 {
 	static struct fb f;
@@ -477,24 +494,24 @@ static void test_events_mtf(void)
 	struct ml_events c;
 	struct ml_event ev;
 	fb_init(&f, 1, 0, 0);
-	for (unsigned id = 1; id <= 64; id++) {       /* 64 pushes: id 1 falls off */
+	for (unsigned id = 1; id <= 32; id++) {       /* 32 pushes: id 1 falls off */
 		op_u8(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
 		op_v(&f, id);
 		tail(&f, 8, 16);
 	}
-	op_u8(&f, ML_EV_MALLOC | 62);                 /* the oldest kept: id 2 */
-	tail(&f, 8, 16);
+	op_u8(&f, ML_EV_MALLOC | 60);                 /* code 60: slot 30, the oldest kept: id 2 */
+	tail_hit(&f, 16);
 	op_u8(&f, ML_EV_MALLOC | 0);                  /* now at the front */
-	tail(&f, 8, 16);
-	op_u8(&f, ML_EV_MALLOC | 1);                  /* second: id 64 */
-	tail(&f, 8, 16);
-	op_u8(&f, ML_EV_ALLOC);                       /* code 62 (slot): id 3 */
+	tail_hit(&f, 16);
+	op_u8(&f, ML_EV_MALLOC | 2);                  /* slot 1: id 32 */
+	tail_hit(&f, 16);
+	op_u8(&f, ML_EV_ALLOC);                       /* stack code 60: id 3 */
 	op_u8(&f, ML_KIND_CALLOC);
-	op_v(&f, 62);
-	tail(&f, 8, 16);
+	op_v(&f, 60);
+	tail_hit(&f, 16);
 	fb_frame(&f, &b);
 	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
-	for (unsigned id = 1; id <= 64; id++) {
+	for (unsigned id = 1; id <= 32; id++) {
 		CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
 		CHECK_EQ_INT(ev.stack, id);
 		CHECK_EQ_INT(ev.addr, 16 * id);
@@ -505,10 +522,11 @@ static void test_events_mtf(void)
 	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
 	CHECK_EQ_INT(ev.stack, 2);
 	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
-	CHECK_EQ_INT(ev.stack, 64);
+	CHECK_EQ_INT(ev.stack, 32);
 	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
 	CHECK_EQ_INT(ev.stack, 3);
-	CHECK_EQ_INT(ev.seq, 68);
+	CHECK_EQ_INT(ev.size, 8);
+	CHECK_EQ_INT(ev.seq, 36);
 	CHECK_EQ_INT(ml_events_next(&c, &ev), 0);
 
 	/* a frame starts with an empty list: slot 0 is bad */
@@ -523,17 +541,89 @@ static void test_events_mtf(void)
 	op_v(&f, 5);
 	tail(&f, 8, 8);
 	struct fb g = f;
-	op_u8(&f, ML_EV_MALLOC | 1);
-	tail(&f, 8, 8);
+	struct fb h = f;
+	op_u8(&f, ML_EV_MALLOC | 2);
+	tail_hit(&f, 8);
 	fb_frame(&f, &b);
 	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
 	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
 	CHECK_EQ_INT(ml_events_next(&c, &ev), -1);
 	op_u8(&g, ML_EV_ALLOC);
 	op_u8(&g, ML_KIND_VALLOC);
-	op_v(&g, 1);
+	op_v(&g, 3);
 	tail(&g, 8, 8);
 	fb_frame(&g, &b);
+	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), -1);
+	/* code 62 is never written: bad in a malloc header and as a stack code */
+	g = h;
+	op_u8(&h, ML_EV_MALLOC | 62);
+	tail(&h, 8, 8);
+	fb_frame(&h, &b);
+	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), -1);
+	op_u8(&g, ML_EV_ALLOC);
+	op_u8(&g, ML_KIND_CALLOC);
+	op_v(&g, 62);
+	tail(&g, 8, 8);
+	fb_frame(&g, &b);
+	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), -1);
+
+	/* version 3: an entry keeps its stack's latest size; w = 0 repeats
+	 * it, w = 1 takes a new one from the sizes column */
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
+	op_v(&f, 5);
+	tail(&f, 24, 0x100);
+	op_u8(&f, ML_EV_MALLOC | 0);                  /* (5, 24) again */
+	tail_hit(&f, 0x100);
+	op_u8(&f, ML_EV_MALLOC | 1);                  /* stack 5, size 40 */
+	tail(&f, 40, 0x100);
+	op_u8(&f, ML_EV_ALLOC);                       /* calloc, code 0: (5, 40) again */
+	op_u8(&f, ML_KIND_CALLOC);
+	op_v(&f, 0);
+	tail_hit(&f, 0x100);
+	op_u8(&f, ML_EV_REALLOC_UNKNOWN);             /* code 1: stack 5, size 24 */
+	addr_v(&f, 0x9990);
+	op_u8(&f, ML_KIND_REALLOC);
+	op_v(&f, 1);
+	tail(&f, 24, 0x100);
+	fb_frame(&f, &b);
+	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
+	static const uint64_t sizes[] = { 24, 24, 40, 40, 24 };
+	for (int i = 0; i < 5; i++) {
+		CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+		CHECK_EQ_INT(ev.stack, 5);
+		CHECK_EQ_INT(ev.size, sizes[i]);
+		CHECK_EQ_INT(ev.addr, 0x100 * (i + 1));
+	}
+	CHECK_EQ_INT(c.mtf_n, 1);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 0);
+	/* a repeated size written anyway leaves the sizes column with a byte
+	 * over: the frame is malformed */
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
+	op_v(&f, 5);
+	tail(&f, 24, 0x100);
+	op_u8(&f, ML_EV_MALLOC | 0);
+	tail(&f, 24, 0x100);
+	fb_frame(&f, &b);
+	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
+	CHECK_EQ_INT(ml_events_next(&c, &ev), -1);
+	/* a new size missing from the sizes column */
+	fb_init(&f, 1, 0, 0);
+	op_u8(&f, ML_EV_MALLOC | ML_STACK_SLOT_EXPLICIT);
+	op_v(&f, 5);
+	tail(&f, 24, 0x100);
+	op_u8(&f, ML_EV_MALLOC | 1);
+	tail_hit(&f, 0x100);
+	fb_frame(&f, &b);
 	CHECK_EQ_INT(ml_events_begin(&c, b.b, b.n), 0);
 	CHECK_EQ_INT(ml_events_next(&c, &ev), 1);
 	CHECK_EQ_INT(ml_events_next(&c, &ev), -1);
@@ -717,7 +807,7 @@ static void test_events_malformed(void)
 	op_u8(&f, ML_EV_REALLOC);
 	op_v(&f, 2);
 	op_u8(&f, ML_KIND_REALLOC);
-	op_v(&f, ML_MTF_SIZE + 1);
+	op_v(&f, ML_STACK_SLOT_EXPLICIT + 1);
 	tail(&f, 8, 8);
 	CHECK_EQ_INT(one_event(&f, &ev), -1);
 
@@ -741,7 +831,7 @@ static void test_events_malformed(void)
 	fb_init(&f, 1, 0, 0);
 	op_u8(&f, ML_EV_ALLOC);
 	op_u8(&f, ML_KIND_COUNT);
-	op_v(&f, ML_MTF_SIZE + 1);
+	op_v(&f, ML_STACK_SLOT_EXPLICIT + 1);
 	tail(&f, 8, 8);
 	CHECK_EQ_INT(one_event(&f, &ev), -1);
 	fb_init(&f, 1, 0, 0);
@@ -751,7 +841,7 @@ static void test_events_malformed(void)
 	fb_init(&f, 1, 0, 0);
 	op_u8(&f, ML_EV_ALLOC);
 	op_u8(&f, ML_KIND_CALLOC);
-	op_v(&f, ML_MTF_SIZE + (uint64_t)UINT32_MAX + 1);
+	op_v(&f, ML_STACK_SLOT_EXPLICIT + (uint64_t)UINT32_MAX + 1);
 	tail(&f, 8, 8);
 	CHECK_EQ_INT(one_event(&f, &ev), -1);
 	fb_init(&f, 1, 0, 0);
@@ -764,7 +854,7 @@ static void test_events_malformed(void)
 	fb_init(&f, 1, 0, 0);
 	op_u8(&f, ML_EV_REALLOC_UNKNOWN);
 	op_u8(&f, ML_KIND_REALLOC);
-	op_v(&f, ML_MTF_SIZE + 1);
+	op_v(&f, ML_STACK_SLOT_EXPLICIT + 1);
 	size_v(&f, 8);
 	CHECK_EQ_INT(one_event(&f, &ev), -1);
 

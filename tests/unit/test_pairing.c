@@ -79,7 +79,7 @@ static void ev_alloc(struct frame *f, uint32_t stack, uint64_t size, uint64_t ad
 {
 	col_u8(&f->ops, ML_EV_ALLOC);
 	col_u8(&f->ops, ML_KIND_MALLOC);
-	col_v(&f->ops, ML_MTF_SIZE + stack);
+	col_v(&f->ops, ML_STACK_SLOT_EXPLICIT + stack);
 	col_v(&f->sz, size);
 	/* format 2: values below ML_ADDR_RING name a recently freed address;
 	 * these tests always write the address itself, as a delta */
