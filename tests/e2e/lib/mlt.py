@@ -118,16 +118,6 @@ def count_events(body):
     return n
 
 
-def meta_types(body):
-    p, out = 0, []
-    while p < len(body):
-        t = body[p]
-        n, p = varint(body, p + 1)
-        out.append(t)
-        p += n
-    return out
-
-
 def meta_records(body):
     p, out = 0, []
     while p < len(body):
@@ -136,6 +126,10 @@ def meta_records(body):
         out.append((t, body[p:p + n]))
         p += n
     return out
+
+
+def meta_types(body):
+    return [t for t, _ in meta_records(body)]
 
 
 def deflate(payload):
