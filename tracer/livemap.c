@@ -638,19 +638,21 @@ void ml_live_insert(const struct ml_live *e)
 	shard_unlock(s);
 }
 
+/* Remove addr from s, whose lock the caller holds. */
 static int remove_locked(struct shard *s, uint64_t addr, struct ml_live *out)
 {
 	int rc = remove_any(s, addr, out);
 	if (rc)
 		s->count--;
-	shard_unlock(s);
 	return rc;
 }
 
 int ml_live_remove(uint64_t addr, struct ml_live *out)
 {
 	struct shard *s = shard_lock(shard_ix(addr));
-	return remove_locked(s, addr, out);
+	int rc = remove_locked(s, addr, out);
+	shard_unlock(s);
+	return rc;
 }
 
 int ml_live_remove_try(uint64_t addr, struct ml_live *out)
@@ -661,9 +663,7 @@ int ml_live_remove_try(uint64_t addr, struct ml_live *out)
 		return -1;
 	int held = ml_tls.shard_held;
 	ml_tls.shard_held = (int)ix + 1;
-	int rc = remove_any(s, addr, out);
-	if (rc)
-		s->count--;
+	int rc = remove_locked(s, addr, out);
 	ml_tls.shard_held = held;
 	ml_unlock(&s->lock);
 	return rc;
