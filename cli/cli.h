@@ -106,12 +106,15 @@ struct cli_symopts {
 };
 
 /* The options' rows for a subcommand's table (cli/opts.h), keys 'D' and
- * 'S'. Its --help should end with CLI_SYMOPTS_DEBUGINFOD. */
+ * 'S', for its callback to hand to cli_symopts_option(). Its --help
+ * should end with CLI_SYMOPTS_DEBUGINFOD. */
 #define CLI_SYMOPTS_OPTS \
 	{ "debug-dir", 0, 'D', "DIR", "also look for debug files in DIR (by build-id, by\n" \
-				      ".gnu_debuglink name, or an unstripped copy); repeatable" }, \
+				      ".gnu_debuglink name, or an unstripped copy); repeatable", \
+	  CLI_CALLBACK }, \
 	{ "sysroot", 0, 'S', "DIR", "the traced machine's files are under DIR (a trace made\n" \
-				    "elsewhere or in a container)" }
+				    "elsewhere or in a container)", \
+	  CLI_CALLBACK }
 #define CLI_SYMOPTS_DEBUGINFOD "Debuginfod is asked too when DEBUGINFOD_URLS is set.\n"
 
 /** Take option c, as getopt_long returned it, with its argument: 0, or -1

@@ -15,29 +15,50 @@
 #include "cli/cli.h"
 #include "ingest/db.h"
 
+struct check_vars {
+	long only, frames;
+	int verbose;
+	struct check_gate gate;
+};
+
+/* the gate's options */
+static int check_option(void *vars, int key, const char *arg)
+{
+	struct check_vars *v = vars;
+
+	return check_gate_option(&v->gate, key, arg);
+}
+
 static const struct cli_opt check_opts[] = {
-	{ "process", 0, 'p', "N", "only process N (processes.id), with its evidence" },
-	{ "verbose", 'v', 0, NULL, "every process's checklist with its evidence" },
-	{ "frames", 0, 'f', "K", "frames shown per stack (default 6)" },
+	{ "process", 0, 'p', "N", "only process N (processes.id), with its evidence",
+	  CLI_LONG(struct check_vars, only, "a process id", 0, 1L << 40) },
+	{ "verbose", 'v', 0, NULL, "every process's checklist with its evidence",
+	  CLI_FLAG(struct check_vars, verbose) },
+	{ "frames", 0, 'f', "K", "frames shown per stack (default 6)",
+	  CLI_LONG(struct check_vars, frames, "a number", 0, 256) },
 	CLI_OPT_HELP,
 	/* the gate's options, taken by check_gate_option() */
 	CLI_OPT_TEXT("\nGate (CI):\n", 24),
 	{ "fail-on", 0, CG_OPT_FAIL_ON, "ITEMS", "items that fail the gate, comma-separated, and 'leaks'\n"
 						"(default: threads_stopped, threads_joined, timers_stopped,\n"
 						"channels_closed, leaks, and, for a process that took two\n"
-						"snapshots of its own, containers_cleared, baseline_returned)" },
-	{ "strict", 0, CG_OPT_STRICT, NULL, "every item fails the gate" },
-	{ "leak-classes", 0, CG_OPT_LEAK_CLASSES, "LIST", "leak classes that fail the gate (default lost,indirect)" },
-	{ "suppressions", 0, CG_OPT_SUPPRESSIONS, "FILE", "sites that never fail the gate (format: README.md)" },
-	{ "junit", 0, CG_OPT_JUNIT, "FILE", "write JUnit XML: one testcase per item and per gate" },
-	{ "json", 0, CG_OPT_JSON, NULL, "print the same as JSON instead of text" },
-	{ "baseline", 0, CG_OPT_BASELINE, "BASE.db", NULL },	/* in the text below */
+						"snapshots of its own, containers_cleared, baseline_returned)",
+	  CLI_CALLBACK },
+	{ "strict", 0, CG_OPT_STRICT, NULL, "every item fails the gate", CLI_CALLBACK },
+	{ "leak-classes", 0, CG_OPT_LEAK_CLASSES, "LIST", "leak classes that fail the gate (default lost,indirect)",
+	  CLI_CALLBACK },
+	{ "suppressions", 0, CG_OPT_SUPPRESSIONS, "FILE", "sites that never fail the gate (format: README.md)",
+	  CLI_CALLBACK },
+	{ "junit", 0, CG_OPT_JUNIT, "FILE", "write JUnit XML: one testcase per item and per gate", CLI_CALLBACK },
+	{ "json", 0, CG_OPT_JSON, NULL, "print the same as JSON instead of text", CLI_CALLBACK },
+	{ "baseline", 0, CG_OPT_BASELINE, "BASE.db", NULL, CLI_CALLBACK },	/* in the text below */
 	CLI_OPT_TEXT("\n"
 		     "Against a baseline (--baseline BASE.db): only regressions fail, every item\n"
 		     "gates, and these bound the growth, as PCT%, AMOUNT or both (the larger wins):\n", 0),
-	{ "max-lost-growth", 0, CG_OPT_MAX_LOST, "T", "definite leak bytes (default 0: any growth)" },
-	{ "max-peak-growth", 0, CG_OPT_MAX_PEAK, "T", "the peak of Alloc (default 10%,64KiB)" },
-	{ "max-allocs-growth", 0, CG_OPT_MAX_ALLOCS, "T", "the number of allocations (default 10%,1000)" },
+	{ "max-lost-growth", 0, CG_OPT_MAX_LOST, "T", "definite leak bytes (default 0: any growth)", CLI_CALLBACK },
+	{ "max-peak-growth", 0, CG_OPT_MAX_PEAK, "T", "the peak of Alloc (default 10%,64KiB)", CLI_CALLBACK },
+	{ "max-allocs-growth", 0, CG_OPT_MAX_ALLOCS, "T", "the number of allocations (default 10%,1000)",
+	  CLI_CALLBACK },
 	CLI_OPT_END,
 };
 
@@ -60,6 +81,7 @@ static const struct cli_cmd check_cmd = {
 	.tail = "\n"
 		"Exit status: 0 the gate passes, 1 it fails, 2 error.\n",
 	.col = 16,
+	.callback = check_option,
 };
 
 static const char *txt(sqlite3_stmt *s, int i, const char *def)
@@ -138,42 +160,21 @@ static int print_thread_groups(sqlite3 *db, sqlite3_stmt *fr, int64_t pid, const
 
 int cmd_check(int argc, char **argv)
 {
-	long only = -1, frames = 6;
-	int c, verbose = 0;
-	struct check_gate gate = CHECK_GATE_INIT;
-	while ((c = cli_cmd_getopt(&check_cmd, argc, argv)) != -1) {
-		switch (c) {
-		case 'p':
-			if (cli_opt_long(&check_cmd, c, "a process id", 0, 1L << 40, &only) < 0)
-				return 2;
-			break;
-		case 'f':
-			if (cli_opt_long(&check_cmd, c, "a number", 0, 256, &frames) < 0)
-				return 2;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		default:
-			switch (check_gate_option(&gate, c, optarg)) {
-			case 0:
-				continue;
-			case -1:
-				return 2;
-			}
-			return cli_opt_done(&check_cmd, c, argv);
-		}
-	}
+	struct check_vars v = { .only = -1, .frames = 6, .gate = CHECK_GATE_INIT };
+	int rc = cli_cmd_parse(&check_cmd, &v, argc, argv);
+
+	if (rc != CLI_PARSED)
+		return rc;
 	if (argc - optind != 1)
 		return cli_usage_error(&check_cmd, "wants one database");
 	const char *path = argv[optind];
-	gate.frames = (int)frames;
-	if (check_gate_prepare(&gate) < 0)
+	v.gate.frames = (int)v.frames;
+	if (check_gate_prepare(&v.gate) < 0)
 		return 2;
-	if (check_gate_takes_over(&gate)) {
-		int grc = check_gate_main(&gate, path, only);
+	if (check_gate_takes_over(&v.gate)) {
+		int grc = check_gate_main(&v.gate, path, v.only);
 
-		check_gate_free(&gate);
+		check_gate_free(&v.gate);
 		return grc;
 	}
 	char err[1024];
@@ -195,12 +196,12 @@ int cmd_check(int argc, char **argv)
 	sqlite3_stmt *fr = db_prepare(db, "SELECT f.function, f.file, f.line, f.module, f.offset, f.inlined"
 	                                  " FROM stacks s JOIN frames f ON f.id = s.frame_id WHERE s.stack_id = ?"
 	                                  " ORDER BY s.depth", err, sizeof err);
-	int rc = 2;
+	rc = 2;
 	if (!procs || !items || !ev || !fr) {
 		cli_error(path, "%s", err);
 		goto out;
 	}
-	if (only < 0 && !verbose) {
+	if (v.only < 0 && !v.verbose) {
 		sqlite3_stmt *cnt = db_prepare(db, "SELECT count(*) FROM processes", err, sizeof err);
 		long long n = cnt && sqlite3_step(cnt) == SQLITE_ROW ? sqlite3_column_int64(cnt, 0) : -1;
 
@@ -210,11 +211,11 @@ int cmd_check(int argc, char **argv)
 			goto out;
 		}
 		if (n > 1) {
-			rc = check_gate_run(&gate, path);
+			rc = check_gate_run(&v.gate, path);
 			goto out;
 		}
 	}
-	sqlite3_bind_int64(procs, 1, only);
+	sqlite3_bind_int64(procs, 1, v.only);
 	int nproc = 0, fails = 0, nitems = 0;
 	while (sqlite3_step(procs) == SQLITE_ROW) {
 		int64_t pid = sqlite3_column_int64(procs, 0);
@@ -231,14 +232,14 @@ int cmd_check(int argc, char **argv)
 			if (!strcmp(status, "pass"))
 				continue;
 			if ((!strcmp(item, "threads_stopped") || !strcmp(item, "threads_joined")) &&
-			    print_thread_groups(db, fr, pid, item, (int)frames) == 0)
+			    print_thread_groups(db, fr, pid, item, (int)v.frames) == 0)
 				continue;
 			sqlite3_bind_int64(ev, 1, pid);
 			sqlite3_bind_text(ev, 2, item, -1, SQLITE_TRANSIENT);
 			while (sqlite3_step(ev) == SQLITE_ROW) {
 				printf("        - %s\n", cli_escape(txt(ev, 0, "")));
-				if (sqlite3_column_type(ev, 1) != SQLITE_NULL && frames > 0)
-					print_stack(fr, sqlite3_column_int64(ev, 1), (int)frames);
+				if (sqlite3_column_type(ev, 1) != SQLITE_NULL && v.frames > 0)
+					print_stack(fr, sqlite3_column_int64(ev, 1), (int)v.frames);
 			}
 			sqlite3_reset(ev);
 		}
@@ -246,7 +247,8 @@ int cmd_check(int argc, char **argv)
 		putchar('\n');
 	}
 	if (!nproc) {
-		cli_error(path, only >= 0 ? "no process %ld in the database" : "the database holds no process", only);
+		cli_error(path, v.only >= 0 ? "no process %ld in the database" : "the database holds no process",
+		          v.only);
 		goto out;
 	}
 	if (!nitems) {
@@ -256,9 +258,9 @@ int cmd_check(int argc, char **argv)
 	printf("%d item%s failed\n\n", fails, fails == 1 ? "" : "s");
 	fflush(stdout);
 	/* which failures fail the gate, and the definite leaks */
-	rc = check_gate_finish(&gate, path, only);
+	rc = check_gate_finish(&v.gate, path, v.only);
 out:
-	check_gate_free(&gate);
+	check_gate_free(&v.gate);
 	sqlite3_finalize(procs);
 	sqlite3_finalize(items);
 	sqlite3_finalize(ev);

@@ -18,15 +18,43 @@
 #include "compare/run.h"
 #include "report/baseline.h"
 
+struct diff_vars {
+	const char *html, *tdir;
+	long limit, frames;
+	int json;
+	double tolerance;
+};
+
+/* --tolerance PCT, as a fraction */
+static int diff_option(void *vars, int key, const char *arg)
+{
+	struct diff_vars *v = vars;
+	char *end;
+
+	if (key != 'T')
+		return 1;
+	v->tolerance = strtod(arg, &end);
+	if (end == arg || (*end && strcmp(end, "%")) || !(v->tolerance >= 0 && v->tolerance <= 1e6)) {
+		cli_error("diff", "--tolerance wants a percentage (10%%), not '%s'", arg);
+		return -1;
+	}
+	v->tolerance /= 100;
+	return 0;
+}
+
 static const struct cli_opt diff_opts[] = {
-	{ "json", 0, 'j', NULL, "print the comparison as JSON instead of a table" },
-	{ "html", 0, 'H', "OUT.html", "also write it as a standalone page" },
-	{ "template", 't', 0, "DIR", "for --html: DIR/compare.xhtml and DIR/style.css" },
+	{ "json", 0, 'j', NULL, "print the comparison as JSON instead of a table", CLI_FLAG(struct diff_vars, json) },
+	{ "html", 0, 'H', "OUT.html", "also write it as a standalone page", CLI_STR(struct diff_vars, html) },
+	{ "template", 't', 0, "DIR", "for --html: DIR/compare.xhtml and DIR/style.css",
+	  CLI_STR(struct diff_vars, tdir) },
 	{ "tolerance", 0, 'T', "PCT", "changes in counts count only past PCT% of the base value\n"
 				      "(default 0: any change), for programs whose work depends\n"
-				      "on timing; new and gone sites always count" },
-	{ "limit", 0, 'l', "N", "rows per list (default 20; 0: all)" },
-	{ "frames", 0, 'f', "K", "frames shown per stack (default 6)" },
+				      "on timing; new and gone sites always count",
+	  CLI_CALLBACK },
+	{ "limit", 0, 'l', "N", "rows per list (default 20; 0: all)",
+	  CLI_LONG(struct diff_vars, limit, "a number", 0, 1L << 30) },
+	{ "frames", 0, 'f', "K", "frames shown per stack (default 6)",
+	  CLI_LONG(struct diff_vars, frames, "a number", 0, 256) },
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -49,6 +77,7 @@ static const struct cli_cmd diff_cmd = {
 		"Exit status: 0 no difference, 1 the runs differ, 2 error.\n",
 	.parse = CLI_PARSE_POSIX,
 	.col = 22,
+	.callback = diff_option,
 };
 
 struct out {
@@ -445,47 +474,15 @@ static int print_json(struct out *o)
 
 int cmd_diff(int argc, char **argv)
 {
-	const char *html = NULL, *tdir = NULL;
-	long limit = BASELINE_LIMIT, frames = 6;
-	int json = 0, c, rc = 2;
-	double tolerance = 0;
-	char *end;
+	struct diff_vars v = { .limit = BASELINE_LIMIT, .frames = 6 };
 	struct cmp_run base, new;
 	struct cmp_diff d;
 	char err[1024];
+	int rc = cli_cmd_parse(&diff_cmd, &v, argc, argv);
 
-	optind = 1;
-	while ((c = cli_cmd_getopt(&diff_cmd, argc, argv)) != -1) {
-		switch (c) {
-		case 'j':
-			json = 1;
-			break;
-		case 'H':
-			html = optarg;
-			break;
-		case 't':
-			tdir = optarg;
-			break;
-		case 'l':
-			if (cli_opt_long(&diff_cmd, c, "a number", 0, 1L << 30, &limit) < 0)
-				return 2;
-			break;
-		case 'f':
-			if (cli_opt_long(&diff_cmd, c, "a number", 0, 256, &frames) < 0)
-				return 2;
-			break;
-		case 'T':
-			tolerance = strtod(optarg, &end);
-			if (end == optarg || (*end && strcmp(end, "%")) || !(tolerance >= 0 && tolerance <= 1e6)) {
-				cli_error("diff", "--tolerance wants a percentage (10%%), not '%s'", optarg);
-				return 2;
-			}
-			tolerance /= 100;
-			break;
-		default: /* and 'h'; getopt_long said what was wrong */
-			return cli_opt_done(&diff_cmd, c, argv);
-		}
-	}
+	if (rc != CLI_PARSED)
+		return rc;
+	rc = 2;
 	if (argc - optind != 2)
 		return cli_usage_error(&diff_cmd, "wants two databases, BASE and NEW");
 	if (cmp_run_load(&base, argv[optind], err, sizeof err) < 0) {
@@ -496,16 +493,16 @@ int cmd_diff(int argc, char **argv)
 		cli_error(argv[optind + 1], "%s", err);
 		goto out_base;
 	}
-	if (cmp_diff_build(&d, &base, &new, tolerance, err, sizeof err) < 0) {
+	if (cmp_diff_build(&d, &base, &new, v.tolerance, err, sizeof err) < 0) {
 		cli_error(argv[optind + 1], "%s", err);
 		goto out_new;
 	}
-	struct out o = { .d = &d, .limit = (size_t)limit, .frames = (int)frames };
-	if (html && baseline_write_page(&d, html, tdir, (size_t)limit, err, sizeof err) < 0) {
-		cli_error(html, "%s", err);
+	struct out o = { .d = &d, .limit = (size_t)v.limit, .frames = (int)v.frames };
+	if (v.html && baseline_write_page(&d, v.html, v.tdir, (size_t)v.limit, err, sizeof err) < 0) {
+		cli_error(v.html, "%s", err);
 		goto out_diff;
 	}
-	if (json) {
+	if (v.json) {
 		if (print_json(&o) < 0) {
 			cli_error("diff", "cannot write the JSON (out of memory or a closed output)");
 			goto out_diff;

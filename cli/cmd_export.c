@@ -15,15 +15,27 @@
 #include "common/err.h"
 #include "export/export.h"
 
+struct export_vars {
+	struct export_opts o;
+	const char *out;
+	long pid;
+};
+
+static int export_option(void *vars, int key, const char *arg);
+
 static const struct cli_opt export_opts[] = {
-	{ "format", 'f', 0, "F", "the format (required)" },
+	{ "format", 'f', 0, "F", "the format (required)", CLI_STR(struct export_vars, o.format) },
 	{ "output", 'o', 0, "FILE", "where to write (default: DB with .pb.gz, .folded,\n"
-				    ".speedscope.json or .massif); - for standard output" },
-	{ "process", 'p', 0, "ID", "the process (processes.id; default: the root process)" },
+				    ".speedscope.json or .massif); - for standard output",
+	  CLI_STR(struct export_vars, out) },
+	{ "process", 'p', 0, "ID", "the process (processes.id; default: the root process)",
+	  CLI_LONG(struct export_vars, pid, "a process id (a number > 0)", 1, 0x7fffffffL) },
 	{ "at", 'a', 0, "LABEL", "\"live\" means live at the program's snapshot LABEL (its\n"
-				 "first one) instead of at exit" },
+				 "first one) instead of at exit",
+	  CLI_STR(struct export_vars, o.at_label) },
 	{ "weight", 'w', 0, "W", "folded only: bytes (allocated, the default), allocs,\n"
-				 "live, live-allocs, lost or indirect (bytes)" },
+				 "live, live-allocs, lost or indirect (bytes)",
+	  CLI_STR(struct export_vars, o.weight) },
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -45,53 +57,41 @@ static const struct cli_cmd export_cmd = {
 	.opts = export_opts,
 	.parse = CLI_PARSE_POSIX,
 	.col = 21,
+	.callback = export_option,
 };
+
+/* Every option is bound: key is '?', a bad option arg (opterr is 0),
+ * which export words its own way. */
+static int export_option(void *vars, int key, const char *arg)
+{
+	const struct cli_opt *row = cli_opt_by_short(export_opts, optopt);
+
+	(void)vars, (void)key;
+	if (row && row->arg)
+		cli_error("export", "option -%c needs an argument", optopt);
+	else if (optopt)
+		cli_error("export", "unknown option -%c", optopt);
+	else
+		cli_error("export", "unknown or incomplete option %s", arg);
+	cli_help(&export_cmd, stderr);
+	return -1;
+}
 
 int cmd_export(int argc, char **argv)
 {
-	struct export_opts o = { 0 };
-	const char *out = NULL, *db;
+	struct export_vars v = { 0 };
+	const char *out, *db;
 	char err[1024], *def = NULL;
-	int c, ret = 1, err_out;
-	long pid;
+	int ret, err_out;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = cli_cmd_getopt(&export_cmd, argc, argv)) != -1) {
-		switch (c) {
-		case 'f':
-			o.format = optarg;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'p':
-			if (cli_opt_long(&export_cmd, c, "a process id (a number > 0)", 1, 0x7fffffffL, &pid) < 0)
-				return 2;
-			o.process_id = pid;
-			break;
-		case 'a':
-			o.at_label = optarg;
-			break;
-		case 'w':
-			o.weight = optarg;
-			break;
-		case 'h':
-			return cli_opt_done(&export_cmd, c, argv);
-		default: {
-			const struct cli_opt *row = cli_opt_by_short(export_opts, optopt);
-
-			if (row && row->arg)
-				cli_error("export", "option -%c needs an argument", optopt);
-			else if (optopt)
-				cli_error("export", "unknown option -%c", optopt);
-			else
-				cli_error("export", "unknown or incomplete option %s", argv[optind - 1]);
-			cli_help(&export_cmd, stderr);
-			return 2;
-		}
-		}
-	}
+	opterr = 0;	/* export_option() words a bad option */
+	ret = cli_cmd_parse(&export_cmd, &v, argc, argv);
+	if (ret != CLI_PARSED)
+		return ret;
+	ret = 1;
+	struct export_opts o = v.o;
+	o.process_id = v.pid;
+	out = v.out;
 	if (!o.format) {
 		cli_error("export", "no --format given (formats: %s)", export_formats);
 		return 2;

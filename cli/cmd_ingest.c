@@ -21,20 +21,52 @@
 #include "ingest/go_ingest.h"
 #include "ingest/ingest.h"
 
+struct ingest_vars {
+	const char *out;
+	int force, quiet, mode;
+	struct cli_symopts so;
+	struct cli_list alloc_fns;
+};
+
+/* --allocations, and the symbol-search options (cli_symopts_option) */
+static int ingest_option(void *vars, int key, const char *arg)
+{
+	struct ingest_vars *v = vars;
+
+	if (key != 'M')
+		return cli_symopts_option(&v->so, key, arg);
+	if (!strcmp(arg, "live")) {
+		v->mode = ALLOC_ROWS_LIVE;
+	} else if (!strcmp(arg, "all")) {
+		v->mode = ALLOC_ROWS_ALL;
+	} else if (!strcmp(arg, "none")) {
+		v->mode = ALLOC_ROWS_NONE;
+	} else {
+		cli_error("ingest", "--allocations takes all, live or none, not '%s'", arg);
+		return -1;
+	}
+	return 0;
+}
+
 static const struct cli_opt ingest_opts[] = {
 	{ "output", 'o', 0, "DB", "the database (default: the run's root trace, the one\n"
-				  "whose process started first, with .db)" },
-	{ "force", 'f', 0, NULL, "load a trace again even if its process is loaded" },
+				  "whose process started first, with .db)",
+	  CLI_STR(struct ingest_vars, out) },
+	{ "force", 'f', 0, NULL, "load a trace again even if its process is loaded",
+	  CLI_FLAG(struct ingest_vars, force) },
 	{ "allocations", 0, 'M', "MODE", "which rows the allocations table gets: live (the\n"
 					 "default: blocks live at exit or classified by a scan),\n"
 					 "all (one per allocation: slower, larger) or none; every\n"
-					 "other table is the same in each mode" },
-	{ "quiet", 'q', 0, NULL, "print errors and warnings only, and no progress bar" },
+					 "other table is the same in each mode",
+	  CLI_CALLBACK },
+	{ "quiet", 'q', 0, NULL, "print errors and warnings only, and no progress bar",
+	  CLI_FLAG(struct ingest_vars, quiet) },
 	CLI_SYMOPTS_OPTS,
 	{ "alloc-fn", 0, 'A', "NAME", "a function of the program that only wraps malloc:\n"
 				      "sites are named after its caller (repeatable; NAME*\n"
 				      "matches a prefix; xmalloc, g_malloc, operator new...\n"
-				      "are built in)" },
+				      "are built in)",
+	  CLI_LIST(struct ingest_vars, alloc_fns, NULL) },
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -56,6 +88,7 @@ static const struct cli_cmd ingest_cmd = {
 	.col = 20,
 	.gap = 2,
 	.indent_long = 1,
+	.callback = ingest_option,
 };
 
 /* The default database: named after the trace whose process started
@@ -81,56 +114,18 @@ static char *default_db(char **traces, int n)
 
 int cmd_ingest(int argc, char **argv)
 {
-	const char *out = NULL;
-	int quiet = 0, force = 0, mode = ALLOC_ROWS_LIVE, c, rc = 2;
+	struct ingest_vars v = { .mode = ALLOC_ROWS_LIVE };
+	const char *out;
 	char *def = NULL, err[1024];
-	struct cli_symopts so = { 0 };
-	const char **alloc_fns = calloc((size_t)argc + 1, sizeof *alloc_fns);
-	size_t nalloc_fns = 0;
-	if (!alloc_fns) {
-		cli_error("ingest", ERR_OOM);
-		return 1;
-	}
-	while ((c = cli_cmd_getopt(&ingest_cmd, argc, argv)) != -1) {
-		switch (c) {
-		case 'A':
-			alloc_fns[nalloc_fns++] = optarg;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'f':
-			force = 1;
-			break;
-		case 'M':
-			if (!strcmp(optarg, "live")) {
-				mode = ALLOC_ROWS_LIVE;
-			} else if (!strcmp(optarg, "all")) {
-				mode = ALLOC_ROWS_ALL;
-			} else if (!strcmp(optarg, "none")) {
-				mode = ALLOC_ROWS_NONE;
-			} else {
-				cli_error("ingest", "--allocations takes all, live or none, not '%s'", optarg);
-				goto out_free;
-			}
-			break;
-		default: /* and 'h' */
-			switch (cli_symopts_option(&so, c, optarg)) {
-			case 0:
-				continue;
-			case 1:
-				rc = cli_opt_done(&ingest_cmd, c, argv);
-			}
-			goto out_free;
-		}
-	}
+	int rc = cli_cmd_parse(&ingest_cmd, &v, argc, argv);
+
+	if (rc != CLI_PARSED)
+		goto out_free;
 	if (optind >= argc) {
 		rc = cli_usage_error(&ingest_cmd, "no trace given");
 		goto out_free;
 	}
+	out = v.out;
 	rc = 1;
 	if (!out && !(out = def = default_db(argv + optind, argc - optind))) {
 		cli_error("ingest", ERR_OOM);
@@ -145,10 +140,10 @@ int cmd_ingest(int argc, char **argv)
 		goto out_free;
 	}
 	int failed = 0;
-	struct ingest_opts o = { .progress = !quiet, .search = cli_symopts_search(&so), .sym_warn = cli_sym_warn,
-	                         .alloc_fns = alloc_fns, .nalloc_fns = nalloc_fns, .force = force,
-	                         .allocations = mode };
-	if (ingest_go_inputs(&ig, argv + optind, argc - optind, &o, quiet, &failed) > 0)
+	struct ingest_opts o = { .progress = !v.quiet, .search = cli_symopts_search(&v.so),
+	                         .sym_warn = cli_sym_warn, .alloc_fns = v.alloc_fns.v, .nalloc_fns = v.alloc_fns.n,
+	                         .force = v.force, .allocations = v.mode };
+	if (ingest_go_inputs(&ig, argv + optind, argc - optind, &o, v.quiet, &failed) > 0)
 		loaded++;
 	for (int i = optind; i < argc; i++) {
 		struct ingest_stats st;
@@ -167,7 +162,7 @@ int cmd_ingest(int argc, char **argv)
 		if (st.truncated && strcmp(st.end_reason, "truncated") == 0)
 			cli_error(argv[i], "warning: the trace stops early (the process was killed?): loaded its"
 			          " %llu complete events", (unsigned long long)st.events);
-		if (!quiet)
+		if (!v.quiet)
 			cli_note("%s: process %lld (pid %lld, %s): %llu events in %.2f s", argv[i],
 			         (long long)st.process_id, (long long)st.pid, st.end_reason,
 			         (unsigned long long)st.events, dt);
@@ -177,15 +172,15 @@ int cmd_ingest(int argc, char **argv)
 	 * one line (its error); of several, a count follows unless -q. */
 	if (!existed && !loaded)
 		unlink(out);
-	if (failed && loaded + failed > 1 && !quiet)
+	if (failed && loaded + failed > 1 && !v.quiet)
 		cli_error(out, "%d of %d traces loaded%s", loaded, loaded + failed,
 		          loaded || !existed ? "" : "; the database is as it was");
-	else if (!failed && !quiet)
+	else if (!failed && !v.quiet)
 		cli_note("database: %s", out);
 	rc = failed ? 1 : 0;
 out_free:
 	free(def);
-	cli_symopts_free(&so);
-	free(alloc_fns);
+	cli_symopts_free(&v.so);
+	free(v.alloc_fns.v);
 	return rc;
 }

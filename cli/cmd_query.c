@@ -19,10 +19,16 @@
 #include "ingest/db.h"
 #include "ingest/json.h"
 
+enum fmt { TABLE, CSV, JSON };
+
+struct query_vars {
+	int fmt;	/* enum fmt */
+};
+
 static const struct cli_opt query_opts[] = {
-	{ "csv", 0, 'c', NULL, "comma-separated values with a header row" },
+	{ "csv", 0, 'c', NULL, "comma-separated values with a header row", CLI_SET(struct query_vars, fmt, CSV) },
 	{ "json", 0, 'j', NULL, "a JSON array with one object per row (inf and NaN, which\n"
-				"JSON cannot hold, are null)" },
+				"JSON cannot hold, are null)", CLI_SET(struct query_vars, fmt, JSON) },
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -44,8 +50,6 @@ static const struct cli_cmd query_cmd = {
 		"the terminal (ESC, ...) as \\xNN.\n",
 	.col = 16,
 };
-
-enum fmt { TABLE, CSV, JSON };
 
 #define TABLE_BUFFER 5000   /* rows measured for column widths before printing */
 
@@ -297,20 +301,12 @@ static const char *stmt_head(sqlite3_stmt *s, char *buf, size_t n)
 
 int cmd_query(int argc, char **argv)
 {
-	enum fmt fmt = TABLE;
-	int c;
-	while ((c = cli_cmd_getopt(&query_cmd, argc, argv)) != -1) {
-		switch (c) {
-		case 'c':
-			fmt = CSV;
-			break;
-		case 'j':
-			fmt = JSON;
-			break;
-		default: /* and 'h' */
-			return cli_opt_done(&query_cmd, c, argv);
-		}
-	}
+	struct query_vars v = { .fmt = TABLE };
+	int rc = cli_cmd_parse(&query_cmd, &v, argc, argv);
+
+	if (rc != CLI_PARSED)
+		return rc;
+	enum fmt fmt = v.fmt;
 	if (argc - optind != 2)
 		return cli_usage_error(&query_cmd, "wants a database and one SQL argument");
 	const char *dbpath = argv[optind], *sql = argv[optind + 1];
@@ -325,7 +321,9 @@ int cmd_query(int argc, char **argv)
 	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	csv_escape = fmt == CSV && isatty(1);
-	int rc = 0, first_row = 1, statements = 0;
+	int first_row = 1, statements = 0;
+
+	rc = 0;
 	const char *tail = sql;
 	if (fmt == JSON)
 		fputs("[", stdout);

@@ -15,22 +15,31 @@
 #include "ingest/db.h"
 #include "report/report.h"
 
+struct report_vars {
+	const char *out, *tdir, *baseline;
+	struct cli_list alloc_fns, which;
+};
+
 static const struct cli_opt report_opts[] = {
-	{ "output", 'o', 0, "OUT.html", "where to write (default: DB with .html)" },
+	{ "output", 'o', 0, "OUT.html", "where to write (default: DB with .html)", CLI_STR(struct report_vars, out) },
 	{ "template", 't', 0, "DIR", "use DIR/report.xhtml and DIR/style.css instead of the\n"
-				     "built-in templates (see templates/README.md)" },
+				     "built-in templates (see templates/README.md)",
+	  CLI_STR(struct report_vars, tdir) },
 	{ "baseline", 'b', 0, "BASE.db", "add a section comparing this run with BASE's, as\n"
-					 "`memledger diff BASE.db DB` does (id=\"baseline\")" },
+					 "`memledger diff BASE.db DB` does (id=\"baseline\")",
+	  CLI_STR(struct report_vars, baseline) },
 	{ "alloc-fn", 0, 'A', "NAME", "a function of the program that only wraps malloc: the\n"
 				      "sites shown are named after its caller (repeatable;\n"
-				      "NAME* matches a prefix; adds to those ingest used)" },
+				      "NAME* matches a prefix; adds to those ingest used)",
+	  CLI_LIST(struct report_vars, alloc_fns, NULL) },
 	{ "process", 'p', 0, "WHICH", "the processes that get full sections: a pid, a program\n"
 				      "(cc1 or /usr/bin/cc1: all its processes) or all\n"
 				      "(repeatable). Default: every process of a run of at\n"
 				      "most 4; of a larger run the root, then the processes\n"
 				      "with leaks or failing items, then those that\n"
 				      "allocated most, up to 4 (the page's run summary says\n"
-				      "which and why)" },
+				      "which and why)",
+	  CLI_LIST(struct report_vars, which, "a pid, a program or all") },
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -52,55 +61,20 @@ static const struct cli_cmd report_cmd = {
 
 int cmd_report(int argc, char **argv)
 {
-	const char *out = NULL, *tdir = NULL, *db, *baseline = NULL;
+	struct report_vars v = { 0 };
+	const char *out, *db;
 	char err[1024], *def = NULL;
-	int c, ret = 1;
-	const char **alloc_fns = calloc((size_t)argc + 1, sizeof *alloc_fns);
-	const char **which = calloc((size_t)argc + 1, sizeof *which);
-	size_t nalloc_fns = 0, nwhich = 0;
+	int ret = cli_cmd_parse(&report_cmd, &v, argc, argv);
 
-	if (!alloc_fns || !which) {
-		free(alloc_fns);
-		free(which);
-		fprintf(stderr, "memledger: report: %s\n", ERR_OOM);
-		return 1;
-	}
-
-	while ((c = cli_cmd_getopt(&report_cmd, argc, argv)) != -1) {
-		switch (c) {
-		case 'b':
-			baseline = optarg;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 't':
-			tdir = optarg;
-			break;
-		case 'A':
-			alloc_fns[nalloc_fns++] = optarg;
-			break;
-		case 'p':
-			if (!*optarg) {
-				cli_error("report", "--process wants a pid, a program or all");
-				free(alloc_fns);
-				free(which);
-				return 2;
-			}
-			which[nwhich++] = optarg;
-			break;
-		default: /* and 'h' */
-			free(alloc_fns);
-			free(which);
-			return cli_opt_done(&report_cmd, c, argv);
-		}
-	}
+	if (ret != CLI_PARSED)
+		goto out_free;
 	if (argc - optind != 1) {
-		free(alloc_fns);
-		free(which);
-		return cli_usage_error(&report_cmd, "%s",
-				       argc - optind == 0 ? "no database given" : "give exactly one database");
+		ret = cli_usage_error(&report_cmd, "%s",
+				      argc - optind == 0 ? "no database given" : "give exactly one database");
+		goto out_free;
 	}
+	ret = 1;
+	out = v.out;
 	db = argv[optind];
 	/* A trace is not a database yet; say what to do (and a locked or
 	 * foreign file gets db_open_ro's clear reason). */
@@ -115,12 +89,12 @@ int cmd_report(int argc, char **argv)
 		cli_error(db, "%s", err);
 		goto out_free;
 	}
-	if (baseline) {
+	if (v.baseline) {
 		/* a bad BASE is named as such, before any work */
 		sqlite3 *bdb;
 
-		if (db_open_ro(baseline, &bdb, err, sizeof err) < 0) {
-			cli_error(baseline, "%s", err);
+		if (db_open_ro(v.baseline, &bdb, err, sizeof err) < 0) {
+			cli_error(v.baseline, "%s", err);
 			goto out_free;
 		}
 		sqlite3_close(bdb);
@@ -132,8 +106,8 @@ int cmd_report(int argc, char **argv)
 		}
 		out = def;
 	}
-	struct report_opts ro = { .template_dir = tdir, .alloc_fns = alloc_fns, .nalloc_fns = nalloc_fns,
-	                          .baseline_path = baseline, .processes = which, .nprocesses = nwhich };
+	struct report_opts ro = { .template_dir = v.tdir, .alloc_fns = v.alloc_fns.v, .nalloc_fns = v.alloc_fns.n,
+	                          .baseline_path = v.baseline, .processes = v.which.v, .nprocesses = v.which.n };
 
 	if (report_write_opts(db, out, &ro, err, sizeof err) < 0) {
 		cli_error(db, "%s", err);
@@ -143,7 +117,7 @@ int cmd_report(int argc, char **argv)
 	ret = 0;
 out_free:
 	free(def);
-	free(alloc_fns);
-	free(which);
+	free(v.alloc_fns.v);
+	free(v.which.v);
 	return ret;
 }

@@ -43,27 +43,61 @@
 /* PROG succeeded, memledger did not (as timeout(1) and env(1) use it). */
 #define RUN_TRACE_FAILED 125
 
+struct run_vars {
+	const char *out, *go_endpoint;
+	long interval;	/* 0 until --interval: Go runs tell the two apart */
+	long depth, sample, every_ms;
+	int follow, report, verbose;
+};
+
+/* --snapshot-every SECONDS, in milliseconds */
+static int run_option(void *vars, int key, const char *arg)
+{
+	struct run_vars *v = vars;
+	char *end;
+	double sec;
+
+	if (key != 'E')
+		return 1;
+	sec = strtod(arg, &end);
+	if (end == arg || *end || !(sec >= 0.001 && sec <= 86400)) {
+		cli_error("run", "--snapshot-every wants seconds from 0.001 to 86400, not '%s'", arg);
+		return -1;
+	}
+	v->every_ms = (long)(sec * 1000 + 0.5);
+	return 0;
+}
+
 static const struct cli_opt run_opts[] = {
 	{ "output", 'o', 0, "TRACE", "the root process's trace, exactly this file (default\n"
 				     "memledger.PROG.PID.mlt); traced children write\n"
 				     "STEM.PID.mlt beside it, STEM being TRACE without .mlt.\n"
 				     "An existing TRACE is replaced only if it is a memledger\n"
-				     "trace; another file or a directory is an error" },
-	{ "interval", 0, 'i', "MS", "sample the counters every MS milliseconds (default 20)" },
-	{ "depth", 0, 'd', "N", "keep at most N frames per stack (default 64)" },
+				     "trace; another file or a directory is an error",
+	  CLI_STR(struct run_vars, out) },
+	{ "interval", 0, 'i', "MS", "sample the counters every MS milliseconds (default 20)",
+	  CLI_LONG(struct run_vars, interval, "milliseconds from 1 to 3600000", 1, 3600000) },
+	{ "depth", 0, 'd', "N", "keep at most N frames per stack (default 64)",
+	  CLI_LONG(struct run_vars, depth, "a number of frames from 1 to 256", 1, 256) },
 	{ "no-follow", 0, 'n', NULL, "do not trace programs PROG executes (forked children\n"
-				     "are still traced)" },
+				     "are still traced)",
+	  CLI_SET(struct run_vars, follow, 0) },
 	{ "sample-bytes", 0, 's', "N", "capture stacks and rows for about one allocation per N\n"
-				       "bytes (counters stay exact); 0 records every one (default)" },
+				       "bytes (counters stay exact); 0 records every one (default)",
+	  CLI_LONG(struct run_vars, sample, "a byte count", 0, 1L << 40) },
 	{ "report", 0, 'r', NULL, "then ingest every trace, write the HTML report and\n"
-				  "print the root process's checklist" },
-	{ "verbose", 'v', 0, NULL, "list every trace written, one per line" },
+				  "print the root process's checklist",
+	  CLI_FLAG(struct run_vars, report) },
+	{ "verbose", 'v', 0, NULL, "list every trace written, one per line",
+	  CLI_FLAG(struct run_vars, verbose) },
 	{ "go-endpoint", 0, 'g', "URL", "Go: also poll a service's expvar and net/http/pprof at URL\n"
-					"(http://HOST:PORT); without PROG, until SIGINT or SIGTERM" },
+					"(http://HOST:PORT); without PROG, until SIGINT or SIGTERM",
+	  CLI_STR(struct run_vars, go_endpoint) },
 	{ "snapshot-every", 0, 'E', "SECONDS", "\n"
 					       "take a labelled snapshot (\"periodic 1\", \"periodic 2\", ...)\n"
 					       "every SECONDS, for the phase tables; `memledger snapshot\n"
-					       "PID` takes one whenever asked" },
+					       "PID` takes one whenever asked",
+	  CLI_CALLBACK },
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -88,6 +122,7 @@ static const struct cli_cmd run_cmd = {
 	.parse = CLI_PARSE_POSIX,
 	.col = 25,
 	.indent_long = 1,
+	.callback = run_option,
 };
 
 /* libmemledger.so next to this binary, or in ../lib/memledger when installed. */
@@ -479,55 +514,14 @@ static void make_status(char *out, size_t n)
 
 int cmd_run(int argc, char **argv)
 {
-	const char *out = NULL;
-	long interval = 20, depth = 64, sample = 0;
-	int follow = 1, report = 0, verbose = 0, c, interval_set = 0;
-	const char *go_endpoint = NULL;
-	long every_ms = 0;
-	while ((c = cli_cmd_getopt(&run_cmd, argc, argv)) != -1) {
-		switch (c) {
-		case 'o':
-			out = optarg;
-			break;
-		case 'i':
-			if (cli_opt_long(&run_cmd, c, "milliseconds from 1 to 3600000", 1, 3600000, &interval) < 0)
-				return 2;
-			interval_set = 1;
-			break;
-		case 'd':
-			if (cli_opt_long(&run_cmd, c, "a number of frames from 1 to 256", 1, 256, &depth) < 0)
-				return 2;
-			break;
-		case 'n':
-			follow = 0;
-			break;
-		case 's':
-			if (cli_opt_long(&run_cmd, c, "a byte count", 0, 1L << 40, &sample) < 0)
-				return 2;
-			break;
-		case 'r':
-			report = 1;
-			break;
-		case 'g':
-			go_endpoint = optarg;
-			break;
-		case 'E': {
-			char *end;
-			double sec = strtod(optarg, &end);
-			if (end == optarg || *end || !(sec >= 0.001 && sec <= 86400)) {
-				cli_error("run", "--snapshot-every wants seconds from 0.001 to 86400, not '%s'", optarg);
-				return 2;
-			}
-			every_ms = (long)(sec * 1000 + 0.5);
-			break;
-		}
-		case 'v':
-			verbose = 1;
-			break;
-		default: /* and 'h'; getopt_long said what was wrong */
-			return cli_opt_done(&run_cmd, c, argv);
-		}
-	}
+	struct run_vars v = { .depth = 64, .follow = 1 };
+	int rc = cli_cmd_parse(&run_cmd, &v, argc, argv);
+
+	if (rc != CLI_PARSED)
+		return rc;
+	int interval_set = v.interval > 0;
+	long interval = interval_set ? v.interval : 20;
+	const char *out = v.out;
 	char lib[PATH_MAX], resolved[PATH_MAX];
 	/* Go programs and Go services: cli/run_go.c */
 	if (out && !*out) {
@@ -537,18 +531,18 @@ int cmd_run(int argc, char **argv)
 	/* before anything runs, Go or not: never overwrite what is not a trace */
 	if (out && check_output(out, out) < 0)
 		return 2;
-	if (go_endpoint && optind >= argc)
-		return run_go(NULL, NULL, out, interval, interval_set, go_endpoint, report);
+	if (v.go_endpoint && optind >= argc)
+		return run_go(NULL, NULL, out, interval, interval_set, v.go_endpoint, v.report);
 	if (optind >= argc) {
 		cli_error("run", "no program given (memledger run -- PROG [ARG...])");
 		return 2;
 	}
 	char **prog = argv + optind;
-	int rc = resolve_prog(prog[0], resolved, sizeof resolved);
+	rc = resolve_prog(prog[0], resolved, sizeof resolved);
 	if (rc)
 		return rc;
-	if (go_endpoint || run_is_go_binary(resolved))
-		return run_go(prog, resolved, out, interval, interval_set, go_endpoint, report);
+	if (v.go_endpoint || run_is_go_binary(resolved))
+		return run_go(prog, resolved, out, interval, interval_set, v.go_endpoint, v.report);
 	if (find_lib(lib, sizeof lib) < 0) {
 		cli_error("run", "cannot find libmemledger.so next to %s/memledger (set MEMLEDGER_LIB)",
 		          cli_self_dir());
@@ -596,13 +590,13 @@ int cmd_run(int argc, char **argv)
 			setenv("MEMLEDGER_STATUS", status, 1);
 		snprintf(buf, sizeof buf, "%ld", interval);
 		setenv("MEMLEDGER_INTERVAL", buf, 1);
-		snprintf(buf, sizeof buf, "%ld", depth);
+		snprintf(buf, sizeof buf, "%ld", v.depth);
 		setenv("MEMLEDGER_DEPTH", buf, 1);
-		setenv("MEMLEDGER_FOLLOW", follow ? "1" : "0", 1);
-		snprintf(buf, sizeof buf, "%ld", sample);
+		setenv("MEMLEDGER_FOLLOW", v.follow ? "1" : "0", 1);
+		snprintf(buf, sizeof buf, "%ld", v.sample);
 		setenv("MEMLEDGER_SAMPLE_BYTES", buf, 1);
-		if (every_ms) {
-			snprintf(buf, sizeof buf, "%ld", every_ms);
+		if (v.every_ms) {
+			snprintf(buf, sizeof buf, "%ld", v.every_ms);
 			setenv("MEMLEDGER_SNAPSHOT_EVERY_MS", buf, 1);
 		}
 		snprintf(buf, sizeof buf, "%d", (int)getpid());
@@ -641,8 +635,8 @@ int cmd_run(int argc, char **argv)
 	if (!w.known)
 		scan_traces(trace, started, &w);
 	root_first(&w, trace);
-	int ok = report_written(&w, trace, prog[0], verbose, static_prog) == 0;
-	if (report && w.n && ingest_and_report(&w, trace, child_pid) < 0)
+	int ok = report_written(&w, trace, prog[0], v.verbose, static_prog) == 0;
+	if (v.report && w.n && ingest_and_report(&w, trace, child_pid) < 0)
 		ok = 0;
 	written_free(&w);
 	if (!ok && rc == 0)

@@ -25,9 +25,14 @@
 #include "cli/cli.h"
 #include "format/control.h"
 
+struct snapshot_vars {
+	int scan, quiet;
+};
+
 static const struct cli_opt snapshot_opts[] = {
-	{ "scan", 0, 's', NULL, "also classify the live blocks now: lost, indirect, reachable" },
-	{ "quiet", 'q', 0, NULL, "print errors only" },
+	{ "scan", 0, 's', NULL, "also classify the live blocks now: lost, indirect, reachable",
+	  CLI_FLAG(struct snapshot_vars, scan) },
+	{ "quiet", 'q', 0, NULL, "print errors only", CLI_FLAG(struct snapshot_vars, quiet) },
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -124,19 +129,11 @@ static int connect_to(long pid, uid_t uid, int *stale)
 
 int cmd_snapshot(int argc, char **argv)
 {
-	int scan = 0, quiet = 0, c;
-	while ((c = cli_cmd_getopt(&snapshot_cmd, argc, argv)) != -1) {
-		switch (c) {
-		case 's':
-			scan = 1;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		default: /* and 'h'; getopt_long said what was wrong */
-			return cli_opt_done(&snapshot_cmd, c, argv);
-		}
-	}
+	struct snapshot_vars v = { 0 };
+	int rc = cli_cmd_parse(&snapshot_cmd, &v, argc, argv);
+
+	if (rc != CLI_PARSED)
+		return rc;
 	int nargs = argc - optind;
 	if (nargs < 1 || nargs > 2) {
 		return cli_usage_error(&snapshot_cmd, "%s",
@@ -189,13 +186,13 @@ int cmd_snapshot(int argc, char **argv)
 	}
 
 	/* The answer comes within a round of the writer; a scan takes longer. */
-	struct timeval tv = { scan ? 300 : 60, 0 };
+	struct timeval tv = { v.scan ? 300 : 60, 0 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	char req[ML_CONTROL_LINE_MAX + 2], reply[512];
-	int n = snprintf(req, sizeof req, "snapshot %d %s\n", scan, label);
+	int n = snprintf(req, sizeof req, "snapshot %d %s\n", v.scan, label);
 	size_t got = 0;
-	int rc = 1;
+	rc = 1;
 	if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
 		cli_error(what, "cannot send the request: %s", strerror(errno));
 		goto out_close;
@@ -215,9 +212,9 @@ int cmd_snapshot(int argc, char **argv)
 	reply[got] = 0;
 	reply[strcspn(reply, "\n")] = 0;
 	if (!strncmp(reply, "ok ", 3)) {
-		if (!quiet)
+		if (!v.quiet)
 			cli_error(what, "snapshot \"%s\" taken%s (seq %s)",
-			          label, scan ? " with a reachability scan" : "", reply + 3);
+			          label, v.scan ? " with a reachability scan" : "", reply + 3);
 		rc = 0;
 	} else if (!strncmp(reply, "error ", 6)) {
 		cli_error(what, "%s", cli_escape(reply + 6));

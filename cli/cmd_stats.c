@@ -20,9 +20,15 @@
 #include "ingest/db.h"
 #include "ingest/tracemeta.h"
 
+struct stats_vars {
+	int samples;
+	long only;
+};
+
 static const struct cli_opt stats_opts[] = {
-	{ "samples", 0, 's', NULL, "also print every periodic sample" },
-	{ "process", 0, 'p', "N", "only process N (processes.id) of a database" },
+	{ "samples", 0, 's', NULL, "also print every periodic sample", CLI_FLAG(struct stats_vars, samples) },
+	{ "process", 0, 'p', "N", "only process N (processes.id) of a database",
+	  CLI_LONG(struct stats_vars, only, "a process id from the processes table", 0, 1L << 40) },
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -253,21 +259,11 @@ out_fail:
 
 int cmd_stats(int argc, char **argv)
 {
-	int samples = 0, c;
-	long only = -1;
-	while ((c = cli_cmd_getopt(&stats_cmd, argc, argv)) != -1) {
-		switch (c) {
-		case 's':
-			samples = 1;
-			break;
-		case 'p':
-			if (cli_opt_long(&stats_cmd, c, "a process id from the processes table", 0, 1L << 40, &only) < 0)
-				return 2;
-			break;
-		default: /* and 'h' */
-			return cli_opt_done(&stats_cmd, c, argv);
-		}
-	}
+	struct stats_vars v = { .only = -1 };
+	int rc = cli_cmd_parse(&stats_cmd, &v, argc, argv);
+
+	if (rc != CLI_PARSED)
+		return rc;
 	if (argc - optind != 1)
 		return cli_usage_error(&stats_cmd, "wants one trace or database");
 	const char *path = argv[optind];
@@ -278,7 +274,7 @@ int cmd_stats(int argc, char **argv)
 	}
 	char err[1024];
 	if (t) {
-		if (stats_print_trace(stdout, path, samples, err, sizeof err) < 0) {
+		if (stats_print_trace(stdout, path, v.samples, err, sizeof err) < 0) {
 			cli_error(path, "%s", err);
 			return 1;
 		}
@@ -289,7 +285,7 @@ int cmd_stats(int argc, char **argv)
 		cli_error(path, "%s", err);
 		return 1;
 	}
-	int rc = stats_print_db(stdout, db, samples, only, err, sizeof err);
+	rc = stats_print_db(stdout, db, v.samples, v.only, err, sizeof err);
 	sqlite3_close(db);
 	if (rc < 0) {
 		cli_error(path, "%s", err);

@@ -15,9 +15,22 @@
 #include "ingest/db.h"
 #include "ingest/resymbolize.h"
 
+struct symbolize_vars {
+	int quiet;
+	struct cli_symopts so;
+};
+
+/* --debug-dir and --sysroot */
+static int symbolize_option(void *vars, int key, const char *arg)
+{
+	struct symbolize_vars *v = vars;
+
+	return cli_symopts_option(&v->so, key, arg);
+}
+
 static const struct cli_opt symbolize_opts[] = {
 	CLI_SYMOPTS_OPTS,
-	{ "quiet", 'q', 0, NULL, "print errors and warnings only" },
+	{ "quiet", 'q', 0, NULL, "print errors and warnings only", CLI_FLAG(struct symbolize_vars, quiet) },
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -35,27 +48,16 @@ static const struct cli_cmd symbolize_cmd = {
 	.tail = "\n" CLI_SYMOPTS_DEBUGINFOD,
 	.parse = CLI_PARSE_GNU,
 	.col = 19,
+	.callback = symbolize_option,
 };
 
 int cmd_symbolize(int argc, char **argv)
 {
-	struct cli_symopts so = { 0 };
-	int quiet = 0, c, rc = 2;
-	while ((c = cli_cmd_getopt(&symbolize_cmd, argc, argv)) != -1) {
-		switch (c) {
-		case 'q':
-			quiet = 1;
-			break;
-		default: /* and 'h'; getopt_long said what was wrong */
-			switch (cli_symopts_option(&so, c, optarg)) {
-			case 0:
-				continue;
-			case 1:
-				rc = cli_opt_done(&symbolize_cmd, c, argv);
-			}
-			goto out;
-		}
-	}
+	struct symbolize_vars v = { 0 };
+	int rc = cli_cmd_parse(&symbolize_cmd, &v, argc, argv);
+
+	if (rc != CLI_PARSED)
+		goto out;
 	if (argc - optind != 1) {
 		rc = cli_usage_error(&symbolize_cmd, "wants one database");
 		goto out;
@@ -78,17 +80,17 @@ int cmd_symbolize(int argc, char **argv)
 		goto out;
 	}
 	struct resym_stats st;
-	if (resymbolize_db(db, cli_symopts_search(&so), cli_sym_warn, &st, err, sizeof err) < 0) {
+	if (resymbolize_db(db, cli_symopts_search(&v.so), cli_sym_warn, &st, err, sizeof err) < 0) {
 		cli_error(path, "%s (the database is unchanged)", err);
 		sqlite3_close(db);
 		goto out;
 	}
 	sqlite3_close(db);
-	if (!quiet)
+	if (!v.quiet)
 		cli_error(path, "%zu of %zu frames named before, %zu of %zu now",
 		          st.named_before, st.frames_before, st.named_after, st.frames_after);
 	rc = 0;
 out:
-	cli_symopts_free(&so);
+	cli_symopts_free(&v.so);
 	return rc;
 }

@@ -1,7 +1,7 @@
 /*
- * opts.c - what every subcommand's option loop shares: getopt_long's
- * tables and the option list of --help, both made from the subcommand's
- * one table of struct cli_opt rows. See opts.h.
+ * opts.c - what every subcommand's option parse shares: getopt_long's
+ * tables, the option list of --help and the storing of each value, all
+ * made from the subcommand's one table of struct cli_opt rows. See opts.h.
  */
 #include "cli/opts.h"
 
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/err.h"
 
 /* More options than any subcommand has; a table that outgrows it aborts
  * the subcommand's first option parse, so any run of it shows the bug. */
@@ -196,18 +197,6 @@ void cli_bad_option(const char *cmd, int c, char **argv)
 		cli_error(cmd, "unknown option %s (see --help)", argv[optind - 1]);
 }
 
-int cli_opt_done(const struct cli_cmd *cmd, int c, char **argv)
-{
-	if (c == 'h') {
-		cli_help(cmd, stdout);
-		return 0;
-	}
-	if (cmd->parse == CLI_PARSE_ANYWHERE)
-		cli_bad_option(cmd->name, c, argv);
-	cli_help(cmd, stderr);
-	return 2;
-}
-
 int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 {
 	char msg[1024];
@@ -221,21 +210,125 @@ int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 	return 2;
 }
 
-int cli_opt_long(const struct cli_cmd *cmd, int key, const char *what, long min, long max, long *out)
+/* The option row whose key is key, or NULL ('?', ':'). */
+static const struct cli_opt *opt_by_key(const struct cli_opt *opts, int key)
 {
-	const struct cli_opt *o = cmd->opts;
-	long v = cli_parse_long(optarg, max);
+	for (const struct cli_opt *o = opts; is_option(o) || o->help; o++)
+		if (is_option(o) && opt_key(o) == key)
+			return o;
+	return NULL;
+}
 
-	while ((is_option(o) || o->help) && !(is_option(o) && opt_key(o) == key))
-		o++;
-	assert(is_option(o));
-	if (v < min) {
-		if (o->lng)
-			cli_error(cmd->name, "--%s wants %s, not '%s'", o->lng, what, optarg);
-		else
-			cli_error(cmd->name, "-%c wants %s, not '%s'", o->shrt, what, optarg);
+/* "memledger: NAME: --OPTION wants WHAT, not 'ARG'" (arg NULL: to WHAT). */
+static void opt_wants(const struct cli_cmd *cmd, const struct cli_opt *o, const char *what, const char *arg)
+{
+	char name[64];
+
+	if (o->lng)
+		snprintf(name, sizeof name, "--%s", o->lng);
+	else
+		snprintf(name, sizeof name, "-%c", o->shrt);
+	if (arg)
+		cli_error(cmd->name, "%s wants %s, not '%s'", name, what, arg);
+	else
+		cli_error(cmd->name, "%s wants %s", name, what);
+}
+
+/* optarg as o's whole number into *out: 0, or -1 after the error line. */
+static int opt_long(const struct cli_cmd *cmd, const struct cli_opt *o, long *out)
+{
+	long v = cli_parse_long(optarg, o->max);
+
+	if (v < o->min) {
+		opt_wants(cmd, o, o->what, optarg);
 		return -1;
 	}
 	*out = v;
 	return 0;
+}
+
+/* Add s to l, keeping l->v NULL-terminated: 0, or -1 when out of memory. */
+static int list_add(struct cli_list *l, const char *s)
+{
+	const char **v = realloc(l->v, (l->n + 2) * sizeof *v);
+
+	if (!v)
+		return -1;
+	v[l->n++] = s;
+	v[l->n] = NULL;
+	l->v = v;
+	return 0;
+}
+
+/* Store optarg (or o->val) in var, where o binds it; CLI_PARSED, or the
+ * exit status after an error line. */
+static int opt_store(const struct cli_cmd *cmd, const struct cli_opt *o, void *var)
+{
+	if ((o->bind == CLI_BIND_STR || o->bind == CLI_BIND_LIST) && o->what && !*optarg) {
+		opt_wants(cmd, o, o->what, NULL);
+		return 2;
+	}
+	switch (o->bind) {
+	case CLI_BIND_SET:
+		*(int *)var = (int)o->val;
+		break;
+	case CLI_BIND_STR:
+		*(const char **)var = optarg;
+		break;
+	case CLI_BIND_LONG:
+		if (opt_long(cmd, o, var) < 0)
+			return 2;
+		break;
+	case CLI_BIND_LIST:
+		if (list_add(var, optarg) < 0) {
+			cli_error(cmd->name, ERR_OOM);
+			return 1;
+		}
+		break;
+	case CLI_BIND_NONE:
+	case CLI_BIND_HELP:
+		assert(!"not a variable");
+	}
+	return CLI_PARSED;
+}
+
+/* Take option c, or a bad option ('?', ':'): CLI_PARSED, or the exit status. */
+static int opt_take(const struct cli_cmd *cmd, void *vars, int c, char **argv)
+{
+	const struct cli_opt *o = opt_by_key(cmd->opts, c);
+
+	if (o && o->bind == CLI_BIND_HELP) {
+		cli_help(cmd, stdout);
+		return 0;
+	}
+	if (o && o->bind != CLI_BIND_NONE) {
+		assert(vars);
+		return opt_store(cmd, o, (char *)vars + o->off);
+	}
+	switch (cmd->callback ? cmd->callback(vars, c, o ? optarg : argv[optind - 1]) : 1) {
+	case 0:
+		return CLI_PARSED;
+	case -1:
+		return 2;
+	}
+	/* getopt printed what was wrong, except in cli_getopt() */
+	if (cmd->parse == CLI_PARSE_ANYWHERE)
+		cli_bad_option(cmd->name, c, argv);
+	cli_help(cmd, stderr);
+	return 2;
+}
+
+int cli_cmd_parse(const struct cli_cmd *cmd, void *vars, int argc, char **argv)
+{
+	int c, rc = CLI_PARSED;
+
+	optind = 0;
+	while (rc == CLI_PARSED && (c = cli_cmd_getopt(cmd, argc, argv)) != -1)
+		rc = opt_take(cmd, vars, c, argv);
+	/* cli_getopt() keeps its operands until it returns -1: finish
+	 * (silently: it prints nothing) so that the next parse starts afresh */
+	if (rc != CLI_PARSED && cmd->parse == CLI_PARSE_ANYWHERE)
+		while (cli_cmd_getopt(cmd, argc, argv) != -1)
+			;
+	return rc;
 }
