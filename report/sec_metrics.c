@@ -190,8 +190,10 @@ tal_value *metric_value_model(struct proc_ctx *pc, enum metric_id m)
 			"Load the trace again with memledger ingest.");
 	tal_set_str(d, "status", v ? v->status : "n/a");
 	tal_set_bool(d, "judged", v && v->judged);
+	/* why an unjudged metric shows no pass or fail: a running total,
+	 * or a native allocator share too close to call (ingest/verdicts.c) */
+	tal_set_str(d, "unjudged", m == M_GCCPUFRACTION ? "too close to call" : "running total");
 	if (v && !v->judged) {
-		/* a running total: no pass or fail to show */
 		tal_set_str(d, "status_class", "info");
 		tal_set_str(d, "mark", "");
 	} else {

@@ -369,7 +369,7 @@ static void test_verdicts_follow_data(const char *db)
 	CHECK_EQ_INT(change(db, "UPDATE snapshots SET alloc_cpu_fraction = 0.08 WHERE process_id = 1"), 0);
 	page = render(db);
 	SECTION_HAS(page, "metric-gccpufraction", "8.0% of the process's CPU time",
-		    "too close to call", "upper bound");
+		    "too close to call", "upper bound", "badge info\">too close to call</span>");
 	SECTION_LACKS(page, "metric-gccpufraction", "would pay off");
 	free(page);
 	CHECK_EQ_INT(change(db, "UPDATE snapshots SET alloc_cpu_fraction = 0.12 WHERE process_id = 1"), 0);
