@@ -8,10 +8,14 @@
 #       with every allocation ($WORK/NAME.fast.db, $WORK/NAME.lu.db) and
 #       dumps each allocation's symbolized stack, in trace order, into
 #       $WORK/NAME.fast.csv and $WORK/NAME.lu.csv.
+#       Each trace must hold exactly as many allocations as the tracer
+#       counted in its exit snapshot.
 #   unw_compare NAME
 #       Holds the two dumps against each other with lib/unwcmp.py (its
 #       header states the rule: every allocation's stack equal, frame for
-#       frame) and fails on any difference. Prints its summary line.
+#       frame; a real program may make an allocation or two more in one
+#       run, and those are aligned around) and fails on any difference.
+#       Prints its summary line.
 #   unw_expect_frames NAME MIN
 #       Fails unless at least MIN allocations of the fast run have a stack
 #       of 3 frames or more (so a broken tracer that records empty or
@@ -51,6 +55,14 @@ unw_run() {  # NAME MODE PROG...
 		>"$WORK/$n.$mode.ingest" 2>&1 || fail "$n ($mode): ingest failed: $(head -3 "$WORK/$n.$mode.ingest")"
 	"$ML" query --csv "$WORK/$n.$mode.db" "$UNW_SQL" >"$WORK/$n.$mode.csv" 2>"$WORK/$n.$mode.qerr" ||
 		fail "$n ($mode): query failed: $(head -3 "$WORK/$n.$mode.qerr")"
+	# The trace is whole: it holds as many allocations as the tracer
+	# counted at exit. (When the two runs differ, this tells a program
+	# that varied from a trace that lost something.)
+	got=$(q "$WORK/$n.$mode.db" "SELECT count(*) FROM allocations")
+	want=$(q "$WORK/$n.$mode.db" "SELECT sum(mallocs) FROM snapshots WHERE kind = 'exit'")
+	[ -n "$got" ] && [ "$got" = "$want" ] ||
+		fail "$n ($mode): the trace holds ${got:-no} allocations, the tracer counted ${want:-none} at exit"
+	echo "$n ($mode): $got allocations"
 }
 
 unw_both() {
