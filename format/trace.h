@@ -190,6 +190,7 @@ enum ml_snap_field {
 	ML_SF_ARENA, ML_SF_HBLKHD, ML_SF_UORDBLKS, ML_SF_FORDBLKS, ML_SF_KEEPCOST,
 	ML_SF_SYS_OTHER,     /* anonymous memory the program mapped itself (tracer/maps.c) */
 	ML_SF_TRACER_CPU_NS, /* CPU time the tracer spent on its own work */
+	ML_SF_TRACER_BYTES,  /* of RSS: the tracer's own mappings, resident */
 	ML_SF_COUNT
 };
 

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ML_SCHEMA_VERSION "2"
+#define ML_SCHEMA_VERSION "3"
 
 /* How long an open or a statement waits for another process's lock on
  * the database before it gives up and says so (db_errmsg). */

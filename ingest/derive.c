@@ -122,8 +122,8 @@ int derive_snapshots(sqlite3 *db, const struct trace_meta *m, int64_t pid, char 
 	PREP(s, "INSERT OR REPLACE INTO snapshots(process_id, seq, label, ts_ns, alloc, total_alloc, sys,"
 	        " heap_inuse, heap_idle, heap_released, stack_inuse, heap_objects, mallocs, frees, live,"
 	        " num_gc, gc_cpu_fraction, alloc_cpu_fraction, threads, rss, kind, trim_calls, cpu_ns,"
-	        " alloc_cpu_ns, arena, hblkhd, keepcost, scan, sys_other, tracer_cpu_ns)"
-	        " VALUES (?,?,?,?,?,?,?,?,?,NULL,?,?,?,?,?,NULL,NULL,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	        " alloc_cpu_ns, arena, hblkhd, keepcost, scan, sys_other, tracer_cpu_ns, tracer_rss)"
+	        " VALUES (?,?,?,?,?,?,?,?,?,NULL,?,?,?,?,?,NULL,NULL,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	int rc = 0;
 	for (size_t i = 0; i < m->nsnaps && rc == 0; i++) {
 		const struct tm_snapshot *sn = &m->snaps[i];
@@ -162,6 +162,7 @@ int derive_snapshots(sqlite3 *db, const struct trace_meta *m, int64_t pid, char 
 		sqlite3_bind_int(s, 25, sn->flags & 1);
 		db_bind_opt(s, 26, full ? (int64_t)f[ML_SF_SYS_OTHER] : -1);
 		sqlite3_bind_int64(s, 27, (int64_t)f[ML_SF_TRACER_CPU_NS]);
+		db_bind_opt(s, 28, f[ML_SF_TRACER_BYTES] ? (int64_t)f[ML_SF_TRACER_BYTES] : -1);
 		rc = db_step(db, s, err, errlen);
 	}
 	sqlite3_finalize(s);

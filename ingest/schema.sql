@@ -87,6 +87,7 @@ CREATE TABLE IF NOT EXISTS snapshots (
 	scan               INTEGER NOT NULL DEFAULT 0,  -- a reachability scan ran here
 	sys_other          INTEGER,        -- in sys: anonymous memory the program mapped itself (mmap, sbrk)
 	tracer_cpu_ns      INTEGER,        -- of cpu_ns: the tracer's own work (alloc_cpu_fraction leaves it out)
+	tracer_rss         INTEGER,        -- of rss: the tracer's own memory, resident (NULL in older traces)
 	-- extensions for Go (runtime.MemStats fields with no column above; NULL for native)
 	num_forced_gc      INTEGER,
 	pause_total_ns     INTEGER,

@@ -87,7 +87,7 @@ static int load_snapshots(sqlite3 *db, struct rp_process *p, char *err, size_t e
 		"SELECT seq, ts_ns, kind, label, alloc, total_alloc, sys, heap_inuse, heap_idle,"
 		" heap_released, stack_inuse, heap_objects, mallocs, frees, live, num_gc,"
 		" gc_cpu_fraction, alloc_cpu_fraction, threads, rss, trim_calls, cpu_ns,"
-		" alloc_cpu_ns, arena, hblkhd, keepcost"
+		" alloc_cpu_ns, arena, hblkhd, keepcost, tracer_rss"
 		" FROM snapshots WHERE process_id = ? ORDER BY seq";
 
 	return dbr_load_rows(db, p->id, sql, "snapshots", &p->snaps, &p->nsnaps, sizeof *p->snaps,

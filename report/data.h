@@ -41,6 +41,7 @@ enum snap_col {
 	SC_ARENA,
 	SC_HBLKHD,
 	SC_KEEPCOST,
+	SC_TRACER_RSS,    /* of SC_RSS: the tracer's own memory */
 	SC_NCOL
 };
 

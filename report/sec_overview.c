@@ -149,16 +149,25 @@ tal_value *overview_model(struct proc_ctx *pc, const struct leak_totals *lt)
 	set_count(d, "final_objects", last ? last->v[SC_HEAP_OBJECTS] : NAN);
 	set_bytes(d, "final_rss", last ? last->v[SC_RSS] : NAN);
 	{
-		double prss = NAN, pthreads = NAN;
+		double prss = NAN, pthreads = NAN, own = NAN;
 
 		for (i = 0; i < p->nsnaps; i++) {
-			if (!isnan(p->snaps[i].v[SC_RSS]) && (isnan(prss) || p->snaps[i].v[SC_RSS] > prss))
+			if (!isnan(p->snaps[i].v[SC_RSS]) && (isnan(prss) || p->snaps[i].v[SC_RSS] > prss)) {
 				prss = p->snaps[i].v[SC_RSS];
+				own = p->snaps[i].v[SC_TRACER_RSS];
+			}
 			if (!isnan(p->snaps[i].v[SC_THREADS]) &&
 			    (isnan(pthreads) || p->snaps[i].v[SC_THREADS] > pthreads))
 				pthreads = p->snaps[i].v[SC_THREADS];
 		}
 		set_bytes(d, "peak_rss", prss);
+		/* RSS is measured inside the traced process, so it holds the
+		 * tracer's own tables and buffers too: say how much. */
+		if (isnan(own) || !(prss > 0))
+			tal_set(d, "tracer_rss_text", tal_null());
+		else
+			tal_set_strf(d, "tracer_rss_text", "of it memledger's own: %s (%.1f%%)",
+				     units_bytes(buf, sizeof buf, own), 100.0 * own / prss);
 		set_count(d, "peak_threads", pthreads);
 		if (isnan(pthreads))
 			tal_set(d, "peak_threads_text", tal_null());

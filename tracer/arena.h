@@ -8,6 +8,7 @@
 #define MEMLEDGER_TRACER_ARENA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tracer/tracer.h"
 
@@ -26,6 +27,13 @@ ML_HIDDEN void ml_unmap(void *p, size_t size);
  * Async-signal-safe; errno is left as it was.
  */
 ML_HIDDEN void ml_map_release(void *p, size_t size);
+/**
+ * Bytes of the tracer's own mappings (everything from ml_map and the
+ * arena) resident now, by mincore. Pages released with ml_map_release
+ * do not count. A mapping being unmapped meanwhile may count or not.
+ * Async-signal-safe; errno is left as it was.
+ */
+ML_HIDDEN uint64_t ml_own_resident(void);
 /** Small permanent allocations (never freed), 16-byte aligned. */
 ML_HIDDEN void *ml_arena_alloc(size_t size);
 /** fork: the arena lock is the last in the lock order but one (lock.h). */

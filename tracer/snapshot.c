@@ -21,6 +21,7 @@
 #define MEMLEDGER_IMPLEMENTATION
 #include "memledger.h"
 #include "format/memstats.h"
+#include "tracer/arena.h"
 #include "tracer/channel.h"
 #include "tracer/clock.h"
 #include "tracer/hooks.h"
@@ -188,6 +189,7 @@ unsigned ml_snapshot(int kind, const char *label, unsigned flags, struct ml_snap
 	v.f[ML_SF_CPU_NS] = (uint64_t)cpu_ns();
 	v.f[ML_SF_TRACER_CPU_NS] = tracer_cpu_ns(c);
 	v.f[ML_SF_RSS] = rss_bytes();
+	v.f[ML_SF_TRACER_BYTES] = ml_own_resident();
 	if (!from_signal) {
 		struct mallinfo2 mi = mallinfo2();
 		v.f[ML_SF_STACK_INUSE] = ml_stack_bytes();
