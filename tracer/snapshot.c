@@ -10,6 +10,7 @@
  * record taken by the writer every interval.
  */
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@
 #include "tracer/state.h"
 #include "tracer/threads.h"
 #include "tracer/tracer.h"
+#include "tracer/writer.h"
 
 _Static_assert(((ML_SNAP_FROM_SIGNAL | ML_SNAP_BY_WRITER | ML_SNAP_EXTERNAL) & MEMLEDGER_SCAN) == 0,
                "private snapshot flags overlap the public ones");
@@ -53,20 +55,42 @@ static int64_t cpu_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static uint64_t rss_bytes(void)
+/*
+ * The process's resident set, from /proc/self/statm, through system
+ * calls rather than the program's open() and read() (which it may have
+ * replaced, and which maps.c and fds.c watch). The descriptor this needs
+ * must not appear in the program's table: the writer thread, which has a
+ * table of its own, reads it on request; only without a writer (before
+ * it starts, after fork, in a fatal-signal handler) does the calling
+ * thread open it, for the moment of one read.
+ */
+uint64_t ml_statm_rss(void)
 {
 	char buf[128];
-	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
+	int saved = errno;
+	long fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	long n = fd < 0 ? -1 : syscall(SYS_read, fd, buf, sizeof buf - 1);
+	if (fd >= 0)
+		syscall(SYS_close, fd);
+	errno = saved;
 	if (n <= 0)
 		return 0;
 	buf[n] = 0;
-	char *p = buf;
-	strtoul(p, &p, 10);                     /* size */
-	return strtoul(p, NULL, 10) * (uint64_t)sysconf(_SC_PAGESIZE);  /* resident */
+	const char *p = buf;
+	while (*p >= '0' && *p <= '9')          /* size */
+		p++;
+	while (*p == ' ')
+		p++;
+	uint64_t pages = 0;
+	for (; *p >= '0' && *p <= '9'; p++)     /* resident */
+		pages = pages * 10 + (uint64_t)(*p - '0');
+	return pages * 4096;
+}
+
+static uint64_t rss_bytes(void)
+{
+	uint64_t v;
+	return ml_writer_rss(&v) == 0 ? v : ml_statm_rss();
 }
 
 static void calibrate(uint64_t tsc, int64_t mono)

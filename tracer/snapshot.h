@@ -22,4 +22,8 @@ struct ml_snapshot_values;
 ML_HIDDEN unsigned ml_snapshot(int kind, const char *label, unsigned flags,
                                struct ml_snapshot_values *out);
 
+/** The process's resident set in bytes from /proc/self/statm, read in
+ * the calling thread through system calls; 0 if it cannot be read. */
+ML_HIDDEN uint64_t ml_statm_rss(void);
+
 #endif

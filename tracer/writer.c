@@ -18,8 +18,9 @@
  * expects open() to return, not closed by its closefrom(). So the writer
  * thread gives itself a descriptor table and a filesystem context of its
  * own (close_range(CLOSE_RANGE_UNSHARE), unshare(CLONE_FS)) and does all
- * the file work there: it creates the trace, keeps it open, writes it, and
- * serves the flushes that exit, exec and fork wait for. Only when there is
+ * the file work there: it creates the trace, keeps it open, writes it,
+ * serves the flushes that exit, exec and fork wait for, and reads
+ * /proc/self/statm for a program thread's snapshot (ml_writer_rss). Only when there is
  * no writer (before the constructor, if it cannot start, while it is
  * stopped around unshare/setns, in a fatal-signal handler) does a program
  * thread write, and then it opens the file, writes and closes it again
@@ -100,7 +101,7 @@ static pthread_t writer_th;
 static atomic_int writer_tid;
 static atomic_int writer_setup;   /* the writer has its own table and fs context */
 static __thread int in_writer __attribute__((tls_model("initial-exec")));  /* this is the writer thread */
-static int writer_private;   /* and it has a descriptor table of its own */
+static atomic_int writer_private;  /* and it has a descriptor table of its own */
 #define OWN_TABLE (in_writer && writer_private)
 
 /* ---------------------------------------------------------------- zlib memory */
@@ -509,7 +510,11 @@ static int buf_empty(const struct ml_buf *b)
 	return b->frame == ML_FRAME_EVENTS ? !(b->clen[0] | b->clen[1] | b->clen[2]) : !b->len;
 }
 
-/* Write every queued buffer, in order. Sink lock held by the caller. */
+static void rss_serve(void);
+
+/* Write every queued buffer, in order. Sink lock held by the caller. The
+ * writer answers RSS requests between frames, so a long queue does not
+ * hold up a snapshot. */
 static void sink_write_queue(void)
 {
 	struct ml_buf *b;
@@ -517,6 +522,8 @@ static void sink_write_queue(void)
 		if (!buf_empty(b))
 			sink_frame(b);
 		ml_buf_put(b);
+		if (in_writer)
+			rss_serve();
 	}
 }
 
@@ -791,6 +798,40 @@ static int writer_own_table(void)
 	return 0;
 }
 
+/* RSS requests (ml_writer_rss): tickets as for flushes. */
+static atomic_int rss_ticket, rss_done;
+static atomic_ullong rss_value;
+
+int ml_writer_rss(uint64_t *rss)
+{
+	if (!atomic_load(&writer_running) || !writer_private || in_writer || ml_tls.in_signal)
+		return -1;
+	int ticket = atomic_fetch_add(&rss_ticket, 1) + 1;
+	atomic_fetch_add(&writer_word, 1);
+	ml_futex_wake(&writer_word);
+	for (int waits = 0; waits < 20; waits++) {
+		int done = atomic_load(&rss_done);
+		if (done - ticket >= 0) {
+			*rss = atomic_load(&rss_value);
+			return 0;
+		}
+		if (!atomic_load(&writer_running))
+			return -1;
+		ml_futex_wait(&rss_done, done, 10 * 1000 * 1000);
+	}
+	return -1;
+}
+
+static void rss_serve(void)
+{
+	int ticket = atomic_load(&rss_ticket);
+	if (ticket == atomic_load(&rss_done))
+		return;
+	atomic_store(&rss_value, ml_statm_rss());
+	atomic_store(&rss_done, ticket);
+	syscall(SYS_futex, &rss_done, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
 /* Serve flush requests up to `ticket`: write everything, sync (or
  * finish), wake the waiters. */
 static void writer_serve(int ticket, int final)
@@ -832,6 +873,7 @@ static void *writer_main(void *arg)
 	int64_t next = ml_mono_ns() + ml.interval_ns;
 	for (;;) {
 		int seq = atomic_load(&writer_word);
+		rss_serve();
 		int ticket = atomic_load(&flush_ticket);
 		if (ticket != atomic_load(&flush_done)) {
 			int final = atomic_exchange(&flush_final, 0);
@@ -883,6 +925,7 @@ static void *writer_main(void *arg)
 	writer_private = 0;
 	atomic_store(&writer_running, 0);
 	syscall(SYS_futex, &flush_done, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+	syscall(SYS_futex, &rss_done, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 	return NULL;
 }
 

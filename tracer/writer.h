@@ -36,6 +36,14 @@ ML_HIDDEN int ml_writer_start(void);
 ML_HIDDEN int ml_writer_stop(void);
 ML_HIDDEN int ml_writer_running(void);
 ML_HIDDEN void ml_writer_wake(void);
+/**
+ * The process's resident set, read by the writer thread in its own
+ * descriptor table, so that no descriptor of ours shows in the program's.
+ * 0 and *rss set; -1 when there is no such writer to ask (none running,
+ * not in a table of its own, called from it or from a signal handler, or
+ * it did not answer within 200 ms): then read it yourself.
+ */
+ML_HIDDEN int ml_writer_rss(uint64_t *rss);
 /** Write the queued buffers in the calling thread (no writer thread yet). */
 ML_HIDDEN void ml_write_queued(void);
 /** Ask every thread to hand over its partial buffer at its next event. */
