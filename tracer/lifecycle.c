@@ -170,13 +170,13 @@ void ml_emit_allocator(void)
 static char *read_cmdline(size_t *len, size_t *cap)
 {
 	*len = *cap = 0;
-	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	int fd = ml_sys_open_read("/proc/self/cmdline");
 	if (fd < 0)
 		return NULL;
 	size_t n = 0, size = 64 * 1024;
 	char *buf = ml_map(size);
 	while (buf) {
-		ssize_t r = read(fd, buf + n, size - n);
+		long r = ml_sys_read(fd, buf + n, size - n);
 		if (r <= 0)
 			break;
 		n += (size_t)r;
@@ -189,7 +189,7 @@ static char *read_cmdline(size_t *len, size_t *cap)
 			size *= 2;
 		}
 	}
-	close(fd);
+	ml_sys_close(fd);
 	if (!buf)
 		return NULL;
 	*len = n;

@@ -40,6 +40,7 @@
 #include "tracer/livemap.h"
 #include "tracer/maps.h"
 #include "tracer/modules.h"
+#include "tracer/real.h"
 #include "tracer/scan.h"
 #include "tracer/state.h"
 #include "tracer/threads.h"
@@ -353,7 +354,7 @@ static int swapped(struct scan *s, uintptr_t page)
 	uint64_t e;
 	if (s->pagemap < 0)
 		return 1;  /* cannot tell: read it */
-	if (pread(s->pagemap, &e, sizeof e, (off_t)(page / 4096 * sizeof e)) != (ssize_t)sizeof e)
+	if (ml_sys_pread(s->pagemap, &e, sizeof e, (off_t)(page / 4096 * sizeof e)) != (long)sizeof e)
 		return 1;
 	return (e >> 62) & 1;
 }
@@ -620,7 +621,7 @@ void ml_scan(unsigned snapshot_seq, uintptr_t caller_sp)
 	struct sysinfo si;
 	if (sysinfo(&si) == 0 && si.totalswap > si.freeswap) {
 		s.swap = 1;
-		s.pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+		s.pagemap = ml_sys_open_read("/proc/self/pagemap");
 	}
 	s.cap = ml_live_count() + 4096;
 	s.b = ml_map(s.cap * sizeof *s.b);
@@ -669,7 +670,7 @@ void ml_scan(unsigned snapshot_seq, uintptr_t caller_sp)
 	emit_results(&s, snapshot_seq, dt);
 out_unmap:
 	if (s.pagemap >= 0)
-		close(s.pagemap);
+		ml_sys_close(s.pagemap);
 	ml_unmap(s.vec, VEC_PAGES);
 	ml_unmap(s.segs, MAX_SEGS * sizeof *s.segs);
 	ml_unmap(s.b, s.cap * sizeof *s.b);

@@ -67,12 +67,10 @@ static int64_t cpu_ns(void)
 uint64_t ml_statm_rss(void)
 {
 	char buf[128];
-	int saved = errno;
-	long fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/statm", O_RDONLY | O_CLOEXEC);
-	long n = fd < 0 ? -1 : syscall(SYS_read, fd, buf, sizeof buf - 1);
+	int fd = ml_sys_open_read("/proc/self/statm");
+	long n = fd < 0 ? -1 : ml_sys_read(fd, buf, sizeof buf - 1);
 	if (fd >= 0)
-		syscall(SYS_close, fd);
-	errno = saved;
+		ml_sys_close(fd);
 	if (n <= 0)
 		return 0;
 	buf[n] = 0;

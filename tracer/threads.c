@@ -80,17 +80,17 @@ void ml_threads_foreach_unlocked(void (*fn)(struct ml_thread *, void *), void *a
 /* ---------------------------------------------------------------- stack ranges */
 
 /* The main thread's stack: the [stack] line of /proc/self/maps, read with
- * plain system calls (no stdio, no allocation). */
+ * system calls (no stdio, no allocation, not the program's open). */
 static void main_stack_range(uintptr_t *lo, uintptr_t *hi)
 {
 	char buf[8192];
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	int fd = ml_sys_open_read("/proc/self/maps");
 	*lo = *hi = 0;
 	if (fd < 0)
 		return;
 	size_t have = 0;
 	for (;;) {
-		ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
+		long n = ml_sys_read(fd, buf + have, sizeof buf - 1 - have);
 		if (n <= 0)
 			break;
 		have += (size_t)n;
@@ -102,7 +102,7 @@ static void main_stack_range(uintptr_t *lo, uintptr_t *hi)
 				char *end;
 				*lo = strtoul(line, &end, 16);
 				*hi = strtoul(end + 1, NULL, 16);
-				close(fd);
+				ml_sys_close(fd);
 				return;
 			}
 			line = nl + 1;
@@ -110,7 +110,7 @@ static void main_stack_range(uintptr_t *lo, uintptr_t *hi)
 		have = strlen(line);
 		memmove(buf, line, have);
 	}
-	close(fd);
+	ml_sys_close(fd);
 }
 
 static void thread_stack_range(struct ml_thread *t, int is_main)
