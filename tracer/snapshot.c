@@ -10,7 +10,6 @@
  * record taken by the writer every interval.
  */
 #include <dlfcn.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <stdlib.h>
@@ -82,7 +81,7 @@ uint64_t ml_statm_rss(void)
 	uint64_t pages = 0;
 	for (; *p >= '0' && *p <= '9'; p++)     /* resident */
 		pages = pages * 10 + (uint64_t)(*p - '0');
-	return pages * 4096;
+	return pages * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
 static uint64_t rss_bytes(void)

@@ -13,23 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "memledger.h"
+#include "nofile.h"
 
 static void *volatile sink;
 
 int main(void)
 {
-	int f = 0;
-	while (fcntl(f, F_GETFD) != -1)
-		f++;
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-		return 1;
-	rl.rlim_cur = (rlim_t)f;
-	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+	if (nofile_leave(0) != 0)
 		return 1;
 	int fd = open("/dev/null", O_RDONLY);
 	if (fd >= 0 || errno != EMFILE) {
